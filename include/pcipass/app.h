@@ -1,0 +1,31 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* What main() hands to a face (CLI command or TUI): the roots to read from, loaded on demand. */
+#ifndef PCIPASS_APP_H
+#define PCIPASS_APP_H
+
+#include <stdbool.h>
+
+#include "pcipass/host.h"
+
+typedef struct pp_app {
+    const char *sysfs_root; /* NULL: /sys */
+    const char *uri;        /* NULL: LIBVIRT_DEFAULT_URI or libvirt's default */
+    bool no_color;
+    char *demo_root; /* owned copies when --demo chose them */
+    char *demo_uri;
+    pp_host *host;
+} pp_app;
+
+/* The inventory, loaded on first use; NULL with the error slot set. */
+pp_host *pp_app_host(pp_app *app);
+/* Prints the inventory's warnings to stderr, once. */
+void pp_app_print_host_warnings(pp_app *app);
+
+#include <stdio.h>
+
+int pp_cli_main(pp_app *app, int argc, char **argv);
+void pp_cli_print_commands(FILE *out);
+void pp_print_version(FILE *out);
+int pp_tui_main(pp_app *app);
+
+#endif

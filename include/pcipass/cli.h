@@ -1,0 +1,37 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The command-line face: one entry per command in a table (cli.c), one file per command family. */
+#ifndef PCIPASS_CLI_H
+#define PCIPASS_CLI_H
+
+#include <getopt.h>
+#include <stdbool.h>
+#include <stdio.h>
+
+#include <json-c/json.h>
+
+#include "pcipass/app.h"
+
+typedef struct pp_cli_cmd {
+    const char *name;
+    const char *args;    /* synopsis after the name, N_() */
+    const char *summary; /* N_() */
+    const char *options; /* help text of its options, N_() */
+    int (*run)(pp_app *app, int argc, char **argv);
+} pp_cli_cmd;
+
+/* Parses a command's options: argv[0] is the command. Handles --help and usage errors: returns
+ * -1 when parsing went on, or the exit status when the command should end now. */
+int pp_cli_getopt(const pp_cli_cmd *cmd, int argc, char **argv, const char *shortopts,
+                  const struct option *longopts, int *opt);
+const pp_cli_cmd *pp_cli_find(const char *name);
+int pp_cli_usage_error(const pp_cli_cmd *cmd, const char *fmt, ...) PP_PRINTF(2, 3);
+int pp_cli_fail(void);
+
+/* JSON out: pretty, stable key order as inserted, slashes unescaped. Takes ownership. */
+void pp_json_print(json_object *o);
+json_object *pp_json_hex(unsigned long long v, int digits);
+json_object *pp_json_str_or_null(const char *s);
+
+int pp_cmd_list(pp_app *app, int argc, char **argv);
+
+#endif

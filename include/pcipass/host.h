@@ -1,0 +1,77 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The host inventory: every PCI function of the host, from one source behind a small table.
+ * Today the source is libpci over a sysfs root; libvirt's node-device API (for remote URIs) can
+ * sit beside it as a second pp_host_source. */
+#ifndef PCIPASS_HOST_H
+#define PCIPASS_HOST_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "pcipass/common.h"
+#include "pcipass/pciaddr.h"
+
+typedef struct pp_zpci_host {
+    uint32_t fid;
+    uint32_t uid;
+    bool uid_is_unique;
+    uint32_t pchid;
+} pp_zpci_host;
+
+typedef struct pp_function {
+    pp_pci_addr addr;
+    char name[PP_PCI_ADDR_STRLEN]; /* DDDD:BB:SS.F */
+    uint32_t class_code;           /* base, sub, prog-if: 0x020000 */
+    char *class_name;
+    unsigned vendor_id, device_id;
+    unsigned subsys_vendor_id, subsys_device_id;
+    unsigned revision;
+    char *vendor_name, *device_name;
+    char *driver; /* NULL: no driver bound */
+    int iommu_group; /* -1: none */
+    int numa_node;   /* -1: none */
+    bool bridge;
+    bool boot_vga;
+    bool is_vf;
+    pp_pci_addr physfn;
+    bool is_pf; /* SR-IOV capable */
+    unsigned sriov_total, sriov_enabled;
+    bool has_zpci;
+    pp_zpci_host zpci;
+} pp_function;
+
+typedef struct pp_host {
+    char *sysfs_root;
+    const char *source; /* name of the source that filled it */
+    pp_function *funcs; /* sorted by address */
+    size_t nfuncs;
+    char **warnings; /* one per skipped or partly read entry, for the face to show */
+    size_t nwarnings;
+} pp_host;
+
+typedef struct pp_host_source {
+    const char *name;
+    /* Fills H from ROOT; false with the error slot set when nothing could be read at all. */
+    bool (*load)(pp_host *h, const char *root);
+} pp_host_source;
+
+extern const pp_host_source pp_host_source_libpci;
+
+/* Loads the inventory of the sysfs root ROOT (NULL: /sys). NULL with the error slot set on failure. */
+pp_host *pp_host_load(const char *root);
+void pp_host_free(pp_host *h);
+
+const pp_function *pp_host_find(const pp_host *h, const pp_pci_addr *addr);
+/* Functions of the same IOMMU group as F, F excluded; returns how many were stored in OUT. */
+size_t pp_host_group_members(const pp_host *h, const pp_function *f, const pp_function **out,
+                             size_t max);
+bool pp_host_is_s390(const pp_host *h);
+
+/* Internal to the host module: used by the sources. */
+void pp_host_warn(pp_host *h, const char *fmt, ...) PP_PRINTF(2, 3);
+void pp_host_add(pp_host *h, const pp_function *f);
+/* Reads the pcipass-owned attributes of F under DEVDIR (SR-IOV, zPCI, boot_vga). */
+void pp_host_read_extra(pp_host *h, pp_function *f, const char *devdir);
+
+#endif

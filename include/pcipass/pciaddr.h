@@ -1,0 +1,33 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* PCI addresses and the numbers operators type: parsed strictly, printed the way libvirt prints them. */
+#ifndef PCIPASS_PCIADDR_H
+#define PCIPASS_PCIADDR_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#define PP_PCI_DOMAIN_MAX 0xffffu
+#define PP_PCI_BUS_MAX 0xffu
+#define PP_PCI_SLOT_MAX 0x1fu
+#define PP_PCI_FUNCTION_MAX 0x7u
+
+typedef struct pp_pci_addr {
+    unsigned domain, bus, slot, function;
+} pp_pci_addr;
+
+/* "DDDD:BB:SS.F" plus NUL */
+#define PP_PCI_ADDR_STRLEN 13
+
+/* Accepts DDDD:BB:SS.F and BB:SS.F (domain 0000), hex digits, case-insensitive. On failure sets the
+ * error slot with a message naming FIELD and the valid form, and returns false. */
+bool pp_pci_addr_parse(const char *s, const char *field, pp_pci_addr *out);
+void pp_pci_addr_format(const pp_pci_addr *a, char buf[PP_PCI_ADDR_STRLEN]);
+int pp_pci_addr_cmp(const pp_pci_addr *a, const pp_pci_addr *b);
+bool pp_pci_addr_eq(const pp_pci_addr *a, const pp_pci_addr *b);
+
+/* An unsigned number in hex (0x...) or decimal, MIN..MAX inclusive. On failure sets the error slot
+ * with FIELD and the range printed in hex with HEXDIGITS digits. */
+bool pp_parse_number(const char *s, const char *field, uint64_t min, uint64_t max, int hexdigits,
+                     uint64_t *out);
+
+#endif

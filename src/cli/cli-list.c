@@ -1,0 +1,146 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* pcipass list: the host inventory, as aligned text or as JSON. */
+#include <config.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pcipass/cli.h"
+#include "pcipass/common.h"
+#include "pcipass/host.h"
+
+static json_object *function_json(const pp_function *f)
+{
+    json_object *o = json_object_new_object();
+    char buf[PP_PCI_ADDR_STRLEN];
+
+    json_object_object_add(o, "address", json_object_new_string(f->name));
+    json_object_object_add(o, "class", pp_json_hex(f->class_code, 6));
+    json_object_object_add(o, "class_name", pp_json_str_or_null(f->class_name));
+    json_object_object_add(o, "vendor_id", pp_json_hex(f->vendor_id, 4));
+    json_object_object_add(o, "device_id", pp_json_hex(f->device_id, 4));
+    json_object_object_add(o, "vendor", pp_json_str_or_null(f->vendor_name));
+    json_object_object_add(o, "device", pp_json_str_or_null(f->device_name));
+    json_object_object_add(o, "subsystem_vendor_id", pp_json_hex(f->subsys_vendor_id, 4));
+    json_object_object_add(o, "subsystem_device_id", pp_json_hex(f->subsys_device_id, 4));
+    json_object_object_add(o, "driver", pp_json_str_or_null(f->driver));
+    json_object_object_add(o, "iommu_group",
+                           f->iommu_group >= 0 ? json_object_new_int(f->iommu_group) : NULL);
+    json_object_object_add(o, "numa_node",
+                           f->numa_node >= 0 ? json_object_new_int(f->numa_node) : NULL);
+    json_object_object_add(o, "bridge", json_object_new_boolean(f->bridge));
+    if (f->is_vf) {
+        pp_pci_addr_format(&f->physfn, buf);
+        json_object_object_add(o, "physfn", json_object_new_string(buf));
+    } else {
+        json_object_object_add(o, "physfn", NULL);
+    }
+    if (f->is_pf) {
+        json_object *s = json_object_new_object();
+        json_object_object_add(s, "total", json_object_new_int((int)f->sriov_total));
+        json_object_object_add(s, "enabled", json_object_new_int((int)f->sriov_enabled));
+        json_object_object_add(o, "sriov", s);
+    } else {
+        json_object_object_add(o, "sriov", NULL);
+    }
+    if (f->has_zpci) {
+        json_object *z = json_object_new_object();
+        json_object_object_add(z, "fid", pp_json_hex(f->zpci.fid, 8));
+        json_object_object_add(z, "uid", pp_json_hex(f->zpci.uid, 4));
+        json_object_object_add(z, "uid_is_unique", json_object_new_boolean(f->zpci.uid_is_unique));
+        json_object_object_add(z, "pchid", pp_json_hex(f->zpci.pchid, 4));
+        json_object_object_add(o, "zpci", z);
+    } else {
+        json_object_object_add(o, "zpci", NULL);
+    }
+    json_object_object_add(o, "owners", json_object_new_array());
+    return o;
+}
+
+static char *device_label(const pp_function *f)
+{
+    if (f->vendor_name && f->device_name)
+        return xasprintf("%s %s", f->vendor_name, f->device_name);
+    if (f->vendor_name)
+        return xasprintf(_("%s device %04x"), f->vendor_name, f->device_id);
+    return xasprintf(_("unknown device [%04x:%04x]"), f->vendor_id, f->device_id);
+}
+
+static char *class_label(const pp_function *f)
+{
+    if (f->class_name)
+        return xstrdup(f->class_name);
+    return xasprintf(_("class %04x"), f->class_code >> 8);
+}
+
+static void print_text(const pp_host *h)
+{
+    size_t i, wclass = strlen(_("CLASS")), wdev = strlen(_("DEVICE")), wdrv = strlen(_("DRIVER"));
+    char **cls = xcalloc(h->nfuncs, sizeof(char *)), **dev = xcalloc(h->nfuncs, sizeof(char *));
+
+    for (i = 0; i < h->nfuncs; i++) {
+        const pp_function *f = &h->funcs[i];
+        cls[i] = class_label(f);
+        dev[i] = device_label(f);
+        if (strlen(cls[i]) > wclass)
+            wclass = strlen(cls[i]);
+        if (strlen(dev[i]) > wdev)
+            wdev = strlen(dev[i]);
+        if (f->driver && strlen(f->driver) > wdrv)
+            wdrv = strlen(f->driver);
+    }
+    printf("%-12s  %-*s  %-*s  %-*s  %5s  %s\n", _("ADDRESS"), (int)wclass, _("CLASS"), (int)wdev,
+           _("DEVICE"), (int)wdrv, _("DRIVER"), _("GROUP"), _("OWNER"));
+    for (i = 0; i < h->nfuncs; i++) {
+        const pp_function *f = &h->funcs[i];
+        char group[16];
+
+        if (f->iommu_group >= 0)
+            snprintf(group, sizeof(group), "%d", f->iommu_group);
+        else
+            snprintf(group, sizeof(group), "-");
+        printf("%-12s  %-*s  %-*s  %-*s  %5s  %s\n", f->name, (int)wclass, cls[i], (int)wdev, dev[i],
+               (int)wdrv, f->driver ? f->driver : "-", group, "-");
+        free(cls[i]);
+        free(dev[i]);
+    }
+    free(cls);
+    free(dev);
+}
+
+int pp_cmd_list(pp_app *app, int argc, char **argv)
+{
+    static const struct option opts[] = {
+        { "json", no_argument, NULL, 'j' },
+        { "help", no_argument, NULL, 'h' },
+        { NULL, 0, NULL, 0 },
+    };
+    const pp_cli_cmd *cmd = pp_cli_find("list");
+    bool json = false;
+    pp_host *h;
+    int c, rc;
+
+    while ((rc = pp_cli_getopt(cmd, argc, argv, "+h", opts, &c)) == -1 && c != -1)
+        if (c == 'j')
+            json = true;
+    if (rc != -1)
+        return rc;
+    if (optind < argc)
+        return pp_cli_usage_error(cmd, _("unexpected argument '%s'"), argv[optind]);
+
+    h = pp_app_host(app);
+    if (!h)
+        return pp_cli_fail();
+    pp_app_print_host_warnings(app);
+    if (json) {
+        json_object *arr = json_object_new_array_ext((int)h->nfuncs);
+        size_t i;
+        for (i = 0; i < h->nfuncs; i++)
+            json_object_array_add(arr, function_json(&h->funcs[i]));
+        pp_json_print(arr);
+    } else {
+        print_text(h);
+    }
+    return PP_EXIT_OK;
+}

@@ -1,0 +1,249 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The only place that talks to libpci. */
+#include <config.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <setjmp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <pci/pci.h>
+
+#include "pcipass/common.h"
+#include "pcipass/host.h"
+
+/* libpci's error callback must not return; it longjmps here, so a broken entry costs that entry only. */
+static jmp_buf libpci_jmp;
+static bool libpci_jmp_armed;
+static char libpci_msg[1024];
+static pp_host *libpci_host;
+static const char *libpci_current; /* the function being read, for warnings */
+
+static void PP_NORETURN libpci_error(char *msg, ...)
+{
+    va_list ap;
+    va_start(ap, msg);
+    vsnprintf(libpci_msg, sizeof(libpci_msg), msg, ap);
+    va_end(ap);
+    if (libpci_jmp_armed)
+        longjmp(libpci_jmp, 1);
+    pp_die(_("libpci: %s"), libpci_msg);
+}
+
+static void libpci_warning(char *msg, ...)
+{
+    char buf[1024];
+    va_list ap;
+    va_start(ap, msg);
+    vsnprintf(buf, sizeof(buf), msg, ap);
+    va_end(ap);
+    if (libpci_host && libpci_current)
+        pp_host_warn(libpci_host, _("%s: libpci: %s"), libpci_current, buf);
+    else if (libpci_host)
+        pp_host_warn(libpci_host, _("libpci: %s"), buf);
+}
+
+static void libpci_debug(char *msg, ...)
+{
+    (void)msg;
+}
+
+static int addr_cmp(const void *a, const void *b)
+{
+    return pp_pci_addr_cmp(a, b);
+}
+
+/* Our own readdir: the addresses to ask libpci for, in address order, each exactly once. */
+static bool list_addresses(pp_host *h, const char *devdir, pp_pci_addr **out, size_t *n)
+{
+    DIR *d = opendir(devdir);
+    struct dirent *de;
+    size_t cap = 0;
+
+    *out = NULL;
+    *n = 0;
+    if (!d) {
+        pp_error_set(_("cannot read PCI devices in '%s': %s"), devdir, strerror(errno));
+        return false;
+    }
+    while ((de = readdir(d))) {
+        pp_pci_addr a;
+        char canon[PP_PCI_ADDR_STRLEN];
+
+        if (de->d_name[0] == '.')
+            continue;
+        /* Only the kernel's own spelling; anything else is not a PCI function. */
+        if (strlen(de->d_name) != 12 || !pp_pci_addr_parse(de->d_name, "sysfs", &a)) {
+            pp_host_warn(h, _("%s/%s: not a PCI function address, skipped"), devdir, de->d_name);
+            continue;
+        }
+        pp_pci_addr_format(&a, canon);
+        if (strcmp(canon, de->d_name) != 0) {
+            pp_host_warn(h, _("%s/%s: not a PCI function address, skipped"), devdir, de->d_name);
+            continue;
+        }
+        if (*n == cap) {
+            cap = cap ? cap * 2 : 64;
+            *out = xreallocarray(*out, cap, sizeof(**out));
+        }
+        (*out)[(*n)++] = a;
+    }
+    closedir(d);
+    pp_error_clear();
+    qsort(*out, *n, sizeof(**out), addr_cmp);
+    return true;
+}
+
+static char *lookup(struct pci_access *pacc, int flags, ...)
+{
+    char buf[256];
+    const char *r;
+    va_list ap;
+
+    va_start(ap, flags);
+    /* libpci's lookup is variadic; the arguments pass straight through as libpci documents. */
+    switch (flags & (PCI_LOOKUP_VENDOR | PCI_LOOKUP_DEVICE | PCI_LOOKUP_CLASS)) {
+    case PCI_LOOKUP_VENDOR:
+        r = pci_lookup_name(pacc, buf, sizeof(buf), flags, va_arg(ap, int));
+        break;
+    case PCI_LOOKUP_DEVICE: {
+        int v = va_arg(ap, int), dv = va_arg(ap, int);
+        r = pci_lookup_name(pacc, buf, sizeof(buf), flags, v, dv);
+        break;
+    }
+    default:
+        r = pci_lookup_name(pacc, buf, sizeof(buf), flags, va_arg(ap, int));
+        break;
+    }
+    va_end(ap);
+    return r ? xstrdup(r) : NULL;
+}
+
+/* A dangling driver link reads to libpci as "no driver": say so, it is usually a half-unbound device. */
+static void check_dangling(pp_host *h, const char *devdir, const char *name, const char *link)
+{
+    char *path = xasprintf("%s/%s/%s", devdir, name, link);
+    struct stat st;
+
+    if (lstat(path, &st) == 0 && S_ISLNK(st.st_mode) && stat(path, &st) != 0)
+        pp_host_warn(h, _("%s: '%s' link is dangling, treated as none"), name, link);
+    free(path);
+}
+
+/* Reads one function through libpci. False when libpci gave up on it (the entry is skipped). */
+static bool fill_one(struct pci_access *pacc, pp_host *h, const char *devdir, pp_function *f)
+{
+    /* volatile: it lives across the longjmp back from libpci's error callback. */
+    struct pci_dev *volatile dev = NULL;
+    const char *s;
+
+    /* Only libpci's reads sit between setjmp and a possible longjmp; f is untouched there. */
+    if (setjmp(libpci_jmp)) {
+        pp_host_warn(h, _("%s: skipped: %s"), f->name, libpci_msg);
+        if (dev)
+            pci_free_dev(dev);
+        libpci_current = NULL;
+        return false;
+    }
+    libpci_current = f->name;
+    dev = pci_get_dev(pacc, (int)f->addr.domain, (int)f->addr.bus, (int)f->addr.slot,
+                      (int)f->addr.function);
+    pci_fill_info(dev, PCI_FILL_IDENT | PCI_FILL_CLASS | PCI_FILL_CLASS_EXT | PCI_FILL_SUBSYS |
+                           PCI_FILL_NUMA_NODE | PCI_FILL_IOMMU_GROUP | PCI_FILL_DRIVER);
+    f->vendor_id = dev->vendor_id;
+    f->device_id = dev->device_id;
+    f->class_code = ((uint32_t)dev->device_class << 8) | dev->prog_if;
+    f->revision = dev->rev_id;
+    f->subsys_vendor_id = dev->subsys_vendor_id;
+    f->subsys_device_id = dev->subsys_id;
+    f->numa_node = dev->numa_node;
+    s = pci_get_string_property(dev, PCI_FILL_DRIVER);
+    f->driver = s ? xstrdup(s) : NULL;
+    if (!s)
+        check_dangling(h, devdir, f->name, "driver");
+    s = pci_get_string_property(dev, PCI_FILL_IOMMU_GROUP);
+    f->iommu_group = s ? atoi(s) : -1;
+    if (!s)
+        check_dangling(h, devdir, f->name, "iommu_group");
+    f->vendor_name = lookup(pacc, PCI_LOOKUP_VENDOR | PCI_LOOKUP_NO_NUMBERS | PCI_LOOKUP_NO_HWDB,
+                            f->vendor_id);
+    f->device_name = lookup(pacc, PCI_LOOKUP_DEVICE | PCI_LOOKUP_NO_NUMBERS | PCI_LOOKUP_NO_HWDB,
+                            f->vendor_id, f->device_id);
+    f->class_name = lookup(pacc, PCI_LOOKUP_CLASS | PCI_LOOKUP_NO_NUMBERS | PCI_LOOKUP_NO_HWDB,
+                           dev->device_class);
+    pci_free_dev(dev);
+    libpci_current = NULL;
+    return true;
+}
+
+static bool libpci_load(pp_host *h, const char *root)
+{
+    char *busdir, *devdir;
+    struct pci_access *pacc;
+    pp_pci_addr *addrs;
+    size_t naddrs, i;
+    struct stat st;
+
+    if (stat(root, &st) != 0) {
+        pp_error_set(_("sysfs root '%s': %s"), root, strerror(errno));
+        return false;
+    }
+    busdir = xasprintf("%s/bus/pci", root);
+    devdir = xasprintf("%s/devices", busdir);
+    if (!S_ISDIR(st.st_mode) || stat(devdir, &st) != 0 || !S_ISDIR(st.st_mode)) {
+        pp_error_set(_("'%s' is not a sysfs root: it has no bus/pci/devices directory"), root);
+        goto fail;
+    }
+    if (!list_addresses(h, devdir, &addrs, &naddrs))
+        goto fail;
+
+    pacc = pci_alloc();
+    pacc->method = PCI_ACCESS_SYS_BUS_PCI;
+    pacc->error = libpci_error;
+    pacc->warning = libpci_warning;
+    pacc->debug = libpci_debug;
+    libpci_host = h;
+    libpci_jmp_armed = true;
+    if (setjmp(libpci_jmp)) {
+        libpci_jmp_armed = false;
+        libpci_host = NULL;
+        pp_error_set(_("libpci cannot read '%s': %s"), busdir, libpci_msg);
+        free(addrs);
+        /* pci_cleanup() after a failed init may touch half-set state; the leak is one struct. */
+        goto fail;
+    }
+    pci_set_param(pacc, "sysfs.path", busdir);
+    pci_init(pacc);
+
+    for (i = 0; i < naddrs; i++) {
+        pp_function f;
+        char *path;
+
+        memset(&f, 0, sizeof(f));
+        f.addr = addrs[i];
+        pp_pci_addr_format(&f.addr, f.name);
+        if (!fill_one(pacc, h, devdir, &f))
+            continue;
+        path = xasprintf("%s/%s", devdir, f.name);
+        pp_host_read_extra(h, &f, path);
+        free(path);
+        pp_host_add(h, &f);
+    }
+    libpci_jmp_armed = false;
+    libpci_host = NULL;
+    pci_cleanup(pacc);
+    free(addrs);
+    free(busdir);
+    free(devdir);
+    return true;
+fail:
+    free(busdir);
+    free(devdir);
+    return false;
+}
+
+const pp_host_source pp_host_source_libpci = { "libpci", libpci_load };

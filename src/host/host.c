@@ -1,0 +1,233 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The inventory container and pcipass's own sysfs reads (the attributes libpci does not know). */
+#include <config.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "pcipass/common.h"
+#include "pcipass/host.h"
+
+void pp_host_warn(pp_host *h, const char *fmt, ...)
+{
+    va_list ap;
+    h->warnings = xreallocarray(h->warnings, h->nwarnings + 1, sizeof(*h->warnings));
+    va_start(ap, fmt);
+    h->warnings[h->nwarnings++] = xvasprintf(fmt, ap);
+    va_end(ap);
+}
+
+void pp_host_add(pp_host *h, const pp_function *f)
+{
+    /* Grows by doubling: the sources add thousands of functions on SR-IOV hosts. */
+    if ((h->nfuncs & (h->nfuncs - 1)) == 0)
+        h->funcs = xreallocarray(h->funcs, h->nfuncs ? h->nfuncs * 2 : 1, sizeof(*h->funcs));
+    h->funcs[h->nfuncs++] = *f;
+}
+
+/* One attribute file, read once. 1: read; 0: absent; -1: present but unreadable (warned). */
+static int read_attr(pp_host *h, const pp_function *f, int dirfd, const char *name, char *buf,
+                     size_t size)
+{
+    int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC);
+    ssize_t n;
+
+    if (fd < 0) {
+        if (errno == ENOENT)
+            return 0;
+        goto fail;
+    }
+    n = read(fd, buf, size - 1);
+    close(fd);
+    if (n < 0)
+        goto fail;
+    buf[n] = '\0';
+    buf[strcspn(buf, "\n")] = '\0';
+    return 1;
+fail:
+    pp_host_warn(h, _("%s: cannot read '%s': %s"), f->name, name, strerror(errno));
+    return -1;
+}
+
+static bool parse_ul(const char *s, int base, unsigned long max, unsigned long *out)
+{
+    char *end;
+    unsigned long v;
+
+    if (!*s)
+        return false;
+    errno = 0;
+    v = strtoul(s, &end, base);
+    if (errno || *end || v > max)
+        return false;
+    *out = v;
+    return true;
+}
+
+static bool read_number(pp_host *h, const pp_function *f, int dirfd, const char *name, int base,
+                        unsigned long max, unsigned long *out)
+{
+    char buf[64];
+
+    if (read_attr(h, f, dirfd, name, buf, sizeof(buf)) != 1)
+        return false;
+    if (!parse_ul(buf, base, max, out)) {
+        pp_host_warn(h, _("%s: '%s' holds '%s', not a number; ignored"), f->name, name, buf);
+        return false;
+    }
+    return true;
+}
+
+static void read_sriov(pp_host *h, pp_function *f, int dirfd)
+{
+    char link[4096];
+    ssize_t n;
+    unsigned long total, enabled;
+
+    n = readlinkat(dirfd, "physfn", link, sizeof(link) - 1);
+    if (n > 0) {
+        const char *base;
+        link[n] = '\0';
+        base = strrchr(link, '/');
+        base = base ? base + 1 : link;
+        if (pp_pci_addr_parse(base, "physfn", &f->physfn))
+            f->is_vf = true;
+        else
+            pp_host_warn(h, _("%s: 'physfn' points to '%s', not a PCI function"), f->name, link);
+    }
+    if (read_number(h, f, dirfd, "sriov_totalvfs", 10, 0xffff, &total)) {
+        f->is_pf = true;
+        f->sriov_total = (unsigned)total;
+        if (read_number(h, f, dirfd, "sriov_numvfs", 10, 0xffff, &enabled))
+            f->sriov_enabled = (unsigned)enabled;
+    }
+}
+
+/* s390: the kernel's zPCI attributes (Documentation/arch/s390/pci.rst). */
+static void read_zpci(pp_host *h, pp_function *f, int dirfd)
+{
+    unsigned long fid, uid = 0, uniq = 0, pchid = 0;
+
+    if (!read_number(h, f, dirfd, "function_id", 0, 0xffffffffUL, &fid))
+        return;
+    f->has_zpci = true;
+    f->zpci.fid = (uint32_t)fid;
+    if (read_number(h, f, dirfd, "uid", 0, 0xffff, &uid))
+        f->zpci.uid = (uint32_t)uid;
+    if (read_number(h, f, dirfd, "uid_is_unique", 0, 1, &uniq))
+        f->zpci.uid_is_unique = uniq == 1;
+    if (read_number(h, f, dirfd, "pchid", 0, 0xffff, &pchid))
+        f->zpci.pchid = (uint32_t)pchid;
+}
+
+static bool class_is_bridge(uint32_t class_code)
+{
+    unsigned cls = class_code >> 8;
+    /* host, PCI-to-PCI, CardBus and semi-transparent bridges: not endpoints, never assignable */
+    return cls == 0x0600 || cls == 0x0604 || cls == 0x0607 || cls == 0x0609;
+}
+
+void pp_host_read_extra(pp_host *h, pp_function *f, const char *devdir)
+{
+    char buf[16];
+    int dirfd;
+
+    f->bridge = class_is_bridge(f->class_code);
+    dirfd = open(devdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dirfd < 0) {
+        pp_host_warn(h, _("%s: cannot open '%s': %s"), f->name, devdir, strerror(errno));
+        return;
+    }
+    read_sriov(h, f, dirfd);
+    read_zpci(h, f, dirfd);
+    /* boot_vga exists only on VGA-class functions; skip the syscall for the rest. */
+    if ((f->class_code >> 16) == 0x03 && read_attr(h, f, dirfd, "boot_vga", buf, sizeof(buf)) == 1)
+        f->boot_vga = strcmp(buf, "1") == 0;
+    close(dirfd);
+}
+
+pp_host *pp_host_load(const char *root)
+{
+    const pp_host_source *src = &pp_host_source_libpci;
+    pp_host *h = xcalloc(1, sizeof(*h));
+    size_t len;
+
+    h->sysfs_root = xstrdup(root && *root ? root : "/sys");
+    len = strlen(h->sysfs_root);
+    while (len > 1 && h->sysfs_root[len - 1] == '/')
+        h->sysfs_root[--len] = '\0';
+    h->source = src->name;
+    if (!src->load(h, h->sysfs_root)) {
+        pp_host_free(h);
+        return NULL;
+    }
+    return h;
+}
+
+void pp_host_free(pp_host *h)
+{
+    size_t i;
+
+    if (!h)
+        return;
+    for (i = 0; i < h->nfuncs; i++) {
+        free(h->funcs[i].class_name);
+        free(h->funcs[i].vendor_name);
+        free(h->funcs[i].device_name);
+        free(h->funcs[i].driver);
+    }
+    for (i = 0; i < h->nwarnings; i++)
+        free(h->warnings[i]);
+    free(h->warnings);
+    free(h->funcs);
+    free(h->sysfs_root);
+    free(h);
+}
+
+const pp_function *pp_host_find(const pp_host *h, const pp_pci_addr *addr)
+{
+    size_t lo = 0, hi = h->nfuncs;
+
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        int c = pp_pci_addr_cmp(&h->funcs[mid].addr, addr);
+        if (c == 0)
+            return &h->funcs[mid];
+        if (c < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return NULL;
+}
+
+size_t pp_host_group_members(const pp_host *h, const pp_function *f, const pp_function **out,
+                             size_t max)
+{
+    size_t i, n = 0;
+
+    if (f->iommu_group < 0)
+        return 0;
+    for (i = 0; i < h->nfuncs; i++) {
+        const pp_function *g = &h->funcs[i];
+        if (g != f && g->iommu_group == f->iommu_group) {
+            if (n < max)
+                out[n] = g;
+            n++;
+        }
+    }
+    return n < max ? n : max;
+}
+
+bool pp_host_is_s390(const pp_host *h)
+{
+    size_t i;
+    for (i = 0; i < h->nfuncs; i++)
+        if (h->funcs[i].has_zpci)
+            return true;
+    return false;
+}

@@ -1,0 +1,137 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Options common to every command, then the CLI or the TUI. */
+#include <config.h>
+
+#include <getopt.h>
+#include <locale.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "pcipass/app.h"
+#include "pcipass/common.h"
+
+static void usage(FILE *out)
+{
+    fprintf(out, _("Usage: %s [OPTIONS] [COMMAND [ARGS]]\n"), pp_progname());
+    fputs(_("Assign host PCI functions to libvirt guests by VFIO pass-through.\n"
+            "Without a command, the interactive console opens.\n\n"),
+          out);
+    fputs(_("Options:\n"
+            "      --sysfs-root DIR  read the host's PCI functions from DIR (default /sys)\n"
+            "  -c, --connect URI     libvirt connection URI (default: $LIBVIRT_DEFAULT_URI,\n"
+            "                        else libvirt's default)\n"
+            "      --demo[=HOST]     use the bundled demo host: x86 (default) or s390\n"
+            "      --no-color        no colours in the console (also: NO_COLOR set)\n"
+            "  -h, --help            show this help and exit\n"
+            "  -V, --version         show the version and exit\n\n"),
+          out);
+    fputs(_("Commands:\n"), out);
+    pp_cli_print_commands(out);
+    fprintf(out, _("\nRun '%s COMMAND --help' for the options of one command.\n"), pp_progname());
+    fputs(_("Exit status: 0 success, 1 failure, 2 usage error.\n"), out);
+}
+
+static const char *demo_datadir(void)
+{
+    const char *env = getenv("PCIPASS_DATADIR");
+    return env && *env ? env : PKGDATADIR;
+}
+
+static int choose_demo(pp_app *app, const char *which)
+{
+    const char *dir = demo_datadir();
+    struct stat st;
+
+    if (!which || !*which)
+        which = "x86";
+    if (strcmp(which, "x86") && strcmp(which, "s390")) {
+        fprintf(stderr, _("%s: --demo: unknown demo host '%s'; valid: x86, s390\n"), pp_progname(),
+                which);
+        return PP_EXIT_USAGE;
+    }
+    app->demo_root = xasprintf("%s/demo/%s", dir, strcmp(which, "x86") ? "s390-lpar" : "x86-server");
+    app->demo_uri = xasprintf("test://%s/demo/guests.xml", dir);
+    if (stat(app->demo_root, &st) != 0) {
+        fprintf(stderr, _("%s: the demo host is not installed in '%s/demo' (set PCIPASS_DATADIR to "
+                          "the build's data directory, or run 'make install')\n"),
+                pp_progname(), dir);
+        return PP_EXIT_FAIL;
+    }
+    return PP_EXIT_OK;
+}
+
+int main(int argc, char **argv)
+{
+    enum { OPT_SYSFS = 256, OPT_DEMO, OPT_NO_COLOR };
+    static const struct option opts[] = {
+        { "sysfs-root", required_argument, NULL, OPT_SYSFS },
+        { "connect", required_argument, NULL, 'c' },
+        { "demo", optional_argument, NULL, OPT_DEMO },
+        { "no-color", no_argument, NULL, OPT_NO_COLOR },
+        { "help", no_argument, NULL, 'h' },
+        { "version", no_argument, NULL, 'V' },
+        { NULL, 0, NULL, 0 },
+    };
+    pp_app app = { 0 };
+    bool demo = false;
+    const char *demo_which = NULL;
+    int c, rc;
+
+    setlocale(LC_ALL, "");
+#ifdef ENABLE_NLS
+    bindtextdomain(PACKAGE, LOCALEDIR);
+    textdomain(PACKAGE);
+#endif
+
+    /* '+': stop at the command; its own options are parsed by the command. */
+    while ((c = getopt_long(argc, argv, "+c:hV", opts, NULL)) != -1) {
+        switch (c) {
+        case OPT_SYSFS:
+            app.sysfs_root = optarg;
+            break;
+        case 'c':
+            app.uri = optarg;
+            break;
+        case OPT_DEMO:
+            demo = true;
+            demo_which = optarg;
+            break;
+        case OPT_NO_COLOR:
+            app.no_color = true;
+            break;
+        case 'h':
+            usage(stdout);
+            return PP_EXIT_OK;
+        case 'V':
+            pp_print_version(stdout);
+            return PP_EXIT_OK;
+        default:
+            fprintf(stderr, _("Try '%s --help' for more information.\n"), pp_progname());
+            return PP_EXIT_USAGE;
+        }
+    }
+    if (getenv("NO_COLOR") && *getenv("NO_COLOR"))
+        app.no_color = true;
+    if (demo) {
+        rc = choose_demo(&app, demo_which);
+        if (rc != PP_EXIT_OK)
+            return rc;
+        /* Explicit options still win over the demo's choices. */
+        if (!app.sysfs_root)
+            app.sysfs_root = app.demo_root;
+        if (!app.uri)
+            app.uri = app.demo_uri;
+    }
+
+    if (optind < argc)
+        rc = pp_cli_main(&app, argc - optind, argv + optind);
+    else
+        rc = pp_tui_main(&app);
+
+    pp_host_free(app.host);
+    free(app.demo_root);
+    free(app.demo_uri);
+    return rc;
+}

@@ -1,0 +1,131 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <config.h>
+
+#include <ctype.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pcipass/common.h"
+#include "pcipass/pciaddr.h"
+
+/* Reads 1..MAXDIGITS hex digits; strtoul would also take signs, spaces and 0x. */
+static const char *hex_field(const char *p, int maxdigits, unsigned *out)
+{
+    unsigned v = 0;
+    int n = 0;
+
+    while (n < maxdigits && isxdigit((unsigned char)*p)) {
+        int c = tolower((unsigned char)*p);
+        v = v * 16 + (unsigned)(isdigit(c) ? c - '0' : c - 'a' + 10);
+        p++;
+        n++;
+    }
+    if (n == 0)
+        return NULL;
+    *out = v;
+    return p;
+}
+
+bool pp_pci_addr_parse(const char *s, const char *field, pp_pci_addr *out)
+{
+    pp_pci_addr a = { 0, 0, 0, 0 };
+    const char *p = s ? s : "";
+    unsigned first;
+    const char *colon2;
+
+    if (!s || !*s)
+        goto bad;
+    /* Two colons: the domain is given. */
+    colon2 = strchr(p, ':');
+    if (colon2 && strchr(colon2 + 1, ':')) {
+        p = hex_field(p, 4, &first);
+        if (!p || *p++ != ':')
+            goto bad;
+        a.domain = first;
+    }
+    p = hex_field(p, 2, &a.bus);
+    if (!p || *p++ != ':')
+        goto bad;
+    p = hex_field(p, 2, &a.slot);
+    if (!p || *p++ != '.')
+        goto bad;
+    p = hex_field(p, 1, &a.function);
+    if (!p || *p != '\0')
+        goto bad;
+    if (a.slot > PP_PCI_SLOT_MAX) {
+        pp_error_set(_("%s: invalid PCI address '%s': slot must be 0x00-0x1f"), field, s);
+        return false;
+    }
+    if (a.function > PP_PCI_FUNCTION_MAX) {
+        pp_error_set(_("%s: invalid PCI address '%s': function must be 0-7"), field, s);
+        return false;
+    }
+    *out = a;
+    return true;
+bad:
+    pp_error_set(_("%s: invalid PCI address '%s': expected DDDD:BB:SS.F or BB:SS.F in hex "
+                   "(domain 0000-ffff, bus 00-ff, slot 00-1f, function 0-7)"),
+                 field, s ? s : "");
+    return false;
+}
+
+void pp_pci_addr_format(const pp_pci_addr *a, char buf[PP_PCI_ADDR_STRLEN])
+{
+    snprintf(buf, PP_PCI_ADDR_STRLEN, "%04x:%02x:%02x.%x", a->domain & 0xffff, a->bus & 0xff,
+             a->slot & 0x1f, a->function & 7);
+}
+
+int pp_pci_addr_cmp(const pp_pci_addr *a, const pp_pci_addr *b)
+{
+    if (a->domain != b->domain)
+        return a->domain < b->domain ? -1 : 1;
+    if (a->bus != b->bus)
+        return a->bus < b->bus ? -1 : 1;
+    if (a->slot != b->slot)
+        return a->slot < b->slot ? -1 : 1;
+    if (a->function != b->function)
+        return a->function < b->function ? -1 : 1;
+    return 0;
+}
+
+bool pp_pci_addr_eq(const pp_pci_addr *a, const pp_pci_addr *b)
+{
+    return pp_pci_addr_cmp(a, b) == 0;
+}
+
+bool pp_parse_number(const char *s, const char *field, uint64_t min, uint64_t max, int hexdigits,
+                     uint64_t *out)
+{
+    const char *p = s ? s : "";
+    int base = 10;
+    unsigned long long v;
+    char *end;
+
+    if (p[0] == '0' && (p[1] == 'x' || p[1] == 'X')) {
+        base = 16;
+        p += 2;
+    }
+    /* strtoull accepts leading blanks and signs; an operator's "-1" must not wrap around. */
+    if (!isxdigit((unsigned char)*p) || (base == 10 && !isdigit((unsigned char)*p)))
+        goto bad;
+    errno = 0;
+    v = strtoull(p, &end, base);
+    if (*end != '\0')
+        goto bad;
+    if (errno == ERANGE || v < min || v > max)
+        goto range;
+    *out = v;
+    return true;
+bad:
+    pp_error_set(_("%s: '%s' is not a number (use hex with 0x, or decimal); valid range 0x%0*" PRIx64
+                   "-0x%0*" PRIx64),
+                 field, s ? s : "", hexdigits, min, hexdigits, max);
+    return false;
+range:
+    pp_error_set(_("%s: '%s' is out of range; valid range 0x%0*" PRIx64 "-0x%0*" PRIx64), field, s,
+                 hexdigits, min, hexdigits, max);
+    return false;
+}

@@ -1,0 +1,33 @@
+#!/bin/sh
+# Installs every Debian package that building pcipass and running its whole test suite need.
+# Idempotent: packages already present are left alone, and apt is not touched when nothing is missing.
+set -eu
+
+PKGS="build-essential autoconf automake libtool autopoint gettext pkg-config
+libpci-dev pciutils pci.ids libncurses-dev libxml2-dev libxml2-utils libjson-c-dev
+libvirt-dev libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients
+qemu-system-misc qemu-system-x86 tmux jq valgrind locales util-linux"
+
+missing=""
+for p in $PKGS; do
+    if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+        missing="$missing $p"
+    fi
+done
+
+if [ -z "$missing" ]; then
+    echo "install-deps: all build and test packages are present"
+    exit 0
+fi
+
+if [ "$(id -u)" -ne 0 ]; then
+    echo "install-deps: missing packages:$missing" >&2
+    echo "install-deps: run this script as root (or install them) first" >&2
+    exit 1
+fi
+
+echo "install-deps: installing:$missing"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -q
+# shellcheck disable=SC2086
+apt-get install -y -q --no-install-recommends $missing

@@ -1,0 +1,51 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+# Sourced by the shell tests: TAP output, the binary under test, fake hosts in a private work dir.
+# The harness sets srcdir (and top_builddir through TESTS_ENVIRONMENT).
+: "${srcdir:=.}"
+: "${top_builddir:=.}"
+top_srcdir=$(cd "$srcdir" && pwd)
+top_builddir=$(cd "$top_builddir" && pwd)
+PCIPASS="$top_builddir/pcipass"
+export LC_ALL=C.UTF-8 LANGUAGE=
+unset LIBVIRT_DEFAULT_URI NO_COLOR
+# libvirt would otherwise write its logs and caches under the tester's home
+export HOME="${TMPDIR:-/tmp}"
+
+tap_n=0
+tap_failed=0
+ok() { # CONDITION-STATUS DESCRIPTION
+    tap_n=$((tap_n + 1))
+    if [ "$1" -eq 0 ]; then
+        echo "ok $tap_n - $2"
+    else
+        echo "not ok $tap_n - $2"
+        tap_failed=$((tap_failed + 1))
+    fi
+}
+diag() { sed 's/^/# /'; }
+done_testing() {
+    echo "1..$tap_n"
+    [ "$tap_failed" -eq 0 ]
+}
+
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/pcipass-test.XXXXXX")
+cleanup_work() { rm -rf "$WORK"; }
+trap cleanup_work EXIT
+
+# fake_root NAME: lays out tests' or the demo's NAME.hw once and prints its root
+fake_root() {
+    _r="$WORK/roots/$1"
+    if [ ! -d "$_r" ]; then
+        _d="$top_srcdir/tests/data/$1.hw"
+        [ -f "$_d" ] || _d="$top_srcdir/data/demo/$1.hw"
+        sh "$top_srcdir/tests/lib/mkfakesys.sh" "$_d" "$_r" >&2 || return 1
+    fi
+    printf '%s' "$_r"
+}
+
+# run_cmd NAME ARGS...: runs pcipass, leaving stdout, stderr and status in $WORK/NAME.{out,err,rc}
+run_cmd() {
+    _n=$1; shift
+    "$PCIPASS" "$@" > "$WORK/$_n.out" 2> "$WORK/$_n.err"
+    echo $? > "$WORK/$_n.rc"
+}

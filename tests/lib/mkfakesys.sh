@@ -1,0 +1,160 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
+# Lays out a fake sysfs root, shaped like the kernel's /sys, from a host description file.
+# Used by the test suite, the benchmark and the bundled demo host.
+#
+#   mkfakesys.sh DESCRIPTION ROOT
+#
+# Description lines ('#' starts a comment):
+#   fn ADDRESS VENDOR DEVICE CLASS [key=value ...]
+#       keys: rev=HH sub=VVVV:DDDD numa=N group=N driver=NAME parent=ADDRESS physfn=ADDRESS
+#             sriov=TOTAL/ENABLED boot_vga=1 fid=0xN uid=0xN uid_unique=0|1 pchid=0xN header=N
+#             broken=novendor|unreadable-numa|dangling-driver|dangling-group|garbage-sriov
+#   module NAME          a loaded kernel module (ROOT/module/NAME)
+#   block NAME ADDRESS   a block device whose PCI ancestor is ADDRESS (ROOT/class/block/NAME)
+#   net NAME ADDRESS     a network interface on ADDRESS (ROOT/class/net/NAME)
+set -eu
+
+desc=$1
+root=$2
+
+mkdir -p "$root/bus/pci/devices" "$root/bus/pci/drivers" "$root/bus/pci/slots" \
+         "$root/kernel/iommu_groups" "$root/module" "$root/devices" "$root/class/block" "$root/class/net"
+
+# "../" repeated once per path component of $1 (a path relative to the root)
+ups() {
+    _p=$1 _u=""
+    while [ -n "$_p" ]; do
+        _u="../$_u"
+        case $_p in */*) _p=${_p#*/} ;; *) _p="" ;; esac
+    done
+    printf '%s' "$_u"
+}
+
+# the device directory of an already laid out function, relative to the root
+devpath() {
+    _l=$(readlink "$root/bus/pci/devices/$1") || { echo "mkfakesys: unknown function $1" >&2; exit 1; }
+    printf '%s' "${_l#../../../}"
+}
+
+byte() { printf "\\$(printf '%03o' $(( $1 & 255 )))"; }
+le16() { byte $(( $1 )); byte $(( $1 >> 8 )); }
+
+# the first 64 bytes of config space, consistent with the attribute files
+write_config() { # FILE VENDOR DEVICE CLASS REV SUBV SUBD HEADER
+    {
+        le16 "$2"; le16 "$3"; le16 0x0006; le16 0x0010
+        byte "$5"; byte $(( $4 )); byte $(( $4 >> 8 )); byte $(( $4 >> 16 ))
+        byte 0; byte 0; byte "$8"; byte 0
+        i=0; while [ $i -lt 28 ]; do byte 0; i=$((i + 1)); done
+        le16 "$6"; le16 "$7"
+        i=0; while [ $i -lt 16 ]; do byte 0; i=$((i + 1)); done
+    } > "$1"
+}
+
+fn() {
+    addr=$1 vendor=0x$2 device=0x$3 class=0x$4
+    shift 4
+    rev=00 sub="" numa="" group="" driver="" parent="" physfn="" sriov="" bootvga=""
+    fid="" uid="" uidu=1 pchid="" header="" broken=""
+    for kv in "$@"; do
+        case $kv in
+            rev=*) rev=${kv#*=} ;; sub=*) sub=${kv#*=} ;; numa=*) numa=${kv#*=} ;;
+            group=*) group=${kv#*=} ;; driver=*) driver=${kv#*=} ;; parent=*) parent=${kv#*=} ;;
+            physfn=*) physfn=${kv#*=} ;; sriov=*) sriov=${kv#*=} ;; boot_vga=*) bootvga=${kv#*=} ;;
+            fid=*) fid=${kv#*=} ;; uid=*) uid=${kv#*=} ;; uid_unique=*) uidu=${kv#*=} ;;
+            pchid=*) pchid=${kv#*=} ;; header=*) header=${kv#*=} ;; broken=*) broken=${kv#*=} ;;
+            *) echo "mkfakesys: $addr: unknown key '$kv'" >&2; exit 1 ;;
+        esac
+    done
+    if [ -n "$parent" ]; then
+        rel="$(devpath "$parent")/$addr"
+    else
+        rel="devices/pci${addr%:*.*}/$addr"
+    fi
+    dir="$root/$rel"
+    up=$(ups "$rel")
+    mkdir -p "$dir"
+    ln -s "../../../$rel" "$root/bus/pci/devices/$addr"
+
+    subv=0x${sub%%:*} subd=0x${sub##*:}
+    [ -n "$sub" ] || { subv=0x0000; subd=0x0000; }
+    if [ -z "$header" ]; then
+        case $class in 0x0604*|0x0609*) header=1 ;; 0x0607*) header=2 ;; *) header=0 ;; esac
+    fi
+    [ "$broken" = novendor ] || printf '%s\n' "$vendor" > "$dir/vendor"
+    printf '%s\n' "$device" > "$dir/device"
+    printf '0x%06x\n' $(( class )) > "$dir/class"
+    printf '0x%s\n' "$rev" > "$dir/revision"
+    printf '0x%04x\n' $(( subv )) > "$dir/subsystem_vendor"
+    printf '0x%04x\n' $(( subd )) > "$dir/subsystem_device"
+    printf '0\n' > "$dir/irq"
+    i=0; while [ $i -lt 7 ]; do
+        echo "0x0000000000000000 0x0000000000000000 0x0000000000000000"; i=$((i + 1))
+    done > "$dir/resource"
+    write_config "$dir/config" "$vendor" "$device" "$class" "0x$rev" "$subv" "$subd" "$header"
+    if [ "$broken" = unreadable-numa ]; then
+        mkdir "$dir/numa_node"           # reading a directory fails, even as root
+    else
+        printf '%s\n' "${numa:--1}" > "$dir/numa_node"
+    fi
+    if [ -n "$driver" ]; then
+        mkdir -p "$root/bus/pci/drivers/$driver"
+        ln -s "../../../../$rel" "$root/bus/pci/drivers/$driver/$addr"
+        ln -s "${up}bus/pci/drivers/$driver" "$dir/driver"
+    fi
+    [ "$broken" = dangling-driver ] && ln -s "${up}bus/pci/drivers/gone_driver" "$dir/driver"
+    if [ -n "$group" ]; then
+        mkdir -p "$root/kernel/iommu_groups/$group/devices"
+        ln -s "../../../../$rel" "$root/kernel/iommu_groups/$group/devices/$addr"
+        ln -s "${up}kernel/iommu_groups/$group" "$dir/iommu_group"
+    fi
+    [ "$broken" = dangling-group ] && ln -s "${up}kernel/iommu_groups/999999" "$dir/iommu_group"
+    if [ -n "$sriov" ]; then
+        printf '%s\n' "${sriov%/*}" > "$dir/sriov_totalvfs"
+        printf '%s\n' "${sriov#*/}" > "$dir/sriov_numvfs"
+    fi
+    [ "$broken" = garbage-sriov ] && printf 'lots\n' > "$dir/sriov_totalvfs"
+    if [ -n "$physfn" ]; then
+        pf=$(devpath "$physfn")
+        ln -s "${up}$pf" "$dir/physfn"
+        n=0; while [ -e "$root/$pf/virtfn$n" ] || [ -L "$root/$pf/virtfn$n" ]; do n=$((n + 1)); done
+        ln -s "$(ups "$pf")$rel" "$root/$pf/virtfn$n"
+    fi
+    [ -n "$bootvga" ] && printf '%s\n' "$bootvga" > "$dir/boot_vga"
+    if [ -n "$fid" ]; then
+        printf '0x%08x\n' $(( fid )) > "$dir/function_id"
+        printf '0x%x\n' $(( ${uid:-0} )) > "$dir/uid"
+        printf '%s\n' "$uidu" > "$dir/uid_is_unique"
+        printf '0x%04x\n' $(( ${pchid:-0} )) > "$dir/pchid"
+        printf '0x%x\n' $(( ${fid} & 0xff )) > "$dir/vfn"
+        slot="$root/bus/pci/slots/$(printf '%08x' $(( fid )))"
+        mkdir -p "$slot"
+        printf '%s\n' "${addr%.*}" > "$slot/address"
+    fi
+    return 0
+}
+
+module() { mkdir -p "$root/module/$1"; }
+
+# A block device or network interface below a function, as the kernel links them.
+classdev() { # KIND NAME ADDRESS
+    rel="$(devpath "$3")/$1/$2"
+    mkdir -p "$root/$rel"
+    ln -s "../../$rel" "$root/class/$1/$2"
+}
+block() { classdev block "$1" "$2"; }
+net() { classdev net "$1" "$2"; }
+
+lineno=0
+while IFS= read -r line || [ -n "$line" ]; do
+    lineno=$((lineno + 1))
+    line=${line%%#*}
+    # shellcheck disable=SC2086
+    set -- $line
+    [ $# -gt 0 ] || continue
+    case $1 in
+        fn|module|block|net) "$@" ;;
+        *) echo "mkfakesys: $desc:$lineno: unknown directive '$1'" >&2; exit 1 ;;
+    esac
+done < "$desc"
