@@ -1,0 +1,1 @@
+--sysfs-root "$BROKEN" list

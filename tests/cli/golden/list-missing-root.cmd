@@ -1,0 +1,1 @@
+--sysfs-root "$WORK/nonexistent" list --json

@@ -1,0 +1,1 @@
+--sysfs-root "$S390" list --json

@@ -1,0 +1,1 @@
+--sysfs-root "$X86" list --json
