@@ -130,8 +130,6 @@ int main(int argc, char **argv)
     else
         rc = pp_tui_main(&app);
 
-    pp_host_free(app.host);
-    free(app.demo_root);
-    free(app.demo_uri);
+    pp_app_free(&app);
     return rc;
 }

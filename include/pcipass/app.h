@@ -6,6 +6,8 @@
 #include <stdbool.h>
 
 #include "pcipass/host.h"
+#include "pcipass/owners.h"
+#include "pcipass/virt.h"
 
 typedef struct pp_app {
     const char *sysfs_root; /* NULL: /sys */
@@ -14,10 +16,23 @@ typedef struct pp_app {
     char *demo_root; /* owned copies when --demo chose them */
     char *demo_uri;
     pp_host *host;
+    pp_virt *virt;
+    bool virt_rw;
+    bool have_guests;
+    pp_guests guests;
+    pp_owners owners;
 } pp_app;
 
 /* The inventory, loaded on first use; NULL with the error slot set. */
 pp_host *pp_app_host(pp_app *app);
+/* The libvirt connection, opened on first use; READONLY false reopens it writable. NULL with the
+ * error slot set. */
+pp_virt *pp_app_virt(pp_app *app, bool readonly);
+/* Guests and the owner index, read once; false with the error slot set. */
+bool pp_app_guests(pp_app *app, bool readonly);
+/* Forgets guests and owners, so that the next pp_app_guests() reads them anew (after a change). */
+void pp_app_forget_guests(pp_app *app);
+void pp_app_free(pp_app *app);
 /* Prints the inventory's warnings to stderr, once. */
 void pp_app_print_host_warnings(pp_app *app);
 

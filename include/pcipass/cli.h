@@ -32,6 +32,16 @@ void pp_json_print(json_object *o);
 json_object *pp_json_hex(unsigned long long v, int digits);
 json_object *pp_json_str_or_null(const char *s);
 
+json_object *pp_json_owner(const pp_owner *o);
+/* "web01[LC],build[C] CONFLICT": L running, C persistent configuration. Caller frees. */
+char *pp_owner_label(const pp_owner *o);
+char *pp_owners_label(const pp_owner *first, size_t n);
+
 int pp_cmd_list(pp_app *app, int argc, char **argv);
+int pp_cmd_guests(pp_app *app, int argc, char **argv);
+int pp_cmd_owners(pp_app *app, int argc, char **argv);
+int pp_cmd_xml(pp_app *app, int argc, char **argv);
+int pp_cmd_attach(pp_app *app, int argc, char **argv);
+int pp_cmd_detach(pp_app *app, int argc, char **argv);
 
 #endif

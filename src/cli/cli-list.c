@@ -10,8 +10,11 @@
 #include "pcipass/common.h"
 #include "pcipass/host.h"
 
-static json_object *function_json(const pp_function *f)
+static json_object *function_json(const pp_app *app, const pp_function *f)
 {
+    const pp_owner *first;
+    size_t i, n = pp_owners_of(&app->owners, &f->addr, &first);
+    json_object *owners = json_object_new_array();
     json_object *o = json_object_new_object();
     char buf[PP_PCI_ADDR_STRLEN];
 
@@ -54,7 +57,9 @@ static json_object *function_json(const pp_function *f)
     } else {
         json_object_object_add(o, "zpci", NULL);
     }
-    json_object_object_add(o, "owners", json_object_new_array());
+    for (i = 0; i < n; i++)
+        json_object_array_add(owners, pp_json_owner(&first[i]));
+    json_object_object_add(o, "owners", owners);
     return o;
 }
 
@@ -74,7 +79,7 @@ static char *class_label(const pp_function *f)
     return xasprintf(_("class %04x"), f->class_code >> 8);
 }
 
-static void print_text(const pp_host *h)
+static void print_text(const pp_app *app, const pp_host *h)
 {
     size_t i, wclass = strlen(_("CLASS")), wdev = strlen(_("DEVICE")), wdrv = strlen(_("DRIVER"));
     char **cls = xcalloc(h->nfuncs, sizeof(char *)), **dev = xcalloc(h->nfuncs, sizeof(char *));
@@ -90,18 +95,33 @@ static void print_text(const pp_host *h)
         if (f->driver && strlen(f->driver) > wdrv)
             wdrv = strlen(f->driver);
     }
-    printf("%-12s  %-*s  %-*s  %-*s  %5s  %s\n", _("ADDRESS"), (int)wclass, _("CLASS"), (int)wdev,
-           _("DEVICE"), (int)wdrv, _("DRIVER"), _("GROUP"), _("OWNER"));
+    bool zpci = pp_host_is_s390(h);
+
+    printf("%-12s  %-*s  %-*s  %-*s  %5s  ", _("ADDRESS"), (int)wclass, _("CLASS"), (int)wdev,
+           _("DEVICE"), (int)wdrv, _("DRIVER"), _("GROUP"));
+    /* s390: the ids the firmware gave each function, as the operator's HMC shows them */
+    if (zpci)
+        printf("%-10s  %-6s  ", _("FID"), _("UID"));
+    printf("%s\n", _("OWNER"));
     for (i = 0; i < h->nfuncs; i++) {
         const pp_function *f = &h->funcs[i];
-        char group[16];
+        char group[16], *owner;
+        const pp_owner *first;
+        size_t n = pp_owners_of(&app->owners, &f->addr, &first);
 
+        owner = n ? pp_owners_label(first, n) : xstrdup("-");
         if (f->iommu_group >= 0)
             snprintf(group, sizeof(group), "%d", f->iommu_group);
         else
             snprintf(group, sizeof(group), "-");
-        printf("%-12s  %-*s  %-*s  %-*s  %5s  %s\n", f->name, (int)wclass, cls[i], (int)wdev, dev[i],
-               (int)wdrv, f->driver ? f->driver : "-", group, "-");
+        printf("%-12s  %-*s  %-*s  %-*s  %5s  ", f->name, (int)wclass, cls[i], (int)wdev, dev[i],
+               (int)wdrv, f->driver ? f->driver : "-", group);
+        if (zpci && f->has_zpci)
+            printf("0x%08x  0x%04x  ", f->zpci.fid, f->zpci.uid);
+        else if (zpci)
+            printf("%-10s  %-6s  ", "-", "-");
+        printf("%s\n", owner);
+        free(owner);
         free(cls[i]);
         free(dev[i]);
     }
@@ -133,14 +153,17 @@ int pp_cmd_list(pp_app *app, int argc, char **argv)
     if (!h)
         return pp_cli_fail();
     pp_app_print_host_warnings(app);
+    /* The inventory stands on its own: without libvirt it is listed, with a warning, unowned. */
+    if (!pp_app_guests(app, true))
+        fprintf(stderr, _("%s: warning: owners not shown: %s\n"), pp_progname(), pp_error_get());
     if (json) {
         json_object *arr = json_object_new_array_ext((int)h->nfuncs);
         size_t i;
         for (i = 0; i < h->nfuncs; i++)
-            json_object_array_add(arr, function_json(&h->funcs[i]));
+            json_object_array_add(arr, function_json(app, &h->funcs[i]));
         pp_json_print(arr);
     } else {
-        print_text(h);
+        print_text(app, h);
     }
     return PP_EXIT_OK;
 }

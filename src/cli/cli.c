@@ -13,6 +13,39 @@
 static const pp_cli_cmd commands[] = {
     { "list", N_("[--json]"), N_("list the host's PCI functions and who holds them"),
       N_("      --json   one JSON array, one object per function\n"), pp_cmd_list },
+    { "guests", N_("[--json]"), N_("list every guest, running or not, and what it holds"),
+      N_("      --json   one JSON array, one object per guest\n"), pp_cmd_guests },
+    { "owners", N_("[--json]"), N_("show which guests hold which host functions, conflicts included"),
+      N_("      --json   one JSON array, one object per held function\n"), pp_cmd_owners },
+    { "xml", N_("DEVICE [--guest NAME] [ASSIGNMENT OPTIONS]"),
+      N_("print the <hostdev> XML an attach would send"),
+      N_("      --guest NAME             check the assignment against this guest\n"
+         "      --managed yes|no         libvirt binds vfio-pci itself (default yes)\n"
+         "      --zpci-uid N             s390x guests: zPCI uid, 0x0001-0xffff\n"
+         "      --zpci-fid N             s390x guests: zPCI fid, 0x00000000-0xffffffff\n"
+         "      --guest-address ADDR     the guest-side PCI address, DDDD:BB:SS.F\n"
+         "      --interface              <interface type='hostdev'> (SR-IOV network VFs)\n"
+         "      --mac MAC                the interface's MAC address (with --interface)\n"
+         "Numbers are hex with 0x, or decimal. DEVICE is DDDD:BB:SS.F or BB:SS.F.\n"),
+      pp_cmd_xml },
+    { "attach", N_("GUEST DEVICE [ASSIGNMENT OPTIONS] [--live] [--config] [--dry-run] [--force]"),
+      N_("assign a host function to a guest"),
+      N_("      --live       the running guest only\n"
+         "      --config     the persistent configuration only\n"
+         "                   (default: both for a running guest, the persistent one when shut off)\n"
+         "      --dry-run    check and print the XML, change nothing\n"
+         "      --force      assign even a function this host does not show\n"
+         "      --json       the result as JSON\n"
+         "  and the assignment options of 'xml' (--managed, --zpci-uid, --zpci-fid,\n"
+         "  --guest-address, --interface, --mac)\n"),
+      pp_cmd_attach },
+    { "detach", N_("GUEST DEVICE [--live] [--config] [--dry-run]"),
+      N_("take a host function away from a guest"),
+      N_("      --live       the running guest only\n"
+         "      --config     the persistent configuration only\n"
+         "      --dry-run    print what would be detached, change nothing\n"
+         "      --json       the result as JSON\n"),
+      pp_cmd_detach },
 };
 
 const pp_cli_cmd *pp_cli_find(const char *name)
@@ -83,24 +116,9 @@ int pp_cli_main(pp_app *app, int argc, char **argv)
                 pp_progname(), argv[0], pp_progname());
         return PP_EXIT_USAGE;
     }
-    optind = 1;
+    /* 0, not 1: glibc then starts afresh, permuting options after operands again */
+    optind = 0;
     return cmd->run(app, argc, argv);
-}
-
-pp_host *pp_app_host(pp_app *app)
-{
-    if (!app->host)
-        app->host = pp_host_load(app->sysfs_root);
-    return app->host;
-}
-
-void pp_app_print_host_warnings(pp_app *app)
-{
-    size_t i;
-    if (!app->host)
-        return;
-    for (i = 0; i < app->host->nwarnings; i++)
-        fprintf(stderr, _("%s: warning: %s\n"), pp_progname(), app->host->warnings[i]);
 }
 
 void pp_json_print(json_object *o)

@@ -1,1 +1,1 @@
---sysfs-root "$BROKEN" list
+-c "$DEMO_URI" --sysfs-root "$BROKEN" list

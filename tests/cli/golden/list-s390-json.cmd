@@ -1,1 +1,1 @@
---sysfs-root "$S390" list --json
+-c "$DEMO_URI" --sysfs-root "$S390" list --json

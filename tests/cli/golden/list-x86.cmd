@@ -1,1 +1,1 @@
---sysfs-root "$X86" list
+-c "$DEMO_URI" --sysfs-root "$X86" list

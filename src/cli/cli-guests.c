@@ -1,0 +1,219 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* pcipass guests, pcipass owners, and the owner objects `list` shares. */
+#include <config.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pcipass/cli.h"
+#include "pcipass/common.h"
+
+static json_object *pci_or_null(const pp_hostdev *d)
+{
+    char buf[PP_PCI_ADDR_STRLEN];
+    if (!d->has_guest_addr || !d->guest_addr_full)
+        return NULL;
+    pp_pci_addr_format(&d->guest_addr, buf);
+    return json_object_new_string(buf);
+}
+
+json_object *pp_json_owner(const pp_owner *o)
+{
+    json_object *j = json_object_new_object();
+    const pp_hostdev *d = o->dev;
+
+    json_object_object_add(j, "guest", json_object_new_string(o->guest->name));
+    json_object_object_add(j, "live", json_object_new_boolean(o->live));
+    json_object_object_add(j, "config", json_object_new_boolean(o->config));
+    json_object_object_add(j, "managed", d->managed == PP_MANAGED_UNSET
+                                             ? NULL
+                                             : json_object_new_boolean(d->managed == PP_MANAGED_YES));
+    json_object_object_add(j, "type", json_object_new_string(d->kind == PP_HD_INTERFACE ? "interface"
+                                                                                         : "hostdev"));
+    if (d->has_uid || d->has_fid) {
+        json_object *z = json_object_new_object();
+        json_object_object_add(z, "uid", d->has_uid ? pp_json_hex(d->uid, 4) : NULL);
+        json_object_object_add(z, "fid", d->has_fid ? pp_json_hex(d->fid, 8) : NULL);
+        json_object_object_add(j, "zpci", z);
+    } else {
+        json_object_object_add(j, "zpci", NULL);
+    }
+    json_object_object_add(j, "guest_address", pci_or_null(d));
+    json_object_object_add(j, "mac", d->mac[0] ? json_object_new_string(d->mac) : NULL);
+    return j;
+}
+
+char *pp_owner_label(const pp_owner *o)
+{
+    /* L: running configuration, C: persistent one */
+    return xasprintf("%s[%s%s]", o->guest->name, o->live ? "L" : "", o->config ? "C" : "");
+}
+
+char *pp_owners_label(const pp_owner *first, size_t n)
+{
+    char *s = xstrdup(""), *t, *l;
+    size_t i;
+
+    for (i = 0; i < n; i++) {
+        l = pp_owner_label(&first[i]);
+        t = xasprintf("%s%s%s", s, i ? "," : "", l);
+        free(l);
+        free(s);
+        s = t;
+    }
+    if (pp_owners_conflict(first, n)) {
+        t = xasprintf(_("%s CONFLICT"), s);
+        free(s);
+        s = t;
+    }
+    return s;
+}
+
+static int simple_args(const pp_cli_cmd *cmd, int argc, char **argv, bool *json)
+{
+    static const struct option opts[] = {
+        { "json", no_argument, NULL, 'j' },
+        { "help", no_argument, NULL, 'h' },
+        { NULL, 0, NULL, 0 },
+    };
+    int c, rc;
+
+    while ((rc = pp_cli_getopt(cmd, argc, argv, "+h", opts, &c)) == -1 && c != -1)
+        if (c == 'j')
+            *json = true;
+    if (rc != -1)
+        return rc;
+    if (optind < argc)
+        return pp_cli_usage_error(cmd, _("unexpected argument '%s'"), argv[optind]);
+    return -1;
+}
+
+/* The host addresses a guest holds in either configuration, each once, in address order. */
+static size_t guest_sources(const pp_app *app, const pp_guest *g, const pp_owner ***out)
+{
+    size_t i, n = 0;
+    *out = xcalloc(app->owners.n, sizeof(**out));
+    for (i = 0; i < app->owners.n; i++)
+        if (app->owners.v[i].guest == g)
+            (*out)[n++] = &app->owners.v[i];
+    return n;
+}
+
+int pp_cmd_guests(pp_app *app, int argc, char **argv)
+{
+    const pp_cli_cmd *cmd = pp_cli_find("guests");
+    bool json = false;
+    size_t i, j;
+    int rc = simple_args(cmd, argc, argv, &json);
+
+    if (rc != -1)
+        return rc;
+    if (!pp_app_guests(app, true))
+        return pp_cli_fail();
+    if (json) {
+        json_object *arr = json_object_new_array();
+        for (i = 0; i < app->guests.n; i++) {
+            const pp_guest *g = &app->guests.v[i];
+            const pp_domain_info *d = pp_guest_info(g);
+            const pp_owner **held;
+            size_t n = guest_sources(app, g, &held);
+            json_object *o = json_object_new_object(), *h = json_object_new_array();
+
+            json_object_object_add(o, "name", json_object_new_string(g->name));
+            json_object_object_add(o, "uuid", json_object_new_string(g->uuid));
+            json_object_object_add(o, "state", json_object_new_string(pp_guest_state_name(g)));
+            json_object_object_add(o, "persistent", json_object_new_boolean(g->persistent));
+            json_object_object_add(o, "arch", pp_json_str_or_null(d->arch));
+            json_object_object_add(o, "machine", pp_json_str_or_null(d->machine));
+            for (j = 0; j < n; j++) {
+                char buf[PP_PCI_ADDR_STRLEN];
+                pp_pci_addr_format(&held[j]->source, buf);
+                json_object_array_add(h, json_object_new_string(buf));
+            }
+            json_object_object_add(o, "hostdevs", h);
+            json_object_array_add(arr, o);
+            free(held);
+        }
+        pp_json_print(arr);
+        return PP_EXIT_OK;
+    }
+    printf("%-20s %-10s %-8s %-18s %-10s %s\n", _("NAME"), _("STATE"), _("ARCH"), _("MACHINE"),
+           _("PERSISTENT"), _("HOST FUNCTIONS"));
+    for (i = 0; i < app->guests.n; i++) {
+        const pp_guest *g = &app->guests.v[i];
+        const pp_domain_info *d = pp_guest_info(g);
+        const pp_owner **held;
+        size_t n = guest_sources(app, g, &held);
+
+        printf("%-20s %-10s %-8s %-18s %-10s ", g->name, _(pp_guest_state_name(g)),
+               d->arch ? d->arch : "-", d->machine ? d->machine : "-",
+               g->persistent ? _("yes") : _("no"));
+        for (j = 0; j < n; j++) {
+            char buf[PP_PCI_ADDR_STRLEN];
+            pp_pci_addr_format(&held[j]->source, buf);
+            printf("%s%s", j ? " " : "", buf);
+        }
+        printf("%s\n", n ? "" : "-");
+        free(held);
+    }
+    return PP_EXIT_OK;
+}
+
+int pp_cmd_owners(pp_app *app, int argc, char **argv)
+{
+    const pp_cli_cmd *cmd = pp_cli_find("owners");
+    bool json = false;
+    size_t i, n;
+    int rc = simple_args(cmd, argc, argv, &json);
+    json_object *arr = NULL;
+
+    if (rc != -1)
+        return rc;
+    if (!pp_app_guests(app, true))
+        return pp_cli_fail();
+    if (json)
+        arr = json_object_new_array();
+    else
+        printf("%-12s  %-8s  %-20s %-4s %-10s %-9s %-7s %-13s %s\n", _("ADDRESS"), _("CONFLICT"),
+               _("GUEST"), _("IN"), _("TYPE"), _("MANAGED"), _("UID"), _("FID"), _("GUEST ADDRESS"));
+    for (i = 0; i < app->owners.n; i += n) {
+        const pp_owner *first;
+        char addr[PP_PCI_ADDR_STRLEN];
+        bool conflict;
+        size_t j;
+
+        n = pp_owners_of(&app->owners, &app->owners.v[i].source, &first);
+        conflict = pp_owners_conflict(first, n);
+        pp_pci_addr_format(&first->source, addr);
+        if (json) {
+            json_object *o = json_object_new_object(), *list = json_object_new_array();
+            json_object_object_add(o, "address", json_object_new_string(addr));
+            for (j = 0; j < n; j++)
+                json_object_array_add(list, pp_json_owner(&first[j]));
+            json_object_object_add(o, "owners", list);
+            json_object_object_add(o, "conflict", json_object_new_boolean(conflict));
+            json_object_array_add(arr, o);
+            continue;
+        }
+        for (j = 0; j < n; j++) {
+            const pp_hostdev *d = first[j].dev;
+            char uid[8] = "-", fid[12] = "-", gaddr[PP_PCI_ADDR_STRLEN] = "-";
+            if (d->has_uid)
+                snprintf(uid, sizeof(uid), "0x%04x", d->uid);
+            if (d->has_fid)
+                snprintf(fid, sizeof(fid), "0x%08x", d->fid);
+            if (d->has_guest_addr && d->guest_addr_full)
+                pp_pci_addr_format(&d->guest_addr, gaddr);
+            printf("%-12s  %-8s  %-20s %-4s %-10s %-9s %-7s %-13s %s\n", j ? "" : addr,
+                   j ? "" : conflict ? _("yes") : _("no"), first[j].guest->name,
+                   first[j].live && first[j].config ? "L+C" : first[j].live ? "L" : "C",
+                   d->kind == PP_HD_INTERFACE ? "interface" : "hostdev",
+                   d->managed == PP_MANAGED_UNSET ? "-" : d->managed == PP_MANAGED_YES ? "yes" : "no",
+                   uid, fid, gaddr);
+        }
+    }
+    if (json)
+        pp_json_print(arr);
+    return PP_EXIT_OK;
+}

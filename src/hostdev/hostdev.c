@@ -1,0 +1,495 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The only place that talks to libxml2. */
+#include <config.h>
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <libxml/parser.h>
+#include <libxml/tree.h>
+#include <libxml/xpath.h>
+
+#include "pcipass/common.h"
+#include "pcipass/hostdev.h"
+
+static void set_hex_attr(xmlNodePtr n, const char *name, unsigned long long v, int digits)
+{
+    char buf[24];
+    snprintf(buf, sizeof(buf), "0x%0*llx", digits, v);
+    xmlNewProp(n, BAD_CAST name, BAD_CAST buf);
+}
+
+static void set_pci_attrs(xmlNodePtr n, const pp_pci_addr *a)
+{
+    set_hex_attr(n, "domain", a->domain, 4);
+    set_hex_attr(n, "bus", a->bus, 2);
+    set_hex_attr(n, "slot", a->slot, 2);
+    set_hex_attr(n, "function", a->function, 1);
+}
+
+/* The element as a node of DOC (not yet linked anywhere). */
+static xmlNodePtr build_node(xmlDocPtr doc, const pp_hostdev *hd)
+{
+    bool iface = hd->kind == PP_HD_INTERFACE;
+    xmlNodePtr root, src, addr;
+
+    root = xmlNewDocNode(doc, NULL, BAD_CAST(iface ? "interface" : "hostdev"), NULL);
+    if (iface) {
+        xmlNewProp(root, BAD_CAST "type", BAD_CAST "hostdev");
+    } else {
+        xmlNewProp(root, BAD_CAST "mode", BAD_CAST "subsystem");
+        xmlNewProp(root, BAD_CAST "type", BAD_CAST "pci");
+    }
+    if (hd->managed != PP_MANAGED_UNSET)
+        xmlNewProp(root, BAD_CAST "managed", BAD_CAST(hd->managed == PP_MANAGED_YES ? "yes" : "no"));
+    if (iface && hd->mac[0])
+        xmlNewProp(xmlNewChild(root, NULL, BAD_CAST "mac", NULL), BAD_CAST "address", BAD_CAST hd->mac);
+    xmlNewProp(xmlNewChild(root, NULL, BAD_CAST "driver", NULL), BAD_CAST "name", BAD_CAST "vfio");
+    src = xmlNewChild(root, NULL, BAD_CAST "source", NULL);
+    addr = xmlNewChild(src, NULL, BAD_CAST "address", NULL);
+    if (iface)
+        xmlNewProp(addr, BAD_CAST "type", BAD_CAST "pci");
+    set_pci_attrs(addr, &hd->source);
+    if (hd->has_guest_addr || hd->has_uid || hd->has_fid || hd->multifunction) {
+        addr = xmlNewChild(root, NULL, BAD_CAST "address", NULL);
+        xmlNewProp(addr, BAD_CAST "type", BAD_CAST "pci");
+        if (hd->has_guest_addr && hd->guest_addr_full)
+            set_pci_attrs(addr, &hd->guest_addr);
+        if (hd->multifunction)
+            xmlNewProp(addr, BAD_CAST "multifunction", BAD_CAST "on");
+        if (hd->has_uid || hd->has_fid) {
+            xmlNodePtr z = xmlNewChild(addr, NULL, BAD_CAST "zpci", NULL);
+            if (hd->has_uid)
+                set_hex_attr(z, "uid", hd->uid, 4);
+            if (hd->has_fid)
+                set_hex_attr(z, "fid", hd->fid, 8);
+        }
+    }
+    return root;
+}
+
+static char *node_to_string(xmlDocPtr doc, xmlNodePtr n)
+{
+    xmlBufferPtr buf = xmlBufferCreate();
+    char *s;
+
+    xmlNodeDump(buf, doc, n, 0, 1);
+    s = xasprintf("%s\n", (const char *)xmlBufferContent(buf));
+    xmlBufferFree(buf);
+    return s;
+}
+
+char *pp_hostdev_to_xml(const pp_hostdev *hd)
+{
+    xmlDocPtr doc = xmlNewDoc(BAD_CAST "1.0");
+    xmlNodePtr n = build_node(doc, hd);
+    char *s;
+
+    xmlDocSetRootElement(doc, n);
+    s = node_to_string(doc, n);
+    xmlFreeDoc(doc);
+    return s;
+}
+
+/* ---- parsing ---- */
+
+static xmlDocPtr parse_doc(const char *xml)
+{
+    /* No network, no entity expansion from outside: domain XML is data. */
+    xmlDocPtr doc = xmlReadMemory(xml, (int)strlen(xml), "domain.xml", NULL,
+                                  XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING |
+                                      XML_PARSE_NOBLANKS);
+    if (!doc || !xmlDocGetRootElement(doc) ||
+        xmlStrcmp(xmlDocGetRootElement(doc)->name, BAD_CAST "domain") != 0) {
+        const xmlError *e = xmlGetLastError();
+        pp_error_set(_("not a libvirt domain XML%s%s"), e && e->message ? ": " : "",
+                     e && e->message ? e->message : "");
+        if (doc)
+            xmlFreeDoc(doc);
+        return NULL;
+    }
+    return doc;
+}
+
+static xmlNodePtr child(xmlNodePtr n, const char *name)
+{
+    for (n = n ? n->children : NULL; n; n = n->next)
+        if (n->type == XML_ELEMENT_NODE && xmlStrcmp(n->name, BAD_CAST name) == 0)
+            return n;
+    return NULL;
+}
+
+static char *attr(xmlNodePtr n, const char *name)
+{
+    xmlChar *v = n ? xmlGetProp(n, BAD_CAST name) : NULL;
+    char *s = v ? xstrdup((const char *)v) : NULL;
+    xmlFree(v);
+    return s;
+}
+
+static bool attr_is(xmlNodePtr n, const char *name, const char *want)
+{
+    char *v = attr(n, name);
+    bool r = v && strcmp(v, want) == 0;
+    free(v);
+    return r;
+}
+
+/* libvirt writes hex with 0x but accepts decimal too; read both. */
+static bool attr_num(xmlNodePtr n, const char *name, unsigned long long max, unsigned long long *out)
+{
+    char *v = attr(n, name), *end;
+    unsigned long long x;
+    bool ok;
+
+    if (!v)
+        return false;
+    errno = 0;
+    x = strtoull(v, &end, 0);
+    ok = *v && !*end && !errno && x <= max;
+    if (ok)
+        *out = x;
+    free(v);
+    return ok;
+}
+
+static bool read_pci(xmlNodePtr a, pp_pci_addr *out)
+{
+    unsigned long long d, b, s, f;
+    if (!attr_num(a, "domain", PP_PCI_DOMAIN_MAX, &d))
+        d = 0;
+    if (!attr_num(a, "bus", PP_PCI_BUS_MAX, &b) || !attr_num(a, "slot", PP_PCI_SLOT_MAX, &s) ||
+        !attr_num(a, "function", PP_PCI_FUNCTION_MAX, &f))
+        return false;
+    out->domain = (unsigned)d;
+    out->bus = (unsigned)b;
+    out->slot = (unsigned)s;
+    out->function = (unsigned)f;
+    return true;
+}
+
+/* One <hostdev type='pci'> or <interface type='hostdev'>; false for anything else. */
+static bool read_element(xmlNodePtr n, pp_hostdev *hd)
+{
+    xmlNodePtr src, a, z;
+    unsigned long long v;
+    char *s;
+
+    memset(hd, 0, sizeof(*hd));
+    if (xmlStrcmp(n->name, BAD_CAST "hostdev") == 0 && attr_is(n, "mode", "subsystem") &&
+        attr_is(n, "type", "pci"))
+        hd->kind = PP_HD_HOSTDEV;
+    else if (xmlStrcmp(n->name, BAD_CAST "interface") == 0 && attr_is(n, "type", "hostdev"))
+        hd->kind = PP_HD_INTERFACE;
+    else
+        return false;
+    src = child(n, "source");
+    if (!src || !(a = child(src, "address")) || !read_pci(a, &hd->source))
+        return false;
+    s = attr(n, "managed");
+    hd->managed = !s ? PP_MANAGED_UNSET : strcmp(s, "yes") == 0 ? PP_MANAGED_YES : PP_MANAGED_NO;
+    free(s);
+    if ((a = child(n, "mac")) && (s = attr(a, "address"))) {
+        snprintf(hd->mac, sizeof(hd->mac), "%s", s);
+        free(s);
+    }
+    for (a = n->children; a; a = a->next) {
+        if (a->type != XML_ELEMENT_NODE || xmlStrcmp(a->name, BAD_CAST "address") != 0 ||
+            !attr_is(a, "type", "pci"))
+            continue;
+        hd->has_guest_addr = true;
+        hd->guest_addr_full = read_pci(a, &hd->guest_addr);
+        hd->multifunction = attr_is(a, "multifunction", "on");
+        if ((z = child(a, "zpci"))) {
+            if ((hd->has_uid = attr_num(z, "uid", 0xffffffffULL, &v)))
+                hd->uid = (uint32_t)v;
+            if ((hd->has_fid = attr_num(z, "fid", 0xffffffffULL, &v)))
+                hd->fid = (uint32_t)v;
+        }
+    }
+    return true;
+}
+
+static char *xpath_string(xmlXPathContextPtr ctx, const char *expr)
+{
+    xmlXPathObjectPtr o = xmlXPathEvalExpression(BAD_CAST expr, ctx);
+    char *s = NULL;
+
+    if (o && o->type == XPATH_STRING && o->stringval && *o->stringval)
+        s = xstrdup((const char *)o->stringval);
+    xmlXPathFreeObject(o);
+    return s;
+}
+
+static void push_u32(uint32_t **v, size_t *n, uint32_t x)
+{
+    *v = xreallocarray(*v, *n + 1, sizeof(**v));
+    (*v)[(*n)++] = x;
+}
+
+bool pp_domain_parse(const char *xml, pp_domain_info *out)
+{
+    xmlDocPtr doc = parse_doc(xml);
+    xmlXPathContextPtr ctx;
+    xmlXPathObjectPtr o;
+    int i;
+
+    memset(out, 0, sizeof(*out));
+    if (!doc)
+        return false;
+    ctx = xmlXPathNewContext(doc);
+    out->name = xpath_string(ctx, "string(/domain/name)");
+    out->uuid = xpath_string(ctx, "string(/domain/uuid)");
+    out->arch = xpath_string(ctx, "string(/domain/os/type/@arch)");
+    out->machine = xpath_string(ctx, "string(/domain/os/type/@machine)");
+
+    o = xmlXPathEvalExpression(BAD_CAST "/domain/devices/hostdev|/domain/devices/interface", ctx);
+    for (i = 0; o && o->nodesetval && i < o->nodesetval->nodeNr; i++) {
+        pp_hostdev hd;
+        if (read_element(o->nodesetval->nodeTab[i], &hd)) {
+            out->devs = xreallocarray(out->devs, out->ndevs + 1, sizeof(*out->devs));
+            out->devs[out->ndevs++] = hd;
+        }
+    }
+    xmlXPathFreeObject(o);
+
+    /* any device may carry a zPCI address (virtio on s390 too): all of them reserve ids */
+    o = xmlXPathEvalExpression(BAD_CAST "/domain/devices/*/address[@type='pci']/zpci", ctx);
+    for (i = 0; o && o->nodesetval && i < o->nodesetval->nodeNr; i++) {
+        unsigned long long v;
+        if (attr_num(o->nodesetval->nodeTab[i], "uid", 0xffffffffULL, &v))
+            push_u32(&out->uids, &out->nuids, (uint32_t)v);
+        if (attr_num(o->nodesetval->nodeTab[i], "fid", 0xffffffffULL, &v))
+            push_u32(&out->fids, &out->nfids, (uint32_t)v);
+    }
+    xmlXPathFreeObject(o);
+    xmlXPathFreeContext(ctx);
+    xmlFreeDoc(doc);
+    return true;
+}
+
+void pp_domain_info_clear(pp_domain_info *d)
+{
+    free(d->name);
+    free(d->uuid);
+    free(d->arch);
+    free(d->machine);
+    free(d->devs);
+    free(d->uids);
+    free(d->fids);
+    memset(d, 0, sizeof(*d));
+}
+
+const pp_hostdev *pp_domain_find(const pp_domain_info *d, const pp_pci_addr *source)
+{
+    size_t i;
+    for (i = 0; i < d->ndevs; i++)
+        if (pp_pci_addr_eq(&d->devs[i].source, source))
+            return &d->devs[i];
+    return NULL;
+}
+
+/* The element of DOC whose source is SOURCE. */
+static xmlNodePtr find_node(xmlDocPtr doc, const pp_pci_addr *source)
+{
+    xmlNodePtr devices = child(xmlDocGetRootElement(doc), "devices"), n;
+
+    for (n = devices ? devices->children : NULL; n; n = n->next) {
+        pp_hostdev hd;
+        if (n->type == XML_ELEMENT_NODE && read_element(n, &hd) &&
+            pp_pci_addr_eq(&hd.source, source))
+            return n;
+    }
+    return NULL;
+}
+
+char *pp_domain_element_xml(const char *domxml, const pp_pci_addr *source)
+{
+    xmlDocPtr doc = parse_doc(domxml);
+    xmlNodePtr n;
+    char *s = NULL;
+
+    if (!doc)
+        return NULL;
+    if ((n = find_node(doc, source)))
+        s = node_to_string(doc, n);
+    xmlFreeDoc(doc);
+    return s;
+}
+
+static char *doc_to_string(xmlDocPtr doc)
+{
+    xmlChar *mem = NULL;
+    int len = 0;
+    char *s;
+
+    xmlDocDumpFormatMemory(doc, &mem, &len, 1);
+    s = xstrdup((const char *)mem);
+    xmlFree(mem);
+    return s;
+}
+
+char *pp_domain_add(const char *domxml, const pp_hostdev *hd)
+{
+    xmlDocPtr doc = parse_doc(domxml);
+    xmlNodePtr devices;
+    char *s;
+
+    if (!doc)
+        return NULL;
+    devices = child(xmlDocGetRootElement(doc), "devices");
+    if (!devices)
+        devices = xmlNewChild(xmlDocGetRootElement(doc), NULL, BAD_CAST "devices", NULL);
+    xmlAddChild(devices, build_node(doc, hd));
+    s = doc_to_string(doc);
+    xmlFreeDoc(doc);
+    return s;
+}
+
+char *pp_domain_remove(const char *domxml, const pp_pci_addr *source)
+{
+    xmlDocPtr doc = parse_doc(domxml);
+    xmlNodePtr n;
+    char *s;
+    char name[PP_PCI_ADDR_STRLEN];
+
+    if (!doc)
+        return NULL;
+    if (!(n = find_node(doc, source))) {
+        pp_pci_addr_format(source, name);
+        pp_error_set(_("%s is not in the guest's persistent configuration"), name);
+        xmlFreeDoc(doc);
+        return NULL;
+    }
+    xmlUnlinkNode(n);
+    xmlFreeNode(n);
+    s = doc_to_string(doc);
+    xmlFreeDoc(doc);
+    return s;
+}
+
+/* ---- validation ---- */
+
+bool pp_hostdev_parse_uid(const char *s, uint32_t *out)
+{
+    uint64_t v;
+    char *msg;
+
+    if (pp_parse_number(s, "zpci uid", PP_ZPCI_UID_MIN, PP_ZPCI_UID_MAX, 4, &v)) {
+        *out = (uint32_t)v;
+        return true;
+    }
+    msg = xstrdup(pp_error_get());
+    /* TRANSLATORS: IBM's documentation allows uid 0x0000, libvirt refuses it. */
+    pp_error_set(_("%s (IBM's documentation lists 0x0000 as valid too, but libvirt refuses uid 0)"),
+                 msg);
+    free(msg);
+    return false;
+}
+
+bool pp_hostdev_parse_fid(const char *s, uint32_t *out)
+{
+    uint64_t v;
+    if (!pp_parse_number(s, "zpci fid", 0, PP_ZPCI_FID_MAX, 8, &v))
+        return false;
+    *out = (uint32_t)v;
+    return true;
+}
+
+bool pp_hostdev_parse_mac(const char *s, char out[18])
+{
+    unsigned char b[6];
+    int i;
+
+    if (!s || strlen(s) != 17)
+        goto bad;
+    for (i = 0; i < 6; i++) {
+        const char *p = s + i * 3;
+        if (!isxdigit((unsigned char)p[0]) || !isxdigit((unsigned char)p[1]) ||
+            (i < 5 && p[2] != ':'))
+            goto bad;
+        b[i] = (unsigned char)strtoul((char[3]){ p[0], p[1], 0 }, NULL, 16);
+    }
+    if (b[0] & 1) {
+        pp_error_set(_("mac: '%s' is a multicast address; a guest NIC needs a unicast address "
+                       "(lowest bit of the first byte 0, e.g. 52:54:00:xx:xx:xx)"),
+                     s);
+        return false;
+    }
+    snprintf(out, 18, "%02x:%02x:%02x:%02x:%02x:%02x", b[0], b[1], b[2], b[3], b[4], b[5]);
+    return true;
+bad:
+    pp_error_set(_("mac: '%s' is not a MAC address; expected six hex byte pairs separated by "
+                   "colons, e.g. 52:54:00:12:34:56"),
+                 s ? s : "");
+    return false;
+}
+
+bool pp_hostdev_parse_managed(const char *s, pp_managed *out)
+{
+    if (s && strcmp(s, "yes") == 0)
+        *out = PP_MANAGED_YES;
+    else if (s && strcmp(s, "no") == 0)
+        *out = PP_MANAGED_NO;
+    else {
+        pp_error_set(_("managed: '%s' is not valid; use yes or no"), s ? s : "");
+        return false;
+    }
+    return true;
+}
+
+bool pp_arch_is_s390(const char *arch)
+{
+    return arch && (strcmp(arch, "s390x") == 0 || strcmp(arch, "s390") == 0);
+}
+
+static bool contains(const uint32_t *v, size_t n, uint32_t x)
+{
+    size_t i;
+    for (i = 0; i < n; i++)
+        if (v[i] == x)
+            return true;
+    return false;
+}
+
+bool pp_hostdev_validate(const pp_hostdev *hd, const pp_domain_info *guest)
+{
+    char name[PP_PCI_ADDR_STRLEN];
+
+    if (hd->has_uid && (hd->uid < PP_ZPCI_UID_MIN || hd->uid > PP_ZPCI_UID_MAX)) {
+        pp_error_set(_("zpci uid: 0x%04x is out of range; valid range 0x0001-0xffff"), hd->uid);
+        return false;
+    }
+    if (hd->kind != PP_HD_INTERFACE && hd->mac[0]) {
+        pp_error_set(_("mac: a MAC address needs the interface form (--interface)"));
+        return false;
+    }
+    if (!guest)
+        return true;
+    pp_pci_addr_format(&hd->source, name);
+    if ((hd->has_uid || hd->has_fid) && !pp_arch_is_s390(guest->arch)) {
+        pp_error_set(_("zpci: guest '%s' is %s; zPCI uid/fid exist for s390x guests only"),
+                     guest->name, guest->arch ? guest->arch : _("of unknown architecture"));
+        return false;
+    }
+    if (pp_domain_find(guest, &hd->source)) {
+        pp_error_set(_("%s is already assigned to guest '%s'"), name, guest->name);
+        return false;
+    }
+    if (hd->has_uid && contains(guest->uids, guest->nuids, hd->uid)) {
+        pp_error_set(_("zpci uid: 0x%04x is already used in guest '%s'; uids must be unique within "
+                       "a guest"),
+                     hd->uid, guest->name);
+        return false;
+    }
+    if (hd->has_fid && contains(guest->fids, guest->nfids, hd->fid)) {
+        pp_error_set(_("zpci fid: 0x%08x is already used in guest '%s'; fids must be unique within "
+                       "a guest"),
+                     hd->fid, guest->name);
+        return false;
+    }
+    return true;
+}

@@ -1,0 +1,70 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The state both faces share: the inventory, the connection, the guests and who owns what. */
+#include <config.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "pcipass/app.h"
+#include "pcipass/common.h"
+
+pp_host *pp_app_host(pp_app *app)
+{
+    if (!app->host)
+        app->host = pp_host_load(app->sysfs_root);
+    return app->host;
+}
+
+void pp_app_print_host_warnings(pp_app *app)
+{
+    size_t i;
+    if (!app->host)
+        return;
+    for (i = 0; i < app->host->nwarnings; i++)
+        fprintf(stderr, _("%s: warning: %s\n"), pp_progname(), app->host->warnings[i]);
+}
+
+pp_virt *pp_app_virt(pp_app *app, bool readonly)
+{
+    if (app->virt && !readonly && !app->virt_rw) {
+        pp_app_forget_guests(app);
+        pp_virt_close(app->virt);
+        app->virt = NULL;
+    }
+    if (!app->virt) {
+        app->virt = pp_virt_open(app->uri, readonly);
+        app->virt_rw = !readonly;
+    }
+    return app->virt;
+}
+
+bool pp_app_guests(pp_app *app, bool readonly)
+{
+    pp_virt *v;
+
+    if (app->have_guests && (readonly || app->virt_rw))
+        return true;
+    if (!(v = pp_app_virt(app, readonly)))
+        return false;
+    if (!pp_virt_guests(v, &app->guests))
+        return false;
+    pp_owners_build(&app->guests, &app->owners);
+    app->have_guests = true;
+    return true;
+}
+
+void pp_app_forget_guests(pp_app *app)
+{
+    pp_owners_clear(&app->owners);
+    pp_guests_clear(&app->guests);
+    app->have_guests = false;
+}
+
+void pp_app_free(pp_app *app)
+{
+    pp_app_forget_guests(app);
+    pp_virt_close(app->virt);
+    pp_host_free(app->host);
+    free(app->demo_root);
+    free(app->demo_uri);
+}

@@ -1,0 +1,1 @@
+-c "$DEMO_URI" --sysfs-root "$X86" detach nosuch 0000:b3:00.0

@@ -1,0 +1,1 @@
+-c "$DEMO_URI" guests

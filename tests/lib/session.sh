@@ -1,0 +1,37 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+# The real QEMU driver for tests: an unprivileged qemu:///session whose libvirtd this test starts
+# (libvirt auto-starts it on first connection) in a private HOME, and stops at the end.
+SESSION_UID=65534
+
+# Where the test's files must be readable by the unprivileged user.
+session_setup() {
+    chmod 755 "$WORK"
+    SESSION="$WORK/session"
+    mkdir -p "$SESSION/run"
+    chmod 700 "$SESSION/run"
+    chown -R "$SESSION_UID:$SESSION_UID" "$SESSION"
+    trap 'session_stop; cleanup_work' EXIT
+}
+
+# as_session CMD...: runs CMD as the unprivileged user with the private session environment
+as_session() {
+    setpriv --reuid=$SESSION_UID --regid=$SESSION_UID --clear-groups env -i \
+        PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME="$SESSION" XDG_RUNTIME_DIR="$SESSION/run" \
+        XDG_CONFIG_HOME="$SESSION/.config" XDG_CACHE_HOME="$SESSION/.cache" LC_ALL=C.UTF-8 \
+        ${ASAN_OPTIONS:+ASAN_OPTIONS="$ASAN_OPTIONS"} ${UBSAN_OPTIONS:+UBSAN_OPTIONS="$UBSAN_OPTIONS"} \
+        ${LSAN_OPTIONS:+LSAN_OPTIONS="$LSAN_OPTIONS"} "$@"
+}
+
+session_stop() {
+    _pid=$(cat "$SESSION/run/libvirt/libvirtd.pid" 2>/dev/null) || return 0
+    kill "$_pid" 2>/dev/null || return 0
+    # libvirtd leaves when its clients are gone; wait for it so the next test starts clean
+    _i=0
+    while kill -0 "$_pid" 2>/dev/null && [ $_i -lt 100 ]; do sleep 0.1; _i=$((_i + 1)); done
+}
+
+# session_usable: whether this machine can run the session test at all (root for setpriv, libvirtd)
+session_usable() {
+    [ "$(id -u)" -eq 0 ] && command -v setpriv >/dev/null && command -v libvirtd >/dev/null ||
+        [ -x /usr/sbin/libvirtd ]
+}
