@@ -22,7 +22,7 @@ ok() { # CONDITION-STATUS DESCRIPTION
         tap_failed=$((tap_failed + 1))
     fi
 }
-diag() { sed 's/^/# /'; }
+diag() { head -n 60 | sed "s/^/# /"; }
 done_testing() {
     echo "1..$tap_n"
     [ "$tap_failed" -eq 0 ]

@@ -1,0 +1,182 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The interactive console, shared by the files of src/ui/ only. display.c is the one file that
+ * talks to ncurses; the views draw through the ui_* calls below and read keys as UI_KEY_* codes.
+ * One generic list engine (view.c) drives every screen through a small ops table per screen;
+ * key bindings are data (keys.c), and the help screen is generated from them. */
+#ifndef PCIPASS_UI_H
+#define PCIPASS_UI_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "pcipass/app.h"
+
+/* ---- display (ncurses) ---- */
+enum ui_role {
+    UI_NORMAL,
+    UI_TITLE,    /* header and footer bars */
+    UI_SELECTED, /* the cursor row */
+    UI_CONFLICT, /* more than one guest holds it */
+    UI_DIM,      /* bridges, disabled things */
+    UI_ERROR,
+    UI_OK,
+    UI_FIELD,       /* a form field's value */
+    UI_FIELD_FOCUS, /* the focused field */
+    UI_HEADING,     /* column headings */
+    UI_NROLES
+};
+
+enum {
+    UI_KEY_NONE = -1,
+    UI_KEY_UP = 0x10000,
+    UI_KEY_DOWN,
+    UI_KEY_LEFT,
+    UI_KEY_RIGHT,
+    UI_KEY_PGUP,
+    UI_KEY_PGDN,
+    UI_KEY_HOME,
+    UI_KEY_END,
+    UI_KEY_ENTER,
+    UI_KEY_ESC,
+    UI_KEY_TAB,
+    UI_KEY_BTAB,
+    UI_KEY_BACKSPACE,
+    UI_KEY_DELETE,
+    UI_KEY_F1,
+    UI_KEY_RESIZE,
+};
+
+#define UI_MIN_COLS 80
+#define UI_MIN_LINES 24
+
+void ui_display_init(bool color);
+void ui_display_restore(void);
+int ui_cols(void);
+int ui_lines(void);
+bool ui_too_small(void);
+/* The next key, or UI_KEY_NONE after a short wait; a pending SIGINT/SIGTERM ends the process here
+ * with the terminal restored. */
+int ui_getkey(void);
+void ui_clear(void);
+void ui_flush(void);
+/* Text at Y,X cut (by display columns, UTF-8 aware) and padded to WIDTH; returns columns used. */
+int ui_put(int y, int x, int width, enum ui_role role, const char *s);
+/* A table cell: the text cut to WIDTH-1 and one blank, so columns never run together. */
+int ui_cell(int y, int x, int width, enum ui_role role, const char *s);
+void ui_putf(int y, int x, int width, enum ui_role role, const char *fmt, ...) PP_PRINTF(5, 6);
+void ui_cursor(int y, int x, bool visible);
+/* A one-line question at the bottom; true for y/Y. */
+bool ui_confirm(const char *question);
+/* The status line above the footer: "working..." before long libvirt calls, results after. */
+void ui_status(enum ui_role role, const char *fmt, ...) PP_PRINTF(2, 3);
+const char *ui_status_text(void);
+enum ui_role ui_status_role(void);
+void ui_status_clear(void);
+void ui_draw_too_small(void);
+/* Edits BUF (SIZE bytes) on the bottom line after PROMPT; false on Esc. */
+bool ui_prompt(const char *prompt, char *buf, size_t size);
+size_t ui_text_width(const char *s);
+
+/* ---- key bindings (keys.c) ---- */
+enum ui_action {
+    ACT_NONE,
+    ACT_UP,
+    ACT_DOWN,
+    ACT_PGUP,
+    ACT_PGDN,
+    ACT_HOME,
+    ACT_END,
+    ACT_ENTER,
+    ACT_BACK,
+    ACT_NEXT,
+    ACT_PREV,
+    ACT_LEFT,
+    ACT_RIGHT,
+    ACT_FILTER,
+    ACT_REFRESH,
+    ACT_OWNERS,
+    ACT_HELP,
+    ACT_QUIT,
+    ACT_BRIDGES,
+    ACT_ASSIGN,
+    ACT_DETACH,
+};
+
+typedef struct ui_binding {
+    int key;
+    enum ui_action action;
+    const char *view; /* NULL: everywhere */
+    const char *keyname;
+    const char *help; /* N_(); NULL: not listed (an alias listed elsewhere) */
+} ui_binding;
+
+extern const ui_binding ui_bindings[];
+extern const size_t ui_nbindings;
+enum ui_action ui_action_for(const char *view, int key);
+/* "Enter:pick  /:filter ..." for the footer of VIEW */
+char *ui_footer_keys(const char *view);
+
+/* ---- the view engine (view.c) ---- */
+typedef struct ui_view ui_view;
+
+typedef struct ui_view_ops {
+    const char *name; /* key table scope */
+    const char *(*title)(ui_view *v);
+    size_t (*rows)(ui_view *v);
+    /* ROW is the index into the view's own rows (filtering maps screen rows to it) */
+    void (*draw_row)(ui_view *v, size_t row, int y, int width, bool selected);
+    const char *(*heading)(ui_view *v);       /* column headings, or NULL */
+    char *(*row_text)(ui_view *v, size_t row); /* for the filter; NULL: not filterable */
+    int (*detail_lines)(ui_view *v);          /* lines of the detail pane */
+    void (*draw_detail)(ui_view *v, size_t row, int y, int height, int width);
+    /* a key for the view: raw KEY first (text fields take printable keys), then its ACTION.
+     * true: handled. */
+    bool (*key)(ui_view *v, int key, enum ui_action action);
+    void (*draw)(ui_view *v, int y, int height, int width); /* a view that draws itself */
+    bool (*dirty)(ui_view *v); /* holds input the operator would lose on quit */
+    bool (*hidden)(ui_view *v, size_t row); /* left out, e.g. bridges when hidden */
+    void (*free)(ui_view *v);
+} ui_view_ops;
+
+struct ui_view {
+    const ui_view_ops *ops;
+    void *data;
+    size_t cursor, top; /* in visible rows */
+    char filter[64];
+    size_t *vis; /* visible rows -> view rows */
+    size_t nvis;
+    bool vis_valid;
+    bool hide_bridges;
+    ui_view *below; /* the view this one was opened from */
+};
+
+typedef struct ui_ctx {
+    pp_app *app;
+    ui_view *top;
+    bool quit;
+    int exit_status;
+} ui_ctx;
+
+extern ui_ctx *ui;
+
+ui_view *ui_view_new(const ui_view_ops *ops, void *data);
+void ui_push(ui_view *v);
+/* Closes the top view; returns to the one below. */
+void ui_pop(void);
+/* Forgets the visible-row map (after a change of the rows or the filter). */
+void ui_view_invalidate(ui_view *v);
+size_t ui_view_selected(ui_view *v, bool *any);
+/* Re-reads guests and owners from libvirt, showing that work is under way. */
+bool ui_refresh_guests(void);
+
+/* ---- the screens ---- */
+ui_view *ui_functions_view(void);
+ui_view *ui_guests_view(const pp_function *f);
+ui_view *ui_form_view(const pp_function *f, const char *guest);
+ui_view *ui_text_view(const char *title, const char *text, const char *name);
+ui_view *ui_owners_view(void);
+ui_view *ui_help_view(void);
+ui_view *ui_preview_view(const pp_function *f, const char *guest, const pp_hostdev *hd,
+                         unsigned affect);
+
+#endif

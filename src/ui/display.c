@@ -1,0 +1,361 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The only file that talks to ncurses: screen set-up and restore, signals, keys, text, colours. */
+#include <config.h>
+
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <wchar.h>
+
+#include <curses.h>
+
+#include "pcipass/common.h"
+#include "pcipass/ui.h"
+
+static bool active;
+static bool use_color;
+static volatile sig_atomic_t pending_signal;
+static char status_text[512];
+static enum ui_role status_role = UI_NORMAL;
+static attr_t role_attr[UI_NROLES];
+
+/* Only a flag here: curses is not async-signal-safe; the key loop ends the process. */
+static void on_signal(int sig)
+{
+    pending_signal = sig;
+}
+
+void ui_display_restore(void)
+{
+    if (!active)
+        return;
+    active = false;
+    curs_set(1);
+    endwin();
+    fflush(stdout);
+}
+
+static void setup_roles(void)
+{
+    if (use_color && has_colors()) {
+        start_color();
+        use_default_colors();
+        init_pair(1, COLOR_WHITE, COLOR_BLUE);  /* bars */
+        init_pair(2, COLOR_RED, -1);            /* conflict, error */
+        init_pair(3, COLOR_GREEN, -1);          /* ok */
+        init_pair(4, COLOR_CYAN, -1);           /* headings */
+        init_pair(5, COLOR_YELLOW, -1);         /* field values */
+        role_attr[UI_TITLE] = COLOR_PAIR(1) | A_BOLD;
+        role_attr[UI_CONFLICT] = COLOR_PAIR(2) | A_BOLD;
+        role_attr[UI_ERROR] = COLOR_PAIR(2) | A_BOLD;
+        role_attr[UI_OK] = COLOR_PAIR(3) | A_BOLD;
+        role_attr[UI_HEADING] = COLOR_PAIR(4) | A_BOLD;
+        role_attr[UI_FIELD] = COLOR_PAIR(5);
+    } else {
+        /* monochrome stays readable: attributes only */
+        role_attr[UI_TITLE] = A_REVERSE;
+        role_attr[UI_CONFLICT] = A_BOLD | A_UNDERLINE;
+        role_attr[UI_ERROR] = A_BOLD;
+        role_attr[UI_OK] = A_BOLD;
+        role_attr[UI_HEADING] = A_UNDERLINE;
+        role_attr[UI_FIELD] = A_BOLD;
+    }
+    role_attr[UI_NORMAL] = A_NORMAL;
+    role_attr[UI_SELECTED] = A_REVERSE;
+    role_attr[UI_DIM] = A_DIM;
+    role_attr[UI_FIELD_FOCUS] = A_REVERSE | A_BOLD;
+}
+
+void ui_display_init(bool color)
+{
+    struct sigaction sa;
+
+    use_color = color;
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGHUP, &sa, NULL);
+    /* libvirt's remote driver writes to sockets; a dead daemon must not kill us silently */
+    signal(SIGPIPE, SIG_IGN);
+
+    if (!initscr())
+        pp_die("%s", _("cannot initialise the terminal"));
+    active = true;
+    pp_set_die_cleanup(ui_display_restore);
+    atexit(ui_display_restore);
+    cbreak();
+    noecho();
+    nonl();
+    keypad(stdscr, TRUE);
+    set_escdelay(25);
+    timeout(200);
+    curs_set(0);
+    setup_roles();
+}
+
+int ui_cols(void)
+{
+    return COLS;
+}
+
+int ui_lines(void)
+{
+    return LINES;
+}
+
+bool ui_too_small(void)
+{
+    return COLS < UI_MIN_COLS || LINES < UI_MIN_LINES;
+}
+
+int ui_getkey(void)
+{
+    int ch;
+
+    if (pending_signal) {
+        int sig = pending_signal;
+        ui_display_restore();
+        fprintf(stderr, _("%s: interrupted by signal %d\n"), pp_progname(), sig);
+        exit(128 + sig);
+    }
+    ch = getch();
+    switch (ch) {
+    case ERR:
+        return pending_signal ? ui_getkey() : UI_KEY_NONE;
+    case KEY_UP:
+        return UI_KEY_UP;
+    case KEY_DOWN:
+        return UI_KEY_DOWN;
+    case KEY_LEFT:
+        return UI_KEY_LEFT;
+    case KEY_RIGHT:
+        return UI_KEY_RIGHT;
+    case KEY_PPAGE:
+        return UI_KEY_PGUP;
+    case KEY_NPAGE:
+        return UI_KEY_PGDN;
+    case KEY_HOME:
+        return UI_KEY_HOME;
+    case KEY_END:
+        return UI_KEY_END;
+    case KEY_ENTER:
+    case '\r':
+    case '\n':
+        return UI_KEY_ENTER;
+    case 27:
+        return UI_KEY_ESC;
+    case '\t':
+        return UI_KEY_TAB;
+    case KEY_BTAB:
+        return UI_KEY_BTAB;
+    case KEY_BACKSPACE:
+    case 127:
+    case 8:
+        return UI_KEY_BACKSPACE;
+    case KEY_DC:
+        return UI_KEY_DELETE;
+    case KEY_F(1):
+        return UI_KEY_F1;
+    case KEY_RESIZE:
+        return UI_KEY_RESIZE;
+    default:
+        return ch >= 0 && ch < 256 ? ch : UI_KEY_NONE;
+    }
+}
+
+void ui_clear(void)
+{
+    erase();
+}
+
+void ui_flush(void)
+{
+    refresh();
+}
+
+size_t ui_text_width(const char *s)
+{
+    mbstate_t st;
+    size_t w = 0;
+    wchar_t wc;
+
+    memset(&st, 0, sizeof(st));
+    while (*s) {
+        size_t n = mbrtowc(&wc, s, MB_CUR_MAX, &st);
+        int cw;
+        if (n == (size_t)-1 || n == (size_t)-2) {
+            /* not valid in this locale: shown as one '?' */
+            memset(&st, 0, sizeof(st));
+            s++;
+            w++;
+            continue;
+        }
+        cw = wcwidth(wc);
+        w += cw > 0 ? (size_t)cw : 0;
+        s += n ? n : 1;
+    }
+    return w;
+}
+
+int ui_put(int y, int x, int width, enum ui_role role, const char *s)
+{
+    mbstate_t st;
+    int used = 0;
+    wchar_t wc;
+
+    if (width <= 0 || y < 0 || y >= LINES || x >= COLS)
+        return 0;
+    if (x + width > COLS)
+        width = COLS - x;
+    attrset(role_attr[role]);
+    move(y, x);
+    memset(&st, 0, sizeof(st));
+    while (s && *s && used < width) {
+        size_t n = mbrtowc(&wc, s, MB_CUR_MAX, &st);
+        int cw;
+        if (n == (size_t)-1 || n == (size_t)-2) {
+            memset(&st, 0, sizeof(st));
+            wc = L'?';
+            n = 1;
+        }
+        if (wc == L'\t' || wc == L'\n' || wc < L' ')
+            wc = L' ';
+        cw = wcwidth(wc);
+        if (cw < 0)
+            cw = 1, wc = L'?';
+        if (used + cw > width)
+            break;
+        {
+            wchar_t one[2] = { wc, 0 };
+            addwstr(one);
+        }
+        used += cw;
+        s += n ? n : 1;
+    }
+    while (used < width) {
+        addch(' ');
+        used++;
+    }
+    attrset(A_NORMAL);
+    return used;
+}
+
+int ui_cell(int y, int x, int width, enum ui_role role, const char *s)
+{
+    if (width < 2)
+        return ui_put(y, x, width, role, s);
+    return ui_put(y, x, width - 1, role, s) + ui_put(y, x + width - 1, 1, role, "");
+}
+
+void ui_putf(int y, int x, int width, enum ui_role role, const char *fmt, ...)
+{
+    va_list ap;
+    char *s;
+    va_start(ap, fmt);
+    s = xvasprintf(fmt, ap);
+    va_end(ap);
+    ui_put(y, x, width, role, s);
+    free(s);
+}
+
+void ui_cursor(int y, int x, bool visible)
+{
+    if (visible) {
+        move(y, x);
+        curs_set(1);
+    } else {
+        curs_set(0);
+    }
+}
+
+void ui_status(enum ui_role role, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(status_text, sizeof(status_text), fmt, ap);
+    va_end(ap);
+    status_role = role;
+    if (active && !ui_too_small()) {
+        ui_put(LINES - 2, 0, COLS, role, status_text);
+        refresh();
+    }
+}
+
+const char *ui_status_text(void)
+{
+    return status_text;
+}
+
+enum ui_role ui_status_role(void)
+{
+    return status_role;
+}
+
+void ui_status_clear(void)
+{
+    status_text[0] = '\0';
+    status_role = UI_NORMAL;
+}
+
+bool ui_confirm(const char *question)
+{
+    int ch;
+
+    ui_putf(LINES - 2, 0, COLS, UI_ERROR, "%s %s", question, _("[y/N]"));
+    refresh();
+    while ((ch = ui_getkey()) == UI_KEY_NONE || ch == UI_KEY_RESIZE)
+        ;
+    ui_put(LINES - 2, 0, COLS, UI_NORMAL, "");
+    return ch == 'y' || ch == 'Y';
+}
+
+bool ui_prompt(const char *prompt, char *buf, size_t size)
+{
+    size_t len = strlen(buf);
+    int ch, px = (int)ui_text_width(prompt);
+
+    for (;;) {
+        ui_putf(LINES - 2, 0, COLS, UI_NORMAL, "%s%s", prompt, buf);
+        ui_cursor(LINES - 2, px + (int)ui_text_width(buf) < COLS ? px + (int)ui_text_width(buf) : COLS - 1,
+                  true);
+        refresh();
+        ch = ui_getkey();
+        if (ch == UI_KEY_ENTER)
+            break;
+        if (ch == UI_KEY_ESC) {
+            ui_cursor(0, 0, false);
+            return false;
+        }
+        if (ch == UI_KEY_BACKSPACE && len > 0) {
+            /* back over a whole UTF-8 sequence */
+            do
+                len--;
+            while (len > 0 && ((unsigned char)buf[len] & 0xc0) == 0x80);
+            buf[len] = '\0';
+        } else if (ch >= ' ' && ch < 256 && ch != 127 && len + 1 < size) {
+            buf[len++] = (char)ch;
+            buf[len] = '\0';
+        }
+    }
+    ui_cursor(0, 0, false);
+    return true;
+}
+
+void ui_draw_too_small(void)
+{
+    char msg[128];
+    int y = LINES / 2 - 1;
+
+    erase();
+    /* TRANSLATORS: shown when the terminal is smaller than the console needs */
+    snprintf(msg, sizeof(msg), _("terminal too small: %dx%d, needs %dx%d"), COLS, LINES, UI_MIN_COLS,
+             UI_MIN_LINES);
+    ui_put(y < 0 ? 0 : y, 0, COLS, UI_ERROR, msg);
+    ui_put(y + 1 < LINES ? y + 1 : 0, 0, COLS, UI_NORMAL, _("enlarge it, or press q to quit"));
+    refresh();
+}

@@ -1,0 +1,381 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The assignment form: each field checked as it is typed, with the model's own validation. */
+#include <config.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pcipass/common.h"
+#include "pcipass/ui.h"
+
+enum field { F_KIND, F_MAC, F_MANAGED, F_GADDR, F_UID, F_FID, F_APPLY, F_PREVIEW, F_COUNT };
+
+typedef struct form {
+    pp_pci_addr addr;
+    char *guest;
+    char *title;
+    enum field focus;
+    int kind;    /* 0 hostdev, 1 interface */
+    int managed; /* 0 yes, 1 no */
+    char mac[24], gaddr[24], uid[16], fid[16];
+    unsigned apply[3];
+    int napply, apply_i;
+    bool net_vf, s390;
+    bool dirty;
+    bool valid;
+    char msg[512];
+    pp_hostdev hd;
+} form;
+
+static const pp_guest *fguest(const form *fm)
+{
+    return pp_guests_find(&ui->app->guests, fm->guest);
+}
+
+static bool field_shown(const form *fm, enum field f)
+{
+    switch (f) {
+    case F_KIND:
+        return fm->net_vf;
+    case F_MAC:
+        return fm->kind == 1;
+    case F_UID:
+    case F_FID:
+        return fm->s390;
+    default:
+        return true;
+    }
+}
+
+static bool field_is_text(enum field f)
+{
+    return f == F_MAC || f == F_GADDR || f == F_UID || f == F_FID;
+}
+
+static char *field_text(form *fm, enum field f, size_t *size)
+{
+    switch (f) {
+    case F_MAC:
+        *size = sizeof(fm->mac);
+        return fm->mac;
+    case F_GADDR:
+        *size = sizeof(fm->gaddr);
+        return fm->gaddr;
+    case F_UID:
+        *size = sizeof(fm->uid);
+        return fm->uid;
+    case F_FID:
+        *size = sizeof(fm->fid);
+        return fm->fid;
+    default:
+        *size = 0;
+        return NULL;
+    }
+}
+
+static const char *apply_name(unsigned a)
+{
+    return a == (PP_AFFECT_LIVE | PP_AFFECT_CONFIG) ? _("live and persistent config")
+           : a == PP_AFFECT_LIVE                    ? _("live only")
+                                                    : _("persistent config only");
+}
+
+/* Builds the assignment from the fields with the same parsers the CLI uses. */
+static void validate(form *fm)
+{
+    const pp_guest *g = fguest(fm);
+    pp_hostdev *hd = &fm->hd;
+
+    memset(hd, 0, sizeof(*hd));
+    hd->source = fm->addr;
+    hd->kind = fm->kind ? PP_HD_INTERFACE : PP_HD_HOSTDEV;
+    hd->managed = fm->managed ? PP_MANAGED_NO : PP_MANAGED_YES;
+    fm->valid = false;
+    if (!g) {
+        snprintf(fm->msg, sizeof(fm->msg), _("guest '%s' is gone; press r to refresh"), fm->guest);
+        return;
+    }
+    if (hd->kind == PP_HD_INTERFACE && fm->mac[0] && !pp_hostdev_parse_mac(fm->mac, hd->mac))
+        goto bad;
+    if (fm->gaddr[0]) {
+        if (!pp_pci_addr_parse(fm->gaddr, _("guest address"), &hd->guest_addr))
+            goto bad;
+        hd->has_guest_addr = hd->guest_addr_full = true;
+    }
+    if (fm->s390 && fm->uid[0]) {
+        if (!pp_hostdev_parse_uid(fm->uid, &hd->uid))
+            goto bad;
+        hd->has_uid = true;
+    }
+    if (fm->s390 && fm->fid[0]) {
+        if (!pp_hostdev_parse_fid(fm->fid, &hd->fid))
+            goto bad;
+        hd->has_fid = true;
+    }
+    if ((g->has_config && !pp_hostdev_validate(hd, &g->config)) ||
+        (g->has_live && !pp_hostdev_validate(hd, &g->live)))
+        goto bad;
+    fm->valid = true;
+    snprintf(fm->msg, sizeof(fm->msg), "%s", _("Valid. Enter on [Preview XML] shows what will be sent."));
+    return;
+bad:
+    snprintf(fm->msg, sizeof(fm->msg), "%s", pp_error_get());
+}
+
+static const char *title(ui_view *v)
+{
+    return ((form *)v->data)->title;
+}
+
+static void draw(ui_view *v, int y, int h, int w)
+{
+    form *fm = v->data;
+    const pp_guest *g = fguest(fm);
+    int line = y + 1, cx = -1, cy = -1;
+    enum field f;
+    static const char *const labels[F_COUNT] = {
+        N_("Form"), N_("MAC address"), N_("Managed"), N_("Guest PCI address"),
+        N_("zPCI uid"), N_("zPCI fid"), N_("Apply to"), "",
+    };
+    static const char *const hints[F_COUNT] = {
+        N_("interface: VF with a MAC"),
+        N_("empty: generated"),
+        N_("yes: libvirt binds vfio"),
+        N_("empty: libvirt picks"),
+        N_("0x0001-0xffff"),
+        N_("0x00000000-0xffffffff"),
+        "",
+        "",
+    };
+
+    for (int i = 0; i < h; i++)
+        ui_put(y + i, 0, w, UI_NORMAL, "");
+    if (g)
+        ui_putf(y, 0, w, UI_NORMAL, _(" Guest '%s': %s, %s"), g->name, _(pp_guest_state_name(g)),
+                pp_guest_info(g)->arch ? pp_guest_info(g)->arch : "?");
+    line++;
+    for (f = 0; f < F_COUNT; f++) {
+        char value[64];
+        bool focus = fm->focus == f;
+        size_t sz;
+        char *txt = field_text(fm, f, &sz);
+
+        if (!field_shown(fm, f))
+            continue;
+        if (f == F_PREVIEW) {
+            line++;
+            ui_put(line, 2, 16, focus ? UI_FIELD_FOCUS : fm->valid ? UI_OK : UI_DIM,
+                   _("[Preview XML]"));
+            line++;
+            continue;
+        }
+        if (f == F_KIND)
+            snprintf(value, sizeof(value), "< %s >", fm->kind ? "interface" : "hostdev");
+        else if (f == F_MANAGED)
+            snprintf(value, sizeof(value), "< %s >", fm->managed ? _("no") : _("yes"));
+        else if (f == F_APPLY)
+            snprintf(value, sizeof(value), "< %s >", apply_name(fm->apply[fm->apply_i]));
+        else
+            snprintf(value, sizeof(value), "%s", txt);
+        ui_putf(line, 0, 22, UI_NORMAL, "  %s", _(labels[f]));
+        ui_put(line, 22, 30, focus ? UI_FIELD_FOCUS : UI_FIELD, value);
+        ui_put(line, 52, w - 52, UI_DIM, _(hints[f]));
+        if (focus && field_is_text(f)) {
+            cy = line;
+            cx = 22 + (int)ui_text_width(txt);
+        }
+        line++;
+    }
+    line++;
+    if (line < y + h)
+        ui_put(line, 0, w, fm->valid ? UI_OK : UI_ERROR, fm->msg);
+    /* the text cursor where typing goes */
+    ui_cursor(cy >= 0 ? cy : 0, cx >= 0 ? cx : 0, cy >= 0);
+}
+
+static void step(form *fm, int dir)
+{
+    enum field f = fm->focus;
+    do
+        f = (enum field)(((int)f + dir + F_COUNT) % F_COUNT);
+    while (!field_shown(fm, f));
+    fm->focus = f;
+}
+
+static void change_choice(form *fm, int dir)
+{
+    switch (fm->focus) {
+    case F_KIND:
+        fm->kind = !fm->kind;
+        break;
+    case F_MANAGED:
+        fm->managed = !fm->managed;
+        break;
+    case F_APPLY:
+        fm->apply_i = (fm->apply_i + dir + fm->napply) % fm->napply;
+        break;
+    default:
+        return;
+    }
+    fm->dirty = true;
+    validate(fm);
+}
+
+static bool key(ui_view *v, int k, enum ui_action a)
+{
+    form *fm = v->data;
+    size_t size;
+    char *txt = field_text(fm, fm->focus, &size);
+
+    /* a text field takes what is typed, q and / included */
+    if (txt && k >= ' ' && k < 127) {
+        size_t len = strlen(txt);
+        if (len + 1 < size) {
+            txt[len] = (char)k;
+            txt[len + 1] = '\0';
+            fm->dirty = true;
+            validate(fm);
+        }
+        return true;
+    }
+    if (txt && k == UI_KEY_BACKSPACE) {
+        size_t len = strlen(txt);
+        if (len)
+            txt[len - 1] = '\0';
+        fm->dirty = true;
+        validate(fm);
+        return true;
+    }
+    switch (k) {
+    case UI_KEY_TAB:
+    case UI_KEY_DOWN:
+        step(fm, 1);
+        return true;
+    case UI_KEY_BTAB:
+    case UI_KEY_UP:
+        step(fm, -1);
+        return true;
+    case UI_KEY_LEFT:
+        change_choice(fm, -1);
+        return true;
+    case UI_KEY_RIGHT:
+    case ' ':
+        change_choice(fm, 1);
+        return true;
+    case UI_KEY_ENTER:
+        if (fm->focus == F_PREVIEW) {
+            const pp_function *f = pp_host_find(ui->app->host, &fm->addr);
+            validate(fm);
+            if (!fm->valid || !f) {
+                ui_status(UI_ERROR, "%s", fm->msg);
+                return true;
+            }
+            ui_cursor(0, 0, false);
+            ui_push(ui_preview_view(f, fm->guest, &fm->hd, fm->apply[fm->apply_i]));
+        } else if (field_is_text(fm->focus)) {
+            step(fm, 1);
+        } else {
+            change_choice(fm, 1);
+        }
+        return true;
+    case UI_KEY_ESC:
+        if (fm->dirty && !ui_confirm(_("Leave the form? Its input is lost.")))
+            return true;
+        ui_cursor(0, 0, false);
+        ui_pop();
+        return true;
+    default:
+        break;
+    }
+    if (a == ACT_HELP || a == ACT_OWNERS || a == ACT_REFRESH || a == ACT_QUIT) {
+        ui_cursor(0, 0, false);
+        return false;
+    }
+    return true; /* nothing else means anything in a form */
+}
+
+static bool dirty(ui_view *v)
+{
+    return ((form *)v->data)->dirty;
+}
+
+static void ffree(ui_view *v)
+{
+    form *fm = v->data;
+    free(fm->guest);
+    free(fm->title);
+    free(fm);
+}
+
+static const ui_view_ops ops = {
+    .name = "form",
+    .title = title,
+    .draw = draw,
+    .key = key,
+    .dirty = dirty,
+    .free = ffree,
+};
+
+static bool used(const uint32_t *v, size_t n, uint32_t x)
+{
+    for (size_t i = 0; i < n; i++)
+        if (v[i] == x)
+            return true;
+    return false;
+}
+
+static bool uid_used(const pp_guest *g, uint32_t x)
+{
+    return used(g->config.uids, g->config.nuids, x) || used(g->live.uids, g->live.nuids, x);
+}
+
+static bool fid_used(const pp_guest *g, uint32_t x)
+{
+    return used(g->config.fids, g->config.nfids, x) || used(g->live.fids, g->live.nfids, x);
+}
+
+/* zPCI suggestions: the host's own ids when the guest has them free, else the lowest free ones */
+static void suggest_zpci(form *fm, const pp_function *f, const pp_guest *g)
+{
+    uint32_t uid = 1, fid = 0;
+
+    if (f->has_zpci && f->zpci.uid >= PP_ZPCI_UID_MIN && !uid_used(g, f->zpci.uid))
+        uid = f->zpci.uid;
+    else
+        while (uid < PP_ZPCI_UID_MAX && uid_used(g, uid))
+            uid++;
+    if (f->has_zpci && !fid_used(g, f->zpci.fid))
+        fid = f->zpci.fid;
+    else
+        while (fid < PP_ZPCI_FID_MAX && fid_used(g, fid))
+            fid++;
+    snprintf(fm->uid, sizeof(fm->uid), "0x%04x", uid);
+    snprintf(fm->fid, sizeof(fm->fid), "0x%08x", fid);
+}
+
+ui_view *ui_form_view(const pp_function *f, const char *guest)
+{
+    form *fm = xcalloc(1, sizeof(*fm));
+    const pp_guest *g = pp_guests_find(&ui->app->guests, guest);
+
+    fm->addr = f->addr;
+    fm->guest = xstrdup(guest);
+    fm->title = xasprintf(_("Assign %s to guest '%s'"), f->name, guest);
+    fm->net_vf = f->is_vf && (f->class_code >> 16) == 0x02;
+    fm->s390 = g && pp_arch_is_s390(pp_guest_info(g)->arch);
+    if (g && g->active && g->persistent) {
+        fm->apply[0] = PP_AFFECT_LIVE | PP_AFFECT_CONFIG;
+        fm->apply[1] = PP_AFFECT_CONFIG;
+        fm->apply[2] = PP_AFFECT_LIVE;
+        fm->napply = 3;
+    } else {
+        fm->apply[0] = g && g->active ? PP_AFFECT_LIVE : PP_AFFECT_CONFIG;
+        fm->napply = 1;
+    }
+    if (fm->s390 && g)
+        suggest_zpci(fm, f, g);
+    fm->focus = fm->net_vf ? F_KIND : F_MANAGED;
+    validate(fm);
+    return ui_view_new(&ops, fm);
+}

@@ -1,0 +1,205 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Ownership review: every held function and its guests, conflicts first; detach from here. */
+#include <config.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pcipass/common.h"
+#include "pcipass/ui.h"
+
+typedef struct orow {
+    size_t owner; /* index into app->owners */
+    bool conflict;
+} orow;
+
+typedef struct oview {
+    orow *rows;
+    size_t n;
+    size_t built_for; /* owner count the rows were built from */
+    const pp_owner *built_v;
+} oview;
+
+/* Conflicts first, then by address: the owner index is already by address. */
+static void build(oview *o)
+{
+    const pp_owners *ow = &ui->app->owners;
+    size_t i, n, k = 0;
+    const pp_owner *first;
+
+    free(o->rows);
+    o->rows = xcalloc(ow->n ? ow->n : 1, sizeof(*o->rows));
+    for (int pass = 0; pass < 2; pass++) {
+        for (i = 0; i < ow->n; i += n) {
+            bool c;
+            n = pp_owners_of(ow, &ow->v[i].source, &first);
+            c = pp_owners_conflict(first, n);
+            if (c != (pass == 0))
+                continue;
+            for (size_t j = 0; j < n; j++)
+                o->rows[k++] = (orow){ i + j, c };
+        }
+    }
+    o->n = k;
+    o->built_for = ow->n;
+    o->built_v = ow->v;
+}
+
+static oview *data(ui_view *v)
+{
+    oview *o = v->data;
+    /* owners are re-read after every change; rebuild when they were */
+    if (o->built_v != ui->app->owners.v || o->built_for != ui->app->owners.n)
+        build(o);
+    return o;
+}
+
+static const pp_owner *owner(ui_view *v, size_t row)
+{
+    return &ui->app->owners.v[data(v)->rows[row].owner];
+}
+
+static const char *title(ui_view *v)
+{
+    return _("Who owns what (conflicts first)");
+}
+
+static size_t rows(ui_view *v)
+{
+    return data(v)->n;
+}
+
+static const char *heading(ui_view *v)
+{
+    static char buf[256];
+    snprintf(buf, sizeof(buf), "%-12s %-9s %-20s %-4s %-10s %-8s %-7s %-11s %s", _("ADDRESS"),
+             _("CONFLICT"), _("GUEST"), _("IN"), _("TYPE"), _("MANAGED"), _("UID"), _("FID"),
+             _("DEVICE"));
+    return buf;
+}
+
+static void draw_row(ui_view *v, size_t row, int y, int w, bool sel)
+{
+    const pp_owner *o = owner(v, row);
+    const pp_function *f = pp_host_find(ui->app->host, &o->source);
+    bool c = data(v)->rows[row].conflict;
+    enum ui_role r = sel ? UI_SELECTED : c ? UI_CONFLICT : UI_NORMAL;
+    char addr[PP_PCI_ADDR_STRLEN], uid[8] = "-", fid[12] = "-";
+    int x = 0;
+
+    pp_pci_addr_format(&o->source, addr);
+    if (o->dev->has_uid)
+        snprintf(uid, sizeof(uid), "0x%04x", o->dev->uid);
+    if (o->dev->has_fid)
+        snprintf(fid, sizeof(fid), "0x%08x", o->dev->fid);
+    x += ui_cell(y, x, 13, r, addr);
+    x += ui_cell(y, x, 10, r, c ? _("yes") : _("no"));
+    x += ui_cell(y, x, 21, r, o->guest->name);
+    x += ui_cell(y, x, 5, r, o->live && o->config ? "L+C" : o->live ? "L" : "C");
+    x += ui_cell(y, x, 11, r, o->dev->kind == PP_HD_INTERFACE ? "interface" : "hostdev");
+    x += ui_cell(y, x, 9, r, o->dev->managed == PP_MANAGED_NO ? _("no") : _("yes"));
+    x += ui_cell(y, x, 8, r, uid);
+    x += ui_cell(y, x, 12, r, fid);
+    ui_put(y, x, w - x, r, f ? (f->device_name ? f->device_name : "?") : _("(not on this host)"));
+}
+
+static char *row_text(ui_view *v, size_t row)
+{
+    const pp_owner *o = owner(v, row);
+    char addr[PP_PCI_ADDR_STRLEN];
+    pp_pci_addr_format(&o->source, addr);
+    return xasprintf("%s %s", addr, o->guest->name);
+}
+
+static void detach(ui_view *v, size_t row)
+{
+    const pp_owner *o = owner(v, row);
+    pp_app *app = ui->app;
+    char addr[PP_PCI_ADDR_STRLEN], *gname = xstrdup(o->guest->name), *q, *removed = NULL;
+    bool want_live = o->live, want_config = o->config;
+    pp_pci_addr src = o->source;
+    const pp_guest *g;
+    unsigned affect;
+
+    pp_pci_addr_format(&src, addr);
+    q = xasprintf(_("Detach %s from the %s of guest '%s'?"), addr,
+                  want_live && want_config ? _("running and persistent configuration")
+                  : want_live              ? _("running configuration")
+                                           : _("persistent configuration"),
+                  gname);
+    if (!ui_confirm(q)) {
+        ui_status(UI_NORMAL, "%s", _("Nothing detached."));
+        goto out;
+    }
+    ui_status(UI_NORMAL, _("Detaching through libvirt ..."));
+    /* O points into the owner index that reading guests again replaces: only copies from here */
+    if (!pp_app_guests(app, false) || !(g = pp_guests_find(&app->guests, gname)) ||
+        !pp_virt_affect(g, want_live, want_config, &affect) ||
+        !pp_virt_detach(app->virt, g, &src, affect, &removed)) {
+        ui_status(UI_ERROR, "%s", pp_error_get());
+        goto out;
+    }
+    ui_refresh_guests();
+    ui_status(UI_OK, _("%s detached from guest '%s'"), addr, gname);
+out:
+    free(removed);
+    free(q);
+    free(gname);
+}
+
+static bool key(ui_view *v, int k, enum ui_action a)
+{
+    bool any;
+    size_t row = ui_view_selected(v, &any);
+
+    if (!any || (a != ACT_DETACH && a != ACT_ENTER))
+        return false;
+    if (a == ACT_DETACH) {
+        detach(v, row);
+        ui_view_invalidate(v);
+        return true;
+    }
+    /* Enter: back to the list, on this function */
+    {
+        pp_pci_addr src = owner(v, row)->source;
+        ui_view *home;
+        ui_pop();
+        for (home = ui->top; home->below; home = home->below)
+            ;
+        while (ui->top != home)
+            ui_pop();
+        snprintf(home->filter, sizeof(home->filter), "%s", "");
+        home->hide_bridges = false;
+        ui_view_invalidate(home);
+        {
+            const pp_function *f = pp_host_find(ui->app->host, &src);
+            if (f)
+                home->cursor = (size_t)(f - ui->app->host->funcs);
+        }
+    }
+    return true;
+}
+
+static void ofree(ui_view *v)
+{
+    oview *o = v->data;
+    free(o->rows);
+    free(o);
+}
+
+static const ui_view_ops ops = {
+    .name = "owners",
+    .title = title,
+    .rows = rows,
+    .draw_row = draw_row,
+    .heading = heading,
+    .row_text = row_text,
+    .key = key,
+    .free = ofree,
+};
+
+ui_view *ui_owners_view(void)
+{
+    return ui_view_new(&ops, xcalloc(1, sizeof(oview)));
+}

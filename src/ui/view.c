@@ -1,0 +1,359 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The generic view engine and the key loop: header, rows (only the visible ones are drawn), detail
+ * pane, status and footer; the view stack; the actions every list shares. */
+#include <config.h>
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pcipass/common.h"
+#include "pcipass/ui.h"
+
+ui_ctx *ui;
+
+ui_view *ui_view_new(const ui_view_ops *ops, void *data)
+{
+    ui_view *v = xcalloc(1, sizeof(*v));
+    v->ops = ops;
+    v->data = data;
+    return v;
+}
+
+void ui_push(ui_view *v)
+{
+    v->below = ui->top;
+    ui->top = v;
+    ui_status_clear();
+}
+
+static void view_free(ui_view *v)
+{
+    if (v->ops->free)
+        v->ops->free(v);
+    free(v->vis);
+    free(v);
+}
+
+void ui_pop(void)
+{
+    ui_view *v = ui->top;
+    if (!v || !v->below)
+        return;
+    ui->top = v->below;
+    view_free(v);
+}
+
+void ui_view_invalidate(ui_view *v)
+{
+    v->vis_valid = false;
+}
+
+static bool contains_ci(const char *hay, const char *needle)
+{
+    size_t n = strlen(needle), i;
+    for (; *hay; hay++) {
+        for (i = 0; i < n && hay[i] && tolower((unsigned char)hay[i]) == tolower((unsigned char)needle[i]);
+             i++)
+            ;
+        if (i == n)
+            return true;
+    }
+    return n == 0;
+}
+
+/* The visible-row map is rebuilt only when rows or the filter change, never per cursor move. */
+static void build_vis(ui_view *v)
+{
+    size_t n = v->ops->rows ? v->ops->rows(v) : 0, i;
+
+    free(v->vis);
+    v->vis = xcalloc(n ? n : 1, sizeof(*v->vis));
+    v->nvis = 0;
+    for (i = 0; i < n; i++) {
+        if (v->ops->hidden && v->ops->hidden(v, i))
+            continue;
+        if (v->filter[0] && v->ops->row_text) {
+            char *t = v->ops->row_text(v, i);
+            bool keep = t && contains_ci(t, v->filter);
+            free(t);
+            if (!keep)
+                continue;
+        }
+        v->vis[v->nvis++] = i;
+    }
+    if (v->cursor >= v->nvis)
+        v->cursor = v->nvis ? v->nvis - 1 : 0;
+    v->vis_valid = true;
+}
+
+size_t ui_view_selected(ui_view *v, bool *any)
+{
+    if (!v->vis_valid)
+        build_vis(v);
+    *any = v->nvis > 0;
+    return v->nvis ? v->vis[v->cursor] : 0;
+}
+
+static void draw_header(void)
+{
+    pp_app *app = ui->app;
+    size_t conflicts = 0, held = 0, i, n;
+    const pp_owner *first;
+
+    for (i = 0; i < app->owners.n; i += n) {
+        n = pp_owners_of(&app->owners, &app->owners.v[i].source, &first);
+        held++;
+        conflicts += pp_owners_conflict(first, n);
+    }
+    /* counts first: paths can be long and are cut at the right edge */
+    ui_putf(0, 0, ui_cols(), UI_TITLE, " pcipass  %zu %s, %zu %s, %zu %s, %zu %s  %s %s  %s %s",
+            app->host->nfuncs, P_("function", "functions", app->host->nfuncs), app->guests.n,
+            P_("guest", "guests", app->guests.n), held, _("held"), conflicts,
+            P_("conflict", "conflicts", conflicts), _("libvirt:"),
+            app->virt ? pp_virt_uri(app->virt) : _("(not connected)"), _("host:"),
+            app->host->sysfs_root);
+}
+
+static int list_area(ui_view *v, int *y0, int *detail)
+{
+    int top = 2, bottom = ui_lines() - 3; /* status and footer below */
+    *detail = v->ops->detail_lines ? v->ops->detail_lines(v) : 0;
+    if (v->ops->heading && v->ops->heading(v))
+        top++;
+    if (*detail)
+        bottom -= *detail + 1;
+    *y0 = top;
+    return bottom - top + 1;
+}
+
+static void draw_view(ui_view *v)
+{
+    int w = ui_cols(), y0, detail, height, i;
+    const char *title = v->ops->title(v);
+    char *keys;
+
+    if (!v->vis_valid)
+        build_vis(v);
+    if (v->filter[0])
+        ui_putf(1, 0, w, UI_HEADING, "%s  [%s %s]  %zu %s", title, _("filter:"), v->filter, v->nvis,
+                _("shown"));
+    else
+        ui_put(1, 0, w, UI_HEADING, title);
+
+    if (v->ops->draw) {
+        v->ops->draw(v, 2, ui_lines() - 4, w);
+    } else {
+        height = list_area(v, &y0, &detail);
+        if (v->ops->heading && v->ops->heading(v))
+            ui_put(y0 - 1, 0, w, UI_HEADING, v->ops->heading(v));
+        if (height < 1)
+            height = 1;
+        /* keep the cursor on screen */
+        if (v->cursor < v->top)
+            v->top = v->cursor;
+        if (v->cursor >= v->top + (size_t)height)
+            v->top = v->cursor - (size_t)height + 1;
+        for (i = 0; i < height; i++) {
+            size_t r = v->top + (size_t)i;
+            if (r < v->nvis)
+                v->ops->draw_row(v, v->vis[r], y0 + i, w, r == v->cursor);
+            else
+                ui_put(y0 + i, 0, w, UI_NORMAL, r == 0 && v->nvis == 0 ? _("  (nothing to show)") : "");
+        }
+        if (detail) {
+            int dy = y0 + height;
+            ui_put(dy, 0, w, UI_TITLE, "");
+            if (v->nvis)
+                v->ops->draw_detail(v, v->vis[v->cursor], dy + 1, detail, w);
+            else
+                for (i = 0; i < detail; i++)
+                    ui_put(dy + 1 + i, 0, w, UI_NORMAL, "");
+        }
+    }
+    ui_put(ui_lines() - 2, 0, w, ui_status_role(), ui_status_text());
+    keys = ui_footer_keys(v->ops->name);
+    ui_putf(ui_lines() - 1, 0, w, UI_TITLE, " %s", keys);
+    free(keys);
+}
+
+static void draw(void)
+{
+    if (ui_too_small()) {
+        ui_draw_too_small();
+        return;
+    }
+    ui_clear();
+    draw_header();
+    draw_view(ui->top);
+    ui_flush();
+}
+
+bool ui_refresh_guests(void)
+{
+    pp_app *app = ui->app;
+    bool ok;
+
+    ui_status(UI_NORMAL, _("Reading guests from %s ..."), app->uri ? app->uri : _("libvirt"));
+    pp_app_forget_guests(app);
+    ok = pp_app_guests(app, true);
+    if (ok)
+        ui_status(UI_OK, _("%zu guests read"), app->guests.n);
+    else
+        ui_status(UI_ERROR, "%s", pp_error_get());
+    /* rows of every view may have changed */
+    for (ui_view *v = ui->top; v; v = v->below)
+        ui_view_invalidate(v);
+    return ok;
+}
+
+static bool any_dirty(void)
+{
+    for (ui_view *v = ui->top; v; v = v->below)
+        if (v->ops->dirty && v->ops->dirty(v))
+            return true;
+    return false;
+}
+
+static void move_cursor(ui_view *v, enum ui_action a)
+{
+    int y0, detail, page = list_area(v, &y0, &detail);
+    size_t last = v->nvis ? v->nvis - 1 : 0;
+
+    if (page < 1)
+        page = 1;
+    switch (a) {
+    case ACT_UP:
+        if (v->cursor > 0)
+            v->cursor--;
+        break;
+    case ACT_DOWN:
+        if (v->cursor < last)
+            v->cursor++;
+        break;
+    case ACT_PGUP:
+        v->cursor = v->cursor > (size_t)page ? v->cursor - (size_t)page : 0;
+        break;
+    case ACT_PGDN:
+        v->cursor = v->cursor + (size_t)page < last ? v->cursor + (size_t)page : last;
+        break;
+    case ACT_HOME:
+        v->cursor = 0;
+        break;
+    case ACT_END:
+        v->cursor = last;
+        break;
+    default:
+        break;
+    }
+}
+
+static void generic_action(ui_view *v, enum ui_action a)
+{
+    switch (a) {
+    case ACT_UP:
+    case ACT_DOWN:
+    case ACT_PGUP:
+    case ACT_PGDN:
+    case ACT_HOME:
+    case ACT_END:
+        if (!v->ops->draw)
+            move_cursor(v, a);
+        break;
+    case ACT_FILTER:
+        if (v->ops->row_text) {
+            char buf[sizeof(v->filter)];
+            snprintf(buf, sizeof(buf), "%s", v->filter);
+            if (ui_prompt(_("Filter: "), buf, sizeof(buf))) {
+                snprintf(v->filter, sizeof(v->filter), "%s", buf);
+                v->cursor = v->top = 0;
+                ui_view_invalidate(v);
+            }
+        }
+        break;
+    case ACT_REFRESH:
+        ui_refresh_guests();
+        break;
+    case ACT_OWNERS:
+        if (strcmp(v->ops->name, "owners") != 0)
+            ui_push(ui_owners_view());
+        break;
+    case ACT_HELP:
+        if (strcmp(v->ops->name, "help") != 0)
+            ui_push(ui_help_view());
+        break;
+    case ACT_BACK:
+        ui_pop();
+        break;
+    case ACT_QUIT:
+        if (!any_dirty() || ui_confirm(_("The form holds input that is not applied. Quit anyway?")))
+            ui->quit = true;
+        break;
+    default:
+        break;
+    }
+}
+
+static void loop(void)
+{
+    bool redraw = true;
+
+    while (!ui->quit) {
+        ui_view *v = ui->top;
+        int key;
+        enum ui_action a;
+
+        if (redraw)
+            draw();
+        redraw = true;
+        key = ui_getkey();
+        if (key == UI_KEY_NONE) {
+            redraw = false;
+            continue;
+        }
+        if (key == UI_KEY_RESIZE)
+            continue;
+        if (ui_too_small()) {
+            if (key == 'q')
+                ui->quit = true;
+            continue;
+        }
+        a = ui_action_for(v->ops->name, key);
+        if (v->ops->key && v->ops->key(v, key, a))
+            continue;
+        generic_action(v, a);
+    }
+}
+
+int pp_tui_main(pp_app *app)
+{
+    ui_ctx ctx = { app, NULL, false, PP_EXIT_OK };
+    pp_host *h;
+
+    /* read everything before the screen changes, so errors print plainly */
+    h = pp_app_host(app);
+    if (!h) {
+        fprintf(stderr, "%s: %s\n", pp_progname(), pp_error_get());
+        return PP_EXIT_FAIL;
+    }
+    ui = &ctx;
+    ui_display_init(!app->no_color);
+    ui_push(ui_functions_view());
+    if (!pp_app_guests(app, true))
+        ui_status(UI_ERROR, _("no guests: %s"), pp_error_get());
+    else if (h->nwarnings)
+        ui_status(UI_ERROR, P_("%zu sysfs entry was skipped or read in part (pcipass list shows why)",
+                               "%zu sysfs entries were skipped or read in part (pcipass list shows why)",
+                               h->nwarnings),
+                  h->nwarnings);
+    loop();
+    while (ui->top) {
+        ui_view *v = ui->top;
+        ui->top = v->below;
+        view_free(v);
+    }
+    ui_display_restore();
+    ui = NULL;
+    return ctx.exit_status;
+}

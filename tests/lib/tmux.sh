@@ -1,0 +1,67 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+# The console tested as a person uses it: the real binary in a real terminal (tmux), keys in,
+# screen out. Waits poll the screen for expected text; nothing sleeps blindly.
+TMUX_SOCK="$WORK/tmux.sock"
+tmx() { tmux -S "$TMUX_SOCK" "$@"; }
+
+# tui_start COLS LINES ARGS...: pcipass in a fresh pane; when it ends the pane shows
+# "EXITED <status> <terminal modes>" so a test can check the terminal was given back.
+tui_start() {
+    _c=$1 _l=$2; shift 2
+    tui_stop
+    printf '%s\n' "$@" > "$WORK/tui.args"
+    cat > "$WORK/tui.sh" <<SH
+set --
+while IFS= read -r a; do set -- "\$@" "\$a"; done < "$WORK/tui.args"
+"$PCIPASS" "\$@" 2> "$WORK/tui.err"
+s=\$?
+printf '\nEXITED %s %s\n' "\$s" "\$(stty -a | tr ' ;' '\n\n' | grep -E '^-?(icanon|echo)\$' | tr '\n' ' ')"
+exec sleep 600
+SH
+    tmx -f /dev/null start-server \; set -g remain-on-exit on \; \
+        new-session -d -s t -x "$_c" -y "$_l" "env LC_ALL=C.UTF-8 TERM=tmux-256color $TUI_ENV sh $WORK/tui.sh"
+}
+
+tui_stop() {
+    if tmx has-session -t t 2>/dev/null; then
+        _sp=$(tmx display -p -t t '#{pane_pid}')
+        tmx kill-server 2>/dev/null
+        # the old server must be gone before a new one takes the socket
+        _i=0; while kill -0 "$_sp" 2>/dev/null && [ $_i -lt 50 ]; do sleep 0.1; _i=$((_i + 1)); done
+    fi
+    rm -f "$TMUX_SOCK"
+}
+
+screen() { tmx capture-pane -p -t t | sed 's/[[:space:]]*$//'; }
+keys() { tmx send-keys -t t "$@"; }
+
+# wait_for TEXT [SECONDS]: true once TEXT is on screen
+wait_for() {
+    _i=0 _max=$(( ${2:-10} * 10 ))
+    while [ $_i -lt $_max ]; do
+        screen | grep -qF -- "$1" && return 0
+        sleep 0.1; _i=$((_i + 1))
+    done
+    echo "timed out waiting for: $1" | diag
+    screen | diag
+    return 1
+}
+wait_gone() {
+    _i=0
+    while [ $_i -lt 100 ]; do
+        screen | grep -qF -- "$1" || return 0
+        sleep 0.1; _i=$((_i + 1))
+    done
+    return 1
+}
+
+# golden NAME: the screen against tests/tui/golden/NAME.txt; the header's URI and host paths
+# depend on where the tree is, so everything after "libvirt:" on the first line is left out.
+golden() {
+    screen | sed '1s/  libvirt:.*/  libvirt: .../' > "$WORK/screen.$1"
+    if [ -n "${UPDATE_GOLDEN:-}" ]; then cp "$WORK/screen.$1" "$top_srcdir/tests/tui/golden/$1.txt"; fi
+    diff -u "$top_srcdir/tests/tui/golden/$1.txt" "$WORK/screen.$1" > "$WORK/screen.$1.diff"
+    _r=$?
+    [ $_r -eq 0 ] || diag < "$WORK/screen.$1.diff"
+    return $_r
+}
