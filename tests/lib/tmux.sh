@@ -4,7 +4,7 @@
 TMUX_SOCK="$WORK/tmux.sock"
 tmx() { tmux -S "$TMUX_SOCK" "$@"; }
 
-# tui_start COLS LINES ARGS...: pcipass in a fresh pane; when it ends the pane shows
+# tui_start COLS LINES ARGS...: pcipass in a fresh pane (behind $TUI_WRAP, if set); when it ends the pane shows
 # "EXITED <status> <terminal modes>" so a test can check the terminal was given back.
 tui_start() {
     _c=$1 _l=$2; shift 2
@@ -13,7 +13,7 @@ tui_start() {
     cat > "$WORK/tui.sh" <<SH
 set --
 while IFS= read -r a; do set -- "\$@" "\$a"; done < "$WORK/tui.args"
-"$PCIPASS" "\$@" 2> "$WORK/tui.err"
+${TUI_WRAP:-} "$PCIPASS" "\$@" 2> "$WORK/tui.err"
 s=\$?
 printf '\nEXITED %s %s\n' "\$s" "\$(stty -a | tr ' ;' '\n\n' | grep -E '^-?(icanon|echo)\$' | tr '\n' ' ')"
 exec sleep 600

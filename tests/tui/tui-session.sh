@@ -1,0 +1,48 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
+# The console against the real QEMU driver (a private qemu:///session): the whole assignment from
+# the keyboard, then the definition libvirt stored is read back with virsh.
+. "$srcdir/tests/lib/common.sh"
+. "$srcdir/tests/lib/session.sh"
+. "$srcdir/tests/lib/tmux.sh"
+
+if ! session_usable || ! command -v tmux >/dev/null; then
+    echo "1..0 # SKIP needs root (for setpriv), libvirtd and tmux"
+    exit 0
+fi
+session_setup
+trap 'tui_stop; session_stop; cleanup_work' EXIT
+S390=$(fake_root s390-lpar)
+chmod -R a+rX "$WORK/roots"
+
+cat > "$WORK/zs.xml" <<'XML'
+<domain type='qemu'>
+  <name>zs</name>
+  <uuid>5a1e0000-0000-4000-8000-000000000391</uuid>
+  <memory unit='MiB'>256</memory>
+  <os><type arch='s390x' machine='s390-ccw-virtio'>hvm</type></os>
+  <devices><emulator>/usr/bin/qemu-system-s390x</emulator></devices>
+</domain>
+XML
+chmod 644 "$WORK/zs.xml"
+as_session virsh -q -c qemu:///session define "$WORK/zs.xml" > /dev/null
+ok $? "s390x guest defined on the private session daemon"
+
+TUI_WRAP="setpriv --reuid=$SESSION_UID --regid=$SESSION_UID --clear-groups env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=$SESSION XDG_RUNTIME_DIR=$SESSION/run XDG_CONFIG_HOME=$SESSION/.config XDG_CACHE_HOME=$SESSION/.cache LC_ALL=C.UTF-8 TERM=tmux-256color"
+tui_start 120 40 --sysfs-root "$S390" -c qemu:///session
+wait_for "Host PCI functions"; ok $? "the console opens on qemu:///session"
+keys j j Enter; wait_for "Pick the guest for 0002:00:00.0"
+keys Enter; wait_for "Assign 0002:00:00.0 to guest 'zs'"
+screen | grep -q "zPCI uid            0x0302"; ok $? "suggested zPCI uid: the host's own"
+keys Tab Tab Tab Tab Tab Enter; wait_for "XML preview: 0002:00:00.0 to guest 'zs' (config only)"
+ok $? "preview"
+keys Enter; wait_for "[y/N]"; keys y
+wait_for "Assignment applied"; ok $? "applied through the real QEMU driver"
+screen | grep -q '<address type="pci" domain="0x0000" bus="0x00" slot="0x[0-9a-f]*" function="0x0">'
+ok $? "the guest address libvirt filled in is shown"
+keys Escape o; wait_for "Who owns what"
+screen | grep -q "^0002:00:00.0 .*zs .*C .*0x0302 .*0x00000302"; ok $? "owners view shows it"
+keys q; wait_for "EXITED"; screen | grep -q "EXITED 0 icanon echo"; ok $? "quit: status 0, terminal restored"
+as_session virsh -q -c qemu:///session dumpxml --inactive zs | grep -q "<zpci uid='0x0302' fid='0x00000302'/>"
+ok $? "virsh shows the stored zPCI ids"
+done_testing
