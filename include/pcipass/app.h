@@ -21,6 +21,7 @@ typedef struct pp_app {
     bool have_guests;
     pp_guests guests;
     pp_owners owners;
+    unsigned guests_gen; /* bumped each time guests are read, so views know to rebuild */
 } pp_app;
 
 /* The inventory, loaded on first use; NULL with the error slot set. */

@@ -50,6 +50,7 @@ bool pp_app_guests(pp_app *app, bool readonly)
         return false;
     pp_owners_build(&app->guests, &app->owners);
     app->have_guests = true;
+    app->guests_gen++;
     return true;
 }
 

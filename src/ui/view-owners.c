@@ -17,8 +17,8 @@ typedef struct orow {
 typedef struct oview {
     orow *rows;
     size_t n;
-    size_t built_for; /* owner count the rows were built from */
-    const pp_owner *built_v;
+    unsigned built_gen; /* the read of guests the rows were built from */
+    bool built;
 } oview;
 
 /* Conflicts first, then by address: the owner index is already by address. */
@@ -42,15 +42,15 @@ static void build(oview *o)
         }
     }
     o->n = k;
-    o->built_for = ow->n;
-    o->built_v = ow->v;
+    o->built_gen = ui->app->guests_gen;
+    o->built = true;
 }
 
 static oview *data(ui_view *v)
 {
     oview *o = v->data;
     /* owners are re-read after every change; rebuild when they were */
-    if (o->built_v != ui->app->owners.v || o->built_for != ui->app->owners.n)
+    if (!o->built || o->built_gen != ui->app->guests_gen)
         build(o);
     return o;
 }
