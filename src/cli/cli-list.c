@@ -63,6 +63,35 @@ static json_object *function_json(const pp_app *app, const pp_function *f)
     return o;
 }
 
+/* The array one element at a time, byte for byte what pp_json_print() makes of the whole array: a
+ * tree of 4096 functions would cost more memory than everything else together. */
+static void print_json(const pp_app *app, const pp_host *h)
+{
+    size_t i;
+
+    if (h->nfuncs == 0) {
+        pp_json_print(json_object_new_array());
+        return;
+    }
+    fputs("[\n", stdout);
+    for (i = 0; i < h->nfuncs; i++) {
+        json_object *o = function_json(app, &h->funcs[i]);
+        const char *p = json_object_to_json_string_ext(
+            o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED | JSON_C_TO_STRING_NOSLASHESCAPE);
+
+        /* one level deeper: JSON strings never hold a raw newline, so every newline is layout */
+        fputs("  ", stdout);
+        for (; *p; p++) {
+            putchar(*p);
+            if (*p == '\n')
+                fputs("  ", stdout);
+        }
+        fputs(i + 1 < h->nfuncs ? ",\n" : "\n", stdout);
+        json_object_put(o);
+    }
+    fputs("]\n", stdout);
+}
+
 static char *device_label(const pp_function *f)
 {
     if (f->vendor_name && f->device_name)
@@ -156,13 +185,9 @@ int pp_cmd_list(pp_app *app, int argc, char **argv)
     /* The inventory stands on its own: without libvirt it is listed, with a warning, unowned. */
     if (!pp_app_guests(app, true))
         fprintf(stderr, _("%s: warning: owners not shown: %s\n"), pp_progname(), pp_error_get());
-    if (json) {
-        json_object *arr = json_object_new_array_ext((int)h->nfuncs);
-        size_t i;
-        for (i = 0; i < h->nfuncs; i++)
-            json_object_array_add(arr, function_json(app, &h->funcs[i]));
-        pp_json_print(arr);
-    } else {
+    if (json)
+        print_json(app, h);
+    else {
         print_text(app, h);
     }
     return PP_EXIT_OK;

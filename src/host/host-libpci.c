@@ -123,23 +123,11 @@ static char *lookup(struct pci_access *pacc, int flags, ...)
     return r ? xstrdup(r) : NULL;
 }
 
-/* A dangling driver link reads to libpci as "no driver": say so, it is usually a half-unbound device. */
-static void check_dangling(pp_host *h, const char *devdir, const char *name, const char *link)
-{
-    char *path = xasprintf("%s/%s/%s", devdir, name, link);
-    struct stat st;
-
-    if (lstat(path, &st) == 0 && S_ISLNK(st.st_mode) && stat(path, &st) != 0)
-        pp_host_warn(h, _("%s: '%s' link is dangling, treated as none"), name, link);
-    free(path);
-}
-
 /* Reads one function through libpci. False when libpci gave up on it (the entry is skipped). */
-static bool fill_one(struct pci_access *pacc, pp_host *h, const char *devdir, pp_function *f)
+static bool fill_one(struct pci_access *pacc, pp_host *h, pp_function *f)
 {
     /* volatile: it lives across the longjmp back from libpci's error callback. */
     struct pci_dev *volatile dev = NULL;
-    const char *s;
 
     /* Only libpci's reads sit between setjmp and a possible longjmp; f is untouched there. */
     if (setjmp(libpci_jmp)) {
@@ -152,8 +140,10 @@ static bool fill_one(struct pci_access *pacc, pp_host *h, const char *devdir, pp
     libpci_current = f->name;
     dev = pci_get_dev(pacc, (int)f->addr.domain, (int)f->addr.bus, (int)f->addr.slot,
                       (int)f->addr.function);
+    /* The driver and IOMMU group links are read by pp_host_read_extra(), once each: libpci would
+     * resolve each with realpath(), one readlink per component of the path. */
     pci_fill_info(dev, PCI_FILL_IDENT | PCI_FILL_CLASS | PCI_FILL_CLASS_EXT | PCI_FILL_SUBSYS |
-                           PCI_FILL_NUMA_NODE | PCI_FILL_IOMMU_GROUP | PCI_FILL_DRIVER);
+                           PCI_FILL_NUMA_NODE);
     f->vendor_id = dev->vendor_id;
     f->device_id = dev->device_id;
     f->class_code = ((uint32_t)dev->device_class << 8) | dev->prog_if;
@@ -161,14 +151,6 @@ static bool fill_one(struct pci_access *pacc, pp_host *h, const char *devdir, pp
     f->subsys_vendor_id = dev->subsys_vendor_id;
     f->subsys_device_id = dev->subsys_id;
     f->numa_node = dev->numa_node;
-    s = pci_get_string_property(dev, PCI_FILL_DRIVER);
-    f->driver = s ? xstrdup(s) : NULL;
-    if (!s)
-        check_dangling(h, devdir, f->name, "driver");
-    s = pci_get_string_property(dev, PCI_FILL_IOMMU_GROUP);
-    f->iommu_group = s ? atoi(s) : -1;
-    if (!s)
-        check_dangling(h, devdir, f->name, "iommu_group");
     f->vendor_name = lookup(pacc, PCI_LOOKUP_VENDOR | PCI_LOOKUP_NO_NUMBERS | PCI_LOOKUP_NO_HWDB,
                             f->vendor_id);
     f->device_name = lookup(pacc, PCI_LOOKUP_DEVICE | PCI_LOOKUP_NO_NUMBERS | PCI_LOOKUP_NO_HWDB,
@@ -226,7 +208,7 @@ static bool libpci_load(pp_host *h, const char *root)
         memset(&f, 0, sizeof(f));
         f.addr = addrs[i];
         pp_pci_addr_format(&f.addr, f.name);
-        if (!fill_one(pacc, h, devdir, &f))
+        if (!fill_one(pacc, h, &f))
             continue;
         path = xasprintf("%s/%s", devdir, f.name);
         pp_host_read_extra(h, &f, path);

@@ -2,6 +2,7 @@
 /* The inventory container and pcipass's own sysfs reads (the attributes libpci does not know). */
 #include <config.h>
 
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -53,12 +54,13 @@ fail:
     return -1;
 }
 
-static bool parse_ul(const char *s, int base, unsigned long max, unsigned long *out)
+bool pp_host_parse_attr_number(const char *s, int base, unsigned long max, unsigned long *out)
 {
     char *end;
     unsigned long v;
 
-    if (!*s)
+    /* strtoul would take blanks and a sign ("-1" wraps around): the kernel writes neither */
+    if (!s || !isxdigit((unsigned char)*s))
         return false;
     errno = 0;
     v = strtoul(s, &end, base);
@@ -68,6 +70,18 @@ static bool parse_ul(const char *s, int base, unsigned long max, unsigned long *
     return true;
 }
 
+const char *pp_host_link_base(const char *target)
+{
+    size_t n = strlen(target);
+    const char *b;
+
+    while (n > 1 && target[n - 1] == '/')
+        n--;
+    for (b = target + n; b > target && b[-1] != '/'; b--)
+        ;
+    return b;
+}
+
 static bool read_number(pp_host *h, const pp_function *f, int dirfd, const char *name, int base,
                         unsigned long max, unsigned long *out)
 {
@@ -75,7 +89,7 @@ static bool read_number(pp_host *h, const pp_function *f, int dirfd, const char 
 
     if (read_attr(h, f, dirfd, name, buf, sizeof(buf)) != 1)
         return false;
-    if (!parse_ul(buf, base, max, out)) {
+    if (!pp_host_parse_attr_number(buf, base, max, out)) {
         pp_host_warn(h, _("%s: '%s' holds '%s', not a number; ignored"), f->name, name, buf);
         return false;
     }
@@ -124,6 +138,29 @@ static void read_zpci(pp_host *h, pp_function *f, int dirfd)
         f->zpci.pchid = (uint32_t)pchid;
 }
 
+/* The basename of the target of link NAME, as libpci would give it after realpath(): none when the
+ * link is absent or dangling (warned). One readlinkat and one faccessat instead of realpath()'s
+ * walk over every component of the path: on 4096 functions that walk is most of the scan. */
+static char *read_link_base(pp_host *h, const pp_function *f, int dirfd, const char *name)
+{
+    char link[4096];
+    ssize_t n = readlinkat(dirfd, name, link, sizeof(link) - 1);
+    const char *base;
+
+    if (n < 0) {
+        if (errno != ENOENT && errno != EINVAL)
+            pp_host_warn(h, _("%s: cannot read '%s': %s"), f->name, name, strerror(errno));
+        return NULL;
+    }
+    link[n] = '\0';
+    if (faccessat(dirfd, name, F_OK, 0) != 0) {
+        pp_host_warn(h, _("%s: '%s' link is dangling, treated as none"), f->name, name);
+        return NULL;
+    }
+    base = pp_host_link_base(link);
+    return *base ? xstrdup(base) : NULL;
+}
+
 static bool class_is_bridge(uint32_t class_code)
 {
     unsigned cls = class_code >> 8;
@@ -141,6 +178,18 @@ void pp_host_read_extra(pp_host *h, pp_function *f, const char *devdir)
     if (dirfd < 0) {
         pp_host_warn(h, _("%s: cannot open '%s': %s"), f->name, devdir, strerror(errno));
         return;
+    }
+    f->driver = read_link_base(h, f, dirfd, "driver");
+    f->iommu_group = -1;
+    {
+        char *g = read_link_base(h, f, dirfd, "iommu_group");
+        unsigned long v;
+        if (g && pp_host_parse_attr_number(g, 10, 0x7fffffff, &v))
+            f->iommu_group = (int)v;
+        else if (g)
+            pp_host_warn(h, _("%s: 'iommu_group' points to '%s', not a group number; ignored"),
+                         f->name, g);
+        free(g);
     }
     read_sriov(h, f, dirfd);
     read_zpci(h, f, dirfd);

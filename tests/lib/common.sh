@@ -6,6 +6,7 @@
 top_srcdir=$(cd "$srcdir" && pwd)
 top_builddir=$(cd "$top_builddir" && pwd)
 PCIPASS="$top_builddir/pcipass"
+PCIPASS_WRAPPER=${PCIPASS_WRAPPER:-}
 export LC_ALL=C.UTF-8 LANGUAGE=
 unset LIBVIRT_DEFAULT_URI NO_COLOR
 # libvirt would otherwise write its logs and caches under the tester's home
@@ -46,6 +47,7 @@ fake_root() {
 # run_cmd NAME ARGS...: runs pcipass, leaving stdout, stderr and status in $WORK/NAME.{out,err,rc}
 run_cmd() {
     _n=$1; shift
-    "$PCIPASS" "$@" > "$WORK/$_n.out" 2> "$WORK/$_n.err"
+    # PCIPASS_WRAPPER runs it under a tool, e.g. make check-valgrind's memcheck
+    $PCIPASS_WRAPPER "$PCIPASS" "$@" > "$WORK/$_n.out" 2> "$WORK/$_n.err"
     echo $? > "$WORK/$_n.rc"
 }

@@ -21,35 +21,61 @@ root=$2
 mkdir -p "$root/bus/pci/devices" "$root/bus/pci/drivers" "$root/bus/pci/slots" \
          "$root/kernel/iommu_groups" "$root/module" "$root/devices" "$root/class/block" "$root/class/net"
 
-# "../" repeated once per path component of $1 (a path relative to the root)
+# Sets _u to "../" repeated once per path component of $1 (a path relative to the root). Functions
+# here set variables instead of printing: a command substitution forks, and a big host has thousands
+# of functions.
 ups() {
     _p=$1 _u=""
     while [ -n "$_p" ]; do
         _u="../$_u"
         case $_p in */*) _p=${_p#*/} ;; *) _p="" ;; esac
     done
-    printf '%s' "$_u"
 }
 
-# the device directory of an already laid out function, relative to the root
+# Sets _v to a shell variable name for the PCI address $1 (hex digits, ':' and '.' only).
+addrvar() {
+    _d=${1%%:*} _r=${1#*:}
+    _b=${_r%%:*} _r=${_r#*:}
+    _v="rel_${_d}_${_b}_${_r%%.*}_${_r#*.}"
+}
+
+# Sets _l to the device directory of an already laid out function, relative to the root.
 devpath() {
-    _l=$(readlink "$root/bus/pci/devices/$1") || { echo "mkfakesys: unknown function $1" >&2; exit 1; }
-    printf '%s' "${_l#../../../}"
+    addrvar "$1"
+    eval "_l=\${$_v:-}"
+    [ -n "$_l" ] || { echo "mkfakesys: unknown function $1" >&2; exit 1; }
 }
 
-byte() { printf "\\$(printf '%03o' $(( $1 & 255 )))"; }
-le16() { byte $(( $1 )); byte $(( $1 >> 8 )); }
+# Symbolic links are listed first and made at the end, all by one process when perl is there (it
+# is part of every Debian system): one ln per link costs minutes on a host of 4096 functions.
+links="$root/.mkfakesys-links"
+exec 3> "$links"
+link() { printf '%s\t%s\n' "$1" "$2" >&3; }
+make_links() {
+    exec 3>&-
+    if command -v perl > /dev/null 2>&1; then
+        perl -ne 'chomp; my ($t, $l) = split /\t/; symlink($t, $l) or die "mkfakesys: $l: $!\n"' "$links"
+    else
+        while IFS='	' read -r _t _n; do ln -s "$_t" "$_n"; done < "$links"
+    fi
+    rm -f "$links"
+}
+
+# Appends byte $1 to the printf format _fmt as an octal escape: one printf per file in the end.
+byte() { _fmt="$_fmt\\$(( ($1 >> 6) & 3 ))$(( ($1 >> 3) & 7 ))$(( $1 & 7 ))"; }
+le16() { byte $(( $1 & 255 )); byte $(( ($1 >> 8) & 255 )); }
 
 # the first 64 bytes of config space, consistent with the attribute files
 write_config() { # FILE VENDOR DEVICE CLASS REV SUBV SUBD HEADER
-    {
-        le16 "$2"; le16 "$3"; le16 0x0006; le16 0x0010
-        byte "$5"; byte $(( $4 )); byte $(( $4 >> 8 )); byte $(( $4 >> 16 ))
-        byte 0; byte 0; byte "$8"; byte 0
-        i=0; while [ $i -lt 28 ]; do byte 0; i=$((i + 1)); done
-        le16 "$6"; le16 "$7"
-        i=0; while [ $i -lt 16 ]; do byte 0; i=$((i + 1)); done
-    } > "$1"
+    _fmt=""
+    le16 "$2"; le16 "$3"; le16 0x0006; le16 0x0010
+    byte $(( $5 & 255 )); byte $(( $4 & 255 )); byte $(( ($4 >> 8) & 255 )); byte $(( ($4 >> 16) & 255 ))
+    byte 0; byte 0; byte $(( $8 & 255 )); byte 0
+    i=0; while [ $i -lt 28 ]; do byte 0; i=$((i + 1)); done
+    le16 "$6"; le16 "$7"
+    i=0; while [ $i -lt 16 ]; do byte 0; i=$((i + 1)); done
+    # shellcheck disable=SC2059
+    printf "$_fmt" > "$1"
 }
 
 fn() {
@@ -68,14 +94,22 @@ fn() {
         esac
     done
     if [ -n "$parent" ]; then
-        rel="$(devpath "$parent")/$addr"
+        devpath "$parent"
+        rel="$_l/$addr"
     else
         rel="devices/pci${addr%:*.*}/$addr"
     fi
     dir="$root/$rel"
-    up=$(ups "$rel")
-    mkdir -p "$dir"
-    ln -s "../../../$rel" "$root/bus/pci/devices/$addr"
+    ups "$rel"
+    up=$_u
+    addrvar "$addr"
+    eval "$_v=\$rel"
+    # one mkdir for every directory of the function
+    set -- "$dir"
+    [ -z "$driver" ] || [ -d "$root/bus/pci/drivers/$driver" ] || set -- "$@" "$root/bus/pci/drivers/$driver"
+    [ -z "$group" ] || set -- "$@" "$root/kernel/iommu_groups/$group/devices"
+    mkdir -p "$@"
+    link "../../../$rel" "$root/bus/pci/devices/$addr"
 
     subv=0x${sub%%:*} subd=0x${sub##*:}
     [ -n "$sub" ] || { subv=0x0000; subd=0x0000; }
@@ -99,27 +133,28 @@ fn() {
         printf '%s\n' "${numa:--1}" > "$dir/numa_node"
     fi
     if [ -n "$driver" ]; then
-        mkdir -p "$root/bus/pci/drivers/$driver"
-        ln -s "../../../../$rel" "$root/bus/pci/drivers/$driver/$addr"
-        ln -s "${up}bus/pci/drivers/$driver" "$dir/driver"
+        link "../../../../$rel" "$root/bus/pci/drivers/$driver/$addr"
+        link "${up}bus/pci/drivers/$driver" "$dir/driver"
     fi
-    [ "$broken" = dangling-driver ] && ln -s "${up}bus/pci/drivers/gone_driver" "$dir/driver"
+    [ "$broken" = dangling-driver ] && link "${up}bus/pci/drivers/gone_driver" "$dir/driver"
     if [ -n "$group" ]; then
-        mkdir -p "$root/kernel/iommu_groups/$group/devices"
-        ln -s "../../../../$rel" "$root/kernel/iommu_groups/$group/devices/$addr"
-        ln -s "${up}kernel/iommu_groups/$group" "$dir/iommu_group"
+        link "../../../../$rel" "$root/kernel/iommu_groups/$group/devices/$addr"
+        link "${up}kernel/iommu_groups/$group" "$dir/iommu_group"
     fi
-    [ "$broken" = dangling-group ] && ln -s "${up}kernel/iommu_groups/999999" "$dir/iommu_group"
+    [ "$broken" = dangling-group ] && link "${up}kernel/iommu_groups/999999" "$dir/iommu_group"
     if [ -n "$sriov" ]; then
         printf '%s\n' "${sriov%/*}" > "$dir/sriov_totalvfs"
         printf '%s\n' "${sriov#*/}" > "$dir/sriov_numvfs"
     fi
     [ "$broken" = garbage-sriov ] && printf 'lots\n' > "$dir/sriov_totalvfs"
     if [ -n "$physfn" ]; then
-        pf=$(devpath "$physfn")
-        ln -s "${up}$pf" "$dir/physfn"
-        n=0; while [ -e "$root/$pf/virtfn$n" ] || [ -L "$root/$pf/virtfn$n" ]; do n=$((n + 1)); done
-        ln -s "$(ups "$pf")$rel" "$root/$pf/virtfn$n"
+        devpath "$physfn"
+        pf=$_l
+        link "${up}$pf" "$dir/physfn"
+        # the PF's next virtfnN: counted per PF (the links are made at the end)
+        eval "n=\${nvf_$_v:-0}; nvf_$_v=\$((n + 1))"
+        ups "$pf"
+        link "$_u$rel" "$root/$pf/virtfn$n"
     fi
     [ -n "$bootvga" ] && printf '%s\n' "$bootvga" > "$dir/boot_vga"
     if [ -n "$fid" ]; then
@@ -139,9 +174,10 @@ module() { mkdir -p "$root/module/$1"; }
 
 # A block device or network interface below a function, as the kernel links them.
 classdev() { # KIND NAME ADDRESS
-    rel="$(devpath "$3")/$1/$2"
+    devpath "$3"
+    rel="$_l/$1/$2"
     mkdir -p "$root/$rel"
-    ln -s "../../$rel" "$root/class/$1/$2"
+    link "../../$rel" "$root/class/$1/$2"
 }
 block() { classdev block "$1" "$2"; }
 net() { classdev net "$1" "$2"; }
@@ -158,3 +194,4 @@ while IFS= read -r line || [ -n "$line" ]; do
         *) echo "mkfakesys: $desc:$lineno: unknown directive '$1'" >&2; exit 1 ;;
     esac
 done < "$desc"
+make_links

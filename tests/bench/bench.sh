@@ -1,0 +1,137 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
+# The scale benchmark: pcipass against `lspci -k` on the same fake host, as ratios, never as a timed
+# test. `make bench` runs it with the built binary.
+#
+#   bench.sh [PCIPASS]
+#
+# Lays out (once, cached in $BENCH_DIR) a sysfs root of 4096 functions (256 SR-IOV PFs x 15 VFs,
+# each function its own IOMMU group) and a libvirt test-driver host of 200 guests holding 600 of
+# them (tests/bench/gen-host.sh), then runs, interleaved after a warm-up,
+#     pcipass -c test:///HOST.xml --sysfs-root ROOT list --json
+#     lspci -D -nn -k -O sysfs.path=ROOT/bus/pci
+# BENCH_ROUNDS times each and prints the medians of wall time and peak RSS, and their ratio.
+#
+# Environment: BENCH_ROUNDS (7), BENCH_DIR (./bench-host), BENCH_PFS (256), BENCH_GUESTS (200),
+# BENCH_STRICT=1 to exit 1 when a target is missed. Needs lspci and GNU time (/usr/bin/time).
+set -eu
+
+here=$(cd "$(dirname "$0")" && pwd)
+top_srcdir=$(cd "$here/../.." && pwd)
+PCIPASS=${1:-${PCIPASS:-pcipass}}
+ROUNDS=${BENCH_ROUNDS:-7}
+DIR=${BENCH_DIR:-./bench-host}
+PFS=${BENCH_PFS:-256}
+GUESTS=${BENCH_GUESTS:-200}
+LSPCI=${LSPCI:-$(command -v lspci || echo /usr/bin/lspci)}
+GNUTIME=${GNUTIME:-/usr/bin/time}
+RATIO_MAX=1.25
+RSS_MAX_MIB=32
+
+for t in "$LSPCI" "$GNUTIME"; do
+    [ -x "$t" ] || { echo "bench: $t not found (tests/install-deps.sh installs it)" >&2; exit 77; }
+done
+[ -x "$PCIPASS" ] || PCIPASS=$(command -v "$PCIPASS") || { echo "bench: no pcipass binary" >&2; exit 1; }
+
+# --- the host, laid out once: kept while the generator and the layout script are unchanged ---
+mkdir -p "$DIR"
+DIR=$(cd "$DIR" && pwd)
+sh "$here/gen-host.sh" "$DIR/host.hw.new" "$DIR/guests.xml" "$PFS" "$GUESTS"
+cat "$DIR/host.hw.new" "$top_srcdir/tests/lib/mkfakesys.sh" > "$DIR/stamp.new"
+if [ ! -d "$DIR/root" ] || ! cmp -s "$DIR/stamp.new" "$DIR/stamp" 2>/dev/null; then
+    echo "bench: laying out $(grep -c '^fn ' "$DIR/host.hw.new") functions in $DIR/root ..." >&2
+    rm -rf "$DIR/root"
+    sh "$top_srcdir/tests/lib/mkfakesys.sh" "$DIR/host.hw.new" "$DIR/root"
+    mv "$DIR/stamp.new" "$DIR/stamp"
+fi
+rm -f "$DIR/stamp.new"
+mv "$DIR/host.hw.new" "$DIR/host.hw"
+ROOT=$DIR/root
+URI="test://$DIR/guests.xml"
+nfn=$(grep -c '^fn ' "$DIR/host.hw")
+
+export LC_ALL=C.UTF-8 LANGUAGE=
+unset LIBVIRT_DEFAULT_URI
+export HOME="$DIR"   # libvirt would write its caches under the tester's home
+
+# the two commands compared (measure() below runs the same ones under GNU time); lspci warns that it
+# has no kmod resources on a fake root, which costs it nothing
+run_pcipass() { "$PCIPASS" -c "$URI" --sysfs-root "$ROOT" list --json; }
+run_lspci() { "$LSPCI" -D -nn -k -O "sysfs.path=$ROOT/bus/pci" 2>/dev/null; }
+
+now_ns() { date +%s%N; }
+
+# measure NAME: one run of run_NAME under GNU time; appends its wall time (ns) and peak RSS (KiB) to
+# $DIR/NAME.wall and $DIR/NAME.rss
+measure() {
+    case $1 in
+        pcipass) set -- "$1" "$PCIPASS" -c "$URI" --sysfs-root "$ROOT" list --json ;;
+        lspci) set -- "$1" "$LSPCI" -D -nn -k -O "sysfs.path=$ROOT/bus/pci" ;;
+    esac
+    _n=$1; shift
+    _t0=$(now_ns)
+    "$GNUTIME" -f %M -o "$DIR/$_n.rss1" "$@" > "$DIR/$_n.out" 2> "$DIR/$_n.err"
+    _t1=$(now_ns)
+    echo $((_t1 - _t0)) >> "$DIR/$_n.wall"
+    cat "$DIR/$_n.rss1" >> "$DIR/$_n.rss"
+}
+
+median() { sort -n "$1" | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+
+# --- sanity: both saw the whole host, and pcipass saw the owners ---
+run_pcipass > "$DIR/pcipass.check" 2> "$DIR/pcipass.err" || { cat "$DIR/pcipass.err" >&2; exit 1; }
+n=$(grep -c '^    "address":' "$DIR/pcipass.check" || true)
+owned=$(grep -c '"guest":' "$DIR/pcipass.check" || true)
+[ "$n" -eq "$nfn" ] || { echo "bench: pcipass listed $n of $nfn functions" >&2; exit 1; }
+[ "$owned" -eq $((GUESTS * 3)) ] || { echo "bench: pcipass found $owned owners, expected $((GUESTS * 3))" >&2; exit 1; }
+n=$(run_lspci | grep -c '^[0-9a-f]\{4\}:' || true)
+[ "$n" -eq "$nfn" ] || { echo "bench: lspci listed $n of $nfn functions" >&2; exit 1; }
+
+# --- interleaved rounds after a warm-up of each ---
+rm -f "$DIR"/pcipass.wall "$DIR"/pcipass.rss "$DIR"/lspci.wall "$DIR"/lspci.rss
+measure pcipass; measure lspci
+rm -f "$DIR"/pcipass.wall "$DIR"/pcipass.rss "$DIR"/lspci.wall "$DIR"/lspci.rss
+i=0
+while [ $i -lt "$ROUNDS" ]; do
+    measure pcipass
+    measure lspci
+    i=$((i + 1))
+done
+pw=$(median "$DIR/pcipass.wall") lw=$(median "$DIR/lspci.wall")
+pr=$(median "$DIR/pcipass.rss") lr=$(median "$DIR/lspci.rss")
+
+# --- the TUI: time to first full screen, and one cursor move (placeholder) ---
+# TUI: fill this in when the interactive console lands. It should start `pcipass -c "$URI"
+# --sysfs-root "$ROOT"` in a terminal (tmux, see tests/ for the recipe), measure the time until the
+# first full screen is drawn and the cost of one cursor move (median of many moves, compared with a
+# 16-function host: it must not grow with the number of functions), and set tui_first_ms and
+# tui_move_ms. Until then it is skipped with a note.
+tui_first_ms="" tui_move_ms="" tui_note=""
+bench_tui() {
+    if "$PCIPASS" -c "$URI" --sysfs-root "$ROOT" < /dev/null 2>&1 | grep -q "not built yet"; then
+        tui_note="skipped: this pcipass has no interactive console yet"
+        return 0
+    fi
+    tui_note="skipped: the TUI benchmark is not written yet (see bench_tui in tests/bench/bench.sh)"
+}
+bench_tui
+
+# --- report ---
+cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)
+awk -v pw="$pw" -v lw="$lw" -v pr="$pr" -v lr="$lr" -v rmax="$RATIO_MAX" -v mmax="$RSS_MAX_MIB" \
+    -v nfn="$nfn" -v pfs="$PFS" -v guests="$GUESTS" -v rounds="$ROUNDS" -v cpu="$cpu" \
+    -v ncpu="$(nproc)" -v kernel="$(uname -r)" -v tf="$tui_first_ms" -v tm="$tui_move_ms" \
+    -v tn="$tui_note" -v strict="${BENCH_STRICT:-}" '
+BEGIN {
+    ratio = pw / lw; rss = pr / 1024
+    printf "pcipass benchmark: %d functions (%d PFs x 15 VFs), %d guests; median of %d interleaved rounds\n", nfn, pfs, guests, rounds
+    printf "machine: %s, %d CPUs, Linux %s\n\n", cpu, ncpu, kernel
+    printf "%-30s %10s %10s %8s %10s %s\n", "", "pcipass", "lspci -k", "ratio", "target", ""
+    printf "%-30s %10.0f %10.0f %8.2f %10s %s\n", "list --json wall time (ms)", pw / 1e6, lw / 1e6, ratio, "<= " rmax, ratio <= rmax ? "ok" : "MISSED"
+    printf "%-30s %10.1f %10.1f %8.2f %10s %s\n", "peak RSS (MiB)", rss, lr / 1024, pr / lr, "<= " mmax " MiB", rss <= mmax ? "ok" : "MISSED"
+    if (tf != "")
+        printf "%-30s %10s\n%-30s %10s\n", "TUI first full screen (ms)", tf, "TUI cursor move (ms)", tm
+    else
+        printf "%-30s %s\n", "TUI", tn
+    exit (strict != "" && (ratio > rmax || rss > mmax)) ? 1 : 0
+}'
