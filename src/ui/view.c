@@ -198,10 +198,20 @@ bool ui_refresh_guests(void)
     ui_status(UI_NORMAL, _("Reading guests from %s ..."), app->uri ? app->uri : _("libvirt"));
     pp_app_forget_guests(app);
     ok = pp_app_guests(app, true);
+    if (!ok && app->virt) {
+        /* the daemon may have gone and come back: a new connection, once */
+        pp_virt_close(app->virt);
+        app->virt = NULL;
+        ok = pp_app_guests(app, true);
+    }
+    if (!ok) {
+        pp_virt_close(app->virt);
+        app->virt = NULL;
+    }
     if (ok)
         ui_status(UI_OK, _("%zu guests read"), app->guests.n);
     else
-        ui_status(UI_ERROR, "%s", pp_error_get());
+        ui_status(UI_ERROR, _("%s (press r to reconnect)"), pp_error_get());
     /* rows of every view may have changed */
     for (ui_view *v = ui->top; v; v = v->below)
         ui_view_invalidate(v);

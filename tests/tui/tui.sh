@@ -90,6 +90,8 @@ keys Escape y Escape; wait_for "Host PCI functions"
 # resize below the minimum and back
 tmx resize-window -t t -x 30 -y 8; wait_for "terminal too small"; ok $? "30x8: terminal too small"
 tmx resize-window -t t -x 120 -y 40; wait_for "Host PCI functions"; ok $? "and back to the list when it grows"
+tmx resize-window -t t -x 10 -y 5; wait_for "terminal t"; ok $? "10x5: still says so"
+tmx resize-window -t t -x 120 -y 40; wait_for "Host PCI functions"; ok $? "and recovers again"
 
 # filter and bridges
 keys '/'; wait_for "Filter:"; keys Mellanox Enter; wait_for "[filter: Mellanox]  3 shown"
