@@ -18,7 +18,10 @@
 #   net NAME ADDRESS     a network interface on ADDRESS (ROOT/class/net/NAME)
 #   part NAME DISK       a partition of the block device DISK, under it as in real sysfs
 #   vnet NAME LOWER...   a virtual interface (bridge, bond, vlan) over LOWER interfaces (lower_*)
-#   rootdev NAME         PROCROOT/self/mountinfo mounts /dev/NAME on /
+#   vblock NAME SLAVE... a virtual block device (dm, md) built on SLAVE block devices (slaves/)
+#   rootdev NAME [SRC]   PROCROOT/self/mountinfo mounts SRC (default /dev/NAME) on /, with device
+#                        number 259:2, which ROOT/dev/block/259:2 links to NAME as in real sysfs
+#   route6 IFACE         PROCROOT/net/ipv6_route has the default route through IFACE
 #   defaultroute IFACE   PROCROOT/net/route has the default route through IFACE
 #   cmdline WORDS...     PROCROOT/cmdline
 #   release NAME         PROCROOT/sys/kernel/osrelease
@@ -173,12 +176,29 @@ vnet() {
         ln -s "../../../../${_l#../../}" "$root/$rel/lower_$_lo"
     done
 }
+vblock() {
+    _n=$1; shift
+    rel="devices/virtual/block/$_n"
+    mkdir -p "$root/$rel/slaves"
+    ln -s "../../$rel" "$root/class/block/$_n"
+    for _s in "$@"; do
+        _l=$(readlink "$root/class/block/$_s") || { echo "mkfakesys: unknown block device $_s" >&2; exit 1; }
+        ln -s "../../../../../${_l#../../}" "$root/$rel/slaves/$_s"
+    done
+}
+route6() {
+    mkdir -p "$procroot/net"
+    printf '00000000000000000000000000000000 00 00000000000000000000000000000000 00 fe800000000000000000000000000001 00000400 00000001 00000000 00000003 %8s\n' "$1" > "$procroot/net/ipv6_route"
+}
 rootdev() {
+    mkdir -p "$root/dev/block"
+    _l=$(readlink "$root/class/block/$1") || { echo "mkfakesys: unknown block device $1" >&2; exit 1; }
+    ln -s "../../${_l#../../}" "$root/dev/block/259:2"
     mkdir -p "$procroot/self"
     {
         echo "21 1 0:20 / /sys rw,nosuid,nodev,noexec,relatime shared:7 - sysfs sysfs rw"
         echo "22 1 0:21 / /proc rw,nosuid,nodev,noexec,relatime shared:12 - proc proc rw"
-        echo "26 1 259:2 / / rw,relatime shared:1 - ext4 /dev/$1 rw,errors=remount-ro"
+        echo "26 1 259:2 / / rw,relatime shared:1 - ext4 ${2:-/dev/$1} rw,errors=remount-ro"
         echo "27 26 259:1 / /boot/efi rw,relatime shared:2 - vfat /dev/other1 rw"
     } > "$procroot/self/mountinfo"
 }
@@ -202,7 +222,7 @@ while IFS= read -r line || [ -n "$line" ]; do
     set -- $line
     [ $# -gt 0 ] || continue
     case $1 in
-        fn|module|block|net|part|vnet|rootdev|defaultroute|cmdline|release|devnode) "$@" ;;
+        fn|module|block|net|part|vnet|vblock|rootdev|route6|defaultroute|cmdline|release|devnode) "$@" ;;
         *) echo "mkfakesys: $desc:$lineno: unknown directive '$1'" >&2; exit 1 ;;
     esac
 done < "$desc"
