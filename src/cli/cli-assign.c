@@ -130,11 +130,12 @@ static int parse(const pp_cli_cmd *cmd, int argc, char **argv, const struct opti
 static const pp_guest *find_guest(pp_app *app, const char *name)
 {
     const pp_guest *g = pp_guests_find(&app->guests, name);
-    char *names = xstrdup(""), *t;
+    char *names, *t;
     size_t i;
 
     if (g)
         return g;
+    names = xstrdup("");
     for (i = 0; i < app->guests.n; i++) {
         t = xasprintf("%s%s%s", names, i ? ", " : "", app->guests.v[i].name);
         free(names);
