@@ -20,6 +20,12 @@ static void usage(FILE *out)
           out);
     fputs(_("Options:\n"
             "      --sysfs-root DIR  read the host's PCI functions from DIR (default /sys)\n"
+            "      --proc-root DIR   read the root mount and default route from DIR (default\n"
+            "                        /proc, none when --sysfs-root is given)\n"
+            "      --dev-root DIR    look for vfio's device nodes under DIR (default /dev)\n"
+            "      --journal FILE    the undo journal (default: $PCIPASS_JOURNAL, else\n"
+            "                        /var/lib/pcipass/journal as root, else\n"
+            "                        $XDG_STATE_HOME/pcipass/journal)\n"
             "  -c, --connect URI     libvirt connection URI (default: $LIBVIRT_DEFAULT_URI,\n"
             "                        else libvirt's default)\n"
             "      --demo[=HOST]     use the bundled demo host: x86 (default) or s390\n"
@@ -53,6 +59,7 @@ static int choose_demo(pp_app *app, const char *which)
     }
     app->demo_root = xasprintf("%s/demo/%s", dir, strcmp(which, "x86") ? "s390-lpar" : "x86-server");
     app->demo_uri = xasprintf("test://%s/demo/guests.xml", dir);
+    app->demo_proc = xasprintf("%s-proc", app->demo_root);
     if (stat(app->demo_root, &st) != 0) {
         fprintf(stderr, _("%s: the demo host is not installed in '%s/demo' (set PCIPASS_DATADIR to "
                           "the build's data directory, or run 'make install')\n"),
@@ -64,9 +71,12 @@ static int choose_demo(pp_app *app, const char *which)
 
 int main(int argc, char **argv)
 {
-    enum { OPT_SYSFS = 256, OPT_DEMO, OPT_NO_COLOR };
+    enum { OPT_SYSFS = 256, OPT_DEMO, OPT_NO_COLOR, OPT_PROC, OPT_DEV, OPT_JOURNAL };
     static const struct option opts[] = {
         { "sysfs-root", required_argument, NULL, OPT_SYSFS },
+        { "proc-root", required_argument, NULL, OPT_PROC },
+        { "dev-root", required_argument, NULL, OPT_DEV },
+        { "journal", required_argument, NULL, OPT_JOURNAL },
         { "connect", required_argument, NULL, 'c' },
         { "demo", optional_argument, NULL, OPT_DEMO },
         { "no-color", no_argument, NULL, OPT_NO_COLOR },
@@ -90,6 +100,15 @@ int main(int argc, char **argv)
         switch (c) {
         case OPT_SYSFS:
             app.sysfs_root = optarg;
+            break;
+        case OPT_PROC:
+            app.proc_root = optarg;
+            break;
+        case OPT_DEV:
+            app.dev_root = optarg;
+            break;
+        case OPT_JOURNAL:
+            app.journal = optarg;
             break;
         case 'c':
             app.uri = optarg;
@@ -119,8 +138,12 @@ int main(int argc, char **argv)
         if (rc != PP_EXIT_OK)
             return rc;
         /* Explicit options still win over the demo's choices. */
-        if (!app.sysfs_root)
+        if (!app.sysfs_root) {
+            struct stat st;
             app.sysfs_root = app.demo_root;
+            if (!app.proc_root && stat(app.demo_proc, &st) == 0)
+                app.proc_root = app.demo_proc;
+        }
         if (!app.uri)
             app.uri = app.demo_uri;
     }

@@ -11,10 +11,14 @@
 
 typedef struct pp_app {
     const char *sysfs_root; /* NULL: /sys */
+    const char *proc_root;  /* NULL: /proc, unless sysfs_root is given (see pp_app_proc_root) */
+    const char *dev_root;   /* NULL: /dev */
+    const char *journal;    /* NULL: pp_journal_path()'s choice */
     const char *uri;        /* NULL: LIBVIRT_DEFAULT_URI or libvirt's default */
     bool no_color;
     char *demo_root; /* owned copies when --demo chose them */
     char *demo_uri;
+    char *demo_proc;
     pp_host *host;
     pp_virt *virt;
     bool virt_rw;
@@ -24,7 +28,12 @@ typedef struct pp_app {
     unsigned guests_gen; /* bumped each time guests are read, so views know to rebuild */
 } pp_app;
 
-/* The inventory, loaded on first use; NULL with the error slot set. */
+/* The proc root: --proc-root, else /proc when the sysfs root is the real one. A fake sysfs root
+ * with the real /proc would mix two hosts, so then there is none and the root filesystem and
+ * route are not looked for. */
+const char *pp_app_proc_root(const pp_app *app);
+/* The inventory, loaded on first use, host-critical functions found; NULL with the error slot
+ * set. */
 pp_host *pp_app_host(pp_app *app);
 /* The libvirt connection, opened on first use; READONLY false reopens it writable. NULL with the
  * error slot set. */

@@ -41,6 +41,15 @@ typedef struct pp_function {
     pp_zpci_host zpci;
 } pp_function;
 
+/* Why a function must stay with the host. */
+typedef enum { PP_CRIT_ROOTFS, PP_CRIT_ROUTE, PP_CRIT_BOOT_VGA } pp_crit_kind;
+
+typedef struct pp_critical {
+    pp_pci_addr addr;
+    pp_crit_kind kind;
+    char *detail; /* the block device or interface that led here, e.g. "nvme0n1p2" */
+} pp_critical;
+
 typedef struct pp_host {
     char *sysfs_root;
     const char *source; /* name of the source that filled it */
@@ -48,6 +57,9 @@ typedef struct pp_host {
     size_t nfuncs;
     char **warnings; /* one per skipped or partly read entry, for the face to show */
     size_t nwarnings;
+    pp_critical *critical; /* filled by pp_host_find_critical() */
+    size_t ncritical;
+    bool critical_checked; /* the rootfs and route were looked for (a proc root was known) */
 } pp_host;
 
 typedef struct pp_host_source {
@@ -67,6 +79,29 @@ const pp_function *pp_host_find(const pp_host *h, const pp_pci_addr *addr);
 size_t pp_host_group_members(const pp_host *h, const pp_function *f, const pp_function **out,
                              size_t max);
 bool pp_host_is_s390(const pp_host *h);
+
+/* Finds the functions the host itself needs: the controller under the filesystem mounted at "/"
+ * (PROC/self/mountinfo, then SYSFS/dev/block or SYSFS/class/block, through dm/md slaves), the
+ * function of the default route's interface (PROC/net/route and ipv6_route, through bond, bridge
+ * and vlan lower devices), and the boot VGA. PROC NULL: the boot VGA only. Unreadable files add
+ * warnings, never a failure. */
+void pp_host_find_critical(pp_host *h, const char *proc_root);
+/* The reasons ADDR is host-critical, stored in OUT (at most MAX); returns how many. */
+size_t pp_host_critical_of(const pp_host *h, const pp_pci_addr *addr, const pp_critical **out,
+                           size_t max);
+
+/* Setup facts for `pcipass check`, read from the roots; each is false when absent. */
+typedef struct pp_host_setup {
+    size_t iommu_groups;    /* entries under SYSFS/kernel/iommu_groups */
+    bool vfio_pci_loaded;   /* SYSFS/module/vfio_pci or SYSFS/bus/pci/drivers/vfio-pci */
+    bool vfio_pci_loadable; /* listed in /lib/modules/RELEASE/modules.{dep,builtin} */
+    bool have_cmdline;
+    char cmdline[4096]; /* PROC/cmdline */
+    char release[128];  /* PROC/sys/kernel/osrelease */
+    bool dev_vfio;      /* DEV/vfio/vfio */
+} pp_host_setup;
+void pp_host_read_setup(const pp_host *h, const char *proc_root, const char *dev_root,
+                        pp_host_setup *out);
 
 /* Internal to the host module: used by the sources. */
 void pp_host_warn(pp_host *h, const char *fmt, ...) PP_PRINTF(2, 3);

@@ -42,6 +42,8 @@ typedef struct pp_domain_info {
     size_t ndevs;
     uint32_t *uids, *fids; /* every zPCI id in use by any device of the guest */
     size_t nuids, nfids;
+    pp_pci_addr *slots; /* the guest-side PCI address of every device and controller */
+    size_t nslots;
 } pp_domain_info;
 
 /* The element as text, indented, no XML declaration. Caller frees. */
@@ -56,12 +58,27 @@ char *pp_domain_element_xml(const char *domxml, const pp_pci_addr *source);
 /* A new domain XML with HD appended to <devices>, or with the element of SOURCE removed; every
  * other part of the definition is kept. NULL with the error slot set. */
 char *pp_domain_add(const char *domxml, const pp_hostdev *hd);
+/* Several elements in one edit, so that a redefinition takes all of them or none. */
+char *pp_domain_add_many(const char *domxml, const pp_hostdev *hds, size_t n);
+/* ELEMXML as given (an element pcipass read back earlier, e.g. for undo), appended to <devices>. */
+char *pp_domain_add_element(const char *domxml, const char *elemxml);
+/* The source address of a <hostdev>/<interface> element given as text; false if it is none. */
+bool pp_element_source(const char *elemxml, pp_pci_addr *out);
+/* The lowest slot on guest bus 0 (from 0x01) that no device of D uses; false when all are used. */
+bool pp_domain_free_slot(const pp_domain_info *d, pp_pci_addr *out);
+/* From domain capabilities XML: <hostdev supported='yes'> with subsysType pci, and the vfio
+ * backend. false with the error slot set when the XML is unreadable. */
+bool pp_domcaps_hostdev(const char *capsxml, bool *pci, bool *vfio);
 char *pp_domain_remove(const char *domxml, const pp_pci_addr *source);
 
 /* Field checks that need no guest, each naming the field and the valid range. */
 bool pp_hostdev_parse_uid(const char *s, uint32_t *out);
 bool pp_hostdev_parse_fid(const char *s, uint32_t *out);
 bool pp_hostdev_parse_mac(const char *s, char out[18]);
+/* A MAC that stays the same for the same guest and host function: 52:54:00 (the prefix QEMU and
+ * libvirt use for the MACs they generate, locally administered unicast) and 24 bits of a hash of
+ * UUID and SOURCE. */
+void pp_hostdev_stable_mac(const char *uuid, const pp_pci_addr *source, char out[18]);
 bool pp_hostdev_parse_managed(const char *s, pp_managed *out);
 /* Checks HD against the guest it is meant for (NULL: no guest known yet). */
 bool pp_hostdev_validate(const pp_hostdev *hd, const pp_domain_info *guest);

@@ -57,4 +57,22 @@ bool pp_virt_attach(pp_virt *v, const pp_guest *g, const pp_hostdev *hd, unsigne
 bool pp_virt_detach(pp_virt *v, const pp_guest *g, const pp_pci_addr *source, unsigned affect,
                     char **removed);
 
+/* Several functions as one step, all or nothing: a persistent-only change is one redefinition;
+ * otherwise they are attached one by one and the ones done are detached again if a later one
+ * fails. *STORED is the elements as libvirt kept them, one after another. */
+bool pp_virt_attach_many(pp_virt *v, const pp_guest *g, const pp_hostdev *hds, size_t n,
+                         unsigned affect, char **stored);
+/* An element as text (read back from libvirt earlier: undo of a detach), attached as it is. */
+bool pp_virt_attach_xml(pp_virt *v, const pp_guest *g, const char *elemxml, unsigned affect);
+
+/* Binds ADDR to vfio-pci through libvirt (virNodeDeviceDetachFlags) or gives it back to its host
+ * driver (virNodeDeviceReAttach). */
+bool pp_virt_prepare(pp_virt *v, const pp_pci_addr *addr, bool release);
+
+/* Whether the hypervisor behind the connection can take PCI hostdevs, and through vfio. false
+ * with the error slot set when libvirt cannot say. */
+bool pp_virt_hostdev_support(pp_virt *v, bool *pci, bool *vfio);
+/* Opening read-write works (what a change needs). false with libvirt's reason in the error slot. */
+bool pp_virt_probe_writable(const char *uri);
+
 #endif

@@ -9,6 +9,8 @@
 
 #include "pcipass/cli.h"
 #include "pcipass/common.h"
+#include "pcipass/guard.h"
+#include "pcipass/journal.h"
 
 enum {
     OPT_GUEST = 256,
@@ -23,13 +25,15 @@ enum {
     OPT_DRY,
     OPT_FORCE,
     OPT_JSON,
+    OPT_WHOLE_GROUP,
+    OPT_ALL_FUNCTIONS,
 };
 
 typedef struct assign_opts {
     pp_hostdev hd;
     const char *guest;
     const char *device;
-    bool live, config, dry_run, force, json;
+    bool live, config, dry_run, force, json, whole_group, all_functions;
 } assign_opts;
 
 #define ASSIGN_LONGOPTS                                                                            \
@@ -78,6 +82,12 @@ static bool assign_opt(int c, const char *arg, assign_opts *o)
         return true;
     case OPT_JSON:
         o->json = true;
+        return true;
+    case OPT_WHOLE_GROUP:
+        o->whole_group = true;
+        return true;
+    case OPT_ALL_FUNCTIONS:
+        o->all_functions = true;
         return true;
     }
     return true;
@@ -155,13 +165,20 @@ static const char *affect_words(unsigned affect)
 }
 
 static void print_result(const assign_opts *o, const char *verb, unsigned affect, const char *xml,
-                         bool done)
+                         bool done, const pp_pci_addr *set, size_t n)
 {
     if (o->json) {
-        json_object *j = json_object_new_object();
+        json_object *j = json_object_new_object(), *devs = json_object_new_array();
+        size_t i;
+        char name[PP_PCI_ADDR_STRLEN];
         json_object_object_add(j, "action", json_object_new_string(verb));
         json_object_object_add(j, "guest", json_object_new_string(o->guest));
         json_object_object_add(j, "device", json_object_new_string(o->device));
+        for (i = 0; i < n; i++) {
+            pp_pci_addr_format(&set[i], name);
+            json_object_array_add(devs, json_object_new_string(name));
+        }
+        json_object_object_add(j, "devices", devs);
         json_object_object_add(j, "live", json_object_new_boolean(affect & PP_AFFECT_LIVE));
         json_object_object_add(j, "config", json_object_new_boolean(affect & PP_AFFECT_CONFIG));
         json_object_object_add(j, "dry_run", json_object_new_boolean(!done));
@@ -202,19 +219,108 @@ int pp_cmd_xml(pp_app *app, int argc, char **argv)
     return PP_EXIT_OK;
 }
 
-/* The function must be on this host, unless the operator says otherwise. */
-static bool check_host(pp_app *app, const assign_opts *o)
+/* The functions that go together: DEVICE, its device's other functions (--all-functions) and
+ * its IOMMU group's free endpoints (--whole-group). -1: go on; else exit status. */
+static int build_set(const pp_cli_cmd *cmd, const assign_opts *o, const pp_guard_in *in,
+                     pp_pci_addr **set, size_t *n)
 {
-    pp_host *h = pp_app_host(app);
+    pp_pci_addr *v, *g;
+    size_t nv, ng, i, j, k;
 
-    if (!h)
-        return false;
-    if (!pp_host_find(h, &o->hd.source) && !o->force) {
-        pp_error_set(_("device: %s is not a PCI function of this host (sysfs root %s); --force "
-                       "assigns it anyway"),
-                     o->device, h->sysfs_root);
-        return false;
+    if (o->all_functions && o->hd.source.function != 0)
+        return pp_cli_usage_error(cmd, _("--all-functions: DEVICE must be function 0 of its "
+                                         "device (DDDD:BB:SS.0), not function %u"),
+                                  o->hd.source.function);
+    if (o->all_functions) {
+        nv = pp_guard_all_functions(in->host, &o->hd.source, &v);
+    } else {
+        v = xmalloc(sizeof(*v));
+        v[0] = o->hd.source;
+        nv = 1;
     }
+    if (o->whole_group) {
+        size_t base = nv;
+        for (i = 0; i < base; i++) {
+            ng = pp_guard_whole_group(in, &v[i], &g);
+            for (j = 0; j < ng; j++) {
+                for (k = 0; k < nv && !pp_pci_addr_eq(&v[k], &g[j]); k++)
+                    ;
+                if (k == nv) {
+                    v = xreallocarray(v, nv + 1, sizeof(*v));
+                    v[nv++] = g[j];
+                }
+            }
+            free(g);
+        }
+    }
+    *set = v;
+    *n = nv;
+    return -1;
+}
+
+/* Prints the findings; true when the change may go on (none, or only forceable ones with force). */
+static bool guard_ok(const pp_findings *f, bool force)
+{
+    size_t i;
+    bool go = pp_findings_blocking(f, force) == 0;
+
+    for (i = 0; i < f->n; i++) {
+        if (go)
+            fprintf(stderr, _("%s: warning: %s (overridden by --force)\n"), pp_progname(),
+                    f->v[i].msg);
+        else if (f->v[i].forceable && !force)
+            fprintf(stderr, _("%s: refused: %s (--force overrides)\n"), pp_progname(),
+                    f->v[i].msg);
+        else
+            fprintf(stderr, _("%s: refused: %s\n"), pp_progname(), f->v[i].msg);
+    }
+    return go;
+}
+
+/* One assignment per function of SET, the operator's options applied to each; several functions
+ * of one device share one guest slot, multifunction on function 0. */
+static bool build_hostdevs(const assign_opts *o, const pp_guest *g, const pp_pci_addr *set,
+                           size_t n, pp_hostdev **out)
+{
+    pp_hostdev *v = xcalloc(n, sizeof(*v));
+    const pp_domain_info *d = pp_guest_info(g);
+    pp_pci_addr slot = { 0, 0, 0, 0 };
+    bool shared_slot = false;
+    size_t i, same = 0;
+
+    for (i = 0; i < n; i++)
+        if (set[i].domain == o->hd.source.domain && set[i].bus == o->hd.source.bus &&
+            set[i].slot == o->hd.source.slot)
+            same++;
+    if (o->all_functions && same > 1) {
+        shared_slot = true;
+        if (o->hd.has_guest_addr) {
+            slot = o->hd.guest_addr;
+        } else if (!pp_domain_free_slot(d, &slot)) {
+            pp_error_set(_("guest-address: guest '%s' has no free slot on bus 0x00 for a "
+                           "multifunction device; give one with --guest-address"),
+                         g->name);
+            free(v);
+            return false;
+        }
+    }
+    for (i = 0; i < n; i++) {
+        v[i] = o->hd;
+        v[i].source = set[i];
+        if (n > 1 && !shared_slot)
+            v[i].has_guest_addr = v[i].guest_addr_full = false;
+        if (shared_slot && set[i].domain == o->hd.source.domain && set[i].bus == o->hd.source.bus &&
+            set[i].slot == o->hd.source.slot) {
+            v[i].has_guest_addr = v[i].guest_addr_full = true;
+            v[i].guest_addr = slot;
+            v[i].guest_addr.function = set[i].function;
+            v[i].multifunction = set[i].function == 0;
+        }
+        /* a VF's MAC that does not change between runs: the guest's network config keeps it */
+        if (v[i].kind == PP_HD_INTERFACE && !v[i].mac[0])
+            pp_hostdev_stable_mac(g->uuid, &set[i], v[i].mac);
+    }
+    *out = v;
     return true;
 }
 
@@ -227,44 +333,102 @@ int pp_cmd_attach(pp_app *app, int argc, char **argv)
         { "dry-run", no_argument, NULL, OPT_DRY },
         { "force", no_argument, NULL, OPT_FORCE },
         { "json", no_argument, NULL, OPT_JSON },
+        { "whole-group", no_argument, NULL, OPT_WHOLE_GROUP },
+        { "all-functions", no_argument, NULL, OPT_ALL_FUNCTIONS },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
     const pp_cli_cmd *cmd = pp_cli_find("attach");
     const pp_guest *g;
+    pp_host *h;
     assign_opts o;
     unsigned affect;
-    char *xml;
-    int rc = parse(cmd, argc, argv, opts, 2, &o);
+    char *xml = NULL, *t, *jpath = NULL, *names = NULL;
+    pp_pci_addr *set = NULL;
+    pp_hostdev *hds = NULL;
+    pp_findings f = { 0 };
+    pp_guard_in in;
+    size_t n = 0, i;
+    int jfd = -1, rc = parse(cmd, argc, argv, opts, 2, &o);
 
     if (rc != -1)
         return rc;
-    if (!pp_hostdev_validate(&o.hd, NULL) || !check_host(app, &o))
+    if (!pp_hostdev_validate(&o.hd, NULL) || !(h = pp_app_host(app)))
         return pp_cli_fail();
     if (!pp_app_guests(app, o.dry_run))
         return pp_cli_fail();
     if (!(g = find_guest(app, o.guest)) || !validate_for_guest(&o.hd, g) ||
         !pp_virt_affect(g, o.live, o.config, &affect))
         return pp_cli_fail();
+    in.host = h;
+    in.owners = &app->owners;
+    in.guest = g;
+    if ((rc = build_set(cmd, &o, &in, &set, &n)) != -1)
+        return rc;
+    rc = PP_EXIT_FAIL;
+    if (n > 1 && (o.hd.has_uid || o.hd.has_fid || o.hd.mac[0])) {
+        pp_error_set(_("%s: several functions go together here; libvirt chooses each one's zPCI "
+                       "ids and pcipass each one's MAC; attach them one by one to choose"),
+                     o.hd.has_uid ? "zpci uid" : o.hd.has_fid ? "zpci fid" : "mac");
+        goto fail;
+    }
+    pp_guard_attach(&in, set, n, &f);
+    if (!guard_ok(&f, o.force))
+        goto out;
+    if (!build_hostdevs(&o, g, set, n, &hds))
+        goto fail;
+    for (i = 0; i < n; i++)
+        if (!validate_for_guest(&hds[i], g))
+            goto fail;
 
+    names = xstrdup("");
+    for (i = 0; i < n; i++) {
+        char name[PP_PCI_ADDR_STRLEN];
+        pp_pci_addr_format(&set[i], name);
+        t = xasprintf("%s%s%s", names, i ? "," : "", name);
+        free(names);
+        names = t;
+    }
     if (o.dry_run) {
-        xml = pp_hostdev_to_xml(&o.hd);
+        xml = xstrdup("");
+        for (i = 0; i < n; i++) {
+            char *one = pp_hostdev_to_xml(&hds[i]);
+            t = xasprintf("%s%s", xml, one);
+            free(xml);
+            free(one);
+            xml = t;
+        }
         if (!o.json)
             printf(_("# dry run: would attach to the %s of guest '%s':\n"), _(affect_words(affect)),
                    g->name);
-        print_result(&o, "attach", affect, xml, false);
-        free(xml);
-        return PP_EXIT_OK;
+        print_result(&o, "attach", affect, xml, false, set, n);
+        rc = PP_EXIT_OK;
+        goto out;
     }
-    if (!pp_virt_attach(app->virt, g, &o.hd, affect, &xml))
-        return pp_cli_fail();
+    if ((jfd = pp_cli_journal_open(app, &jpath)) < 0)
+        goto fail;
+    if (!pp_virt_attach_many(app->virt, g, hds, n, affect, &xml))
+        goto fail;
     if (!o.json)
-        printf(_("# attached %s to the %s of guest '%s'; libvirt stored:\n"), o.device,
+        printf(_("# attached %s to the %s of guest '%s'; libvirt stored:\n"), names,
                _(affect_words(affect)), o.guest);
-    print_result(&o, "attach", affect, xml, true);
-    free(xml);
+    print_result(&o, "attach", affect, xml, true, set, n);
+    pp_cli_journal_record(app, jfd, jpath, g, "attach", names, affect, o.force, xml);
+    jfd = -1;
+    jpath = NULL;
     pp_app_forget_guests(app);
-    return PP_EXIT_OK;
+    rc = PP_EXIT_OK;
+    goto out;
+fail:
+    rc = pp_cli_fail();
+out:
+    pp_cli_journal_close(jfd, jpath);
+    pp_findings_clear(&f);
+    free(names);
+    free(xml);
+    free(hds);
+    free(set);
+    return rc;
 }
 
 int pp_cmd_detach(pp_app *app, int argc, char **argv)
@@ -281,7 +445,8 @@ int pp_cmd_detach(pp_app *app, int argc, char **argv)
     const pp_guest *g;
     assign_opts o;
     unsigned affect;
-    char *xml;
+    char *xml, *jpath = NULL;
+    int jfd;
     int rc = parse(cmd, argc, argv, opts, 2, &o);
 
     if (rc != -1)
@@ -302,16 +467,21 @@ int pp_cmd_detach(pp_app *app, int argc, char **argv)
         if (!o.json)
             printf(_("# dry run: would detach from the %s of guest '%s':\n"), _(affect_words(affect)),
                    g->name);
-        print_result(&o, "detach", affect, xml, false);
+        print_result(&o, "detach", affect, xml, false, &o.hd.source, 1);
         free(xml);
         return PP_EXIT_OK;
     }
-    if (!pp_virt_detach(app->virt, g, &o.hd.source, affect, &xml))
+    if ((jfd = pp_cli_journal_open(app, &jpath)) < 0)
         return pp_cli_fail();
+    if (!pp_virt_detach(app->virt, g, &o.hd.source, affect, &xml)) {
+        pp_cli_journal_close(jfd, jpath);
+        return pp_cli_fail();
+    }
     if (!o.json)
         printf(_("# detached %s from the %s of guest '%s'; it was:\n"), o.device,
                _(affect_words(affect)), o.guest);
-    print_result(&o, "detach", affect, xml, true);
+    print_result(&o, "detach", affect, xml, true, &o.hd.source, 1);
+    pp_cli_journal_record(app, jfd, jpath, g, "detach", o.device, affect, false, xml);
     free(xml);
     pp_app_forget_guests(app);
     return PP_EXIT_OK;

@@ -34,10 +34,17 @@ static const pp_cli_cmd commands[] = {
          "      --config     the persistent configuration only\n"
          "                   (default: both for a running guest, the persistent one when shut off)\n"
          "      --dry-run    check and print the XML, change nothing\n"
-         "      --force      assign even a function this host does not show\n"
+         "      --force      override the guards that allow it (function held by another\n"
+         "                   guest, IOMMU group partners on host drivers, host-critical\n"
+         "                   function, function not on this host)\n"
+         "      --whole-group    also the free endpoint functions of DEVICE's IOMMU group,\n"
+         "                       all or nothing\n"
+         "      --all-functions  DEVICE is function 0: all functions of the device, in one\n"
+         "                       guest slot (multifunction), all or nothing\n"
          "      --json       the result as JSON\n"
          "  and the assignment options of 'xml' (--managed, --zpci-uid, --zpci-fid,\n"
-         "  --guest-address, --interface, --mac)\n"),
+         "  --guest-address, --interface, --mac). --interface without --mac: a MAC\n"
+         "  52:54:00:xx:xx:xx that stays the same for this guest and function.\n"),
       pp_cmd_attach },
     { "detach", N_("GUEST DEVICE [--live] [--config] [--dry-run]"),
       N_("take a host function away from a guest"),
@@ -46,6 +53,24 @@ static const pp_cli_cmd commands[] = {
          "      --dry-run    print what would be detached, change nothing\n"
          "      --json       the result as JSON\n"),
       pp_cmd_detach },
+    { "check", N_("[--json] [DEVICE...]"),
+      N_("check the host's pass-through setup, and the readiness of DEVICEs"),
+      N_("      --json   one JSON array, one object per check\n"
+         "Exit status 0 when no check fails, 1 otherwise.\n"),
+      pp_cmd_check },
+    { "prepare", N_("DEVICE [--force] [--dry-run]"),
+      N_("bind a host function to vfio-pci (for managed='no')"),
+      N_("      --force      bind even a host-critical function\n"
+         "      --dry-run    check, change nothing\n"),
+      pp_cmd_prepare },
+    { "release", N_("DEVICE [--dry-run]"), N_("give a host function back to its host driver"),
+      N_("      --dry-run    check, change nothing\n"), pp_cmd_release },
+    { "undo", N_("[--force] [--dry-run]"), N_("revert the last change recorded in the journal"),
+      N_("      --force      override the guards when re-attaching a detached function\n"
+         "      --dry-run    say what would be reverted, change nothing\n"),
+      pp_cmd_undo },
+    { "history", N_("[--json]"), N_("show the journal of applied changes"),
+      N_("      --json   one JSON array, one object per record\n"), pp_cmd_history },
 };
 
 const pp_cli_cmd *pp_cli_find(const char *name)

@@ -231,6 +231,9 @@ void pp_host_free(pp_host *h)
     }
     for (i = 0; i < h->nwarnings; i++)
         free(h->warnings[i]);
+    for (i = 0; i < h->ncritical; i++)
+        free(h->critical[i].detail);
+    free(h->critical);
     free(h->warnings);
     free(h->funcs);
     free(h->sysfs_root);

@@ -266,9 +266,37 @@ bool pp_domain_parse(const char *xml, pp_domain_info *out)
             push_u32(&out->fids, &out->nfids, (uint32_t)v);
     }
     xmlXPathFreeObject(o);
+
+    o = xmlXPathEvalExpression(BAD_CAST "/domain/devices/*/address[@type='pci']", ctx);
+    for (i = 0; o && o->nodesetval && i < o->nodesetval->nodeNr; i++) {
+        pp_pci_addr a;
+        if (read_pci(o->nodesetval->nodeTab[i], &a)) {
+            out->slots = xreallocarray(out->slots, out->nslots + 1, sizeof(*out->slots));
+            out->slots[out->nslots++] = a;
+        }
+    }
+    xmlXPathFreeObject(o);
     xmlXPathFreeContext(ctx);
     xmlFreeDoc(doc);
     return true;
+}
+
+bool pp_domain_free_slot(const pp_domain_info *d, pp_pci_addr *out)
+{
+    unsigned slot;
+    size_t i;
+
+    for (slot = 1; slot <= PP_PCI_SLOT_MAX; slot++) {
+        for (i = 0; i < d->nslots; i++)
+            if (d->slots[i].domain == 0 && d->slots[i].bus == 0 && d->slots[i].slot == slot)
+                break;
+        if (i == d->nslots) {
+            out->domain = out->bus = out->function = 0;
+            out->slot = slot;
+            return true;
+        }
+    }
+    return false;
 }
 
 void pp_domain_info_clear(pp_domain_info *d)
@@ -280,6 +308,7 @@ void pp_domain_info_clear(pp_domain_info *d)
     free(d->devs);
     free(d->uids);
     free(d->fids);
+    free(d->slots);
     memset(d, 0, sizeof(*d));
 }
 
@@ -332,21 +361,114 @@ static char *doc_to_string(xmlDocPtr doc)
     return s;
 }
 
-char *pp_domain_add(const char *domxml, const pp_hostdev *hd)
+static xmlNodePtr devices_of(xmlDocPtr doc)
+{
+    xmlNodePtr devices = child(xmlDocGetRootElement(doc), "devices");
+    if (!devices)
+        devices = xmlNewChild(xmlDocGetRootElement(doc), NULL, BAD_CAST "devices", NULL);
+    return devices;
+}
+
+char *pp_domain_add_many(const char *domxml, const pp_hostdev *hds, size_t n)
 {
     xmlDocPtr doc = parse_doc(domxml);
     xmlNodePtr devices;
+    size_t i;
     char *s;
 
     if (!doc)
         return NULL;
-    devices = child(xmlDocGetRootElement(doc), "devices");
-    if (!devices)
-        devices = xmlNewChild(xmlDocGetRootElement(doc), NULL, BAD_CAST "devices", NULL);
-    xmlAddChild(devices, build_node(doc, hd));
+    devices = devices_of(doc);
+    for (i = 0; i < n; i++)
+        xmlAddChild(devices, build_node(doc, &hds[i]));
     s = doc_to_string(doc);
     xmlFreeDoc(doc);
     return s;
+}
+
+char *pp_domain_add(const char *domxml, const pp_hostdev *hd)
+{
+    return pp_domain_add_many(domxml, hd, 1);
+}
+
+/* ELEMXML parsed as a document of its own; NULL with the error slot set. */
+static xmlDocPtr parse_element(const char *elemxml)
+{
+    xmlDocPtr doc = xmlReadMemory(elemxml, (int)strlen(elemxml), "element.xml", NULL,
+                                  XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING |
+                                      XML_PARSE_NOBLANKS);
+    pp_hostdev hd;
+
+    if (!doc || !xmlDocGetRootElement(doc) || !read_element(xmlDocGetRootElement(doc), &hd)) {
+        pp_error_set(_("not a <hostdev type='pci'> or <interface type='hostdev'> element"));
+        if (doc)
+            xmlFreeDoc(doc);
+        return NULL;
+    }
+    return doc;
+}
+
+bool pp_element_source(const char *elemxml, pp_pci_addr *out)
+{
+    xmlDocPtr doc = parse_element(elemxml);
+    pp_hostdev hd;
+
+    if (!doc)
+        return false;
+    read_element(xmlDocGetRootElement(doc), &hd);
+    *out = hd.source;
+    xmlFreeDoc(doc);
+    return true;
+}
+
+char *pp_domain_add_element(const char *domxml, const char *elemxml)
+{
+    xmlDocPtr doc, edoc = parse_element(elemxml);
+    xmlNodePtr copy;
+    char *s;
+
+    if (!edoc)
+        return NULL;
+    if (!(doc = parse_doc(domxml))) {
+        xmlFreeDoc(edoc);
+        return NULL;
+    }
+    copy = xmlDocCopyNode(xmlDocGetRootElement(edoc), doc, 1);
+    xmlAddChild(devices_of(doc), copy);
+    s = doc_to_string(doc);
+    xmlFreeDoc(doc);
+    xmlFreeDoc(edoc);
+    return s;
+}
+
+bool pp_domcaps_hostdev(const char *capsxml, bool *pci, bool *vfio)
+{
+    xmlDocPtr doc = xmlReadMemory(capsxml, (int)strlen(capsxml), "domcaps.xml", NULL,
+                                  XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
+    xmlXPathContextPtr ctx;
+    xmlXPathObjectPtr o;
+
+    *pci = *vfio = false;
+    if (!doc) {
+        pp_error_set(_("libvirt's domain capabilities are not readable XML"));
+        return false;
+    }
+    ctx = xmlXPathNewContext(doc);
+    o = xmlXPathEvalExpression(
+        BAD_CAST "boolean(/domainCapabilities/devices/hostdev[@supported='yes']"
+                 "/enum[@name='subsysType']/value[.='pci'])",
+        ctx);
+    *pci = o && o->boolval;
+    xmlXPathFreeObject(o);
+    o = xmlXPathEvalExpression(
+        BAD_CAST "boolean(/domainCapabilities/devices/hostdev[@supported='yes']"
+                 "/enum[@name='pciBackend']/value[.='vfio'])",
+        ctx);
+    *vfio = o && o->boolval;
+    xmlXPathFreeObject(o);
+    xmlXPathFreeContext(ctx);
+    xmlFreeDoc(doc);
+    return true;
 }
 
 char *pp_domain_remove(const char *domxml, const pp_pci_addr *source)
@@ -426,6 +548,29 @@ bad:
                    "colons, e.g. 52:54:00:12:34:56"),
                  s ? s : "");
     return false;
+}
+
+void pp_hostdev_stable_mac(const char *uuid, const pp_pci_addr *source, char out[18])
+{
+    char name[PP_PCI_ADDR_STRLEN];
+    uint64_t h = 0xcbf29ce484222325ULL; /* FNV-1a: small, fixed, the same on every build */
+    const char *parts[2];
+    int i;
+
+    pp_pci_addr_format(source, name);
+    parts[0] = uuid ? uuid : "";
+    parts[1] = name;
+    for (i = 0; i < 2; i++) {
+        const unsigned char *p;
+        for (p = (const unsigned char *)parts[i]; *p; p++) {
+            h ^= (unsigned char)tolower(*p);
+            h *= 0x100000001b3ULL;
+        }
+        h ^= '/';
+        h *= 0x100000001b3ULL;
+    }
+    snprintf(out, 18, "52:54:00:%02x:%02x:%02x", (unsigned)(h >> 16) & 0xff,
+             (unsigned)(h >> 8) & 0xff, (unsigned)h & 0xff);
 }
 
 bool pp_hostdev_parse_managed(const char *s, pp_managed *out)

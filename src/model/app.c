@@ -8,10 +8,20 @@
 #include "pcipass/app.h"
 #include "pcipass/common.h"
 
+const char *pp_app_proc_root(const pp_app *app)
+{
+    if (app->proc_root)
+        return app->proc_root;
+    return app->sysfs_root ? NULL : "/proc";
+}
+
 pp_host *pp_app_host(pp_app *app)
 {
-    if (!app->host)
+    if (!app->host) {
         app->host = pp_host_load(app->sysfs_root);
+        if (app->host)
+            pp_host_find_critical(app->host, pp_app_proc_root(app));
+    }
     return app->host;
 }
 
@@ -68,4 +78,5 @@ void pp_app_free(pp_app *app)
     pp_host_free(app->host);
     free(app->demo_root);
     free(app->demo_uri);
+    free(app->demo_proc);
 }

@@ -173,3 +173,116 @@ out:
     free(what);
     return ok;
 }
+
+typedef struct many_arg {
+    const pp_hostdev *hds;
+    size_t n;
+} many_arg;
+
+static char *edit_add_many(const char *xml, const void *arg)
+{
+    const many_arg *m = arg;
+    return pp_domain_add_many(xml, m->hds, m->n);
+}
+
+static char *edit_add_element(const char *xml, const void *arg)
+{
+    return pp_domain_add_element(xml, arg);
+}
+
+bool pp_virt_attach_many(pp_virt *v, const pp_guest *g, const pp_hostdev *hds, size_t n,
+                         unsigned affect, char **stored)
+{
+    char *what, *back = NULL, *all = xstrdup(""), *el, *t;
+    virDomainPtr dom;
+    size_t i, done = 0;
+    bool ok = false;
+
+    *stored = NULL;
+    if (n == 1) {
+        free(all);
+        return pp_virt_attach(v, g, hds, affect, stored);
+    }
+    what = xasprintf(_("attaching %zu functions to guest '%s'"), n, g->name);
+    if (!(dom = lookup(v, g, what)))
+        goto out;
+    if (affect == PP_AFFECT_CONFIG) {
+        many_arg m = { hds, n };
+        ok = redefine(v, dom, what, edit_add_many, &m);
+    } else {
+        for (done = 0; done < n; done++) {
+            char *xml = pp_hostdev_to_xml(&hds[done]);
+            int r = virDomainAttachDeviceFlags(dom, xml, to_flags(affect));
+            free(xml);
+            if (r != 0)
+                break;
+        }
+        ok = done == n;
+        if (!ok) {
+            char *failed;
+            pp_virt_set_error(what);
+            failed = xstrdup(pp_error_get());
+            /* take back what went in, so the guest is as it was */
+            while (done-- > 0) {
+                char *rm = NULL;
+                if (!pp_virt_detach(v, g, &hds[done].source, affect, &rm)) {
+                    char name[PP_PCI_ADDR_STRLEN];
+                    pp_pci_addr_format(&hds[done].source, name);
+                    pp_error_set(_("%s; and taking back %s failed too: %s"), failed, name,
+                                 pp_error_get());
+                    free(failed);
+                    failed = xstrdup(pp_error_get());
+                }
+                free(rm);
+            }
+            pp_error_set("%s", failed);
+            free(failed);
+        }
+    }
+    if (ok) {
+        back = read_back(dom, affect);
+        for (i = 0; back && i < n; i++) {
+            if (!(el = pp_domain_element_xml(back, &hds[i].source)))
+                break;
+            t = xasprintf("%s%s", all, el);
+            free(all);
+            free(el);
+            all = t;
+        }
+        if (!back || i < n) {
+            pp_error_set(_("%s: libvirt accepted the change but the guest's definition does not "
+                           "show it"),
+                         what);
+            ok = false;
+        }
+    }
+    free(back);
+    virDomainFree(dom);
+out:
+    free(what);
+    if (ok)
+        *stored = all;
+    else
+        free(all);
+    return ok;
+}
+
+bool pp_virt_attach_xml(pp_virt *v, const pp_guest *g, const char *elemxml, unsigned affect)
+{
+    char *what = xasprintf(_("attaching to guest '%s'"), g->name);
+    virDomainPtr dom;
+    bool ok = false;
+
+    if (!(dom = lookup(v, g, what)))
+        goto out;
+    if (virDomainAttachDeviceFlags(dom, elemxml, to_flags(affect)) == 0)
+        ok = true;
+    else if (pp_virt_last_error_code() == VIR_ERR_NO_SUPPORT && affect == PP_AFFECT_CONFIG)
+        ok = redefine(v, dom, what, edit_add_element, elemxml);
+    else
+        pp_virt_set_error(what);
+    virDomainFree(dom);
+out:
+    free(what);
+    return ok;
+}

@@ -30,6 +30,8 @@ done_testing() {
 }
 
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/pcipass-test.XXXXXX")
+# changes are journalled: never into the tester's state or /var/lib
+export PCIPASS_JOURNAL="$WORK/journal"
 cleanup_work() { rm -rf "$WORK"; }
 trap cleanup_work EXIT
 

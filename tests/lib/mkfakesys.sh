@@ -3,7 +3,10 @@
 # Lays out a fake sysfs root, shaped like the kernel's /sys, from a host description file.
 # Used by the test suite, the benchmark and the bundled demo host.
 #
-#   mkfakesys.sh DESCRIPTION ROOT
+#   mkfakesys.sh DESCRIPTION ROOT [PROCROOT [DEVROOT]]
+#
+# PROCROOT (default ROOT-proc) and DEVROOT (default ROOT-dev) are made only when a directive
+# needs them.
 #
 # Description lines ('#' starts a comment):
 #   fn ADDRESS VENDOR DEVICE CLASS [key=value ...]
@@ -13,10 +16,22 @@
 #   module NAME          a loaded kernel module (ROOT/module/NAME)
 #   block NAME ADDRESS   a block device whose PCI ancestor is ADDRESS (ROOT/class/block/NAME)
 #   net NAME ADDRESS     a network interface on ADDRESS (ROOT/class/net/NAME)
+#   part NAME DISK       a partition of the block device DISK, under it as in real sysfs
+#   vnet NAME LOWER...   a virtual interface (bridge, bond, vlan) over LOWER interfaces (lower_*)
+#   vblock NAME SLAVE... a virtual block device (dm, md) built on SLAVE block devices (slaves/)
+#   rootdev NAME [SRC]   PROCROOT/self/mountinfo mounts SRC (default /dev/NAME) on /, with device
+#                        number 259:2, which ROOT/dev/block/259:2 links to NAME as in real sysfs
+#   route6 IFACE         PROCROOT/net/ipv6_route has the default route through IFACE
+#   defaultroute IFACE   PROCROOT/net/route has the default route through IFACE
+#   cmdline WORDS...     PROCROOT/cmdline
+#   release NAME         PROCROOT/sys/kernel/osrelease
+#   devnode PATH         DEVROOT/PATH (a plain file standing in for the device node)
 set -eu
 
 desc=$1
 root=$2
+procroot=${3:-$root-proc}
+devroot=${4:-$root-dev}
 
 mkdir -p "$root/bus/pci/devices" "$root/bus/pci/drivers" "$root/bus/pci/slots" \
          "$root/kernel/iommu_groups" "$root/module" "$root/devices" "$root/class/block" "$root/class/net"
@@ -181,6 +196,59 @@ classdev() { # KIND NAME ADDRESS
 }
 block() { classdev block "$1" "$2"; }
 net() { classdev net "$1" "$2"; }
+part() {
+    _l=$(readlink "$root/class/block/$2") || { echo "mkfakesys: unknown disk $2" >&2; exit 1; }
+    rel="${_l#../../}/$1"
+    mkdir -p "$root/$rel"
+    ln -s "../../$rel" "$root/class/block/$1"
+}
+vnet() {
+    _n=$1; shift
+    rel="devices/virtual/net/$_n"
+    mkdir -p "$root/$rel"
+    ln -s "../../$rel" "$root/class/net/$_n"
+    for _lo in "$@"; do
+        _l=$(readlink "$root/class/net/$_lo") || { echo "mkfakesys: unknown interface $_lo" >&2; exit 1; }
+        ln -s "../../../../${_l#../../}" "$root/$rel/lower_$_lo"
+    done
+}
+vblock() {
+    _n=$1; shift
+    rel="devices/virtual/block/$_n"
+    mkdir -p "$root/$rel/slaves"
+    ln -s "../../$rel" "$root/class/block/$_n"
+    for _s in "$@"; do
+        _l=$(readlink "$root/class/block/$_s") || { echo "mkfakesys: unknown block device $_s" >&2; exit 1; }
+        ln -s "../../../../../${_l#../../}" "$root/$rel/slaves/$_s"
+    done
+}
+route6() {
+    mkdir -p "$procroot/net"
+    printf '00000000000000000000000000000000 00 00000000000000000000000000000000 00 fe800000000000000000000000000001 00000400 00000001 00000000 00000003 %8s\n' "$1" > "$procroot/net/ipv6_route"
+}
+rootdev() {
+    mkdir -p "$root/dev/block"
+    _l=$(readlink "$root/class/block/$1") || { echo "mkfakesys: unknown block device $1" >&2; exit 1; }
+    ln -s "../../${_l#../../}" "$root/dev/block/259:2"
+    mkdir -p "$procroot/self"
+    {
+        echo "21 1 0:20 / /sys rw,nosuid,nodev,noexec,relatime shared:7 - sysfs sysfs rw"
+        echo "22 1 0:21 / /proc rw,nosuid,nodev,noexec,relatime shared:12 - proc proc rw"
+        echo "26 1 259:2 / / rw,relatime shared:1 - ext4 ${2:-/dev/$1} rw,errors=remount-ro"
+        echo "27 26 259:1 / /boot/efi rw,relatime shared:2 - vfat /dev/other1 rw"
+    } > "$procroot/self/mountinfo"
+}
+defaultroute() {
+    mkdir -p "$procroot/net"
+    {
+        printf 'Iface\tDestination\tGateway \tFlags\tRefCnt\tUse\tMetric\tMask\t\tMTU\tWindow\tIRTT\n'
+        printf '%s\t00000000\t0100A8C0\t0003\t0\t0\t0\t00000000\t0\t0\t0\n' "$1"
+        printf '%s\t0000A8C0\t00000000\t0001\t0\t0\t0\t00FFFFFF\t0\t0\t0\n' "$1"
+    } > "$procroot/net/route"
+}
+cmdline() { mkdir -p "$procroot"; echo "$*" > "$procroot/cmdline"; }
+release() { mkdir -p "$procroot/sys/kernel"; echo "$1" > "$procroot/sys/kernel/osrelease"; }
+devnode() { mkdir -p "$(dirname "$devroot/$1")"; : > "$devroot/$1"; }
 
 lineno=0
 while IFS= read -r line || [ -n "$line" ]; do
@@ -190,7 +258,7 @@ while IFS= read -r line || [ -n "$line" ]; do
     set -- $line
     [ $# -gt 0 ] || continue
     case $1 in
-        fn|module|block|net) "$@" ;;
+        fn|module|block|net|part|vnet|vblock|rootdev|route6|defaultroute|cmdline|release|devnode) "$@" ;;
         *) echo "mkfakesys: $desc:$lineno: unknown directive '$1'" >&2; exit 1 ;;
     esac
 done < "$desc"

@@ -1,0 +1,74 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Guards: why a host function should not go to a guest (or be bound to vfio-pci) right now.
+ *
+ * Pure checks over the inventory (pp_host, with pp_host_find_critical() done), the owner index
+ * (pp_owners) and the target guest. They print nothing and change nothing: each face (CLI, TUI)
+ * runs the same check and shows the findings its own way.
+ *
+ *   pp_guard_in in = { host, owners, guest };
+ *   pp_findings f = { 0 };
+ *   pp_guard_attach(&in, set, n, &f);      // the whole set that is to be attached together
+ *   if (pp_findings_blocking(&f, force))   // forceable findings pass with force (--force, or a
+ *       ...refuse, show f.v[i].msg...       // confirmation in the TUI); the others never do
+ *   pp_findings_clear(&f);
+ *
+ * Each finding has a kind, whether force may override it, the function it is about and a
+ * translated one-line message that names the function, the guest(s) or partner(s) and the reason.
+ * pp_guard_whole_group() and pp_guard_all_functions() build the sets of --whole-group and
+ * --all-functions. */
+#ifndef PCIPASS_GUARD_H
+#define PCIPASS_GUARD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "pcipass/host.h"
+#include "pcipass/owners.h"
+
+typedef enum {
+    PP_GUARD_NOT_ON_HOST,  /* the host does not show this function (forceable) */
+    PP_GUARD_NOT_ENDPOINT, /* a bridge or host bridge: never */
+    PP_GUARD_IN_GUEST,     /* the target guest already holds it: never */
+    PP_GUARD_OWNER,        /* another guest holds it, live or in its configuration (forceable) */
+    PP_GUARD_GROUP,        /* an IOMMU-group partner stays on a host driver or with another guest
+                              (forceable) */
+    PP_GUARD_NO_IOMMU,     /* the function has no IOMMU group (forceable) */
+    PP_GUARD_CRITICAL,     /* root filesystem, default route or boot VGA (forceable) */
+    PP_GUARD_RUNNING,      /* prepare/release: a running guest uses it: never */
+} pp_guard_kind;
+
+typedef struct pp_finding {
+    pp_guard_kind kind;
+    bool forceable;
+    pp_pci_addr addr;
+    char *msg;
+} pp_finding;
+
+typedef struct pp_findings {
+    pp_finding *v;
+    size_t n;
+} pp_findings;
+
+typedef struct pp_guard_in {
+    const pp_host *host;
+    const pp_owners *owners; /* NULL: guests not known, owner checks skipped */
+    const pp_guest *guest;   /* the target; NULL: readiness for any guest */
+} pp_guard_in;
+
+/* Findings for attaching the N functions of SET together to in->guest. Partners inside SET count
+ * as going to the same guest. */
+void pp_guard_attach(const pp_guard_in *in, const pp_pci_addr *set, size_t n, pp_findings *out);
+/* Findings for binding ADDR to vfio-pci (RELEASE false) or giving it back (RELEASE true). */
+void pp_guard_prepare(const pp_guard_in *in, const pp_pci_addr *addr, bool release,
+                      pp_findings *out);
+/* How many findings stop the action: all of them without FORCE, the unforceable ones with it. */
+size_t pp_findings_blocking(const pp_findings *f, bool force);
+void pp_findings_clear(pp_findings *f);
+
+/* ADDR, then every free endpoint function of its IOMMU group (no guest holds it; bridges left
+ * out), sorted by address; *OUT is malloc'd. Returns the count (1 when ADDR has no group). */
+size_t pp_guard_whole_group(const pp_guard_in *in, const pp_pci_addr *addr, pp_pci_addr **out);
+/* Every function of ADDR's device (same domain, bus, slot), sorted; *OUT is malloc'd. */
+size_t pp_guard_all_functions(const pp_host *h, const pp_pci_addr *addr, pp_pci_addr **out);
+
+#endif

@@ -1,0 +1,233 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The setup checklist: from the roots (host module), libvirt (virt module) and the guards. */
+#include <config.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pcipass/check.h"
+#include "pcipass/common.h"
+#include "pcipass/guard.h"
+
+static void item(pp_checks *c, const char *id, pp_check_status st, char *message, const char *fix)
+{
+    c->v = xreallocarray(c->v, c->n + 1, sizeof(*c->v));
+    c->v[c->n].id = id;
+    c->v[c->n].status = st;
+    c->v[c->n].message = message;
+    c->v[c->n].fix = st == PP_CHECK_PASS || !fix ? NULL : xstrdup(fix);
+    c->n++;
+}
+
+static size_t count_zpci(const pp_host *h)
+{
+    size_t i, n = 0;
+    for (i = 0; i < h->nfuncs; i++)
+        n += h->funcs[i].has_zpci;
+    return n;
+}
+
+static void check_iommu(pp_checks *c, const pp_host *h, const pp_host_setup *s)
+{
+    size_t zpci = count_zpci(h);
+    bool asked = strstr(s->cmdline, "intel_iommu=on") || strstr(s->cmdline, "amd_iommu");
+
+    if (s->iommu_groups > 0 && zpci > 0)
+        item(c, "iommu", PP_CHECK_PASS,
+             xasprintf(_("IOMMU active: %zu IOMMU groups, %zu s390 zPCI functions"),
+                       s->iommu_groups, zpci),
+             NULL);
+    else if (s->iommu_groups > 0)
+        item(c, "iommu", PP_CHECK_PASS,
+             xasprintf(_("IOMMU active: %zu IOMMU groups under %s/kernel/iommu_groups"),
+                       s->iommu_groups, h->sysfs_root),
+             NULL);
+    else if (zpci > 0)
+        item(c, "iommu", PP_CHECK_FAIL,
+             xasprintf(_("no IOMMU groups, although %zu s390 zPCI functions are present"), zpci),
+             _("load vfio-pci and check that the LPAR's zPCI functions are configured online "
+               "(lszdev, chzdev)"));
+    else if (s->have_cmdline && asked)
+        item(c, "iommu", PP_CHECK_FAIL,
+             xstrdup(_("no IOMMU groups, although the kernel command line asks for the IOMMU")),
+             _("enable VT-d (Intel) or AMD-Vi/IOMMU (AMD) in the firmware setup and reboot"));
+    else
+        item(c, "iommu", PP_CHECK_FAIL,
+             xstrdup(s->have_cmdline
+                         ? _("no IOMMU groups; the kernel command line has neither intel_iommu=on "
+                             "nor amd_iommu")
+                         : _("no IOMMU groups")),
+             _("add intel_iommu=on (Intel) or amd_iommu=on (AMD) to the kernel command line, "
+               "enable VT-d/AMD-Vi in the firmware, reboot"));
+}
+
+static void check_vfio(pp_checks *c, const pp_app *app, const pp_host_setup *s)
+{
+    if (s->vfio_pci_loaded)
+        item(c, "vfio-pci", PP_CHECK_PASS, xstrdup(_("vfio-pci is loaded")), NULL);
+    else if (s->vfio_pci_loadable)
+        item(c, "vfio-pci", PP_CHECK_WARN,
+             xasprintf(_("vfio-pci is not loaded, but kernel %s has it (libvirt loads it for "
+                         "managed='yes')"),
+                       s->release),
+             _("modprobe vfio-pci, and list it in /etc/modules-load.d/ to load it at boot"));
+    else if (!s->release[0])
+        item(c, "vfio-pci", PP_CHECK_WARN,
+             xstrdup(_("vfio-pci is not loaded; whether the kernel has it is unknown (no proc "
+                       "root)")),
+             _("modprobe vfio-pci"));
+    else
+        item(c, "vfio-pci", PP_CHECK_FAIL,
+             xasprintf(_("vfio-pci is neither loaded nor among the modules of kernel %s"),
+                       s->release),
+             _("install a kernel built with CONFIG_VFIO_PCI, or its modules package"));
+    (void)app;
+}
+
+static void check_libvirt(pp_checks *c, pp_app *app)
+{
+    pp_virt *v = pp_app_virt(app, false);
+    const char *uri = app->uri ? app->uri : _("the default URI");
+    bool pci, vfio;
+
+    if (!v) {
+        char *why = xstrdup(pp_error_get());
+        pp_virt *ro = pp_virt_open(app->uri, true);
+        if (ro) {
+            item(c, "libvirt", PP_CHECK_FAIL,
+                 xasprintf(_("libvirt at %s is reachable read-only only: %s"), pp_virt_uri(ro), why),
+                 _("run as root, or as a member of the group libvirtd grants access to (often "
+                   "'libvirt')"));
+            pp_virt_close(ro);
+        } else {
+            item(c, "libvirt", PP_CHECK_FAIL, xasprintf("%s", why),
+                 _("start libvirtd (systemctl start libvirtd), or choose another URI with -c"));
+        }
+        free(why);
+        item(c, "hostdev", PP_CHECK_FAIL,
+             xasprintf(_("PCI hostdev support of the hypervisor at %s is unknown: libvirt is not "
+                         "reachable"),
+                       uri),
+             _("fix the libvirt check first"));
+        return;
+    }
+    item(c, "libvirt", PP_CHECK_PASS,
+         xasprintf(_("libvirt at %s is reachable and writable"), pp_virt_uri(v)), NULL);
+    if (!pp_virt_hostdev_support(v, &pci, &vfio))
+        item(c, "hostdev", PP_CHECK_WARN,
+             xasprintf(_("cannot tell whether the hypervisor takes PCI hostdevs: %s"),
+                       pp_error_get()),
+             _("use a hypervisor connection (qemu:///system) to check this"));
+    else if (pci && vfio)
+        item(c, "hostdev", PP_CHECK_PASS,
+             xasprintf(_("the hypervisor at %s takes PCI hostdevs through vfio"), pp_virt_uri(v)),
+             NULL);
+    else if (pci)
+        item(c, "hostdev", PP_CHECK_FAIL,
+             xasprintf(_("the hypervisor at %s takes PCI hostdevs, but not through vfio"),
+                       pp_virt_uri(v)),
+             _("make /dev/vfio/vfio available (modprobe vfio-pci), then restart libvirtd"));
+    else
+        item(c, "hostdev", PP_CHECK_FAIL,
+             xasprintf(_("the hypervisor at %s does not take PCI hostdevs"), pp_virt_uri(v)),
+             _("use the QEMU/KVM driver (qemu:///system) with VFIO available to it"));
+}
+
+static const char *fix_for(pp_guard_kind k)
+{
+    switch (k) {
+    case PP_GUARD_NOT_ON_HOST:
+        return _("check the address with 'pcipass list'");
+    case PP_GUARD_NOT_ENDPOINT:
+        return _("assign the endpoint functions behind the bridge instead");
+    case PP_GUARD_OWNER:
+    case PP_GUARD_IN_GUEST:
+        return _("detach it from that guest first ('pcipass detach GUEST DEVICE')");
+    case PP_GUARD_GROUP:
+        return _("attach with --whole-group, or bind the partner to vfio-pci ('pcipass prepare "
+                 "PARTNER')");
+    case PP_GUARD_NO_IOMMU:
+        return _("turn the IOMMU on (see the iommu check)");
+    case PP_GUARD_CRITICAL:
+        return _("leave it to the host; --force assigns it if the host can really do without it");
+    case PP_GUARD_RUNNING:
+        return _("shut the guest down or detach it first");
+    }
+    return NULL;
+}
+
+static void check_device(pp_checks *c, pp_app *app, const pp_pci_addr *a, bool have_guests)
+{
+    pp_guard_in in = { app->host, have_guests ? &app->owners : NULL, NULL };
+    pp_findings f = { 0 };
+    const pp_function *fn = pp_host_find(app->host, a);
+    size_t i;
+
+    pp_guard_attach(&in, a, 1, &f);
+    for (i = 0; i < f.n; i++)
+        item(c, "device", f.v[i].kind == PP_GUARD_OWNER ? PP_CHECK_WARN : PP_CHECK_FAIL,
+             xstrdup(f.v[i].msg), fix_for(f.v[i].kind));
+    if (f.n == 0 && fn)
+        item(c, "device", PP_CHECK_PASS,
+             xasprintf(_("%s is ready to assign (driver %s, IOMMU group %d)"), fn->name,
+                       fn->driver ? fn->driver : _("none"), fn->iommu_group),
+             NULL);
+    pp_findings_clear(&f);
+}
+
+void pp_checks_run(pp_app *app, const pp_pci_addr *sel, size_t nsel, pp_checks *out)
+{
+    pp_host_setup s;
+    pp_host *h;
+    bool have_guests;
+    size_t i;
+
+    memset(out, 0, sizeof(*out));
+    if (!(h = pp_app_host(app))) {
+        item(out, "iommu", PP_CHECK_FAIL, xstrdup(pp_error_get()),
+             _("give the sysfs root with --sysfs-root, or run on the host itself"));
+    } else {
+        pp_host_read_setup(h, pp_app_proc_root(app), app->dev_root, &s);
+        check_iommu(out, h, &s);
+        check_vfio(out, app, &s);
+        if (s.dev_vfio)
+            item(out, "dev-vfio", PP_CHECK_PASS,
+                 xasprintf(_("%s/vfio/vfio is present"), app->dev_root ? app->dev_root : "/dev"),
+                 NULL);
+        else
+            item(out, "dev-vfio", PP_CHECK_FAIL,
+                 xasprintf(_("%s/vfio/vfio is missing"), app->dev_root ? app->dev_root : "/dev"),
+                 _("modprobe vfio-pci creates it; in a container, pass /dev/vfio through"));
+    }
+    check_libvirt(out, app);
+    if (!h)
+        return;
+    have_guests = app->virt && pp_app_guests(app, false);
+    for (i = 0; i < nsel; i++)
+        check_device(out, app, &sel[i], have_guests);
+}
+
+size_t pp_checks_failed(const pp_checks *c)
+{
+    size_t i, n = 0;
+    for (i = 0; i < c->n; i++)
+        n += c->v[i].status == PP_CHECK_FAIL;
+    return n;
+}
+
+void pp_checks_clear(pp_checks *c)
+{
+    size_t i;
+    for (i = 0; i < c->n; i++) {
+        free(c->v[i].message);
+        free(c->v[i].fix);
+    }
+    free(c->v);
+    memset(c, 0, sizeof(*c));
+}
+
+const char *pp_check_status_name(pp_check_status s)
+{
+    return s == PP_CHECK_PASS ? "pass" : s == PP_CHECK_WARN ? "warn" : "fail";
+}

@@ -1,0 +1,268 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The guards behind attach, prepare and release, shared by the CLI and the TUI. libvirt itself only
+ * refuses a function a RUNNING guest uses; these look at shut-off guests' configurations, IOMMU
+ * groups and what the host needs, before anything is sent. */
+#include <config.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pcipass/common.h"
+#include "pcipass/guard.h"
+
+static void add(pp_findings *out, pp_guard_kind kind, bool forceable, const pp_pci_addr *a,
+                char *msg)
+{
+    out->v = xreallocarray(out->v, out->n + 1, sizeof(*out->v));
+    out->v[out->n].kind = kind;
+    out->v[out->n].forceable = forceable;
+    out->v[out->n].addr = *a;
+    out->v[out->n].msg = msg;
+    out->n++;
+}
+
+static bool in_set(const pp_pci_addr *set, size_t n, const pp_pci_addr *a)
+{
+    size_t i;
+    for (i = 0; i < n; i++)
+        if (pp_pci_addr_eq(&set[i], a))
+            return true;
+    return false;
+}
+
+static const char *where(const pp_owner *o)
+{
+    if (o->live && o->config)
+        return _("running and persistent configuration");
+    return o->live ? _("running configuration") : _("persistent configuration");
+}
+
+/* "guest 'a' (running configuration), guest 'b' (persistent configuration)": owners but G. */
+static char *other_owners(const pp_owners *owners, const pp_pci_addr *a, const pp_guest *g,
+                          bool live_only)
+{
+    const pp_owner *first;
+    size_t i, n = owners ? pp_owners_of(owners, a, &first) : 0;
+    char *s = NULL, *t;
+
+    for (i = 0; i < n; i++) {
+        if ((g && first[i].guest == g) || (live_only && !first[i].live))
+            continue;
+        t = xasprintf(_("%s%sguest '%s' (%s)"), s ? s : "", s ? ", " : "", first[i].guest->name,
+                      where(&first[i]));
+        free(s);
+        s = t;
+    }
+    return s;
+}
+
+static bool held_by(const pp_owners *owners, const pp_pci_addr *a, const pp_guest *g)
+{
+    const pp_owner *first;
+    size_t i, n = owners ? pp_owners_of(owners, a, &first) : 0;
+    for (i = 0; i < n; i++)
+        if (first[i].guest == g)
+            return true;
+    return false;
+}
+
+static bool driver_is_safe(const char *driver)
+{
+    /* the drivers vfio accepts in a viable group, besides none at all */
+    return !driver || strcmp(driver, "vfio-pci") == 0 || strcmp(driver, "pci-stub") == 0;
+}
+
+static void check_critical(const pp_host *h, const pp_function *f, pp_findings *out)
+{
+    const pp_critical *c[8];
+    size_t i, n = pp_host_critical_of(h, &f->addr, c, 8);
+
+    for (i = 0; i < n; i++) {
+        char *msg;
+        switch (c[i]->kind) {
+        case PP_CRIT_ROOTFS:
+            msg = xasprintf(_("%s is host-critical: it holds the root filesystem (/ is on %s); "
+                              "the host would lose its disk"),
+                            f->name, c[i]->detail);
+            break;
+        case PP_CRIT_ROUTE:
+            msg = xasprintf(_("%s is host-critical: it carries the default route (interface %s); "
+                              "the host would drop off the network"),
+                            f->name, c[i]->detail);
+            break;
+        default:
+            msg = xasprintf(_("%s is host-critical: it is the boot VGA (boot_vga=1), the host's "
+                              "console"),
+                            f->name);
+            break;
+        }
+        add(out, PP_GUARD_CRITICAL, true, &f->addr, msg);
+    }
+}
+
+static void check_group(const pp_guard_in *in, const pp_function *f, const pp_pci_addr *set,
+                        size_t nset, pp_findings *out)
+{
+    const pp_host *h = in->host;
+    size_t i;
+
+    if (f->iommu_group < 0) {
+        add(out, PP_GUARD_NO_IOMMU, true, &f->addr,
+            xasprintf(_("%s has no IOMMU group: VFIO cannot assign it (is the IOMMU on? see "
+                        "'pcipass check')"),
+                      f->name));
+        return;
+    }
+    for (i = 0; i < h->nfuncs; i++) {
+        const pp_function *p = &h->funcs[i];
+        char *others;
+
+        if (p == f || p->iommu_group != f->iommu_group || p->bridge || in_set(set, nset, &p->addr))
+            continue;
+        if (in->guest && held_by(in->owners, &p->addr, in->guest))
+            continue;
+        others = other_owners(in->owners, &p->addr, in->guest, false);
+        if (others) {
+            add(out, PP_GUARD_GROUP, true, &f->addr,
+                xasprintf(_("%s: IOMMU group %d partner %s is held by %s; a group goes to one "
+                            "guest as a whole"),
+                          f->name, f->iommu_group, p->name, others));
+            free(others);
+        } else if (!driver_is_safe(p->driver)) {
+            add(out, PP_GUARD_GROUP, true, &f->addr,
+                xasprintf(_("%s: IOMMU group %d partner %s is bound to host driver %s; the group "
+                            "is not viable until it is bound to vfio-pci (--whole-group assigns "
+                            "it too)"),
+                          f->name, f->iommu_group, p->name, p->driver));
+        }
+    }
+}
+
+void pp_guard_attach(const pp_guard_in *in, const pp_pci_addr *set, size_t n, pp_findings *out)
+{
+    size_t k;
+
+    for (k = 0; k < n; k++) {
+        const pp_function *f = pp_host_find(in->host, &set[k]);
+        char name[PP_PCI_ADDR_STRLEN], *others;
+
+        pp_pci_addr_format(&set[k], name);
+        if (in->guest && held_by(in->owners, &set[k], in->guest))
+            add(out, PP_GUARD_IN_GUEST, false, &set[k],
+                xasprintf(_("%s is already assigned to guest '%s'"), name, in->guest->name));
+        if ((others = other_owners(in->owners, &set[k], in->guest, false))) {
+            add(out, PP_GUARD_OWNER, true, &set[k],
+                xasprintf(_("%s is held by %s; two guests holding one function cannot both "
+                            "start"),
+                          name, others));
+            free(others);
+        }
+        if (!f) {
+            add(out, PP_GUARD_NOT_ON_HOST, true, &set[k],
+                xasprintf(_("device: %s is not a PCI function of this host (sysfs root %s)"), name,
+                          in->host->sysfs_root));
+            continue;
+        }
+        if (f->bridge) {
+            add(out, PP_GUARD_NOT_ENDPOINT, false, &set[k],
+                xasprintf(_("%s is a bridge (class %06x), not an endpoint; VFIO assigns endpoint "
+                            "functions only"),
+                          name, (unsigned)f->class_code));
+            continue;
+        }
+        check_critical(in->host, f, out);
+        check_group(in, f, set, n, out);
+    }
+}
+
+void pp_guard_prepare(const pp_guard_in *in, const pp_pci_addr *addr, bool release,
+                      pp_findings *out)
+{
+    const pp_function *f = pp_host_find(in->host, addr);
+    char name[PP_PCI_ADDR_STRLEN], *running;
+
+    pp_pci_addr_format(addr, name);
+    if ((running = other_owners(in->owners, addr, NULL, true))) {
+        add(out, PP_GUARD_RUNNING, false, addr,
+            xasprintf(_("%s is in use by %s; shut the guest down or detach it first"), name,
+                      running));
+        free(running);
+    }
+    if (release)
+        return;
+    if (!f) {
+        add(out, PP_GUARD_NOT_ON_HOST, true, addr,
+            xasprintf(_("device: %s is not a PCI function of this host (sysfs root %s)"), name,
+                      in->host->sysfs_root));
+        return;
+    }
+    if (f->bridge) {
+        add(out, PP_GUARD_NOT_ENDPOINT, false, addr,
+            xasprintf(_("%s is a bridge (class %06x), not an endpoint; VFIO assigns endpoint "
+                        "functions only"),
+                      name, (unsigned)f->class_code));
+        return;
+    }
+    check_critical(in->host, f, out);
+}
+
+size_t pp_findings_blocking(const pp_findings *f, bool force)
+{
+    size_t i, n = 0;
+    for (i = 0; i < f->n; i++)
+        if (!force || !f->v[i].forceable)
+            n++;
+    return n;
+}
+
+void pp_findings_clear(pp_findings *f)
+{
+    size_t i;
+    for (i = 0; i < f->n; i++)
+        free(f->v[i].msg);
+    free(f->v);
+    memset(f, 0, sizeof(*f));
+}
+
+static int cmp_addr(const void *a, const void *b)
+{
+    return pp_pci_addr_cmp(a, b);
+}
+
+size_t pp_guard_whole_group(const pp_guard_in *in, const pp_pci_addr *addr, pp_pci_addr **out)
+{
+    const pp_function *f = pp_host_find(in->host, addr);
+    const pp_owner *first;
+    size_t i, n = 1;
+
+    *out = xmalloc(sizeof(**out) * (in->host->nfuncs + 1));
+    (*out)[0] = *addr;
+    if (!f || f->iommu_group < 0)
+        return 1;
+    for (i = 0; i < in->host->nfuncs; i++) {
+        const pp_function *p = &in->host->funcs[i];
+        if (p == f || p->iommu_group != f->iommu_group || p->bridge)
+            continue;
+        if (in->owners && pp_owners_of(in->owners, &p->addr, &first) > 0)
+            continue;
+        (*out)[n++] = p->addr;
+    }
+    qsort(*out, n, sizeof(**out), cmp_addr);
+    return n;
+}
+
+size_t pp_guard_all_functions(const pp_host *h, const pp_pci_addr *addr, pp_pci_addr **out)
+{
+    size_t i, n = 0;
+
+    *out = xmalloc(sizeof(**out) * (h->nfuncs + 1));
+    for (i = 0; i < h->nfuncs; i++) {
+        const pp_pci_addr *a = &h->funcs[i].addr;
+        if (a->domain == addr->domain && a->bus == addr->bus && a->slot == addr->slot)
+            (*out)[n++] = *a;
+    }
+    if (n == 0)
+        (*out)[n++] = *addr;
+    return n;
+}
