@@ -187,39 +187,54 @@ fn() {
 
 module() { mkdir -p "$root/module/$1"; }
 
+# Class devices (block, net) by name: their paths are remembered here because the links under
+# class/ are only made at the end (see make_links).
+clsvar() { _cv="cls_$1_$(printf '%s' "$2" | tr -c 'A-Za-z0-9' '_')"; }
+setcls() { clsvar "$1" "$2"; eval "$_cv=\$3"; }
+getcls() { # KIND NAME: sets _l to the link target under class/KIND, as readlink would print it
+    clsvar "$1" "$2"
+    eval "_l=\${$_cv:-}"
+    [ -n "$_l" ] || { echo "mkfakesys: unknown $1 device $2" >&2; exit 1; }
+    _l="../../$_l"
+}
+
 # A block device or network interface below a function, as the kernel links them.
 classdev() { # KIND NAME ADDRESS
     devpath "$3"
     rel="$_l/$1/$2"
     mkdir -p "$root/$rel"
     link "../../$rel" "$root/class/$1/$2"
+    setcls "$1" "$2" "$rel"
 }
 block() { classdev block "$1" "$2"; }
 net() { classdev net "$1" "$2"; }
 part() {
-    _l=$(readlink "$root/class/block/$2") || { echo "mkfakesys: unknown disk $2" >&2; exit 1; }
+    getcls block "$2"
     rel="${_l#../../}/$1"
     mkdir -p "$root/$rel"
-    ln -s "../../$rel" "$root/class/block/$1"
+    link "../../$rel" "$root/class/block/$1"
+    setcls block "$1" "$rel"
 }
 vnet() {
     _n=$1; shift
     rel="devices/virtual/net/$_n"
     mkdir -p "$root/$rel"
-    ln -s "../../$rel" "$root/class/net/$_n"
+    link "../../$rel" "$root/class/net/$_n"
+    setcls net "$_n" "$rel"
     for _lo in "$@"; do
-        _l=$(readlink "$root/class/net/$_lo") || { echo "mkfakesys: unknown interface $_lo" >&2; exit 1; }
-        ln -s "../../../../${_l#../../}" "$root/$rel/lower_$_lo"
+        getcls net "$_lo"
+        link "../../../../${_l#../../}" "$root/$rel/lower_$_lo"
     done
 }
 vblock() {
     _n=$1; shift
     rel="devices/virtual/block/$_n"
     mkdir -p "$root/$rel/slaves"
-    ln -s "../../$rel" "$root/class/block/$_n"
+    link "../../$rel" "$root/class/block/$_n"
+    setcls block "$_n" "$rel"
     for _s in "$@"; do
-        _l=$(readlink "$root/class/block/$_s") || { echo "mkfakesys: unknown block device $_s" >&2; exit 1; }
-        ln -s "../../../../../${_l#../../}" "$root/$rel/slaves/$_s"
+        getcls block "$_s"
+        link "../../../../../${_l#../../}" "$root/$rel/slaves/$_s"
     done
 }
 route6() {
@@ -228,8 +243,8 @@ route6() {
 }
 rootdev() {
     mkdir -p "$root/dev/block"
-    _l=$(readlink "$root/class/block/$1") || { echo "mkfakesys: unknown block device $1" >&2; exit 1; }
-    ln -s "../../${_l#../../}" "$root/dev/block/259:2"
+    getcls block "$1"
+    link "../../${_l#../../}" "$root/dev/block/259:2"
     mkdir -p "$procroot/self"
     {
         echo "21 1 0:20 / /sys rw,nosuid,nodev,noexec,relatime shared:7 - sysfs sysfs rw"
