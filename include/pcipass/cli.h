@@ -52,8 +52,6 @@ int pp_cmd_history(pp_app *app, int argc, char **argv);
 /* The journal around a change: opened before it is sent (an unwritable journal stops the change),
  * recorded after. pp_cli_journal_record takes PATH and closes FD; a failure there is a warning,
  * since the change is already made. G NULL for host-side changes (prepare, release). */
-int pp_cli_journal_open(pp_app *app, char **path);
-void pp_cli_journal_close(int fd, char *path);
 void pp_cli_journal_record(pp_app *app, int fd, char *path, const pp_guest *g, const char *action,
                            const char *devices, unsigned affect, bool force, const char *xml);
 

@@ -405,7 +405,7 @@ int pp_cmd_attach(pp_app *app, int argc, char **argv)
         rc = PP_EXIT_OK;
         goto out;
     }
-    if ((jfd = pp_cli_journal_open(app, &jpath)) < 0)
+    if ((jfd = pp_app_journal_open(app, &jpath)) < 0)
         goto fail;
     if (!pp_virt_attach_many(app->virt, g, hds, n, affect, &xml))
         goto fail;
@@ -422,7 +422,7 @@ int pp_cmd_attach(pp_app *app, int argc, char **argv)
 fail:
     rc = pp_cli_fail();
 out:
-    pp_cli_journal_close(jfd, jpath);
+    pp_app_journal_close(jfd, jpath);
     pp_findings_clear(&f);
     free(names);
     free(xml);
@@ -471,10 +471,10 @@ int pp_cmd_detach(pp_app *app, int argc, char **argv)
         free(xml);
         return PP_EXIT_OK;
     }
-    if ((jfd = pp_cli_journal_open(app, &jpath)) < 0)
+    if ((jfd = pp_app_journal_open(app, &jpath)) < 0)
         return pp_cli_fail();
     if (!pp_virt_detach(app->virt, g, &o.hd.source, affect, &xml)) {
-        pp_cli_journal_close(jfd, jpath);
+        pp_app_journal_close(jfd, jpath);
         return pp_cli_fail();
     }
     if (!o.json)

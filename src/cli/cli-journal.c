@@ -14,55 +14,12 @@
 
 enum { OPT_JSON = 256, OPT_FORCE, OPT_DRY };
 
-int pp_cli_journal_open(pp_app *app, char **path)
-{
-    int fd;
-    *path = pp_journal_path(app->journal);
-    fd = pp_journal_open(*path);
-    if (fd < 0) {
-        free(*path);
-        *path = NULL;
-    }
-    return fd;
-}
-
-void pp_cli_journal_close(int fd, char *path)
-{
-    if (fd >= 0)
-        close(fd);
-    free(path);
-}
-
-static char *affect_flags(unsigned affect, bool force)
-{
-    return xasprintf("%s%s%s%s%s", (affect & PP_AFFECT_LIVE) ? "live" : "",
-                     (affect & PP_AFFECT_LIVE) && (affect & PP_AFFECT_CONFIG) ? "," : "",
-                     (affect & PP_AFFECT_CONFIG) ? "config" : "", force && affect ? "," : "",
-                     force ? "force" : "");
-}
-
-static void record(pp_app *app, int fd, char *path, pp_jrec *r)
-{
-    r->uri = xstrdup(app->virt ? pp_virt_uri(app->virt) : app->uri);
-    if (!pp_journal_append(fd, path, r))
-        fprintf(stderr, _("%s: warning: the change is made, but not recorded for undo: %s\n"),
-                pp_progname(), pp_error_get());
-    pp_jrec_clear(r);
-    pp_cli_journal_close(fd, path);
-}
-
 void pp_cli_journal_record(pp_app *app, int fd, char *path, const pp_guest *g, const char *action,
                            const char *devices, unsigned affect, bool force, const char *xml)
 {
-    pp_jrec r = { 0 };
-
-    r.guest = g ? xstrdup(g->name) : NULL;
-    r.uuid = g ? xstrdup(g->uuid) : NULL;
-    r.action = xstrdup(action);
-    r.devices = xstrdup(devices);
-    r.flags = affect_flags(affect, force);
-    r.xml = xml ? xstrdup(xml) : NULL;
-    record(app, fd, path, &r);
+    if (!pp_app_journal_record(app, fd, path, g, action, devices, affect, force, xml))
+        fprintf(stderr, _("%s: warning: the change is made, but not recorded for undo: %s\n"),
+                pp_progname(), pp_error_get());
 }
 
 static unsigned rec_affect(const pp_jrec *r)
@@ -220,7 +177,7 @@ int pp_cmd_undo(pp_app *app, int argc, char **argv)
         rc = PP_EXIT_OK;
         goto out;
     }
-    if ((jfd = pp_cli_journal_open(app, &jpath)) < 0)
+    if ((jfd = pp_app_journal_open(app, &jpath)) < 0)
         goto fail;
     if (strcmp(t->action, "attach") == 0 && g)
         ok = undo_attach(app, g, devs, n, affect);
@@ -233,7 +190,7 @@ int pp_cmd_undo(pp_app *app, int argc, char **argv)
     else
         pp_error_set(_("undo: cannot undo a record of action '%s'"), t->action);
     if (!ok) {
-        pp_cli_journal_close(jfd, jpath);
+        pp_app_journal_close(jfd, jpath);
         goto fail;
     }
     printf(_("# undone: %s of %s%s%s%s (%s)\n"), t->action, t->devices,
@@ -250,7 +207,9 @@ int pp_cmd_undo(pp_app *app, int argc, char **argv)
                             t->flags ? t->flags : "");
         r.undoes = xstrdup(t->id);
         r.xml = t->xml ? xstrdup(t->xml) : NULL;
-        record(app, jfd, jpath, &r);
+        if (!pp_app_journal_append(app, jfd, jpath, &r))
+            fprintf(stderr, _("%s: warning: the change is made, but not recorded for undo: %s\n"),
+                    pp_progname(), pp_error_get());
     }
     pp_app_forget_guests(app);
     rc = PP_EXIT_OK;

@@ -124,10 +124,10 @@ static int prepare_or_release(pp_app *app, int argc, char **argv, bool release)
                name);
         return PP_EXIT_OK;
     }
-    if ((jfd = pp_cli_journal_open(app, &jpath)) < 0)
+    if ((jfd = pp_app_journal_open(app, &jpath)) < 0)
         return pp_cli_fail();
     if (!pp_virt_prepare(app->virt, &a, release)) {
-        pp_cli_journal_close(jfd, jpath);
+        pp_app_journal_close(jfd, jpath);
         return pp_cli_fail();
     }
     printf(release ? _("# gave %s back to its host driver\n") : _("# bound %s to vfio-pci\n"),

@@ -304,13 +304,23 @@ void ui_status_clear(void)
 
 bool ui_confirm(const char *question)
 {
-    int ch;
+    char *q = xasprintf("%s %s", question, _("[y/N]"));
+    size_t len = strlen(q), per = COLS > 1 ? (size_t)COLS : 1, nl = (len + per - 1) / per, i;
+    int ch, top;
 
-    ui_putf(LINES - 2, 0, COLS, UI_ERROR, "%s %s", question, _("[y/N]"));
+    /* a long question wraps upwards from the status line, up to three lines */
+    if (nl > 3)
+        nl = 3;
+    top = LINES - 1 - (int)nl;
+    for (i = 0; i < nl; i++) {
+        char *part = strndup(q + i * per, per);
+        ui_put(top + (int)i, 0, COLS, UI_ERROR, part ? part : "");
+        free(part);
+    }
+    free(q);
     refresh();
     while ((ch = ui_getkey()) == UI_KEY_NONE || ch == UI_KEY_RESIZE)
         ;
-    ui_put(LINES - 2, 0, COLS, UI_NORMAL, "");
     return ch == 'y' || ch == 'Y';
 }
 

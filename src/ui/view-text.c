@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "pcipass/common.h"
+#include "pcipass/guard.h"
 #include "pcipass/ui.h"
 
 typedef struct text {
@@ -64,12 +65,42 @@ static void back_to_functions(void)
         ui_pop();
 }
 
+/* The same guards as `pcipass attach`: unforceable findings refuse, forceable ones need the
+ * operator's explicit yes (the console's --force). */
+static bool guards_allow(pp_app *app, const pp_guest *g, const pp_pci_addr *addr, bool *force)
+{
+    pp_guard_in in = { app->host, &app->owners, g };
+    pp_findings f = { 0 };
+    bool go = true;
+    size_t i;
+
+    pp_guard_attach(&in, addr, 1, &f);
+    for (i = 0; i < f.n && go; i++) {
+        if (!f.v[i].forceable) {
+            ui_status(UI_ERROR, _("refused: %s"), f.v[i].msg);
+            go = false;
+        }
+    }
+    for (i = 0; i < f.n && go; i++) {
+        char *q = xasprintf(_("Warning: %s. Override and apply anyway?"), f.v[i].msg);
+        go = ui_confirm(q);
+        free(q);
+        if (!go)
+            ui_status(UI_NORMAL, "%s", _("Nothing applied."));
+    }
+    *force = go && f.n > 0;
+    pp_findings_clear(&f);
+    return go;
+}
+
 static void apply(ui_view *v)
 {
     text *t = v->data;
     pp_app *app = ui->app;
     const pp_guest *g;
-    char *stored = NULL, *q, *body, name[PP_PCI_ADDR_STRLEN];
+    char *stored = NULL, *q, *body, name[PP_PCI_ADDR_STRLEN], *jpath = NULL;
+    bool force = false, recorded;
+    int jfd;
     const char *where = t->affect == (PP_AFFECT_LIVE | PP_AFFECT_CONFIG) ? _("running and persistent configuration")
                         : t->affect == PP_AFFECT_LIVE                     ? _("running configuration")
                                                                            : _("persistent configuration");
@@ -91,14 +122,28 @@ static void apply(ui_view *v)
         return;
     }
     if ((g->has_config && !pp_hostdev_validate(&t->hd, &g->config)) ||
-        (g->has_live && !pp_hostdev_validate(&t->hd, &g->live)) ||
-        !pp_virt_attach(app->virt, g, &t->hd, t->affect, &stored)) {
+        (g->has_live && !pp_hostdev_validate(&t->hd, &g->live))) {
         ui_status(UI_ERROR, "%s", pp_error_get());
         return;
     }
+    if (!guards_allow(app, g, &t->addr, &force))
+        return;
+    /* the journal first: an unwritable one stops the change, not just its record */
+    if ((jfd = pp_app_journal_open(app, &jpath)) < 0) {
+        ui_status(UI_ERROR, "%s", pp_error_get());
+        return;
+    }
+    if (!pp_virt_attach(app->virt, g, &t->hd, t->affect, &stored)) {
+        pp_app_journal_close(jfd, jpath);
+        ui_status(UI_ERROR, "%s", pp_error_get());
+        return;
+    }
+    recorded = pp_app_journal_record(app, jfd, jpath, g, "attach", name, t->affect, force, stored);
     body = xasprintf(_("Applied. libvirt stored this in the %s of guest '%s':\n\n%s"), where,
                      t->guest, stored);
-    q = xasprintf(_("%s attached to guest '%s'"), name, t->guest);
+    q = recorded ? xasprintf(_("%s attached to guest '%s'"), name, t->guest)
+                 : xasprintf(_("%s attached to guest '%s', but not recorded for undo: %s"), name,
+                             t->guest, pp_error_get());
     free(stored);
     ui_refresh_guests();
     back_to_functions(); /* frees this view: T is gone from here on */

@@ -61,6 +61,8 @@ ok $? "apply asks first"
 keys y; wait_for "Assignment applied"; ok $? "applied on the test driver"
 screen | grep -q '<zpci uid="0x0005" fid="0x00000005"/>'; ok $? "the stored XML as libvirt kept it is shown"
 golden result-120x40; ok $? "golden: apply result"
+grep -q "^action attach" "$PCIPASS_JOURNAL" && grep -q "^devices 0002:00:00.0" "$PCIPASS_JOURNAL"
+ok $? "the console's change is in the undo journal"
 keys Escape; wait_for "Host PCI functions"
 screen | grep -q "^0002:00:00.0 .*zlinux2\[C\]"; ok $? "the list shows the new owner"
 keys o; wait_for "Who owns what"
@@ -105,6 +107,15 @@ screen | grep -q "PCI bridge"; [ $? -ne 0 ]; ok $? "b hides bridges"
 keys Enter; wait_for "Pick the guest"; ok $? "Enter on the first non-bridge opens the picker"
 keys Escape b; wait_for "PCI bridge"; keys j Enter
 wait_for "0000:00:01.0 is a bridge: bridges cannot be assigned to a guest"; ok $? "a bridge is refused with the reason"
+
+# a guard: the GPU is in ml-train's persistent config; giving it to build needs an explicit override
+keys Home; keys -l /; wait_for "Filter:"; keys -l 65:00.0; keys Enter; wait_for "1 shown"
+keys Enter; wait_for "Pick the guest for 0000:65:00.0"; keys Home Enter
+wait_for "Assign 0000:65:00.0 to guest 'build'"; keys Tab Tab Tab Enter
+wait_for "XML preview: 0000:65:00.0"; keys Enter; wait_for "[y/N]"; keys y
+wait_for "Override and apply anyway?"; ok $? "a function another guest holds: the console asks for an explicit override"
+keys n; wait_for "Nothing applied."; ok $? "and n applies nothing"
+keys Escape Escape Escape; wait_for "Host PCI functions"
 
 # signals give the terminal back too
 pid=$(pgrep -P "$(tmx display -p -t t '#{pane_pid}')" pcipass)
