@@ -50,7 +50,7 @@ static int by_name(const struct dirent **a, const struct dirent **b)
 int main(int argc, char **argv)
 {
     int i, j, k;
-    char *defaults[2];
+    char *defaults[2] = { NULL, NULL };
 
     /* No arguments (make check): this target's seeds and regression inputs under $srcdir. */
     if (argc < 2) {
@@ -80,5 +80,7 @@ int main(int argc, char **argv)
         free(ents);
     }
     printf("1..%d\n", n);
+    free(defaults[0]);
+    free(defaults[1]);
     return 0;
 }
