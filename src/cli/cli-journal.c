@@ -14,12 +14,18 @@
 
 enum { OPT_JSON = 256, OPT_FORCE, OPT_DRY };
 
+/* A change that went through but missed the journal is no failure of the change: a warning. */
+static void warn_unrecorded(bool recorded)
+{
+    if (!recorded)
+        fprintf(stderr, _("%s: warning: the change is made, but not recorded for undo: %s\n"),
+                pp_progname(), pp_error_get());
+}
+
 void pp_cli_journal_record(pp_app *app, int fd, char *path, const pp_guest *g, const char *action,
                            const char *devices, unsigned affect, bool force, const char *xml)
 {
-    if (!pp_app_journal_record(app, fd, path, g, action, devices, affect, force, xml))
-        fprintf(stderr, _("%s: warning: the change is made, but not recorded for undo: %s\n"),
-                pp_progname(), pp_error_get());
+    warn_unrecorded(pp_app_journal_record(app, fd, path, g, action, devices, affect, force, xml));
 }
 
 static unsigned rec_affect(const pp_jrec *r)
@@ -207,9 +213,7 @@ int pp_cmd_undo(pp_app *app, int argc, char **argv)
                             t->flags ? t->flags : "");
         r.undoes = xstrdup(t->id);
         r.xml = t->xml ? xstrdup(t->xml) : NULL;
-        if (!pp_app_journal_append(app, jfd, jpath, &r))
-            fprintf(stderr, _("%s: warning: the change is made, but not recorded for undo: %s\n"),
-                    pp_progname(), pp_error_get());
+        warn_unrecorded(pp_app_journal_append(app, jfd, jpath, &r));
     }
     pp_app_forget_guests(app);
     rc = PP_EXIT_OK;
