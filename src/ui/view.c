@@ -209,9 +209,9 @@ bool ui_refresh_guests(void)
         app->virt = NULL;
     }
     if (ok)
-        ui_status(UI_OK, _("%zu guests read"), app->guests.n);
+        ui_status(UI_OK, P_("%zu guest read", "%zu guests read", app->guests.n), app->guests.n);
     else
-        ui_status(UI_ERROR, _("%s (press r to reconnect)"), pp_error_get());
+        ui_status(UI_ERROR, _("[r: reconnect] %s"), pp_error_get());
     /* rows of every view may have changed */
     for (ui_view *v = ui->top; v; v = v->below)
         ui_view_invalidate(v);

@@ -28,7 +28,8 @@ chmod 644 "$WORK/zs.xml"
 as_session virsh -q -c qemu:///session define "$WORK/zs.xml" > /dev/null
 ok $? "s390x guest defined on the private session daemon"
 
-TUI_WRAP="setpriv --reuid=$SESSION_UID --regid=$SESSION_UID --clear-groups env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=$SESSION XDG_RUNTIME_DIR=$SESSION/run XDG_CONFIG_HOME=$SESSION/.config XDG_CACHE_HOME=$SESSION/.cache LC_ALL=C.UTF-8 TERM=tmux-256color"
+JOURNAL="$SESSION/journal"
+TUI_WRAP="setpriv --reuid=$SESSION_UID --regid=$SESSION_UID --clear-groups env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=$SESSION XDG_RUNTIME_DIR=$SESSION/run XDG_CONFIG_HOME=$SESSION/.config XDG_CACHE_HOME=$SESSION/.cache PCIPASS_JOURNAL=$SESSION/journal LC_ALL=C.UTF-8 TERM=tmux-256color"
 tui_start 120 40 --sysfs-root "$S390" -c qemu:///session
 wait_for "Host PCI functions"; ok $? "the console opens on qemu:///session"
 keys j j Enter; wait_for "Pick the guest for 0002:00:00.0"
@@ -42,7 +43,27 @@ screen | grep -q '<address type="pci" domain="0x0000" bus="0x00" slot="0x[0-9a-f
 ok $? "the guest address libvirt filled in is shown"
 keys Escape o; wait_for "Who owns what"
 screen | grep -q "^0002:00:00.0 .*zs .*C .*0x0302 .*0x00000302"; ok $? "owners view shows it"
-keys q; wait_for "EXITED"; screen | grep -q "EXITED 0 icanon echo"; ok $? "quit: status 0, terminal restored"
+grep -q "^action attach" "$JOURNAL"; ok $? "the change is in the undo journal"
+
+# the daemon dies under the console: r finds the connection dead and connects anew (a session
+# daemon starts again on demand); where that fails too, the status line says so and offers r again
+# (tested with an unreachable URI in tui.sh)
+session_stop
+keys r; wait_for "1 guest read"; ok $? "daemon killed: r reconnects, the console carries on"
+keys Escape; wait_for "Host PCI functions"
+screen | grep -q "^0002:00:00.0 .*zs\[C\]"; ok $? "and the owners are back"
+
+# SIGTERM while the apply waits for its yes: nothing applied, nothing journaled, terminal back
+keys Home j j j Enter; wait_for "Pick the guest for 0003:00:00.0"; keys Enter
+wait_for "Assign 0003:00:00.0"; keys Tab Tab Tab Tab Tab Enter; wait_for "XML preview"; keys Enter
+wait_for "[y/N]"
+journal_before=$(wc -c < "$JOURNAL")
+pid=$(pgrep -P "$(tmx display -p -t t '#{pane_pid}')")
+kill -TERM "$pid"; wait_for "EXITED"
+screen | grep -q "EXITED 143 icanon echo"; ok $? "SIGTERM during apply: exit 143, terminal restored"
+as_session virsh -q -c qemu:///session dumpxml --inactive zs | grep -q "domain='0x0003'"
+[ $? -ne 0 ]; ok $? "and nothing half-applied"
+[ "$(wc -c < "$JOURNAL")" = "$journal_before" ]; ok $? "and the journal unchanged"
 as_session virsh -q -c qemu:///session dumpxml --inactive zs | grep -q "<zpci uid='0x0302' fid='0x00000302'/>"
 ok $? "virsh shows the stored zPCI ids"
 done_testing

@@ -134,6 +134,8 @@ screen | grep -q "^0000:00:14.0 USB controll"; ok $? "and still readable"
 # libvirt unreachable: the list still opens, the reason is on the status line
 tui_start 80 24 --sysfs-root "$X86" -c "test:///$WORK/none.xml"
 wait_for "no guests: cannot connect to libvirt"; ok $? "no libvirt: the list opens with the reason"
+keys r; wait_for "[r: reconnect] cannot connect to libvirt"; ok $? "r tries again and offers to reconnect"
+screen | grep -q "^0000:00:00.0 Host bridge"; ok $? "the list stays usable"
 keys q; wait_for "EXITED 0"
 
 done_testing
