@@ -19,6 +19,7 @@ typedef struct pp_app {
     char *demo_root; /* owned copies when --demo chose them */
     char *demo_uri;
     char *demo_proc;
+    char *demo_dev;
     pp_host *host;
     pp_virt *virt;
     bool virt_rw;

@@ -81,6 +81,7 @@ void pp_app_free(pp_app *app)
     free(app->demo_root);
     free(app->demo_uri);
     free(app->demo_proc);
+    free(app->demo_dev);
 }
 
 int pp_app_journal_open(pp_app *app, char **path)

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "pcipass/check.h"
 #include "pcipass/common.h"
 #include "pcipass/ui.h"
 
@@ -336,9 +337,47 @@ static void loop(void)
     }
 }
 
+/* The same checklist as `pcipass check`, shown first when something fails: a first-time setup is
+ * where an operator most needs to hear that the IOMMU or vfio-pci is missing. */
+static void show_checklist_if_failing(pp_app *app)
+{
+    static const char *const mark[] = { "pass", "warn", "FAIL" };
+    pp_checks c = { 0 };
+    char *text, *t, *title;
+    size_t i, failed;
+
+    ui_status(UI_NORMAL, "%s", _("Checking the host's setup ..."));
+    pp_checks_run(app, NULL, 0, &c);
+    failed = pp_checks_failed(&c);
+    if (!failed) {
+        pp_checks_clear(&c);
+        ui_status_clear();
+        return;
+    }
+    text = xstrdup("");
+    for (i = 0; i < c.n; i++) {
+        t = xasprintf("%s [%s] %-9s %s\n%s%s%s", text, mark[c.v[i].status], c.v[i].id,
+                      c.v[i].message, c.v[i].fix ? "                 " : "",
+                      c.v[i].fix ? _("fix: ") : "", c.v[i].fix ? c.v[i].fix : "");
+        free(text);
+        text = c.v[i].fix ? xasprintf("%s\n", t) : xstrdup(t);
+        free(t);
+    }
+    title = xasprintf(P_("Setup checklist: %zu check failed. Esc goes on to the function list",
+                         "Setup checklist: %zu checks failed. Esc goes on to the function list",
+                         failed),
+                      failed);
+    ui_push(ui_text_view(title, text, "checklist"));
+    free(title);
+    free(text);
+    pp_checks_clear(&c);
+}
+
 int pp_tui_main(pp_app *app)
 {
     ui_ctx ctx = { app, NULL, false, PP_EXIT_OK };
+    bool guests_ok;
+    char *gerr;
     pp_host *h;
 
     /* read everything before the screen changes, so errors print plainly */
@@ -350,13 +389,18 @@ int pp_tui_main(pp_app *app)
     ui = &ctx;
     ui_display_init(!app->no_color);
     ui_push(ui_functions_view());
-    if (!pp_app_guests(app, true))
-        ui_status(UI_ERROR, _("no guests: %s"), pp_error_get());
+    /* guests first: the checklist and the list both use them */
+    guests_ok = pp_app_guests(app, true);
+    gerr = guests_ok ? NULL : xstrdup(pp_error_get()); /* the checks reuse the error slot */
+    show_checklist_if_failing(app);
+    if (!guests_ok)
+        ui_status(UI_ERROR, _("no guests: %s"), gerr);
     else if (h->nwarnings)
         ui_status(UI_ERROR, P_("%zu sysfs entry was skipped or read in part (pcipass list shows why)",
                                "%zu sysfs entries were skipped or read in part (pcipass list shows why)",
                                h->nwarnings),
                   h->nwarnings);
+    free(gerr);
     loop();
     while (ui->top) {
         ui_view *v = ui->top;

@@ -30,7 +30,13 @@ ok $? "s390x guest defined on the private session daemon"
 
 JOURNAL="$SESSION/journal"
 TUI_WRAP="setpriv --reuid=$SESSION_UID --regid=$SESSION_UID --clear-groups env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=$SESSION XDG_RUNTIME_DIR=$SESSION/run XDG_CONFIG_HOME=$SESSION/.config XDG_CACHE_HOME=$SESSION/.cache PCIPASS_JOURNAL=$SESSION/journal LC_ALL=C.UTF-8 TERM=tmux-256color"
-tui_start 120 40 --sysfs-root "$S390" -c qemu:///session
+tui_start 120 40 --dev-root "$S390-dev" --sysfs-root "$S390" -c qemu:///session
+# this machine's QEMU has no VFIO: the real driver's domain capabilities say so, and the console
+# starts with the checklist
+wait_for "Setup checklist: 1 check failed"; ok $? "the checklist first: the real driver's domain capabilities"
+screen | grep -q "\[FAIL\] hostdev   the hypervisor at qemu:///session takes PCI hostdevs, but not through vfio"
+ok $? "names the hostdev check and why"
+keys Escape
 wait_for "Host PCI functions"; ok $? "the console opens on qemu:///session"
 keys j j Enter; wait_for "Pick the guest for 0002:00:00.0"
 keys Enter; wait_for "Assign 0002:00:00.0 to guest 'zs'"

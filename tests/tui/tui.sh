@@ -13,12 +13,14 @@ trap 'tui_stop; cleanup_work' EXIT
 
 X86=$(fake_root x86-server)
 S390=$(fake_root s390-lpar)
+# the fake hosts have their own /dev/vfio, so the start-up checklist passes
+DEVX="--dev-root $X86-dev" DEVS="--dev-root $S390-dev"
 URI="test://$top_srcdir/data/demo/guests.xml"
 
 # --- golden screens, both sizes ---
 for size in 80x24 120x40; do
     c=${size%x*} l=${size#*x}
-    tui_start "$c" "$l" --sysfs-root "$X86" -c "$URI"
+    tui_start "$c" "$l" $DEVX --sysfs-root "$X86" -c "$URI"
     wait_for "Host PCI functions"; ok $? "$size: the function list opens"
     golden "functions-$size"; ok $? "$size: golden function list"
     keys End k k k; wait_for "virtual function of 0000:17:00.0"
@@ -41,7 +43,7 @@ for size in 80x24 120x40; do
 done
 
 # --- the full flow on the s390 demo: function, s390x guest, zPCI ids, preview, apply, owners ---
-tui_start 120 40 --sysfs-root "$S390" -c "$URI"
+tui_start 120 40 $DEVS --sysfs-root "$S390" -c "$URI"
 wait_for "Host PCI functions"
 keys j j; wait_for "zPCI: fid 0x00000302 uid 0x0302"; ok $? "s390 host: the function's own zPCI ids in the detail"
 keys Enter; wait_for "Pick the guest for 0002:00:00.0"
@@ -100,7 +102,7 @@ keys '/'; wait_for "Filter:"; keys Mellanox Enter; wait_for "[filter: Mellanox] 
 ok $? "filter by vendor name"
 keys q; wait_for "EXITED"; screen | grep -q "EXITED 0 icanon echo"; ok $? "quit after the flow: status 0, terminal restored"
 
-tui_start 80 24 --sysfs-root "$X86" -c "$URI"
+tui_start 80 24 $DEVX --sysfs-root "$X86" -c "$URI"
 wait_for "Host PCI functions"
 keys b; wait_for "bridges hidden"
 screen | grep -q "PCI bridge"; [ $? -ne 0 ]; ok $? "b hides bridges"
@@ -123,19 +125,30 @@ kill -TERM "$pid"; wait_for "EXITED"
 screen | grep -q "EXITED 143 icanon echo"; ok $? "SIGTERM: exit 143, terminal restored"
 
 # colours follow NO_COLOR
-tui_start 80 24 --sysfs-root "$X86" -c "$URI"
+tui_start 80 24 $DEVX --sysfs-root "$X86" -c "$URI"
 wait_for "Host PCI functions"
 tmx capture-pane -e -p -t t | grep -q "$(printf '\033')\[[0-9;]*3[0-7]m"; ok $? "colours by default"
-TUI_ENV="NO_COLOR=1" tui_start 80 24 --sysfs-root "$X86" -c "$URI"
+TUI_ENV="NO_COLOR=1" tui_start 80 24 $DEVX --sysfs-root "$X86" -c "$URI"
 wait_for "Host PCI functions"
 tmx capture-pane -e -p -t t | grep -q "$(printf '\033')\[[0-9;]*3[0-7]m"; [ $? -ne 0 ]; ok $? "NO_COLOR: no colours"
 screen | grep -q "^0000:00:14.0 USB controll"; ok $? "and still readable"
 
 # libvirt unreachable: the list still opens, the reason is on the status line
-tui_start 80 24 --sysfs-root "$X86" -c "test:///$WORK/none.xml"
-wait_for "no guests: cannot connect to libvirt"; ok $? "no libvirt: the list opens with the reason"
+tui_start 80 24 $DEVX --sysfs-root "$X86" -c "test:///$WORK/none.xml"
+wait_for "Setup checklist: 2 checks failed"; ok $? "no libvirt: the setup checklist comes first"
+screen | grep -q "\[FAIL\] libvirt"; ok $? "and names the failing check"
+keys Escape
+wait_for "no guests: cannot connect to libvirt"; ok $? "Esc: the list, with the reason on the status line"
 keys r; wait_for "[r: reconnect] cannot connect to libvirt"; ok $? "r tries again and offers to reconnect"
 screen | grep -q "^0000:00:00.0 Host bridge"; ok $? "the list stays usable"
+keys q; wait_for "EXITED 0"
+
+# a host without /dev/vfio: the checklist with the fix
+mkdir -p "$WORK/emptydev"
+tui_start 80 24 --dev-root "$WORK/emptydev" --sysfs-root "$X86" -c "$URI"
+wait_for "Setup checklist: 1 check failed"; ok $? "no /dev/vfio: the checklist at start"
+screen | grep -q "fix: modprobe vfio-pci"; ok $? "with the fix"
+keys Escape; wait_for "Host PCI functions"; ok $? "Esc goes on to the function list"
 keys q; wait_for "EXITED 0"
 
 done_testing
