@@ -7,9 +7,11 @@
 #include <string.h>
 
 #include "pcipass/common.h"
+#include "pcipass/guard.h"
 #include "pcipass/ui.h"
 
-enum field { F_KIND, F_MAC, F_MANAGED, F_GADDR, F_UID, F_FID, F_APPLY, F_PREVIEW, F_COUNT };
+enum field { F_KIND, F_MAC, F_MANAGED, F_PREPARE, F_RELEASE, F_GADDR, F_UID, F_FID, F_APPLY, F_PREVIEW,
+             F_COUNT };
 
 typedef struct form {
     pp_pci_addr addr;
@@ -43,6 +45,9 @@ static bool field_shown(const form *fm, enum field f)
     case F_UID:
     case F_FID:
         return fm->s390;
+    case F_PREPARE:
+    case F_RELEASE:
+        return fm->managed == 1; /* managed='no': the host side is the operator's job */
     default:
         return true;
     }
@@ -135,13 +140,15 @@ static void draw(ui_view *v, int y, int h, int w)
     int line = y + 1, cx = -1, cy = -1;
     enum field f;
     static const char *const labels[F_COUNT] = {
-        N_("Form"), N_("MAC address"), N_("Managed"), N_("Guest PCI address"),
+        N_("Form"), N_("MAC address"), N_("Managed"), "", "", N_("Guest PCI address"),
         N_("zPCI uid"), N_("zPCI fid"), N_("Apply to"), "",
     };
     static const char *const hints[F_COUNT] = {
         N_("interface: VF with a MAC"),
         N_("empty: generated"),
         N_("yes: libvirt binds vfio"),
+        N_("bind it to vfio-pci now"),
+        N_("give it back to its driver"),
         N_("empty: libvirt picks"),
         N_("0x0001-0xffff"),
         N_("0x00000000-0xffffffff"),
@@ -163,6 +170,13 @@ static void draw(ui_view *v, int y, int h, int w)
 
         if (!field_shown(fm, f))
             continue;
+        if (f == F_PREPARE || f == F_RELEASE) {
+            ui_put(line, 22, 30, focus ? UI_FIELD_FOCUS : UI_FIELD,
+                   f == F_PREPARE ? _("[Prepare host]") : _("[Release to host]"));
+            ui_put(line, 52, w - 52, UI_DIM, _(hints[f]));
+            line++;
+            continue;
+        }
         if (f == F_PREVIEW) {
             line++;
             ui_put(line, 2, 16, focus ? UI_FIELD_FOCUS : fm->valid ? UI_OK : UI_DIM,
@@ -222,6 +236,46 @@ static void change_choice(form *fm, int dir)
     validate(fm);
 }
 
+/* managed='no': bind the function to vfio-pci (or give it back) through libvirt, behind the same
+ * guards and journal as `pcipass prepare` / `release`. */
+static void host_prepare(form *fm, bool release)
+{
+    pp_app *app = ui->app;
+    pp_guard_in in = { app->host, &app->owners, NULL };
+    pp_findings f = { 0 };
+    char name[PP_PCI_ADDR_STRLEN], *q, *jpath = NULL;
+    int jfd;
+
+    pp_pci_addr_format(&fm->addr, name);
+    pp_guard_prepare(&in, &fm->addr, release, &f);
+    if (f.n) {
+        ui_status(UI_ERROR, _("refused: %s"), f.v[0].msg);
+        pp_findings_clear(&f);
+        return;
+    }
+    q = release ? xasprintf(_("Give %s back to its host driver?"), name)
+                : xasprintf(_("Bind %s to vfio-pci on the host?"), name);
+    if (!ui_confirm(q)) {
+        free(q);
+        return;
+    }
+    free(q);
+    ui_status(UI_NORMAL, "%s", _("Working through libvirt ..."));
+    if (!pp_app_virt(app, false) || (jfd = pp_app_journal_open(app, &jpath)) < 0) {
+        ui_status(UI_ERROR, "%s", pp_error_get());
+        return;
+    }
+    if (!pp_virt_prepare(app->virt, &fm->addr, release)) {
+        pp_app_journal_close(jfd, jpath);
+        ui_status(UI_ERROR, "%s", pp_error_get());
+        return;
+    }
+    pp_app_journal_record(app, jfd, jpath, NULL, release ? "release" : "prepare", name, 0, false,
+                          NULL);
+    ui_status(UI_OK, release ? _("%s given back to its host driver") : _("%s bound to vfio-pci"),
+              name);
+}
+
 static bool key(ui_view *v, int k, enum ui_action a)
 {
     form *fm = v->data;
@@ -264,7 +318,9 @@ static bool key(ui_view *v, int k, enum ui_action a)
         change_choice(fm, 1);
         return true;
     case UI_KEY_ENTER:
-        if (fm->focus == F_PREVIEW) {
+        if (fm->focus == F_PREPARE || fm->focus == F_RELEASE) {
+            host_prepare(fm, fm->focus == F_RELEASE);
+        } else if (fm->focus == F_PREVIEW) {
             const pp_function *f = pp_host_find(ui->app->host, &fm->addr);
             validate(fm);
             if (!fm->valid || !f) {

@@ -110,6 +110,16 @@ keys Enter; wait_for "Pick the guest"; ok $? "Enter on the first non-bridge open
 keys Escape b; wait_for "PCI bridge"; keys j Enter
 wait_for "0000:00:01.0 is a bridge: bridges cannot be assigned to a guest"; ok $? "a bridge is refused with the reason"
 
+# managed='no' offers to prepare the host; the test driver has no such node device, and says so
+keys End Enter; wait_for "Pick the guest for 0000:b3:00.0"; keys Home Enter
+wait_for "Assign 0000:b3:00.0 to guest 'build'"
+screen | grep -q "Prepare host"; [ $? -ne 0 ]; ok $? "managed=yes: no host preparation offered"
+keys Space; wait_for "[Prepare host]"; ok $? "managed=no: prepare and release offered"
+keys Tab Enter; wait_for "Bind 0000:b3:00.0 to vfio-pci on the host? [y/N]"; ok $? "prepare asks first"
+keys y; wait_for "binding 0000:b3:00.0 to vfio-pci: "; ok $? "and passes libvirt's answer on"
+keys Escape; wait_for "Leave the form?"; keys y; wait_for "Pick the guest"; keys Escape
+wait_for "Host PCI functions"
+
 # a guard: the GPU is in ml-train's persistent config; giving it to build needs an explicit override
 keys Home; keys -l /; wait_for "Filter:"; keys -l 65:00.0; keys Enter; wait_for "1 shown"
 keys Enter; wait_for "Pick the guest for 0000:65:00.0"; keys Home Enter
