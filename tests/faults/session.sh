@@ -20,19 +20,8 @@ pp() { _n=$1; shift; as_session "$PCIPASS" -c "$URI" "$@" > "$WORK/$_n.out" 2> "
 rc() { cat "$WORK/$1.rc"; }
 err_has() { grep -qF -- "$2" "$WORK/$1.err"; _r=$?; [ $_r -eq 0 ] || diag < "$WORK/$1.err"; return $_r; }
 
-for n in 1 2; do
-    g=g$n
-    cat > "$WORK/$g.xml" <<XML
-<domain type='qemu'>
-  <name>$g</name>
-  <uuid>5a1e0000-0000-4000-8000-0000000000f$n</uuid>
-  <memory unit='MiB'>256</memory>
-  <os><type arch='x86_64' machine='q35'>hvm</type></os>
-  <devices><emulator>/usr/bin/qemu-system-x86_64</emulator></devices>
-</domain>
-XML
-    chmod 644 "$WORK/$g.xml"
-    virsh_s define "$WORK/$g.xml" > /dev/null || echo "define $g failed" | diag
+for g in g1 g2; do
+    session_define "$g" x86_64 || echo "define $g failed" | diag
 done
 pp list guests --json
 [ "$(jq -r '[.[].name] | join(" ")' "$WORK/list.out")" = "g1 g2" ]; ok $? "the operator's listing shows g1 and g2"

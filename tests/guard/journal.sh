@@ -99,17 +99,7 @@ ok "$(rc u3)" "undo of a multi-function attach"
 same_as_before u3; ok $? "restores the guest's XML exactly"
 
 # guards against the real driver: a shut-off guest's config counts as an owner
-cat > "$WORK/ko.xml" <<'XML'
-<domain type='qemu'>
-  <name>ko</name>
-  <uuid>5a1e0000-0000-4000-8000-00000000a087</uuid>
-  <memory unit='MiB'>256</memory>
-  <os><type arch='x86_64' machine='q35'>hvm</type></os>
-  <devices><emulator>/usr/bin/qemu-system-x86_64</emulator></devices>
-</domain>
-XML
-chmod 644 "$WORK/ko.xml"
-virsh_s define "$WORK/ko.xml" > /dev/null
+session_define ko x86_64
 pp own attach ko 0000:b3:00.0
 [ "$(rc own)" = 1 ] && err_has own "0000:b3:00.0 is held by guest 'ju' (persistent configuration)"
 ok $? "a function in a shut-off guest's config is refused for another guest (libvirt would take it)"

@@ -35,3 +35,24 @@ session_usable() {
     [ "$(id -u)" -eq 0 ] && command -v setpriv >/dev/null && command -v libvirtd >/dev/null ||
         [ -x /usr/sbin/libvirtd ]
 }
+
+# session_define NAME ARCH: defines an empty guest of ARCH (s390x or x86_64) on the session daemon,
+# never started (no VFIO here). The UUID is derived from the name, so it is the same on every run.
+session_define() {
+    case $2 in
+        s390x) _m=s390-ccw-virtio _e=/usr/bin/qemu-system-s390x ;;
+        *) _m=q35 _e=/usr/bin/qemu-system-x86_64 ;;
+    esac
+    _u=$(printf '%s' "$1" | cksum | cut -d' ' -f1)
+    cat > "$WORK/$1.xml" <<XML
+<domain type='qemu'>
+  <name>$1</name>
+  <uuid>$(printf '5a1e0000-0000-4000-8000-%012x' "$_u")</uuid>
+  <memory unit='MiB'>256</memory>
+  <os><type arch='$2' machine='$_m'>hvm</type></os>
+  <devices><emulator>$_e</emulator></devices>
+</domain>
+XML
+    chmod 644 "$WORK/$1.xml"
+    as_session virsh -q -c qemu:///session define "$WORK/$1.xml" > /dev/null
+}

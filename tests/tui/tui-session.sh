@@ -15,17 +15,7 @@ trap 'tui_stop; session_stop; cleanup_work' EXIT
 S390=$(fake_root s390-lpar)
 chmod -R a+rX "$WORK/roots"
 
-cat > "$WORK/zs.xml" <<'XML'
-<domain type='qemu'>
-  <name>zs</name>
-  <uuid>5a1e0000-0000-4000-8000-000000000391</uuid>
-  <memory unit='MiB'>256</memory>
-  <os><type arch='s390x' machine='s390-ccw-virtio'>hvm</type></os>
-  <devices><emulator>/usr/bin/qemu-system-s390x</emulator></devices>
-</domain>
-XML
-chmod 644 "$WORK/zs.xml"
-as_session virsh -q -c qemu:///session define "$WORK/zs.xml" > /dev/null
+session_define zs s390x
 ok $? "s390x guest defined on the private session daemon"
 
 JOURNAL="$SESSION/journal"

@@ -26,26 +26,7 @@ rc() { cat "$WORK/$1.rc"; }
 err_has() { grep -qF -- "$2" "$WORK/$1.err"; _r=$?; [ $_r -eq 0 ] || diag < "$WORK/$1.err"; return $_r; }
 out_has() { grep -qF -- "$2" "$WORK/$1.out"; _r=$?; [ $_r -eq 0 ] || diag < "$WORK/$1.out"; return $_r; }
 
-cat > "$WORK/zs.xml" <<'XML'
-<domain type='qemu'>
-  <name>zs</name>
-  <uuid>5a1e0000-0000-4000-8000-000000000390</uuid>
-  <memory unit='MiB'>256</memory>
-  <os><type arch='s390x' machine='s390-ccw-virtio'>hvm</type></os>
-  <devices><emulator>/usr/bin/qemu-system-s390x</emulator></devices>
-</domain>
-XML
-cat > "$WORK/zx.xml" <<'XML'
-<domain type='qemu'>
-  <name>zx</name>
-  <uuid>5a1e0000-0000-4000-8000-000000000086</uuid>
-  <memory unit='MiB'>256</memory>
-  <os><type arch='x86_64' machine='q35'>hvm</type></os>
-  <devices><emulator>/usr/bin/qemu-system-x86_64</emulator></devices>
-</domain>
-XML
-chmod 644 "$WORK"/*.xml
-virsh_s define "$WORK/zs.xml" > /dev/null && virsh_s define "$WORK/zx.xml" > /dev/null
+session_define zs s390x && session_define zx x86_64
 ok $? "private qemu:///session started, s390x and x86_64 guests defined"
 
 pp guests guests --json
