@@ -1,0 +1,251 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Builds the manual page from its hand-written template and the program's own tables: the line
+ * "@COMMANDS@" becomes every command of the CLI's command table with its synopsis, summary and
+ * options, "@KEYS@" every key of the console's binding table (the one its help screen shows);
+ * "@VERSION@" and "@PKGDATADIR@" anywhere become the package's version and data directory. So the
+ * page cannot drift from either table.
+ *
+ * A build-time helper, not installed: it keeps this roff out of the program users run. It never
+ * calls setlocale(), so gettext returns the tables' English source strings. */
+#include <config.h>
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pcipass/cli.h"
+#include "pcipass/common.h"
+#include "pcipass/ui.h"
+
+/* Text for roff: backslashes and minus signs escaped, and a control character at the start of a
+ * line (. or ') made plain. */
+static void roff_text(FILE *out, const char *s, size_t n, int at_line_start)
+{
+    size_t i;
+
+    for (i = 0; i < n && s[i]; i++) {
+        if (at_line_start && (s[i] == '.' || s[i] == '\''))
+            fputs("\\&", out);
+        at_line_start = 0;
+        if (s[i] == '\\')
+            fputs("\\e", out);
+        else if (s[i] == '-')
+            fputs("\\-", out);
+        else if (s[i] == '\n') {
+            fputc('\n', out);
+            at_line_start = 1;
+        } else
+            fputc(s[i], out);
+    }
+}
+
+static void roff_str(FILE *out, const char *s, int at_line_start)
+{
+    roff_text(out, s, strlen(s), at_line_start);
+}
+
+/* A synopsis: option names (--xyz) in bold, placeholders (two or more capitals: GUEST, DEVICE) in
+ * italics, the rest as it is. */
+static void roff_synopsis(FILE *out, const char *s)
+{
+    while (*s) {
+        size_t n = 0;
+        if (s[0] == '-' && s[1] == '-') {
+            n = 2;
+            while (s[n] == '-' || islower((unsigned char)s[n]) || isdigit((unsigned char)s[n]))
+                n++;
+            fputs("\\fB", out);
+            roff_text(out, s, n, 0);
+            fputs("\\fR", out);
+        } else if (isupper((unsigned char)s[0]) && isupper((unsigned char)s[1])) {
+            while (isupper((unsigned char)s[n]) || s[n] == '.')
+                n++;
+            fputs("\\fI", out);
+            roff_text(out, s, n, 0);
+            fputs("\\fR", out);
+        } else {
+            n = 1;
+            roff_text(out, s, n, 0);
+        }
+        s += n;
+    }
+}
+
+static size_t indent_of(const char *line)
+{
+    size_t n = 0;
+    while (line[n] == ' ')
+        n++;
+    return n;
+}
+
+/* A command's options help, as cmd_help() prints it, turned into tagged paragraphs: a line that
+ * starts (after its indent) with '-' opens an option, "--name ARG   description"; a line indented
+ * deeper than that option continues its description; anything else is a plain paragraph. */
+static void roff_options(FILE *out, const char *text)
+{
+    char *copy = xstrdup(text), *line, *next;
+    size_t opt_indent = 0;
+    enum { NONE, OPTION, PROSE } in = NONE;
+
+    for (line = copy; line && *line; line = next) {
+        size_t ind;
+        char *gap;
+
+        next = strchr(line, '\n');
+        if (next)
+            *next++ = '\0';
+        ind = indent_of(line);
+        if (line[ind] == '\0')
+            continue;
+        if (line[ind] == '-' && (gap = strstr(line + ind, "  ")) != NULL) {
+            char *tag = line + ind, *desc = gap;
+            *gap = '\0';
+            while (*desc == ' ' || *desc == '\0')
+                desc++;
+            fputs(".TP\n", out);
+            roff_synopsis(out, tag);
+            fputc('\n', out);
+            roff_str(out, desc, 1);
+            fputc('\n', out);
+            opt_indent = ind;
+            in = OPTION;
+        } else if (in == OPTION && ind > opt_indent) {
+            roff_str(out, line + ind, 1);
+            fputc('\n', out);
+        } else {
+            if (in != PROSE)
+                fputs(in == OPTION ? ".PP\n" : "", out);
+            roff_str(out, line + ind, 1);
+            fputc('\n', out);
+            in = PROSE;
+        }
+    }
+    free(copy);
+}
+
+/* The command names in table order, read back from the listing `pcipass --help` prints: the
+ * table itself is private to the CLI, and pp_cli_find() gives each entry by name. */
+static char **command_names(size_t *count)
+{
+    char *buf = NULL, *line, *next;
+    size_t size = 0, n = 0;
+    char **names = NULL;
+    FILE *mem = open_memstream(&buf, &size);
+
+    if (!mem)
+        pp_die("open_memstream failed");
+    pp_cli_print_commands(mem);
+    fclose(mem);
+    for (line = buf; line && *line; line = next) {
+        char name[64];
+        next = strchr(line, '\n');
+        if (next)
+            *next++ = '\0';
+        if (sscanf(line, " %63s", name) == 1 && pp_cli_find(name)) {
+            names = xreallocarray(names, n + 1, sizeof(*names));
+            names[n++] = xstrdup(name);
+        }
+    }
+    free(buf);
+    *count = n;
+    return names;
+}
+
+static void print_commands(FILE *out)
+{
+    size_t i, n;
+    char **names = command_names(&n);
+
+    if (n == 0)
+        pp_die("no commands found in the command table");
+    for (i = 0; i < n; i++) {
+        const pp_cli_cmd *cmd = pp_cli_find(names[i]);
+        char *summary = xstrdup(cmd->summary);
+
+        summary[0] = (char)toupper((unsigned char)summary[0]);
+        fprintf(out, ".SS \"%s\"\n", cmd->name);
+        fputs(".B pcipass\n.RI [ OPTIONS ]\n", out);
+        fprintf(out, ".B %s\n", cmd->name);
+        roff_synopsis(out, cmd->args);
+        fputs("\n.PP\n", out);
+        roff_str(out, summary, 1);
+        fputs(".\n", out);
+        roff_options(out, cmd->options);
+        fputs(".TP\n\\fB\\-h\\fR, \\fB\\-\\-help\\fR\nshow the command's options and exit\n", out);
+        free(summary);
+        free(names[i]);
+    }
+    free(names);
+}
+
+static void print_keys(FILE *out)
+{
+    size_t i, n = 0;
+
+    for (i = 0; i < ui_nbindings; i++) {
+        const ui_binding *b = &ui_bindings[i];
+        if (!b->help) /* an alias, named in another entry's key name */
+            continue;
+        fputs(".TP\n\\fB", out);
+        roff_str(out, b->keyname, 0);
+        fputs("\\fR", out);
+        if (b->view)
+            fprintf(out, " (\\fI%s\\fR)", b->view);
+        fputc('\n', out);
+        roff_str(out, b->help, 1);
+        fputc('\n', out);
+        n++;
+    }
+    if (n == 0)
+        pp_die("no keys found in the binding table");
+}
+
+int main(int argc, char **argv)
+{
+    char line[4096];
+    FILE *in;
+
+    if (argc != 2) {
+        fprintf(stderr, "usage: %s TEMPLATE > PAGE\n", argv[0]);
+        return PP_EXIT_USAGE;
+    }
+    in = fopen(argv[1], "r");
+    if (!in) {
+        perror(argv[1]);
+        return PP_EXIT_FAIL;
+    }
+    while (fgets(line, sizeof(line), in)) {
+        char *at;
+        if (strcmp(line, "@COMMANDS@\n") == 0) {
+            print_commands(stdout);
+            continue;
+        }
+        if (strcmp(line, "@KEYS@\n") == 0) {
+            print_keys(stdout);
+            continue;
+        }
+        for (at = line; *at;) {
+            static const struct {
+                const char *name, *value;
+            } vars[] = { { "@VERSION@", PACKAGE_VERSION }, { "@PKGDATADIR@", PKGDATADIR } };
+            size_t v, len = 1;
+            for (v = 0; v < sizeof(vars) / sizeof(vars[0]); v++)
+                if (strncmp(at, vars[v].name, strlen(vars[v].name)) == 0)
+                    break;
+            if (v < sizeof(vars) / sizeof(vars[0])) {
+                fputs(vars[v].value, stdout);
+                len = strlen(vars[v].name);
+            } else
+                fputc(*at, stdout);
+            at += len;
+        }
+    }
+    fclose(in);
+    if (ferror(stdout) || fflush(stdout) != 0) {
+        perror("stdout");
+        return PP_EXIT_FAIL;
+    }
+    return PP_EXIT_OK;
+}
