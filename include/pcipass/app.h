@@ -55,6 +55,8 @@ bool pp_app_journal_record(pp_app *app, int fd, char *path, const pp_guest *g, c
 struct pp_jrec;
 /* A record made by the caller (undo); it is cleared. */
 bool pp_app_journal_append(pp_app *app, int fd, char *path, struct pp_jrec *r);
+/* Reads the inventory again (after a driver changed); false, old one kept, when it cannot. */
+bool pp_app_reload_host(pp_app *app);
 /* Prints the inventory's warnings to stderr, once. */
 void pp_app_print_host_warnings(pp_app *app);
 

@@ -146,6 +146,7 @@ struct ui_view {
     size_t *vis; /* visible rows -> view rows */
     size_t nvis;
     bool vis_valid;
+    unsigned gen; /* the read of guests the row map was built from */
     bool hide_bridges;
     ui_view *below; /* the view this one was opened from */
 };

@@ -72,7 +72,5 @@ bool pp_virt_prepare(pp_virt *v, const pp_pci_addr *addr, bool release);
 /* Whether the hypervisor behind the connection can take PCI hostdevs, and through vfio. false
  * with the error slot set when libvirt cannot say. */
 bool pp_virt_hostdev_support(pp_virt *v, bool *pci, bool *vfio);
-/* Opening read-write works (what a change needs). false with libvirt's reason in the error slot. */
-bool pp_virt_probe_writable(const char *uri);
 
 #endif

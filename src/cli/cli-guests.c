@@ -209,7 +209,7 @@ int pp_cmd_owners(pp_app *app, int argc, char **argv)
                    j ? "" : conflict ? _("yes") : _("no"), first[j].guest->name,
                    first[j].live && first[j].config ? "L+C" : first[j].live ? "L" : "C",
                    d->kind == PP_HD_INTERFACE ? "interface" : "hostdev",
-                   d->managed == PP_MANAGED_UNSET ? "-" : d->managed == PP_MANAGED_YES ? "yes" : "no",
+                   d->managed == PP_MANAGED_UNSET ? "-" : d->managed == PP_MANAGED_YES ? _("yes") : _("no"),
                    uid, fid, gaddr);
         }
     }

@@ -87,24 +87,28 @@ static void check_vfio(pp_checks *c, const pp_app *app, const pp_host_setup *s)
 
 static void check_libvirt(pp_checks *c, pp_app *app)
 {
-    pp_virt *v = pp_app_virt(app, false);
+    /* the app's connection is kept as it is: a read-only one still serves the console's review,
+     * writability is probed on a connection of its own */
+    pp_virt *v = app->virt ? app->virt : pp_app_virt(app, true), *own = NULL;
     const char *uri = app->uri ? app->uri : _("the default URI");
     bool pci, vfio;
 
-    if (!v) {
+    /* a writable connection of the check's own: libvirt answers domain capabilities only there */
+    if (v && !app->virt_rw && (own = pp_virt_open(app->uri, false)))
+        v = own;
+    else if (v && !app->virt_rw) {
         char *why = xstrdup(pp_error_get());
-        pp_virt *ro = pp_virt_open(app->uri, true);
-        if (ro) {
-            item(c, "libvirt", PP_CHECK_FAIL,
-                 xasprintf(_("libvirt at %s is reachable read-only only: %s"), pp_virt_uri(ro), why),
-                 _("run as root, or as a member of the group libvirtd grants access to (often "
-                   "'libvirt')"));
-            pp_virt_close(ro);
-        } else {
-            item(c, "libvirt", PP_CHECK_FAIL, xasprintf("%s", why),
-                 _("start libvirtd (systemctl start libvirtd), or choose another URI with -c"));
-        }
+        item(c, "libvirt", PP_CHECK_FAIL,
+             xasprintf(_("libvirt at %s is reachable read-only only: %s"), pp_virt_uri(v), why),
+             _("run as root, or as a member of the group libvirtd grants access to (often "
+               "'libvirt')"));
         free(why);
+        v = NULL;
+    } else if (!v) {
+        item(c, "libvirt", PP_CHECK_FAIL, xasprintf("%s", pp_error_get()),
+             _("start libvirtd (systemctl start libvirtd), or choose another URI with -c"));
+    }
+    if (!v) {
         item(c, "hostdev", PP_CHECK_FAIL,
              xasprintf(_("PCI hostdev support of the hypervisor at %s is unknown: libvirt is not "
                          "reachable"),
@@ -132,6 +136,7 @@ static void check_libvirt(pp_checks *c, pp_app *app)
         item(c, "hostdev", PP_CHECK_FAIL,
              xasprintf(_("the hypervisor at %s does not take PCI hostdevs"), pp_virt_uri(v)),
              _("use the QEMU/KVM driver (qemu:///system) with VFIO available to it"));
+    pp_virt_close(own);
 }
 
 static const char *fix_for(pp_guard_kind k)

@@ -174,6 +174,7 @@ void pp_host_read_extra(pp_host *h, pp_function *f, const char *devdir)
     int dirfd;
 
     f->bridge = class_is_bridge(f->class_code);
+    f->iommu_group = -1; /* also when the directory cannot be opened: never group 0 by accident */
     dirfd = open(devdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (dirfd < 0) {
         pp_host_warn(h, _("%s: cannot open '%s': %s"), f->name, devdir, strerror(errno));

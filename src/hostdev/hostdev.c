@@ -98,8 +98,11 @@ char *pp_hostdev_to_xml(const pp_hostdev *hd)
 
 static xmlDocPtr parse_doc(const char *xml)
 {
+    xmlDocPtr doc;
+
+    xmlResetLastError(); /* the message below must not come from an earlier parse */
     /* No network, no entity expansion from outside: domain XML is data. */
-    xmlDocPtr doc = xmlReadMemory(xml, (int)strlen(xml), "domain.xml", NULL,
+    doc = xmlReadMemory(xml, (int)strlen(xml), "domain.xml", NULL,
                                   XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING |
                                       XML_PARSE_NOBLANKS);
     if (!doc || !xmlDocGetRootElement(doc) ||

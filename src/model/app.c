@@ -27,6 +27,19 @@ pp_host *pp_app_host(pp_app *app)
     return app->host;
 }
 
+bool pp_app_reload_host(pp_app *app)
+{
+    pp_host *h = pp_host_load(app->sysfs_root);
+
+    /* the old inventory stays when the new one cannot be read */
+    if (!h)
+        return false;
+    pp_host_find_critical(h, pp_app_proc_root(app));
+    pp_host_free(app->host);
+    app->host = h;
+    return true;
+}
+
 void pp_app_print_host_warnings(pp_app *app)
 {
     size_t i;
@@ -71,6 +84,7 @@ void pp_app_forget_guests(pp_app *app)
     pp_owners_clear(&app->owners);
     pp_guests_clear(&app->guests);
     app->have_guests = false;
+    app->guests_gen++; /* views holding rows of the old read rebuild them */
 }
 
 void pp_app_free(pp_app *app)

@@ -281,7 +281,8 @@ bool pp_journal_read(const char *path, pp_journal *out)
         /* damage: skip to the next header, wherever it starts (a torn record has no newline) */
         out->torn++;
         nl = buf + pos + 1;
-        next = nl < buf + len ? strstr(nl, MAGIC) : NULL;
+        /* memmem, not strstr: a crash can leave NUL bytes before the next record */
+        next = nl < buf + len ? memmem(nl, (size_t)(buf + len - nl), MAGIC, strlen(MAGIC)) : NULL;
         if (!next)
             break;
         pos = (size_t)(next - buf);

@@ -28,6 +28,15 @@ static void on_signal(int sig)
     pending_signal = sig;
 }
 
+/* A crash is past saving: give the terminal back (best effort), then die of the same signal. */
+static void on_fatal(int sig)
+{
+    if (active)
+        endwin();
+    signal(sig, SIG_DFL);
+    raise(sig);
+}
+
 void ui_display_restore(void)
 {
     if (!active)
@@ -80,6 +89,9 @@ void ui_display_init(bool color)
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
     sigaction(SIGHUP, &sa, NULL);
+    signal(SIGSEGV, on_fatal);
+    signal(SIGBUS, on_fatal);
+    signal(SIGABRT, on_fatal);
     /* libvirt's remote driver writes to sockets; a dead daemon must not kill us silently */
     signal(SIGPIPE, SIG_IGN);
 

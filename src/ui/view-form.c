@@ -173,7 +173,7 @@ static void draw(ui_view *v, int y, int h, int w)
         if (f == F_PREPARE || f == F_RELEASE) {
             ui_put(line, 22, 30, focus ? UI_FIELD_FOCUS : UI_FIELD,
                    f == F_PREPARE ? _("[Prepare host]") : _("[Release to host]"));
-            ui_put(line, 52, w - 52, UI_DIM, _(hints[f]));
+            ui_put(line, 52, w - 52, UI_DIM, hints[f][0] ? _(hints[f]) : ""); /* _("") is the PO header */
             line++;
             continue;
         }
@@ -270,8 +270,14 @@ static void host_prepare(form *fm, bool release)
         ui_status(UI_ERROR, "%s", pp_error_get());
         return;
     }
-    pp_app_journal_record(app, jfd, jpath, NULL, release ? "release" : "prepare", name, 0, false,
-                          NULL);
+    if (!pp_app_journal_record(app, jfd, jpath, NULL, release ? "release" : "prepare", name, 0,
+                               false, NULL)) {
+        ui_status(UI_ERROR, _("%s: done, but not recorded for undo: %s"), name, pp_error_get());
+        return;
+    }
+    /* its driver changed: the list and the group guard must see the new one */
+    pp_app_reload_host(app);
+    ui_refresh_guests();
     ui_status(UI_OK, release ? _("%s given back to its host driver") : _("%s bound to vfio-pci"),
               name);
 }

@@ -117,6 +117,9 @@ static void detach(ui_view *v, size_t row)
     const pp_owner *o = owner(v, row);
     pp_app *app = ui->app;
     char addr[PP_PCI_ADDR_STRLEN], *gname = xstrdup(o->guest->name), *q, *removed = NULL;
+    char *jpath = NULL, *jerr = NULL;
+    bool recorded;
+    int jfd;
     bool want_live = o->live, want_config = o->config;
     pp_pci_addr src = o->source;
     const pp_guest *g;
@@ -134,15 +137,33 @@ static void detach(ui_view *v, size_t row)
     }
     ui_status(UI_NORMAL, _("Detaching through libvirt ..."));
     /* O points into the owner index that reading guests again replaces: only copies from here */
+    pp_app_forget_guests(app);
     if (!pp_app_guests(app, false) || !(g = pp_guests_find(&app->guests, gname)) ||
-        !pp_virt_affect(g, want_live, want_config, &affect) ||
-        !pp_virt_detach(app->virt, g, &src, affect, &removed)) {
+        !pp_virt_affect(g, want_live, want_config, &affect)) {
         ui_status(UI_ERROR, "%s", pp_error_get());
         goto out;
     }
+    /* the journal first: an unwritable one stops the change, not just its record */
+    if ((jfd = pp_app_journal_open(app, &jpath)) < 0) {
+        ui_status(UI_ERROR, "%s", pp_error_get());
+        goto out;
+    }
+    if (!pp_virt_detach(app->virt, g, &src, affect, &removed)) {
+        pp_app_journal_close(jfd, jpath);
+        ui_status(UI_ERROR, "%s", pp_error_get());
+        goto out;
+    }
+    recorded = pp_app_journal_record(app, jfd, jpath, g, "detach", addr, affect, false, removed);
+    if (!recorded)
+        jerr = xstrdup(pp_error_get());
     ui_refresh_guests();
-    ui_status(UI_OK, _("%s detached from guest '%s'"), addr, gname);
+    if (recorded)
+        ui_status(UI_OK, _("%s detached from guest '%s'"), addr, gname);
+    else
+        ui_status(UI_ERROR, _("%s detached from guest '%s', but not recorded for undo: %s"), addr,
+                  gname, jerr);
 out:
+    free(jerr);
     free(removed);
     free(q);
     free(gname);

@@ -114,7 +114,9 @@ static void apply(ui_view *v)
     }
     free(q);
     ui_status(UI_NORMAL, _("Applying through libvirt ..."));
-    /* writes need a writable connection; reading guests again on it sees the current state */
+    /* writes need a writable connection; guests are read anew so that the guards see what other
+     * operators changed meanwhile */
+    pp_app_forget_guests(app);
     if (!pp_app_guests(app, false) || !(g = pp_guests_find(&app->guests, t->guest))) {
         if (app->have_guests)
             pp_error_set(_("guest '%s' is gone"), t->guest);

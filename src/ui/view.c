@@ -87,11 +87,18 @@ static void build_vis(ui_view *v)
     if (v->cursor >= v->nvis)
         v->cursor = v->nvis ? v->nvis - 1 : 0;
     v->vis_valid = true;
+    v->gen = ui->app->guests_gen;
+}
+
+/* Rows may depend on guests: a map built from an older read of them is rebuilt. */
+static bool vis_stale(const ui_view *v)
+{
+    return !v->vis_valid || v->gen != ui->app->guests_gen;
 }
 
 size_t ui_view_selected(ui_view *v, bool *any)
 {
-    if (!v->vis_valid)
+    if (vis_stale(v))
         build_vis(v);
     *any = v->nvis > 0;
     return v->nvis ? v->vis[v->cursor] : 0;
@@ -135,7 +142,7 @@ static void draw_view(ui_view *v)
     const char *title = v->ops->title(v);
     char *keys;
 
-    if (!v->vis_valid)
+    if (vis_stale(v))
         build_vis(v);
     if (v->filter[0])
         ui_putf(1, 0, w, UI_HEADING, "%s  [%s %s]  %zu %s", title, _("filter:"), v->filter, v->nvis,
@@ -341,7 +348,7 @@ static void loop(void)
  * where an operator most needs to hear that the IOMMU or vfio-pci is missing. */
 static void show_checklist_if_failing(pp_app *app)
 {
-    static const char *const mark[] = { "pass", "warn", "FAIL" };
+    static const char *const mark[] = { N_("pass"), N_("warn"), N_("FAIL") };
     pp_checks c = { 0 };
     char *text, *t, *title;
     size_t i, failed;
@@ -356,7 +363,7 @@ static void show_checklist_if_failing(pp_app *app)
     }
     text = xstrdup("");
     for (i = 0; i < c.n; i++) {
-        t = xasprintf("%s [%s] %-9s %s\n%s%s%s", text, mark[c.v[i].status], c.v[i].id,
+        t = xasprintf("%s [%s] %-9s %s\n%s%s%s", text, _(mark[c.v[i].status]), c.v[i].id,
                       c.v[i].message, c.v[i].fix ? "                 " : "",
                       c.v[i].fix ? _("fix: ") : "", c.v[i].fix ? c.v[i].fix : "");
         free(text);

@@ -107,6 +107,9 @@ bool pp_parse_number(const char *s, const char *field, uint64_t min, uint64_t ma
     if (p[0] == '0' && (p[1] == 'x' || p[1] == 'X')) {
         base = 16;
         p += 2;
+        /* strtoull would skip a second 0x: "0x0x10" is no number */
+        if (p[0] == '0' && (p[1] == 'x' || p[1] == 'X'))
+            goto bad;
     }
     /* strtoull accepts leading blanks and signs; an operator's "-1" must not wrap around. */
     if (!isxdigit((unsigned char)*p) || (base == 10 && !isdigit((unsigned char)*p)))

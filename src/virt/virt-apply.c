@@ -113,19 +113,16 @@ bool pp_virt_attach(pp_virt *v, const pp_guest *g, const pp_hostdev *hd, unsigne
     } else {
         pp_virt_set_error(what);
     }
-    free(xml);
     if (ok) {
         back = read_back(dom, affect);
         *stored = back ? pp_domain_element_xml(back, &hd->source) : NULL;
         free(back);
-        if (!*stored) {
-            /* libvirt said yes, yet the definition does not show it: say so, do not pretend */
-            pp_error_set(_("%s: libvirt accepted the change but the guest's definition does not "
-                           "show it"),
-                         what);
-            ok = false;
-        }
+        /* the change is made: a failed read-back must not make it look undone (nor go unrecorded) */
+        if (!*stored)
+            *stored = xasprintf("<!-- %s -->\n%s",
+                                _("as sent: the guest's definition could not be read back"), xml);
     }
+    free(xml);
     virDomainFree(dom);
 out:
     free(what);
@@ -228,8 +225,9 @@ bool pp_virt_attach_many(pp_virt *v, const pp_guest *g, const pp_hostdev *hds, s
                 if (!pp_virt_detach(v, g, &hds[done].source, affect, &rm)) {
                     char name[PP_PCI_ADDR_STRLEN];
                     pp_pci_addr_format(&hds[done].source, name);
-                    pp_error_set(_("%s; and taking back %s failed too: %s"), failed, name,
-                                 pp_error_get());
+                    char *why = xstrdup(pp_error_get()); /* not the slot it overwrites */
+                    pp_error_set(_("%s; and taking back %s failed too: %s"), failed, name, why);
+                    free(why);
                     free(failed);
                     failed = xstrdup(pp_error_get());
                 }
@@ -250,10 +248,17 @@ bool pp_virt_attach_many(pp_virt *v, const pp_guest *g, const pp_hostdev *hds, s
             all = t;
         }
         if (!back || i < n) {
-            pp_error_set(_("%s: libvirt accepted the change but the guest's definition does not "
-                           "show it"),
-                         what);
-            ok = false;
+            /* made, but not readable back: show and record what was sent rather than fail */
+            free(all);
+            all = xasprintf("<!-- %s -->\n",
+                            _("as sent: the guest's definition could not be read back"));
+            for (i = 0; i < n; i++) {
+                el = pp_hostdev_to_xml(&hds[i]);
+                t = xasprintf("%s%s", all, el);
+                free(all);
+                free(el);
+                all = t;
+            }
         }
     }
     free(back);

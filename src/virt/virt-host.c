@@ -59,12 +59,3 @@ bool pp_virt_hostdev_support(pp_virt *v, bool *pci, bool *vfio)
     free(caps);
     return ok;
 }
-
-bool pp_virt_probe_writable(const char *uri)
-{
-    pp_virt *v = pp_virt_open(uri, false);
-    if (!v)
-        return false;
-    pp_virt_close(v);
-    return true;
-}
