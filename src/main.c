@@ -92,7 +92,11 @@ int main(int argc, char **argv)
 
     setlocale(LC_ALL, "");
 #ifdef ENABLE_NLS
-    bindtextdomain(PACKAGE, LOCALEDIR);
+    {
+        /* PCIPASS_LOCALEDIR: catalogs other than the installed ones (the tests use the build's) */
+        const char *localedir = getenv("PCIPASS_LOCALEDIR");
+        bindtextdomain(PACKAGE, localedir && *localedir ? localedir : LOCALEDIR);
+    }
     textdomain(PACKAGE);
 #endif
 
