@@ -173,7 +173,7 @@ static void draw(ui_view *v, int y, int h, int w)
         if (f == F_PREPARE || f == F_RELEASE) {
             ui_put(line, 22, 30, focus ? UI_FIELD_FOCUS : UI_FIELD,
                    f == F_PREPARE ? _("[Prepare host]") : _("[Release to host]"));
-            ui_put(line, 52, w - 52, UI_DIM, hints[f][0] ? _(hints[f]) : ""); /* _("") is the PO header */
+            ui_put(line, 52, w - 52, UI_DIM, _(hints[f]));
             line++;
             continue;
         }
@@ -194,7 +194,7 @@ static void draw(ui_view *v, int y, int h, int w)
             snprintf(value, sizeof(value), "%s", txt);
         ui_putf(line, 0, 22, UI_NORMAL, "  %s", _(labels[f]));
         ui_put(line, 22, 30, focus ? UI_FIELD_FOCUS : UI_FIELD, value);
-        ui_put(line, 52, w - 52, UI_DIM, _(hints[f]));
+        ui_put(line, 52, w - 52, UI_DIM, hints[f][0] ? _(hints[f]) : ""); /* _("") is the PO header */
         if (focus && field_is_text(f)) {
             cy = line;
             cx = 22 + (int)ui_text_width(txt);
