@@ -49,6 +49,18 @@ keys r; wait_for "1 guest read"; ok $? "daemon killed: r reconnects, the console
 keys Escape; wait_for "Host PCI functions"
 screen | grep -q "^0002:00:00.0 .*zs\[C\]"; ok $? "and the owners are back"
 
+# a guest undefined between listing and apply (another operator): refused, nothing else changes
+session_define zgone s390x
+keys r; wait_for "2 guests read"
+keys Home j j j Enter; wait_for "Pick the guest for 0003:00:00.0"; keys Home Enter
+wait_for "Assign 0003:00:00.0 to guest 'zgone'"; keys Tab Tab Tab Tab Tab Enter
+wait_for "XML preview: 0003:00:00.0 to guest 'zgone'"
+as_session virsh -q -c qemu:///session undefine zgone > /dev/null
+keys Enter; wait_for "[y/N]"; keys y
+wait_for "guest 'zgone' is gone"; ok $? "guest undefined between listing and apply: refused with the reason"
+keys Escape Escape; wait_for "Pick the guest"; keys Escape
+wait_for "Host PCI functions"
+
 # SIGTERM while the apply waits for its yes: nothing applied, nothing journaled, terminal back
 keys Home j j j Enter; wait_for "Pick the guest for 0003:00:00.0"; keys Enter
 wait_for "Assign 0003:00:00.0"; keys Tab Tab Tab Tab Tab Enter; wait_for "XML preview"; keys Enter
