@@ -76,6 +76,10 @@ void ui_draw_too_small(void);
 /* Edits BUF (SIZE bytes) on the bottom line after PROMPT; false on Esc. */
 bool ui_prompt(const char *prompt, char *buf, size_t size);
 size_t ui_text_width(const char *s);
+/* Column headings into BUF: each of the N cells padded to its width in display columns (printf's
+ * %-*s counts bytes, which shifts every column after an umlaut), one blank between; a width of 0
+ * leaves the cell as it is. Right-aligned when the width is negative. */
+void ui_columns(char *buf, size_t size, const char *const *cells, const int *widths, size_t n);
 
 /* ---- key bindings (keys.c) ---- */
 enum ui_action {

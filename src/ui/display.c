@@ -214,6 +214,28 @@ size_t ui_text_width(const char *s)
     return w;
 }
 
+void ui_columns(char *buf, size_t size, const char *const *cells, const int *widths, size_t n)
+{
+    size_t used = 0, i;
+
+    buf[0] = '\0';
+    for (i = 0; i < n && used + 1 < size; i++) {
+        int w = widths[i] < 0 ? -widths[i] : widths[i];
+        int pad = w - (int)ui_text_width(cells[i]);
+        int r;
+
+        if (pad < 0)
+            pad = 0;
+        r = widths[i] < 0 ? snprintf(buf + used, size - used, "%*s%s%s", pad, "", cells[i],
+                                     i + 1 < n ? " " : "")
+                          : snprintf(buf + used, size - used, "%s%*s%s", cells[i], pad, "",
+                                     i + 1 < n ? " " : "");
+        if (r < 0)
+            break;
+        used += (size_t)r < size - used ? (size_t)r : size - used - 1;
+    }
+}
+
 int ui_put(int y, int x, int width, enum ui_role role, const char *s)
 {
     mbstate_t st;

@@ -64,8 +64,11 @@ static const char *heading(ui_view *v)
 {
     static char buf[256];
     cols c = columns(ui_cols());
-    snprintf(buf, sizeof(buf), "%-12s %-*s %-*s %-*s %*s %s", _("ADDRESS"), c.cls, _("CLASS"), c.dev,
-             _("DEVICE"), c.drv, _("DRIVER"), c.grp, _("GROUP"), _("OWNER  L=live C=config"));
+    const char *cells[] = { _("ADDRESS"), _("CLASS"), _("DEVICE"), _("DRIVER"), _("GROUP"),
+                            _("OWNER  L=live C=config") };
+    const int widths[] = { 12, c.cls, c.dev, c.drv, -c.grp, 0 };
+
+    ui_columns(buf, sizeof(buf), cells, widths, 6);
     return buf;
 }
 

@@ -48,8 +48,10 @@ static char *held(const pp_guest *g)
 static const char *heading(ui_view *v)
 {
     static char buf[256];
-    snprintf(buf, sizeof(buf), "%-24s %-10s %-8s %-18s %s", _("GUEST"), _("STATE"), _("ARCH"),
-             _("MACHINE"), _("HOLDS"));
+    const char *cells[] = { _("GUEST"), _("STATE"), _("ARCH"), _("MACHINE"), _("HOLDS") };
+    const int widths[] = { 24, 10, 8, 18, 0 };
+
+    ui_columns(buf, sizeof(buf), cells, widths, 5);
     return buf;
 }
 

@@ -73,9 +73,11 @@ static size_t rows(ui_view *v)
 static const char *heading(ui_view *v)
 {
     static char buf[256];
-    snprintf(buf, sizeof(buf), "%-12s %-9s %-20s %-4s %-10s %-8s %-7s %-11s %s", _("ADDRESS"),
-             _("CONFLICT"), _("GUEST"), _("IN"), _("TYPE"), _("MANAGED"), _("UID"), _("FID"),
-             _("DEVICE"));
+    const char *cells[] = { _("ADDRESS"), _("CONFLICT"), _("GUEST"), _("IN"), _("TYPE"),
+                            _("MANAGED"), _("UID"), _("FID"), _("DEVICE") };
+    const int widths[] = { 12, 9, 20, 4, 10, 8, 7, 11, 0 };
+
+    ui_columns(buf, sizeof(buf), cells, widths, 9);
     return buf;
 }
 

@@ -255,8 +255,12 @@ ui_view *ui_help_view(void)
         const ui_binding *b = &ui_bindings[i];
         if (!b->help)
             continue;
-        t = xasprintf("%s  %-12s %-45s %s\n", s, _(b->keyname), _(b->help),
-                      b->view ? b->view : _("everywhere"));
+        const char *cells[] = { "", _(b->keyname), _(b->help), b->view ? b->view : _("everywhere") };
+        const int widths[] = { 1, 12, 45, 0 };
+        char line[512];
+
+        ui_columns(line, sizeof(line), cells, widths, 4);
+        t = xasprintf("%s%s\n", s, line);
         free(s);
         s = t;
     }
