@@ -49,9 +49,9 @@ int pp_cmd_release(pp_app *app, int argc, char **argv);
 int pp_cmd_undo(pp_app *app, int argc, char **argv);
 int pp_cmd_history(pp_app *app, int argc, char **argv);
 
-/* The journal around a change: opened before it is sent (an unwritable journal stops the change),
- * recorded after. pp_cli_journal_record takes PATH and closes FD; a failure there is a warning,
- * since the change is already made. G NULL for host-side changes (prepare, release). */
+/* pp_app_journal_record (app.h) for the CLI: FD and PATH come from pp_app_journal_open before the
+ * change; a failure to record is a warning on stderr, since the change is already made. G NULL for
+ * host-side changes (prepare, release). */
 void pp_cli_journal_record(pp_app *app, int fd, char *path, const pp_guest *g, const char *action,
                            const char *devices, unsigned affect, bool force, const char *xml);
 
