@@ -14,11 +14,7 @@ fi
 session_setup
 X86=$(fake_root x86-server)
 chmod -R a+rX "$WORK/roots"
-URI=qemu:///session
-virsh_s() { as_session virsh -q -c "$URI" "$@"; }
-pp() { _n=$1; shift; as_session "$PCIPASS" -c "$URI" "$@" > "$WORK/$_n.out" 2> "$WORK/$_n.err"; echo $? > "$WORK/$_n.rc"; }
-rc() { cat "$WORK/$1.rc"; }
-err_has() { grep -qF -- "$2" "$WORK/$1.err"; _r=$?; [ $_r -eq 0 ] || diag < "$WORK/$1.err"; return $_r; }
+pp() { run_session "$@"; }
 
 for g in g1 g2; do
     session_define "$g" x86_64 || echo "define $g failed" | diag

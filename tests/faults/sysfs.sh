@@ -6,8 +6,6 @@
 . "$srcdir/tests/lib/common.sh"
 
 URI="test://$top_srcdir/data/demo/guests.xml"
-err_has() { grep -qF -- "$2" "$WORK/$1.err"; _r=$?; [ $_r -eq 0 ] || diag < "$WORK/$1.err"; return $_r; }
-rc() { cat "$WORK/$1.rc"; }
 
 # --- a function that disappears between scan and apply ---
 X86=$(fake_root x86-server)

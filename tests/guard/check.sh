@@ -9,7 +9,6 @@ chk() { # NAME ROOTNAME ARGS...: check on a fake root with its proc and dev root
     _n=$1 _r=$(fake_root "$2"); shift 2
     run_cmd "$_n" -c "$URI" --sysfs-root "$_r" --proc-root "$_r-proc" --dev-root "$_r-dev" "$@"
 }
-rc() { cat "$WORK/$1.rc"; }
 st() { jq -r --arg c "$2" '[.[] | select(.check==$c) | .status] | join(",")' "$WORK/$1.out"; }
 field() { jq -r --arg c "$2" "[.[] | select(.check==\$c) | .$3] | join(\"|\")" "$WORK/$1.out"; }
 

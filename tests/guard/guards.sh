@@ -8,9 +8,6 @@ G=$(fake_root guard)
 P="$G-proc"
 URI="test://$top_srcdir/tests/data/guard-guests.xml"
 pp() { _n=$1; shift; run_cmd "$_n" -c "$URI" --sysfs-root "$G" --proc-root "$P" "$@"; }
-rc() { cat "$WORK/$1.rc"; }
-err_has() { grep -qF -- "$2" "$WORK/$1.err"; _r=$?; [ $_r -eq 0 ] || diag < "$WORK/$1.err"; return $_r; }
-out_has() { grep -qF -- "$2" "$WORK/$1.out"; _r=$?; [ $_r -eq 0 ] || diag < "$WORK/$1.out"; return $_r; }
 
 # refused NAME MESSAGE ARGS...: exit 1, nothing on stdout, the message on stderr, no journal record
 refused() {

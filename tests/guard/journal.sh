@@ -13,20 +13,13 @@ fi
 session_setup
 X86=$(fake_root x86-server)
 chmod -R a+rX "$WORK/roots"
-URI=qemu:///session
 # the session user has no PCIPASS_JOURNAL: the default for non-root, under its XDG state
 JOURNAL="$SESSION/.local/state/pcipass/journal"
 
-virsh_s() { as_session virsh -q -c "$URI" "$@"; }
 pp() { # NAME ARGS...: pcipass as the session user on the demo x86 host
     _n=$1; shift
-    as_session "$PCIPASS" -c "$URI" --sysfs-root "$X86" --proc-root "$X86-proc" "$@" \
-        > "$WORK/$_n.out" 2> "$WORK/$_n.err"
-    echo $? > "$WORK/$_n.rc"
+    run_session "$_n" --sysfs-root "$X86" --proc-root "$X86-proc" "$@"
 }
-rc() { cat "$WORK/$1.rc"; }
-err_has() { grep -qF -- "$2" "$WORK/$1.err"; _r=$?; [ $_r -eq 0 ] || diag < "$WORK/$1.err"; return $_r; }
-out_has() { grep -qF -- "$2" "$WORK/$1.out"; _r=$?; [ $_r -eq 0 ] || diag < "$WORK/$1.out"; return $_r; }
 dump() { virsh_s dumpxml --inactive ju > "$WORK/$1.xml"; }
 same_as_before() { # NAME: the guest's persistent XML now is the one saved at the start
     dump "$1"

@@ -48,6 +48,12 @@ fake_root() {
     printf '%s' "$_r"
 }
 
+# rc NAME: the exit status run_cmd (or a wrapper of it) kept; err_has/out_has NAME TEXT: TEXT is in
+# its stderr/stdout, else that output goes to the diagnostics
+rc() { cat "$WORK/$1.rc"; }
+err_has() { grep -qF -- "$2" "$WORK/$1.err"; _r=$?; [ $_r -eq 0 ] || diag < "$WORK/$1.err"; return $_r; }
+out_has() { grep -qF -- "$2" "$WORK/$1.out"; _r=$?; [ $_r -eq 0 ] || diag < "$WORK/$1.out"; return $_r; }
+
 # run_cmd NAME ARGS...: runs pcipass, leaving stdout, stderr and status in $WORK/NAME.{out,err,rc}
 run_cmd() {
     _n=$1; shift

@@ -22,6 +22,15 @@ as_session() {
         ${LSAN_OPTIONS:+LSAN_OPTIONS="$LSAN_OPTIONS"} "$@"
 }
 
+# virsh_s ARGS...: virsh on the private session; run_session NAME ARGS...: pcipass on it as the
+# session user, its output kept as run_cmd keeps it
+virsh_s() { as_session virsh -q -c qemu:///session "$@"; }
+run_session() {
+    _n=$1; shift
+    as_session "$PCIPASS" -c qemu:///session "$@" > "$WORK/$_n.out" 2> "$WORK/$_n.err"
+    echo $? > "$WORK/$_n.rc"
+}
+
 session_stop() {
     _pid=$(cat "$SESSION/run/libvirt/libvirtd.pid" 2>/dev/null) || return 0
     kill "$_pid" 2>/dev/null || return 0
@@ -54,5 +63,5 @@ session_define() {
 </domain>
 XML
     chmod 644 "$WORK/$1.xml"
-    as_session virsh -q -c qemu:///session define "$WORK/$1.xml" > /dev/null
+    virsh_s define "$WORK/$1.xml" > /dev/null
 }

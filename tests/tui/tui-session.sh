@@ -55,7 +55,7 @@ keys r; wait_for "2 guests read"
 keys Home j j j Enter; wait_for "Pick the guest for 0003:00:00.0"; keys Home Enter
 wait_for "Assign 0003:00:00.0 to guest 'zgone'"; keys Tab Tab Tab Tab Tab Enter
 wait_for "XML preview: 0003:00:00.0 to guest 'zgone'"
-as_session virsh -q -c qemu:///session undefine zgone > /dev/null
+virsh_s undefine zgone > /dev/null
 keys Enter; wait_for "[y/N]"; keys y
 wait_for "guest 'zgone' is gone"; ok $? "guest undefined between listing and apply: refused with the reason"
 keys Escape Escape; wait_for "Pick the guest"; keys Escape
@@ -69,9 +69,9 @@ journal_before=$(wc -c < "$JOURNAL")
 pid=$(pgrep -P "$(tmx display -p -t t '#{pane_pid}')")
 kill -TERM "$pid"; wait_for "EXITED"
 screen | grep -q "EXITED 143 icanon echo"; ok $? "SIGTERM during apply: exit 143, terminal restored"
-as_session virsh -q -c qemu:///session dumpxml --inactive zs | grep -q "domain='0x0003'"
+virsh_s dumpxml --inactive zs | grep -q "domain='0x0003'"
 [ $? -ne 0 ]; ok $? "and nothing half-applied"
 [ "$(wc -c < "$JOURNAL")" = "$journal_before" ]; ok $? "and the journal unchanged"
-as_session virsh -q -c qemu:///session dumpxml --inactive zs | grep -q "<zpci uid='0x0302' fid='0x00000302'/>"
+virsh_s dumpxml --inactive zs | grep -q "<zpci uid='0x0302' fid='0x00000302'/>"
 ok $? "virsh shows the stored zPCI ids"
 done_testing

@@ -14,17 +14,8 @@ session_setup
 S390=$(fake_root s390-lpar)
 X86=$(fake_root x86-server)
 chmod -R a+rX "$WORK/roots"
-URI=qemu:///session
 
-virsh_s() { as_session virsh -q -c "$URI" "$@"; }
-pp() { # NAME ARGS...: pcipass as the session user
-    _n=$1; shift
-    as_session "$PCIPASS" -c "$URI" "$@" > "$WORK/$_n.out" 2> "$WORK/$_n.err"
-    echo $? > "$WORK/$_n.rc"
-}
-rc() { cat "$WORK/$1.rc"; }
-err_has() { grep -qF -- "$2" "$WORK/$1.err"; _r=$?; [ $_r -eq 0 ] || diag < "$WORK/$1.err"; return $_r; }
-out_has() { grep -qF -- "$2" "$WORK/$1.out"; _r=$?; [ $_r -eq 0 ] || diag < "$WORK/$1.out"; return $_r; }
+pp() { run_session "$@"; }
 
 session_define zs s390x && session_define zx x86_64
 ok $? "private qemu:///session started, s390x and x86_64 guests defined"

@@ -8,9 +8,6 @@ X86=$(fake_root x86-server)
 S390=$(fake_root s390-lpar)
 URI="test://$top_srcdir/data/demo/guests.xml"
 pp() { run_cmd "$@"; }
-rc() { cat "$WORK/$1.rc"; }
-err_has() { grep -qF -- "$2" "$WORK/$1.err"; _r=$?; [ $_r -eq 0 ] || diag < "$WORK/$1.err"; return $_r; }
-out_has() { grep -qF -- "$2" "$WORK/$1.out"; _r=$?; [ $_r -eq 0 ] || diag < "$WORK/$1.out"; return $_r; }
 jqo() { jq -r "$2" "$WORK/$1.out"; }
 
 # --- guests ---
