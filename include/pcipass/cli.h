@@ -26,6 +26,10 @@ int pp_cli_getopt(const pp_cli_cmd *cmd, int argc, char **argv, const char *shor
 const pp_cli_cmd *pp_cli_find(const char *name);
 int pp_cli_usage_error(const pp_cli_cmd *cmd, const char *fmt, ...) PP_PRINTF(2, 3);
 int pp_cli_fail(void);
+struct pp_findings;
+/* Prints the guards' findings on stderr, one line each; true when the change may go on (none, or
+ * only forceable ones with FORCE). */
+bool pp_cli_findings(const struct pp_findings *f, bool force);
 
 /* JSON out: pretty, stable key order as inserted, slashes unescaped. Takes ownership. */
 void pp_json_print(json_object *o);

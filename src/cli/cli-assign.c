@@ -258,25 +258,6 @@ static int build_set(const pp_cli_cmd *cmd, const assign_opts *o, const pp_guard
     return -1;
 }
 
-/* Prints the findings; true when the change may go on (none, or only forceable ones with force). */
-static bool guard_ok(const pp_findings *f, bool force)
-{
-    size_t i;
-    bool go = pp_findings_blocking(f, force) == 0;
-
-    for (i = 0; i < f->n; i++) {
-        if (go)
-            fprintf(stderr, _("%s: warning: %s (overridden by --force)\n"), pp_progname(),
-                    f->v[i].msg);
-        else if (f->v[i].forceable && !force)
-            fprintf(stderr, _("%s: refused: %s (--force overrides)\n"), pp_progname(),
-                    f->v[i].msg);
-        else
-            fprintf(stderr, _("%s: refused: %s\n"), pp_progname(), f->v[i].msg);
-    }
-    return go;
-}
-
 /* One assignment per function of SET, the operator's options applied to each; several functions
  * of one device share one guest slot, multifunction on function 0. */
 static bool build_hostdevs(const assign_opts *o, const pp_guest *g, const pp_pci_addr *set,
@@ -373,7 +354,7 @@ int pp_cmd_attach(pp_app *app, int argc, char **argv)
         goto fail;
     }
     pp_guard_attach(&in, set, n, &f);
-    if (!guard_ok(&f, o.force))
+    if (!pp_cli_findings(&f, o.force))
         goto out;
     if (!build_hostdevs(&o, g, set, n, &hds))
         goto fail;

@@ -92,7 +92,6 @@ static bool guards_pass(pp_app *app, const pp_guest *g, const pp_pci_addr *a, bo
 {
     pp_guard_in in = { pp_app_host(app), &app->owners, g };
     pp_findings f = { 0 };
-    size_t i;
     bool go;
 
     if (!in.host)
@@ -101,13 +100,7 @@ static bool guards_pass(pp_app *app, const pp_guest *g, const pp_pci_addr *a, bo
         pp_guard_prepare(&in, a, false, &f);
     else
         pp_guard_attach(&in, a, 1, &f);
-    go = pp_findings_blocking(&f, force) == 0;
-    for (i = 0; i < f.n; i++)
-        fprintf(stderr,
-                go ? _("%s: warning: %s (overridden by --force)\n")
-                   : f.v[i].forceable && !force ? _("%s: refused: %s (--force overrides)\n")
-                                                : _("%s: refused: %s\n"),
-                pp_progname(), f.v[i].msg);
+    go = pp_cli_findings(&f, force);
     pp_findings_clear(&f);
     if (!go)
         pp_error_set(_("undo: refused, see above"));

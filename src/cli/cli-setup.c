@@ -85,7 +85,7 @@ static int prepare_or_release(pp_app *app, int argc, char **argv, bool release)
     pp_guard_in in;
     pp_pci_addr a;
     char name[PP_PCI_ADDR_STRLEN], *jpath;
-    size_t i;
+    bool go;
     int ch, rc, jfd;
 
     while ((rc = pp_cli_getopt(cmd, argc, argv, "h", opts, &ch)) == -1 && ch != -1) {
@@ -108,15 +108,9 @@ static int prepare_or_release(pp_app *app, int argc, char **argv, bool release)
     in.owners = &app->owners;
     in.guest = NULL;
     pp_guard_prepare(&in, &a, release, &f);
-    rc = pp_findings_blocking(&f, force) == 0;
-    for (i = 0; i < f.n; i++)
-        fprintf(stderr,
-                rc ? _("%s: warning: %s (overridden by --force)\n")
-                   : f.v[i].forceable && !force ? _("%s: refused: %s (--force overrides)\n")
-                                                : _("%s: refused: %s\n"),
-                pp_progname(), f.v[i].msg);
+    go = pp_cli_findings(&f, force);
     pp_findings_clear(&f);
-    if (!rc)
+    if (!go)
         return PP_EXIT_FAIL;
     if (dry) {
         printf(release ? _("# dry run: would give %s back to its host driver\n")

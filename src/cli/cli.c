@@ -9,6 +9,7 @@
 
 #include "pcipass/cli.h"
 #include "pcipass/common.h"
+#include "pcipass/guard.h"
 
 static const pp_cli_cmd commands[] = {
     { "list", N_("[--json]"), N_("list the host's PCI functions and who holds them"),
@@ -163,4 +164,23 @@ json_object *pp_json_hex(unsigned long long v, int digits)
 json_object *pp_json_str_or_null(const char *s)
 {
     return s ? json_object_new_string(s) : NULL;
+}
+
+/* Prints the findings; true when the change may go on (none, or only forceable ones with force). */
+bool pp_cli_findings(const pp_findings *f, bool force)
+{
+    size_t i;
+    bool go = pp_findings_blocking(f, force) == 0;
+
+    for (i = 0; i < f->n; i++) {
+        if (go)
+            fprintf(stderr, _("%s: warning: %s (overridden by --force)\n"), pp_progname(),
+                    f->v[i].msg);
+        else if (f->v[i].forceable && !force)
+            fprintf(stderr, _("%s: refused: %s (--force overrides)\n"), pp_progname(),
+                    f->v[i].msg);
+        else
+            fprintf(stderr, _("%s: refused: %s\n"), pp_progname(), f->v[i].msg);
+    }
+    return go;
 }
