@@ -171,6 +171,8 @@ void ui_pop(void);
 /* Forgets the visible-row map (after a change of the rows or the filter). */
 void ui_view_invalidate(ui_view *v);
 size_t ui_view_selected(ui_view *v, bool *any);
+/* "running and persistent configuration", ... for the PP_AFFECT_* bits of a change, translated */
+const char *ui_affect_name(unsigned affect);
 /* Re-reads guests and owners from libvirt, showing that work is under way. */
 bool ui_refresh_guests(void);
 

@@ -129,9 +129,8 @@ static void detach(ui_view *v, size_t row)
 
     pp_pci_addr_format(&src, addr);
     q = xasprintf(_("Detach %s from the %s of guest '%s'?"), addr,
-                  want_live && want_config ? _("running and persistent configuration")
-                  : want_live              ? _("running configuration")
-                                           : _("persistent configuration"),
+                  ui_affect_name((want_live ? PP_AFFECT_LIVE : 0) |
+                                 (want_config ? PP_AFFECT_CONFIG : 0)),
                   gname);
     if (!ui_confirm(q)) {
         ui_status(UI_NORMAL, "%s", _("Nothing detached."));

@@ -101,9 +101,7 @@ static void apply(ui_view *v)
     char *stored = NULL, *q, *body, name[PP_PCI_ADDR_STRLEN], *jpath = NULL;
     bool force = false, recorded;
     int jfd;
-    const char *where = t->affect == (PP_AFFECT_LIVE | PP_AFFECT_CONFIG) ? _("running and persistent configuration")
-                        : t->affect == PP_AFFECT_LIVE                     ? _("running configuration")
-                                                                           : _("persistent configuration");
+    const char *where = ui_affect_name(t->affect);
 
     pp_pci_addr_format(&t->addr, name);
     q = xasprintf(_("Attach %s to the %s of guest '%s'?"), name, where, t->guest);

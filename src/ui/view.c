@@ -198,6 +198,13 @@ static void draw(void)
     ui_flush();
 }
 
+const char *ui_affect_name(unsigned affect)
+{
+    if (affect == (PP_AFFECT_LIVE | PP_AFFECT_CONFIG))
+        return _("running and persistent configuration");
+    return affect == PP_AFFECT_LIVE ? _("running configuration") : _("persistent configuration");
+}
+
 bool ui_refresh_guests(void)
 {
     pp_app *app = ui->app;
