@@ -168,6 +168,8 @@ ui_view *ui_view_new(const ui_view_ops *ops, void *data);
 void ui_push(ui_view *v);
 /* Closes the top view; returns to the one below. */
 void ui_pop(void);
+/* Closes every view down to the function list and returns it. */
+ui_view *ui_pop_to_home(void);
 /* Forgets the visible-row map (after a change of the rows or the filter). */
 void ui_view_invalidate(ui_view *v);
 size_t ui_view_selected(ui_view *v, bool *any);

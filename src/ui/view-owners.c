@@ -184,21 +184,15 @@ static bool key(ui_view *v, int k, enum ui_action a)
     }
     /* Enter: back to the list, on this function */
     {
-        pp_pci_addr src = owner(v, row)->source;
-        ui_view *home;
-        ui_pop();
-        for (home = ui->top; home->below; home = home->below)
-            ;
-        while (ui->top != home)
-            ui_pop();
-        snprintf(home->filter, sizeof(home->filter), "%s", "");
+        pp_pci_addr src = owner(v, row)->source; /* this view is freed below */
+        ui_view *home = ui_pop_to_home();
+        const pp_function *f = pp_host_find(ui->app->host, &src);
+
+        home->filter[0] = '\0';
         home->hide_bridges = false;
         ui_view_invalidate(home);
-        {
-            const pp_function *f = pp_host_find(ui->app->host, &src);
-            if (f)
-                home->cursor = (size_t)(f - ui->app->host->funcs);
-        }
+        if (f)
+            home->cursor = (size_t)(f - ui->app->host->funcs);
     }
     return true;
 }

@@ -59,12 +59,6 @@ static void draw(ui_view *v, int y, int h, int w)
     }
 }
 
-static void back_to_functions(void)
-{
-    while (ui->top->below)
-        ui_pop();
-}
-
 /* The same guards as `pcipass attach`: unforceable findings refuse, forceable ones need the
  * operator's explicit yes (the console's --force). */
 static bool guards_allow(pp_app *app, const pp_guest *g, const pp_pci_addr *addr, bool *force)
@@ -146,7 +140,7 @@ static void apply(ui_view *v)
                              t->guest, pp_error_get());
     free(stored);
     ui_refresh_guests();
-    back_to_functions(); /* frees this view: T is gone from here on */
+    ui_pop_to_home(); /* frees this view: T is gone from here on */
     ui_push(ui_text_view(_("Assignment applied"), body, "result"));
     ui_status(UI_OK, "%s", q);
     free(q);
@@ -183,11 +177,11 @@ static bool key(ui_view *v, int k, enum ui_action a)
         if (t->preview)
             apply(v);
         else if (strcmp(t->name, "result") == 0)
-            back_to_functions();
+            ui_pop_to_home();
         return true;
     case ACT_BACK:
         if (strcmp(t->name, "result") == 0) {
-            back_to_functions();
+            ui_pop_to_home();
             return true;
         }
         return false;

@@ -46,6 +46,13 @@ void ui_pop(void)
     view_free(v);
 }
 
+ui_view *ui_pop_to_home(void)
+{
+    while (ui->top->below)
+        ui_pop();
+    return ui->top;
+}
+
 void ui_view_invalidate(ui_view *v)
 {
     v->vis_valid = false;

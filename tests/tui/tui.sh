@@ -110,6 +110,11 @@ keys Enter; wait_for "Pick the guest"; ok $? "Enter on the first non-bridge open
 keys Escape b; wait_for "PCI bridge"; keys j Enter
 wait_for "0000:00:01.0 is a bridge: bridges cannot be assigned to a guest"; ok $? "a bridge is refused with the reason"
 
+# Enter in the review goes back to the list, on that function
+keys o; wait_for "Who owns what"; keys Enter
+wait_for "Host PCI functions"; wait_for " 0000:17:02.1 [8086:154c]"
+ok $? "Enter in the ownership review: the list, on the function, its detail shown"
+
 # managed='no' offers to prepare the host; the test driver has no such node device, and says so
 keys End Enter; wait_for "Pick the guest for 0000:b3:00.0"; keys Home Enter
 wait_for "Assign 0000:b3:00.0 to guest 'build'"
