@@ -45,16 +45,9 @@ bool pp_app_guests(pp_app *app, bool readonly);
 void pp_app_forget_guests(pp_app *app);
 void pp_app_free(pp_app *app);
 
-/* The journal around a change, for both faces: opened before the change is sent (an unwritable
- * journal stops it), recorded after. Record closes FD and frees PATH; false with the error slot set
- * when the change is made but not recorded. */
+/* The journal file, opened for appending (journal.h's rules); -1 with the error slot set. *PATH
+ * is malloc'd on success. */
 int pp_app_journal_open(pp_app *app, char **path);
-void pp_app_journal_close(int fd, char *path);
-bool pp_app_journal_record(pp_app *app, int fd, char *path, const pp_guest *g, const char *action,
-                           const char *devices, unsigned affect, bool force, const char *xml);
-struct pp_jrec;
-/* A record made by the caller (undo); it is cleared. */
-bool pp_app_journal_append(pp_app *app, int fd, char *path, struct pp_jrec *r);
 /* Reads the inventory again (after a driver changed); false, old one kept, when it cannot. */
 bool pp_app_reload_host(pp_app *app);
 /* Prints the inventory's warnings to stderr, once. */

@@ -10,6 +10,7 @@
 #include <json-c/json.h>
 
 #include "pcipass/app.h"
+#include "pcipass/change.h"
 
 typedef struct pp_cli_cmd {
     const char *name;
@@ -53,10 +54,10 @@ int pp_cmd_release(pp_app *app, int argc, char **argv);
 int pp_cmd_undo(pp_app *app, int argc, char **argv);
 int pp_cmd_history(pp_app *app, int argc, char **argv);
 
-/* pp_app_journal_record (app.h) for the CLI: FD and PATH come from pp_app_journal_open before the
- * change; a failure to record is a warning on stderr, since the change is already made. G NULL for
- * host-side changes (prepare, release). */
-void pp_cli_journal_record(pp_app *app, int fd, char *path, const pp_guest *g, const char *action,
-                           const char *devices, unsigned affect, bool force, const char *xml);
+/* pp_change_apply for the CLI: what it waits for, the findings that refused it, its error and a
+ * missing journal record go to stderr; the command prints the result. */
+pp_change_state pp_cli_apply(pp_app *app, pp_change *c);
+/* --wait SECONDS: 0 to 3600; false with the error slot set. */
+bool pp_cli_parse_wait(const char *s, double *out);
 
 #endif

@@ -35,6 +35,12 @@ typedef enum {
     PP_GUARD_NO_IOMMU,     /* the function has no IOMMU group (forceable) */
     PP_GUARD_CRITICAL,     /* root filesystem, default route or boot VGA (forceable) */
     PP_GUARD_RUNNING,      /* prepare/release: a running guest uses it: never */
+    PP_GUARD_SRIOV,        /* a PF whose VFs a guest holds, or a VF whose PF a guest holds;
+                              never when a running guest holds it live (taking a PF from its
+                              driver destroys its VFs) */
+    PP_GUARD_GUEST_ADDRESS, /* the guest address is in use in that guest: never */
+    PP_GUARD_HOTPLUG,      /* a live attach to a PCI Express guest without a free hot-plug
+                              port: never (libvirt would refuse) */
 } pp_guard_kind;
 
 typedef struct pp_finding {
@@ -61,6 +67,10 @@ void pp_guard_attach(const pp_guard_in *in, const pp_pci_addr *set, size_t n, pp
 /* Findings for binding ADDR to vfio-pci (RELEASE false) or giving it back (RELEASE true). */
 void pp_guard_prepare(const pp_guard_in *in, const pp_pci_addr *addr, bool release,
                       pp_findings *out);
+/* Adds a finding; MSG is taken over. For guards outside this module (the change service's guards
+ * on the guest's own definitions). */
+void pp_guard_add(pp_findings *out, pp_guard_kind kind, bool forceable, const pp_pci_addr *a,
+                  char *msg);
 /* How many findings stop the action: all of them without FORCE, the unforceable ones with it. */
 size_t pp_findings_blocking(const pp_findings *f, bool force);
 void pp_findings_clear(pp_findings *f);

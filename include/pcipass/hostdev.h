@@ -30,6 +30,7 @@ typedef struct pp_hostdev {
     bool has_uid, has_fid;
     uint32_t uid, fid;
     char mac[18]; /* interface only; "" for none */
+    bool no_driver; /* read from a guest without <driver name='vfio'/>: rebuilt the same way */
 } pp_hostdev;
 
 /* What pcipass needs to know of a guest's domain XML. */
@@ -44,6 +45,10 @@ typedef struct pp_domain_info {
     size_t nuids, nfids;
     pp_pci_addr *slots; /* the guest-side PCI address of every device and controller */
     size_t nslots;
+    /* PCI Express (a pcie-root controller, as q35 has): each hot-plugged device needs a
+     * pcie-root-port (or switch downstream port) with nothing on it; how many such are free */
+    bool pcie;
+    size_t free_hotplug_ports;
 } pp_domain_info;
 
 /* The element as text, indented, no XML declaration. Caller frees. */
@@ -62,6 +67,10 @@ char *pp_domain_add(const char *domxml, const pp_hostdev *hd);
 char *pp_domain_add_many(const char *domxml, const pp_hostdev *hds, size_t n);
 /* ELEMXML as given (an element pcipass read back earlier, e.g. for undo), appended to <devices>. */
 char *pp_domain_add_element(const char *domxml, const char *elemxml);
+/* The <hostdev>/<interface> elements in TEXT (as a journal of earlier pcipass kept them) as
+ * fields, so that they can be built anew rather than sent as text; *OUT is malloc'd. false when
+ * TEXT is not well-formed. */
+bool pp_elements_parse(const char *text, pp_hostdev **out, size_t *n);
 /* The source address of a <hostdev>/<interface> element given as text; false if it is none. */
 bool pp_element_source(const char *elemxml, pp_pci_addr *out);
 /* The lowest slot on guest bus 0 (from 0x01) that no device of D uses; false when all are used. */

@@ -10,6 +10,7 @@
 struct pp_virt {
     virConnectPtr conn;
     char *uri;
+    bool events; /* libvirt's default event loop is registered: events can be waited for */
 };
 
 /* Sets the error slot to "WHAT: libvirt's last message". */

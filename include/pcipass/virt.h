@@ -39,6 +39,10 @@ typedef struct pp_guests {
  * persistent ones: one pass, no call per host function. */
 bool pp_virt_guests(pp_virt *v, pp_guests *out);
 void pp_guests_clear(pp_guests *g);
+void pp_guest_clear(pp_guest *g);
+/* One guest, by UUID, read again from libvirt (the truth after a change). false with the error
+ * slot set. */
+bool pp_virt_guest_reread(pp_virt *v, const char *uuid, pp_guest *out);
 const pp_guest *pp_guests_find(const pp_guests *g, const char *name);
 /* untranslated, as virsh words it (JSON uses it as is; text passes it through _()) */
 const char *pp_guest_state_name(const pp_guest *g);
@@ -50,20 +54,34 @@ enum { PP_AFFECT_LIVE = 1, PP_AFFECT_CONFIG = 2 };
  * default (running persistent: both; shut off: config; transient: live). */
 bool pp_virt_affect(const pp_guest *g, bool want_live, bool want_config, unsigned *affect);
 
-/* On success *STORED is the element as libvirt kept it (libvirt may fill the guest address and zPCI
- * ids). Nothing is changed on failure. */
-bool pp_virt_attach(pp_virt *v, const pp_guest *g, const pp_hostdev *hd, unsigned affect,
-                    char **stored);
+/* Detaches the element of SOURCE as libvirt holds it (libvirt matches on the source address);
+ * *REMOVED is that element. A live detach returning means the unplug was requested: whether the
+ * guest released the function, pp_virt_wait_released tells. */
 bool pp_virt_detach(pp_virt *v, const pp_guest *g, const pp_pci_addr *source, unsigned affect,
                     char **removed);
 
-/* Several functions as one step, all or nothing: a persistent-only change is one redefinition;
- * otherwise they are attached one by one and the ones done are detached again if a later one
- * fails. *STORED is the elements as libvirt kept them, one after another. */
+/* Several functions as one step, all or nothing: attached one by one through the device API, the
+ * ones done detached again if a later one fails; only a driver without device attach (libvirt's
+ * test driver) gets one redefinition, persistent-only. Nothing is read back here: the change
+ * service reads the guest back itself. */
 bool pp_virt_attach_many(pp_virt *v, const pp_guest *g, const pp_hostdev *hds, size_t n,
-                         unsigned affect, char **stored);
-/* An element as text (read back from libvirt earlier: undo of a detach), attached as it is. */
-bool pp_virt_attach_xml(pp_virt *v, const pp_guest *g, const char *elemxml, unsigned affect);
+                         unsigned affect);
+/* Waits until the running guest G no longer holds any of the N functions of SOURCES (libvirt's
+ * device-removed event, and a look at the live definition now and then), at most SECONDS.
+ * PRESENT[i] tells which it still holds afterwards; false with the error slot set when the live
+ * definition could not be read. */
+bool pp_virt_wait_released(pp_virt *v, const pp_guest *g, const pp_pci_addr *sources, size_t n,
+                           double seconds, bool *present);
+
+/* The elements of SOURCES as the guest holds them now, read back from libvirt: *XML the text of
+ * each (from the persistent definition where AFFECT has it, else the live one), *MISSING how
+ * many element-configuration pairs of AFFECT lack one. false with the error slot set when the
+ * guest cannot be read. */
+bool pp_virt_read_held(pp_virt *v, const pp_guest *g, unsigned affect, const pp_pci_addr *sources,
+                       size_t n, char **xml, size_t *missing);
+/* The words for a set of configurations, untranslated (N_): "live and persistent configuration",
+ * "live configuration", "persistent configuration"; the faces pass them through _(). */
+const char *pp_affect_words(unsigned affect);
 
 /* Binds ADDR to vfio-pci through libvirt (virNodeDeviceDetachFlags) or gives it back to its host
  * driver (virNodeDeviceReAttach). */

@@ -10,7 +10,7 @@
 #include "pcipass/cli.h"
 #include "pcipass/common.h"
 #include "pcipass/guard.h"
-#include "pcipass/journal.h"
+#include "pcipass/change.h"
 
 enum {
     OPT_GUEST = 256,
@@ -27,13 +27,16 @@ enum {
     OPT_JSON,
     OPT_WHOLE_GROUP,
     OPT_ALL_FUNCTIONS,
+    OPT_WAIT,
+    OPT_NO_WAIT,
 };
 
 typedef struct assign_opts {
     pp_hostdev hd;
     const char *guest;
     const char *device;
-    bool live, config, dry_run, force, json, whole_group, all_functions;
+    bool live, config, dry_run, force, json, whole_group, all_functions, no_lock_wait;
+    double wait;
 } assign_opts;
 
 #define ASSIGN_LONGOPTS                                                                            \
@@ -89,6 +92,11 @@ static bool assign_opt(int c, const char *arg, assign_opts *o)
     case OPT_ALL_FUNCTIONS:
         o->all_functions = true;
         return true;
+    case OPT_WAIT:
+        return pp_cli_parse_wait(arg, &o->wait);
+    case OPT_NO_WAIT:
+        o->no_lock_wait = true;
+        return true;
     }
     return true;
 }
@@ -102,6 +110,7 @@ static int parse(const pp_cli_cmd *cmd, int argc, char **argv, const struct opti
     memset(o, 0, sizeof(*o));
     o->hd.kind = PP_HD_HOSTDEV;
     o->hd.managed = PP_MANAGED_YES; /* pcipass's default: libvirt binds and unbinds vfio-pci */
+    o->wait = PP_UNPLUG_WAIT_SECONDS;
     while ((rc = pp_cli_getopt(cmd, argc, argv, "h", longopts, &c)) == -1 && c != -1) {
         if (!assign_opt(c, optarg, o)) {
             fprintf(stderr, "%s: %s\n", pp_progname(), pp_error_get());
@@ -157,15 +166,8 @@ static bool validate_for_guest(const pp_hostdev *hd, const pp_guest *g)
     return true;
 }
 
-static const char *affect_words(unsigned affect)
-{
-    if (affect == (PP_AFFECT_LIVE | PP_AFFECT_CONFIG))
-        return N_("live and persistent configuration");
-    return affect == PP_AFFECT_LIVE ? N_("live configuration") : N_("persistent configuration");
-}
-
 static void print_result(const assign_opts *o, const char *verb, unsigned affect, const char *xml,
-                         bool done, const pp_pci_addr *set, size_t n)
+                         const char *state, const pp_change *c, const pp_pci_addr *set, size_t n)
 {
     if (o->json) {
         json_object *j = json_object_new_object(), *devs = json_object_new_array();
@@ -181,12 +183,15 @@ static void print_result(const assign_opts *o, const char *verb, unsigned affect
         json_object_object_add(j, "devices", devs);
         json_object_object_add(j, "live", json_object_new_boolean(affect & PP_AFFECT_LIVE));
         json_object_object_add(j, "config", json_object_new_boolean(affect & PP_AFFECT_CONFIG));
-        json_object_object_add(j, "dry_run", json_object_new_boolean(!done));
-        json_object_object_add(j, "xml", json_object_new_string(xml));
+        json_object_object_add(j, "dry_run", json_object_new_boolean(!c));
+        json_object_object_add(j, "state", state ? json_object_new_string(state) : NULL);
+        json_object_object_add(j, "pending", pp_json_str_or_null(c ? c->pending : NULL));
+        json_object_object_add(j, "siblings", pp_json_str_or_null(c ? c->siblings : NULL));
+        json_object_object_add(j, "xml", json_object_new_string(xml ? xml : ""));
         pp_json_print(j);
         return;
     }
-    fputs(xml, stdout);
+    fputs(xml ? xml : "", stdout);
 }
 
 int pp_cmd_xml(pp_app *app, int argc, char **argv)
@@ -316,6 +321,7 @@ int pp_cmd_attach(pp_app *app, int argc, char **argv)
         { "json", no_argument, NULL, OPT_JSON },
         { "whole-group", no_argument, NULL, OPT_WHOLE_GROUP },
         { "all-functions", no_argument, NULL, OPT_ALL_FUNCTIONS },
+        { "no-wait", no_argument, NULL, OPT_NO_WAIT },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
@@ -324,13 +330,13 @@ int pp_cmd_attach(pp_app *app, int argc, char **argv)
     pp_host *h;
     assign_opts o;
     unsigned affect;
-    char *xml = NULL, *t, *jpath = NULL, *names = NULL;
+    char *xml = NULL, *t;
     pp_pci_addr *set = NULL;
     pp_hostdev *hds = NULL;
-    pp_findings f = { 0 };
+    pp_change c = { 0 };
     pp_guard_in in;
     size_t n = 0, i;
-    int jfd = -1, rc = parse(cmd, argc, argv, opts, 2, &o);
+    int rc = parse(cmd, argc, argv, opts, 2, &o);
 
     if (rc != -1)
         return rc;
@@ -353,24 +359,22 @@ int pp_cmd_attach(pp_app *app, int argc, char **argv)
                      o.hd.has_uid ? "zpci uid" : o.hd.has_fid ? "zpci fid" : "mac");
         goto fail;
     }
-    pp_guard_attach(&in, set, n, &f);
-    if (!pp_cli_findings(&f, o.force))
-        goto out;
     if (!build_hostdevs(&o, g, set, n, &hds))
         goto fail;
-    for (i = 0; i < n; i++)
-        if (!validate_for_guest(&hds[i], g))
-            goto fail;
-
-    names = xstrdup("");
-    for (i = 0; i < n; i++) {
-        char name[PP_PCI_ADDR_STRLEN];
-        pp_pci_addr_format(&set[i], name);
-        t = xasprintf("%s%s%s", names, i ? "," : "", name);
-        free(names);
-        names = t;
-    }
+    c.kind = PP_CHANGE_ATTACH;
+    c.guest = o.guest;
+    c.hds = hds;
+    c.n = n;
+    c.want_live = o.live;
+    c.want_config = o.config;
+    c.force = o.force;
+    c.no_lock_wait = o.no_lock_wait;
     if (o.dry_run) {
+        /* the same guards as the change itself, so that a dry run that passes is a plan that will */
+        if (!pp_change_check(app, &c))
+            goto fail;
+        if (!pp_cli_findings(&c.findings, o.force))
+            goto out;
         xml = xstrdup("");
         for (i = 0; i < n; i++) {
             char *one = pp_hostdev_to_xml(&hds[i]);
@@ -380,32 +384,34 @@ int pp_cmd_attach(pp_app *app, int argc, char **argv)
             xml = t;
         }
         if (!o.json)
-            printf(_("# dry run: would attach to the %s of guest '%s':\n"), _(affect_words(affect)),
-                   g->name);
-        print_result(&o, "attach", affect, xml, false, set, n);
+            printf(_("# dry run: would attach to the %s of guest '%s':\n"),
+                   _(pp_affect_words(c.affect)), g->name);
+        print_result(&o, "attach", c.affect, xml, NULL, NULL, set, n);
         rc = PP_EXIT_OK;
         goto out;
     }
-    if ((jfd = pp_app_journal_open(app, &jpath)) < 0)
-        goto fail;
-    if (!pp_virt_attach_many(app->virt, g, hds, n, affect, &xml))
-        goto fail;
-    if (!o.json)
-        printf(_("# attached %s to the %s of guest '%s'; libvirt stored:\n"), names,
-               _(affect_words(affect)), o.guest);
-    print_result(&o, "attach", affect, xml, true, set, n);
-    pp_cli_journal_record(app, jfd, jpath, g, "attach", names, affect, o.force, xml);
-    jfd = -1;
-    jpath = NULL;
-    pp_app_forget_guests(app);
-    rc = PP_EXIT_OK;
+    switch (pp_cli_apply(app, &c)) {
+    case PP_CHANGE_DONE:
+        if (!o.json)
+            printf(_("# attached %s to the %s of guest '%s'; libvirt stored:\n"), c.devices,
+                   _(pp_affect_words(c.affect)), o.guest);
+        print_result(&o, "attach", c.affect, c.xml, "done", &c, set, n);
+        rc = PP_EXIT_OK;
+        break;
+    case PP_CHANGE_REQUESTED:
+        /* libvirt took it but does not show it: said as it is, not as done */
+        fprintf(stderr, "%s: %s\n", pp_progname(), pp_error_get());
+        if (o.json)
+            print_result(&o, "attach", c.affect, c.xml, "requested", &c, set, n);
+        break;
+    default:
+        break;
+    }
     goto out;
 fail:
     rc = pp_cli_fail();
 out:
-    pp_app_journal_close(jfd, jpath);
-    pp_findings_clear(&f);
-    free(names);
+    pp_change_clear(&c);
     free(xml);
     free(hds);
     free(set);
@@ -419,51 +425,75 @@ int pp_cmd_detach(pp_app *app, int argc, char **argv)
         { "config", no_argument, NULL, OPT_CONFIG },
         { "dry-run", no_argument, NULL, OPT_DRY },
         { "json", no_argument, NULL, OPT_JSON },
+        { "wait", required_argument, NULL, OPT_WAIT },
+        { "no-wait", no_argument, NULL, OPT_NO_WAIT },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
     const pp_cli_cmd *cmd = pp_cli_find("detach");
-    const pp_guest *g;
+    pp_change c = { 0 };
     assign_opts o;
-    unsigned affect;
-    char *xml, *jpath = NULL;
-    int jfd;
+    char *xml;
     int rc = parse(cmd, argc, argv, opts, 2, &o);
 
     if (rc != -1)
         return rc;
-    if (!pp_app_guests(app, o.dry_run))
-        return pp_cli_fail();
-    if (!(g = find_guest(app, o.guest)) || !pp_virt_affect(g, o.live, o.config, &affect))
-        return pp_cli_fail();
+    c.kind = PP_CHANGE_DETACH;
+    c.guest = o.guest;
+    c.hds = &o.hd;
+    c.n = 1;
+    c.want_live = o.live;
+    c.want_config = o.config;
+    c.wait = o.wait;
+    c.no_lock_wait = o.no_lock_wait;
     if (o.dry_run) {
-        const pp_domain_info *d = (affect & PP_AFFECT_CONFIG) ? &g->config : &g->live;
-        const pp_hostdev *hd = pp_domain_find(d, &o.hd.source);
-        if (!hd) {
-            pp_error_set(_("device: %s is not in the %s of guest '%s'"), o.device,
-                         _(affect_words(affect)), g->name);
+        const pp_guest *g;
+        const pp_hostdev *hd;
+        if (!pp_app_guests(app, true) || !(g = find_guest(app, o.guest)) ||
+            !pp_change_check(app, &c)) {
+            pp_change_clear(&c);
             return pp_cli_fail();
         }
+        hd = pp_domain_find((c.affect & PP_AFFECT_CONFIG) ? &g->config : &g->live, &o.hd.source);
         xml = pp_hostdev_to_xml(hd);
         if (!o.json)
-            printf(_("# dry run: would detach from the %s of guest '%s':\n"), _(affect_words(affect)),
-                   g->name);
-        print_result(&o, "detach", affect, xml, false, &o.hd.source, 1);
+            printf(_("# dry run: would detach from the %s of guest '%s':\n"),
+                   _(pp_affect_words(c.affect)), g->name);
+        if (c.siblings && !o.json)
+            printf(_("# %s shares the guest slot of %s and would stay attached\n"), c.siblings,
+                   o.device);
+        print_result(&o, "detach", c.affect, xml, NULL, NULL, &o.hd.source, 1);
         free(xml);
+        pp_change_clear(&c);
         return PP_EXIT_OK;
     }
-    if ((jfd = pp_app_journal_open(app, &jpath)) < 0)
-        return pp_cli_fail();
-    if (!pp_virt_detach(app->virt, g, &o.hd.source, affect, &xml)) {
-        pp_app_journal_close(jfd, jpath);
-        return pp_cli_fail();
+    rc = PP_EXIT_FAIL;
+    switch (pp_cli_apply(app, &c)) {
+    case PP_CHANGE_DONE:
+        if (!o.json)
+            printf(_("# detached %s from the %s of guest '%s'; it was:\n"), c.devices,
+                   _(pp_affect_words(c.affect)), o.guest);
+        rc = PP_EXIT_OK;
+        break;
+    case PP_CHANGE_REQUESTED:
+        if (c.pending)
+            fprintf(stderr, _("%s: unplug requested; guest '%s' has not released %s (it may "
+                              "still do so; 'pcipass owners' shows what libvirt holds)\n"),
+                    pp_progname(), o.guest, c.pending);
+        else
+            fprintf(stderr, "%s: %s\n", pp_progname(), pp_error_get());
+        if (!o.json)
+            printf(_("# detach of %s from the %s of guest '%s' requested, not done; it was:\n"),
+                   c.devices, _(pp_affect_words(c.affect)), o.guest);
+        break;
+    default:
+        pp_change_clear(&c);
+        return rc;
     }
-    if (!o.json)
-        printf(_("# detached %s from the %s of guest '%s'; it was:\n"), o.device,
-               _(affect_words(affect)), o.guest);
-    print_result(&o, "detach", affect, xml, true, &o.hd.source, 1);
-    pp_cli_journal_record(app, jfd, jpath, g, "detach", o.device, affect, false, xml);
-    free(xml);
-    pp_app_forget_guests(app);
-    return PP_EXIT_OK;
+    if (c.siblings && !o.json)
+        printf(_("# %s shares the guest slot of %s and stays attached\n"), c.siblings, o.device);
+    print_result(&o, "detach", c.affect, c.xml, rc == PP_EXIT_OK ? "done" : "requested", &c,
+                 &o.hd.source, 1);
+    pp_change_clear(&c);
+    return rc;
 }

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* The journal around changes, pcipass undo and pcipass history. */
+/* pcipass undo and pcipass history. */
 #include <config.h>
 
 #include <stdio.h>
@@ -7,104 +7,21 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "pcipass/change.h"
 #include "pcipass/cli.h"
 #include "pcipass/common.h"
 #include "pcipass/guard.h"
 #include "pcipass/journal.h"
 
-enum { OPT_JSON = 256, OPT_FORCE, OPT_DRY };
+enum { OPT_JSON = 256, OPT_FORCE, OPT_DRY, OPT_WAIT, OPT_NO_WAIT };
 
-/* A change that went through but missed the journal is no failure of the change: a warning. */
-static void warn_unrecorded(bool recorded)
+/* "attach of 0000:01:00.0 for guest 'web' (2026-11-25T03:00:00Z)", whole, for the undo lines */
+static void say_change(const char *fmt_guest, const char *fmt_host, const pp_jrec *r)
 {
-    if (!recorded)
-        fprintf(stderr, _("%s: warning: the change is made, but not recorded for undo: %s\n"),
-                pp_progname(), pp_error_get());
-}
-
-void pp_cli_journal_record(pp_app *app, int fd, char *path, const pp_guest *g, const char *action,
-                           const char *devices, unsigned affect, bool force, const char *xml)
-{
-    warn_unrecorded(pp_app_journal_record(app, fd, path, g, action, devices, affect, force, xml));
-}
-
-static unsigned rec_affect(const pp_jrec *r)
-{
-    return (pp_jrec_has_flag(r, "live") ? PP_AFFECT_LIVE : 0) |
-           (pp_jrec_has_flag(r, "config") ? PP_AFFECT_CONFIG : 0);
-}
-
-static const pp_guest *rec_guest(pp_app *app, const pp_jrec *r)
-{
-    size_t i;
-    for (i = 0; i < app->guests.n; i++)
-        if (r->uuid && strcmp(app->guests.v[i].uuid, r->uuid) == 0)
-            return &app->guests.v[i];
-    pp_error_set(_("undo: guest '%s' (uuid %s) is no longer defined at %s"),
-                 r->guest ? r->guest : "?", r->uuid ? r->uuid : "?", pp_virt_uri(app->virt));
-    return NULL;
-}
-
-/* The devices field split into addresses; false when it is damaged. */
-static bool rec_devices(const pp_jrec *r, pp_pci_addr **out, size_t *n)
-{
-    char *copy = xstrdup(r->devices), *tok, *save = NULL;
-    bool ok = true;
-
-    *out = NULL;
-    *n = 0;
-    for (tok = strtok_r(copy, ",", &save); tok && ok; tok = strtok_r(NULL, ",", &save)) {
-        *out = xreallocarray(*out, *n + 1, sizeof(**out));
-        ok = pp_pci_addr_parse(tok, "journal devices", &(*out)[(*n)++]);
-    }
-    free(copy);
-    return ok && *n > 0;
-}
-
-/* Detaches every function of an attach record; puts back what it took if one fails. */
-static bool undo_attach(pp_app *app, const pp_guest *g, const pp_pci_addr *devs, size_t n,
-                        unsigned affect)
-{
-    char **removed = xcalloc(n, sizeof(*removed));
-    size_t i, done;
-    bool ok = true;
-
-    for (done = 0; done < n && ok; done++)
-        ok = pp_virt_detach(app->virt, g, &devs[done], affect, &removed[done]);
-    if (!ok) {
-        char *failed = xstrdup(pp_error_get());
-        done--;
-        for (i = 0; i < done; i++)
-            if (!pp_virt_attach_xml(app->virt, g, removed[i], affect))
-                fprintf(stderr, _("%s: putting back %s failed too: %s\n"), pp_progname(),
-                        removed[i], pp_error_get());
-        pp_error_set("%s", failed);
-        free(failed);
-    }
-    for (i = 0; i < n; i++)
-        free(removed[i]);
-    free(removed);
-    return ok;
-}
-
-static bool guards_pass(pp_app *app, const pp_guest *g, const pp_pci_addr *a, bool prepare,
-                        bool force)
-{
-    pp_guard_in in = { pp_app_host(app), &app->owners, g };
-    pp_findings f = { 0 };
-    bool go;
-
-    if (!in.host)
-        return false;
-    if (prepare)
-        pp_guard_prepare(&in, a, false, &f);
+    if (r->guest)
+        printf(fmt_guest, r->action, r->devices, r->guest, r->time ? r->time : "?");
     else
-        pp_guard_attach(&in, a, 1, &f);
-    go = pp_cli_findings(&f, force);
-    pp_findings_clear(&f);
-    if (!go)
-        pp_error_set(_("undo: refused, see above"));
-    return go;
+        printf(fmt_host, r->action, r->devices, r->time ? r->time : "?");
 }
 
 int pp_cmd_undo(pp_app *app, int argc, char **argv)
@@ -112,111 +29,97 @@ int pp_cmd_undo(pp_app *app, int argc, char **argv)
     static const struct option opts[] = {
         { "force", no_argument, NULL, OPT_FORCE },
         { "dry-run", no_argument, NULL, OPT_DRY },
+        { "wait", required_argument, NULL, OPT_WAIT },
+        { "no-wait", no_argument, NULL, OPT_NO_WAIT },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
     const pp_cli_cmd *cmd = pp_cli_find("undo");
-    char *path = pp_journal_path(app->journal), *jpath = NULL;
-    bool force = false, dry = false, ok = false, uri_from_journal = false;
-    const pp_guest *g = NULL;
-    const pp_jrec *t;
+    char *path;
+    bool force = false, dry = false, no_wait = false, uri_from_journal = false, resolved_only;
+    double wait = PP_UNPLUG_WAIT_SECONDS;
+    const pp_jchange *t;
+    const pp_jrec *r;
+    pp_change c = { 0 };
     pp_journal j;
-    pp_pci_addr *devs = NULL;
-    size_t n = 0;
-    unsigned affect;
-    int ch, rc, jfd = -1;
+    int ch, rc;
 
     while ((rc = pp_cli_getopt(cmd, argc, argv, "h", opts, &ch)) == -1 && ch != -1) {
         if (ch == OPT_FORCE)
             force = true;
         else if (ch == OPT_DRY)
             dry = true;
+        else if (ch == OPT_NO_WAIT)
+            no_wait = true;
+        else if (ch == OPT_WAIT && !pp_cli_parse_wait(optarg, &wait))
+            return pp_cli_fail();
     }
-    if (rc != -1 || (argc > optind && (rc = pp_cli_usage_error(cmd, _("unexpected argument '%s'"),
-                                                               argv[optind])))) {
-        free(path);
+    if (rc != -1)
         return rc;
-    }
+    if (argc > optind)
+        return pp_cli_usage_error(cmd, _("unexpected argument '%s'"), argv[optind]);
+    if (!(path = pp_journal_path(app->journal)))
+        return pp_cli_fail();
     if (!pp_journal_read(path, &j)) {
         free(path);
         return pp_cli_fail();
     }
     rc = PP_EXIT_FAIL;
-    if (!(t = pp_journal_undo_target(&j))) {
-        pp_error_set(_("undo: the journal '%s' holds no change to undo"), path);
-        goto fail;
-    }
-    if (!t->action || !t->devices || !rec_devices(t, &devs, &n)) {
-        pp_error_set(_("undo: the last record of '%s' is incomplete; nothing was changed"), path);
-        goto fail;
-    }
     /* the change is undone where it was made */
-    if (!app->uri && t->uri) {
-        app->uri = t->uri;
+    t = pp_journal_undo_target(&j);
+    r = t ? &j.v[t->intent] : NULL;
+    if (!app->uri && r && r->uri) {
+        app->uri = r->uri;
         uri_from_journal = true;
     }
-    if (!pp_app_guests(app, dry))
-        goto fail;
-    if (t->uri && strcmp(t->uri, pp_virt_uri(app->virt)) != 0) {
-        pp_error_set(_("undo: the last change was made at %s, not %s; run 'pcipass -c %s undo'"),
-                     t->uri, pp_virt_uri(app->virt), t->uri);
+    if (!pp_change_plan_undo(app, &j, path, &c, &resolved_only)) {
+        if (resolved_only) {
+            printf("# %s\n", pp_error_get());
+            rc = PP_EXIT_OK;
+            goto out;
+        }
         goto fail;
     }
-    affect = rec_affect(t);
-    if (t->guest && !(g = rec_guest(app, t)))
-        goto fail;
-    if (strcmp(t->action, "detach") == 0 && !guards_pass(app, g, devs, false, force))
-        goto fail;
-    if (strcmp(t->action, "release") == 0 && !guards_pass(app, NULL, devs, true, force))
-        goto fail;
+    c.force = force;
+    c.wait = wait;
+    c.no_lock_wait = no_wait;
     if (dry) {
-        printf(_("# dry run: would undo the %s of %s%s%s%s (%s)\n"), t->action, t->devices,
-               t->guest ? _(" for guest '") : "", t->guest ? t->guest : "", t->guest ? "'" : "",
-               t->time ? t->time : "?");
+        if (!pp_change_check(app, &c))
+            goto fail;
+        if (!pp_cli_findings(&c.findings, force))
+            goto out;
+        say_change(_("# dry run: would undo the %s of %s for guest '%s' (%s)\n"),
+                   _("# dry run: would undo the %s of %s (%s)\n"), r);
         rc = PP_EXIT_OK;
         goto out;
     }
-    if ((jfd = pp_app_journal_open(app, &jpath)) < 0)
-        goto fail;
-    if (strcmp(t->action, "attach") == 0 && g)
-        ok = undo_attach(app, g, devs, n, affect);
-    else if (strcmp(t->action, "detach") == 0 && g)
-        ok = t->xml && *t->xml && pp_virt_attach_xml(app->virt, g, t->xml, affect);
-    else if (strcmp(t->action, "prepare") == 0)
-        ok = pp_virt_prepare(app->virt, &devs[0], true);
-    else if (strcmp(t->action, "release") == 0)
-        ok = pp_virt_prepare(app->virt, &devs[0], false);
-    else
-        pp_error_set(_("undo: cannot undo a record of action '%s'"), t->action);
-    if (!ok) {
-        pp_app_journal_close(jfd, jpath);
-        goto fail;
+    switch (pp_cli_apply(app, &c)) {
+    case PP_CHANGE_DONE:
+        say_change(_("# undone: %s of %s for guest '%s' (%s)\n"), _("# undone: %s of %s (%s)\n"),
+                   r);
+        rc = PP_EXIT_OK;
+        break;
+    case PP_CHANGE_REQUESTED:
+        if (c.pending)
+            fprintf(stderr, _("%s: unplug requested; guest '%s' has not released %s (it may "
+                              "still do so; 'pcipass owners' shows what libvirt holds)\n"),
+                    pp_progname(), r->guest ? r->guest : "?", c.pending);
+        else
+            fprintf(stderr, "%s: %s\n", pp_progname(), pp_error_get());
+        say_change(_("# undo of the %s of %s for guest '%s' (%s) requested, not done\n"),
+                   _("# undo of the %s of %s (%s) requested, not done\n"), r);
+        break;
+    default:
+        break;
     }
-    printf(_("# undone: %s of %s%s%s%s (%s)\n"), t->action, t->devices,
-           t->guest ? _(" for guest '") : "", t->guest ? t->guest : "", t->guest ? "'" : "",
-           t->time ? t->time : "?");
-    {
-        pp_jrec r = { 0 };
-        r.guest = t->guest ? xstrdup(t->guest) : NULL;
-        r.uuid = t->uuid ? xstrdup(t->uuid) : NULL;
-        r.action = xstrdup("undo");
-        r.devices = xstrdup(t->devices);
-        /* the reverted action among the flags, so that history reads "undo ... attach" */
-        r.flags = xasprintf("%s%s%s", t->action, t->flags && *t->flags ? "," : "",
-                            t->flags ? t->flags : "");
-        r.undoes = xstrdup(t->id);
-        r.xml = t->xml ? xstrdup(t->xml) : NULL;
-        warn_unrecorded(pp_app_journal_append(app, jfd, jpath, &r));
-    }
-    pp_app_forget_guests(app);
-    rc = PP_EXIT_OK;
     goto out;
 fail:
     rc = pp_cli_fail();
 out:
     if (uri_from_journal)
         app->uri = NULL; /* it points into the journal, freed now */
-    free(devs);
+    pp_change_clear(&c);
+    free(c.hds);
     pp_journal_clear(&j);
     free(path);
     return rc;
@@ -233,7 +136,7 @@ int pp_cmd_history(pp_app *app, int argc, char **argv)
     char *path;
     bool json = false;
     pp_journal j;
-    size_t i, k;
+    size_t i;
     int ch, rc;
 
     while ((rc = pp_cli_getopt(cmd, argc, argv, "h", opts, &ch)) == -1 && ch != -1)
@@ -242,7 +145,8 @@ int pp_cmd_history(pp_app *app, int argc, char **argv)
         return rc;
     if (argc > optind)
         return pp_cli_usage_error(cmd, _("unexpected argument '%s'"), argv[optind]);
-    path = pp_journal_path(app->journal);
+    if (!(path = pp_journal_path(app->journal)))
+        return pp_cli_fail();
     if (!pp_journal_read(path, &j)) {
         free(path);
         return pp_cli_fail();
@@ -255,40 +159,38 @@ int pp_cmd_history(pp_app *app, int argc, char **argv)
                 pp_progname(), j.torn, path);
     if (json) {
         json_object *a = json_object_new_array();
-        for (i = 0; i < j.n; i++) {
-            const pp_jrec *r = &j.v[i];
-            json_object *o = json_object_new_object();
-            bool undone = false;
-            for (k = i + 1; k < j.n; k++)
-                undone = undone || (j.v[k].undoes && r->id && strcmp(j.v[k].undoes, r->id) == 0);
-            json_object_object_add(o, "id", pp_json_str_or_null(r->id));
-            json_object_object_add(o, "time", pp_json_str_or_null(r->time));
-            json_object_object_add(o, "uri", pp_json_str_or_null(r->uri));
-            json_object_object_add(o, "guest", pp_json_str_or_null(r->guest));
-            json_object_object_add(o, "uuid", pp_json_str_or_null(r->uuid));
-            json_object_object_add(o, "action", pp_json_str_or_null(r->action));
-            json_object_object_add(o, "devices", pp_json_str_or_null(r->devices));
-            json_object_object_add(o, "flags", pp_json_str_or_null(r->flags));
-            json_object_object_add(o, "undoes", pp_json_str_or_null(r->undoes));
-            json_object_object_add(o, "undone", json_object_new_boolean(undone));
-            json_object_object_add(o, "xml", pp_json_str_or_null(r->xml));
-            json_object_array_add(a, o);
+        for (i = 0; i < j.nchanges; i++) {
+            const pp_jchange *c = &j.changes[i];
+            const pp_jrec *r = &j.v[c->intent];
+            const pp_jrec *o = c->outcome >= 0 ? &j.v[c->outcome] : r;
+            json_object *e = json_object_new_object();
+            json_object_object_add(e, "id", pp_json_str_or_null(r->id));
+            json_object_object_add(e, "time", pp_json_str_or_null(r->time));
+            json_object_object_add(e, "uri", pp_json_str_or_null(r->uri));
+            json_object_object_add(e, "guest", pp_json_str_or_null(r->guest));
+            json_object_object_add(e, "uuid", pp_json_str_or_null(r->uuid));
+            json_object_object_add(e, "action", pp_json_str_or_null(r->action));
+            json_object_object_add(e, "devices", pp_json_str_or_null(r->devices));
+            json_object_object_add(e, "flags", pp_json_str_or_null(r->flags));
+            json_object_object_add(e, "state", json_object_new_string(pp_jchange_state(&j, c)));
+            json_object_object_add(e, "undoes", pp_json_str_or_null(r->undoes));
+            json_object_object_add(e, "undone", json_object_new_boolean(c->undone));
+            json_object_object_add(e, "xml", pp_json_str_or_null(o->xml));
+            json_object_array_add(a, e);
         }
         pp_json_print(a);
-    } else if (j.n == 0) {
+    } else if (j.nchanges == 0) {
         printf(_("# the journal '%s' is empty\n"), path);
     } else {
-        printf("%-20s %-8s %-12s %-27s %s\n", _("TIME"), _("ACTION"), _("GUEST"), _("DEVICES"),
-               _("FLAGS"));
-        for (i = 0; i < j.n; i++) {
-            const pp_jrec *r = &j.v[i];
-            bool undone = false;
-            for (k = i + 1; k < j.n; k++)
-                undone = undone || (j.v[k].undoes && r->id && strcmp(j.v[k].undoes, r->id) == 0);
-            printf("%-20s %-8s %-12s %-27s %s%s\n", r->time ? r->time : "?",
-                   r->action ? r->action : "?", r->guest ? r->guest : "-",
+        printf("%-20s %-8s %-9s %-12s %-27s %s\n", _("TIME"), _("ACTION"), _("STATE"), _("GUEST"),
+               _("DEVICES"), _("FLAGS"));
+        for (i = 0; i < j.nchanges; i++) {
+            const pp_jchange *c = &j.changes[i];
+            const pp_jrec *r = &j.v[c->intent];
+            printf("%-20s %-8s %-9s %-12s %-27s %s%s\n", r->time ? r->time : "?",
+                   r->action ? r->action : "?", pp_jchange_state(&j, c), r->guest ? r->guest : "-",
                    r->devices ? r->devices : "-", r->flags && *r->flags ? r->flags : "-",
-                   undone ? _(" (undone)") : "");
+                   c->undone ? _(" (undone)") : "");
         }
     }
     pp_journal_clear(&j);

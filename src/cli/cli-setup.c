@@ -11,7 +11,7 @@
 #include "pcipass/common.h"
 #include "pcipass/guard.h"
 
-enum { OPT_JSON = 256, OPT_FORCE, OPT_DRY };
+enum { OPT_JSON = 256, OPT_FORCE, OPT_DRY, OPT_NO_WAIT };
 
 static const char *status_word(pp_check_status s)
 {
@@ -76,23 +76,25 @@ static int prepare_or_release(pp_app *app, int argc, char **argv, bool release)
     static const struct option opts[] = {
         { "force", no_argument, NULL, OPT_FORCE },
         { "dry-run", no_argument, NULL, OPT_DRY },
+        { "no-wait", no_argument, NULL, OPT_NO_WAIT },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
     const pp_cli_cmd *cmd = pp_cli_find(release ? "release" : "prepare");
-    bool force = false, dry = false;
-    pp_findings f = { 0 };
-    pp_guard_in in;
-    pp_pci_addr a;
-    char name[PP_PCI_ADDR_STRLEN], *jpath;
-    bool go;
-    int ch, rc, jfd;
+    bool dry = false;
+    pp_change c = { 0 };
+    pp_hostdev hd = { 0 };
+    char name[PP_PCI_ADDR_STRLEN];
+    int ch, rc;
 
+    c.kind = release ? PP_CHANGE_RELEASE : PP_CHANGE_PREPARE;
     while ((rc = pp_cli_getopt(cmd, argc, argv, "h", opts, &ch)) == -1 && ch != -1) {
         if (ch == OPT_FORCE)
-            force = true;
+            c.force = true;
         else if (ch == OPT_DRY)
             dry = true;
+        else if (ch == OPT_NO_WAIT)
+            c.no_lock_wait = true;
     }
     if (rc != -1)
         return rc;
@@ -100,35 +102,38 @@ static int prepare_or_release(pp_app *app, int argc, char **argv, bool release)
         return pp_cli_usage_error(cmd, argc - optind < 1 ? _("missing argument")
                                                          : _("unexpected argument '%s'"),
                                   argv[argc - 1]);
-    if (!pp_pci_addr_parse(argv[optind], "device", &a))
+    if (!pp_pci_addr_parse(argv[optind], "device", &hd.source))
         return pp_cli_fail();
-    pp_pci_addr_format(&a, name);
-    if (!(in.host = pp_app_host(app)) || !pp_app_guests(app, dry))
-        return pp_cli_fail();
-    in.owners = &app->owners;
-    in.guest = NULL;
-    pp_guard_prepare(&in, &a, release, &f);
-    go = pp_cli_findings(&f, force);
-    pp_findings_clear(&f);
-    if (!go)
-        return PP_EXIT_FAIL;
+    pp_pci_addr_format(&hd.source, name);
+    c.hds = &hd;
+    c.n = 1;
+    rc = PP_EXIT_FAIL;
     if (dry) {
-        printf(release ? _("# dry run: would give %s back to its host driver\n")
-                       : _("# dry run: would bind %s to vfio-pci\n"),
-               name);
-        return PP_EXIT_OK;
+        if (!pp_change_check(app, &c)) {
+            rc = pp_cli_fail();
+        } else if (pp_cli_findings(&c.findings, c.force)) {
+            printf(release ? _("# dry run: would give %s back to its host driver\n")
+                           : _("# dry run: would bind %s to vfio-pci\n"),
+                   name);
+            rc = PP_EXIT_OK;
+        }
+    } else {
+        switch (pp_cli_apply(app, &c)) {
+        case PP_CHANGE_DONE:
+            printf(release ? _("# gave %s back to its host driver\n")
+                           : _("# bound %s to vfio-pci\n"),
+                   name);
+            rc = PP_EXIT_OK;
+            break;
+        case PP_CHANGE_REQUESTED:
+            fprintf(stderr, "%s: %s\n", pp_progname(), pp_error_get());
+            break;
+        default:
+            break;
+        }
     }
-    if ((jfd = pp_app_journal_open(app, &jpath)) < 0)
-        return pp_cli_fail();
-    if (!pp_virt_prepare(app->virt, &a, release)) {
-        pp_app_journal_close(jfd, jpath);
-        return pp_cli_fail();
-    }
-    printf(release ? _("# gave %s back to its host driver\n") : _("# bound %s to vfio-pci\n"),
-           name);
-    pp_cli_journal_record(app, jfd, jpath, NULL, release ? "release" : "prepare", name, 0, force,
-                          NULL);
-    return PP_EXIT_OK;
+    pp_change_clear(&c);
+    return rc;
 }
 
 int pp_cmd_prepare(pp_app *app, int argc, char **argv)

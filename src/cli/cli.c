@@ -3,10 +3,12 @@
 #include <config.h>
 
 #include <stdarg.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "pcipass/change.h"
 #include "pcipass/cli.h"
 #include "pcipass/common.h"
 #include "pcipass/guard.h"
@@ -29,7 +31,8 @@ static const pp_cli_cmd commands[] = {
          "      --mac MAC                the interface's MAC address (with --interface)\n"
          "Numbers are hex with 0x, or decimal. DEVICE is DDDD:BB:SS.F or BB:SS.F.\n"),
       pp_cmd_xml },
-    { "attach", N_("GUEST DEVICE [ASSIGNMENT OPTIONS] [--live] [--config] [--dry-run] [--force]"),
+    { "attach",
+      N_("GUEST DEVICE [ASSIGNMENT OPTIONS] [--live] [--config] [--dry-run] [--force] [--no-wait]"),
       N_("assign a host function to a guest"),
       N_("      --live       the running guest only\n"
          "      --config     the persistent configuration only\n"
@@ -42,16 +45,22 @@ static const pp_cli_cmd commands[] = {
          "                       all or nothing\n"
          "      --all-functions  DEVICE is function 0: all functions of the device, in one\n"
          "                       guest slot (multifunction), all or nothing\n"
+         "      --no-wait    fail at once while another pcipass makes a change on this host\n"
+         "                   (default: wait for it, up to 30 s)\n"
          "      --json       the result as JSON\n"
          "  and the assignment options of 'xml' (--managed, --zpci-uid, --zpci-fid,\n"
          "  --guest-address, --interface, --mac). --interface without --mac: a MAC\n"
          "  52:54:00:xx:xx:xx that stays the same for this guest and function.\n"),
       pp_cmd_attach },
-    { "detach", N_("GUEST DEVICE [--live] [--config] [--dry-run]"),
+    { "detach", N_("GUEST DEVICE [--live] [--config] [--dry-run] [--wait SECONDS] [--no-wait]"),
       N_("take a host function away from a guest"),
       N_("      --live       the running guest only\n"
          "      --config     the persistent configuration only\n"
          "      --dry-run    print what would be detached, change nothing\n"
+         "      --wait SECONDS  how long to wait for a running guest to release the function\n"
+         "                   (default 5; 0: do not wait). Not released by then: exit 1,\n"
+         "                   \"unplug requested\", journaled as requested, not as done\n"
+         "      --no-wait    fail at once while another pcipass makes a change on this host\n"
          "      --json       the result as JSON\n"),
       pp_cmd_detach },
     { "check", N_("[--json] [DEVICE...]"),
@@ -59,19 +68,31 @@ static const pp_cli_cmd commands[] = {
       N_("      --json   one JSON array, one object per check\n"
          "Exit status 0 when no check fails, 1 otherwise.\n"),
       pp_cmd_check },
-    { "prepare", N_("DEVICE [--force] [--dry-run]"),
+    { "prepare", N_("DEVICE [--force] [--dry-run] [--no-wait]"),
       N_("bind a host function to vfio-pci (for managed='no')"),
       N_("      --force      bind even a host-critical function\n"
-         "      --dry-run    check, change nothing\n"),
+         "      --dry-run    check, change nothing\n"
+         "      --no-wait    fail at once while another pcipass makes a change on this host\n"),
       pp_cmd_prepare },
-    { "release", N_("DEVICE [--dry-run]"), N_("give a host function back to its host driver"),
-      N_("      --dry-run    check, change nothing\n"), pp_cmd_release },
-    { "undo", N_("[--force] [--dry-run]"), N_("revert the last change recorded in the journal"),
+    { "release", N_("DEVICE [--dry-run] [--no-wait]"), N_("give a host function back to its host driver"),
+      N_("      --dry-run    check, change nothing\n"
+         "      --no-wait    fail at once while another pcipass makes a change on this host\n"),
+      pp_cmd_release },
+    { "undo", N_("[--force] [--dry-run] [--wait SECONDS] [--no-wait]"),
+      N_("revert the last change recorded in the journal"),
       N_("      --force      override the guards when re-attaching a detached function\n"
-         "      --dry-run    say what would be reverted, change nothing\n"),
+         "      --dry-run    say what would be reverted, change nothing\n"
+         "      --wait SECONDS  how long to wait for a running guest to release a function\n"
+         "                   (default 5)\n"
+         "      --no-wait    fail at once while another pcipass makes a change on this host\n"
+         "A change whose pcipass was killed before it finished is resolved first: libvirt is\n"
+         "asked what is there, and the answer recorded. A damaged record at the end of the\n"
+         "journal stops undo.\n"),
       pp_cmd_undo },
-    { "history", N_("[--json]"), N_("show the journal of applied changes"),
-      N_("      --json   one JSON array, one object per record\n"), pp_cmd_history },
+    { "history", N_("[--json]"), N_("show the journal of changes"),
+      N_("      --json   one JSON array, one object per change, with its state (done,\n"
+         "               requested, failed, unknown)\n"),
+      pp_cmd_history },
 };
 
 const pp_cli_cmd *pp_cli_find(const char *name)
@@ -167,6 +188,50 @@ json_object *pp_json_str_or_null(const char *s)
 }
 
 /* Prints the findings; true when the change may go on (none, or only forceable ones with force). */
+static void say_waiting(void *arg, const char *msg)
+{
+    (void)arg;
+    fprintf(stderr, "%s: %s\n", pp_progname(), msg);
+}
+
+pp_change_state pp_cli_apply(pp_app *app, pp_change *c)
+{
+    pp_change_state st;
+
+    c->waiting = say_waiting;
+    st = pp_change_apply(app, c);
+    if (st == PP_CHANGE_REFUSED && c->findings.n &&
+        pp_change_blocking(&c->findings, c->force, c->accepted)) {
+        pp_cli_findings(&c->findings, c->force);
+    } else if (st == PP_CHANGE_REFUSED || st == PP_CHANGE_FAILED) {
+        fprintf(stderr, "%s: %s\n", pp_progname(), pp_error_get());
+    } else {
+        /* overridden ones, said once more where the change went through */
+        if (c->findings.n)
+            pp_cli_findings(&c->findings, true);
+        if (!c->recorded)
+            fprintf(stderr, _("%s: warning: the change is made, but its outcome is not recorded "
+                              "for undo: %s\n"),
+                    pp_progname(), c->record_error ? c->record_error : "?");
+    }
+    return st;
+}
+
+bool pp_cli_parse_wait(const char *s, double *out)
+{
+    char *end;
+    double v;
+
+    errno = 0;
+    v = strtod(s, &end);
+    if (!*s || *end || errno || !(v >= 0 && v <= 3600)) {
+        pp_error_set(_("wait: '%s' is not a number of seconds from 0 to 3600"), s);
+        return false;
+    }
+    *out = v;
+    return true;
+}
+
 bool pp_cli_findings(const pp_findings *f, bool force)
 {
     size_t i;

@@ -158,11 +158,17 @@ static const char *fix_for(pp_guard_kind k)
         return _("leave it to the host; --force assigns it if the host can really do without it");
     case PP_GUARD_RUNNING:
         return _("shut the guest down or detach it first");
+    case PP_GUARD_SRIOV:
+        return _("detach the related PF or VF from its guest first");
+    case PP_GUARD_GUEST_ADDRESS:
+    case PP_GUARD_HOTPLUG:
+        return NULL; /* about a guest, not the function: attach says it */
     }
     return NULL;
 }
 
-static void check_device(pp_checks *c, pp_app *app, const pp_pci_addr *a, bool have_guests)
+static void check_device(pp_checks *c, pp_app *app, const pp_pci_addr *a, bool have_guests,
+                         const char *why_not)
 {
     pp_guard_in in = { app->host, have_guests ? &app->owners : NULL, NULL };
     pp_findings f = { 0 };
@@ -173,7 +179,14 @@ static void check_device(pp_checks *c, pp_app *app, const pp_pci_addr *a, bool h
     for (i = 0; i < f.n; i++)
         item(c, "device", f.v[i].kind == PP_GUARD_OWNER ? PP_CHECK_WARN : PP_CHECK_FAIL,
              xstrdup(f.v[i].msg), fix_for(f.v[i].kind));
-    if (f.n == 0 && fn)
+    if (f.n == 0 && fn && !have_guests)
+        /* nobody can say it is free: not "ready" */
+        item(c, "device", PP_CHECK_WARN,
+             xasprintf(_("%s: whether a guest holds it is unknown, because the guests could not "
+                         "be read: %s"),
+                       fn->name, why_not),
+             _("fix the libvirt check first, then check the device again"));
+    else if (f.n == 0 && fn)
         item(c, "device", PP_CHECK_PASS,
              xasprintf(_("%s is ready to assign (driver %s, IOMMU group %d)"), fn->name,
                        fn->driver ? fn->driver : _("none"), fn->iommu_group),
@@ -185,6 +198,7 @@ void pp_checks_run(pp_app *app, const pp_pci_addr *sel, size_t nsel, pp_checks *
 {
     pp_host_setup s;
     pp_host *h;
+    char *why;
     bool have_guests;
     size_t i;
 
@@ -208,9 +222,12 @@ void pp_checks_run(pp_app *app, const pp_pci_addr *sel, size_t nsel, pp_checks *
     check_libvirt(out, app);
     if (!h)
         return;
-    have_guests = app->virt && pp_app_guests(app, false);
+    /* owners through the read-only connection: reading needs no write access */
+    have_guests = pp_app_guests(app, true);
+    why = have_guests ? NULL : xstrdup(pp_error_get());
     for (i = 0; i < nsel; i++)
-        check_device(out, app, &sel[i], have_guests);
+        check_device(out, app, &sel[i], have_guests, why);
+    free(why);
 }
 
 size_t pp_checks_failed(const pp_checks *c)

@@ -11,8 +11,8 @@
 #include "pcipass/common.h"
 #include "pcipass/guard.h"
 
-static void add(pp_findings *out, pp_guard_kind kind, bool forceable, const pp_pci_addr *a,
-                char *msg)
+void pp_guard_add(pp_findings *out, pp_guard_kind kind, bool forceable, const pp_pci_addr *a,
+                  char *msg)
 {
     out->v = xreallocarray(out->v, out->n + 1, sizeof(*out->v));
     out->v[out->n].kind = kind;
@@ -97,7 +97,7 @@ static void check_critical(const pp_host *h, const pp_function *f, pp_findings *
                             f->name);
             break;
         }
-        add(out, PP_GUARD_CRITICAL, true, &f->addr, msg);
+        pp_guard_add(out, PP_GUARD_CRITICAL, true, &f->addr, msg);
     }
 }
 
@@ -108,7 +108,7 @@ static void check_group(const pp_guard_in *in, const pp_function *f, const pp_pc
     size_t i;
 
     if (f->iommu_group < 0) {
-        add(out, PP_GUARD_NO_IOMMU, true, &f->addr,
+        pp_guard_add(out, PP_GUARD_NO_IOMMU, true, &f->addr,
             xasprintf(_("%s has no IOMMU group: VFIO cannot assign it (is the IOMMU on? see "
                         "'pcipass check')"),
                       f->name));
@@ -124,18 +124,53 @@ static void check_group(const pp_guard_in *in, const pp_function *f, const pp_pc
             continue;
         others = other_owners(in->owners, &p->addr, in->guest, false);
         if (others) {
-            add(out, PP_GUARD_GROUP, true, &f->addr,
+            pp_guard_add(out, PP_GUARD_GROUP, true, &f->addr,
                 xasprintf(_("%s: IOMMU group %d partner %s is held by %s; a group goes to one "
                             "guest as a whole"),
                           f->name, f->iommu_group, p->name, others));
             free(others);
         } else if (!driver_is_safe(p->driver)) {
-            add(out, PP_GUARD_GROUP, true, &f->addr,
+            pp_guard_add(out, PP_GUARD_GROUP, true, &f->addr,
                 xasprintf(_("%s: IOMMU group %d partner %s is bound to host driver %s; the group "
                             "is not viable until it is bound to vfio-pci (--whole-group assigns "
                             "it too)"),
                           f->name, f->iommu_group, p->name, p->driver));
         }
+    }
+}
+
+/* SR-IOV: a PF taken from its host driver loses its VFs, so a PF goes nowhere while a guest holds
+ * one of its VFs, and a VF nowhere while a guest holds its PF; in any configuration, because a
+ * shut-off guest's VF is gone when it starts. Never forceable while a guest runs with it. */
+static void check_sriov(const pp_guard_in *in, const pp_function *f, const pp_pci_addr *set,
+                        size_t nset, pp_findings *out)
+{
+    const pp_host *h = in->host;
+    const pp_owner *first;
+    size_t i, k, n;
+
+    for (i = 0; i < h->nfuncs; i++) {
+        const pp_function *p = &h->funcs[i];
+        bool related = (f->is_pf && p->is_vf && pp_pci_addr_eq(&p->physfn, &f->addr)) ||
+                       (f->is_vf && pp_pci_addr_eq(&f->physfn, &p->addr));
+        char *others;
+        bool live = false;
+
+        if (!related || in_set(set, nset, &p->addr))
+            continue;
+        if (!(others = other_owners(in->owners, &p->addr, NULL, false)))
+            continue;
+        n = in->owners ? pp_owners_of(in->owners, &p->addr, &first) : 0;
+        for (k = 0; k < n; k++)
+            live = live || first[k].live;
+        pp_guard_add(out, PP_GUARD_SRIOV, !live, &f->addr,
+                     f->is_pf ? xasprintf(_("%s is the SR-IOV PF of VF %s, which %s holds; taking "
+                                            "the PF from its host driver destroys its VFs"),
+                                          f->name, p->name, others)
+                              : xasprintf(_("%s is a VF of PF %s, which %s holds; the PF's guest "
+                                            "and its driver decide over this VF"),
+                                          f->name, p->name, others));
+        free(others);
     }
 }
 
@@ -149,23 +184,23 @@ void pp_guard_attach(const pp_guard_in *in, const pp_pci_addr *set, size_t n, pp
 
         pp_pci_addr_format(&set[k], name);
         if (in->guest && held_by(in->owners, &set[k], in->guest))
-            add(out, PP_GUARD_IN_GUEST, false, &set[k],
+            pp_guard_add(out, PP_GUARD_IN_GUEST, false, &set[k],
                 xasprintf(_("%s is already assigned to guest '%s'"), name, in->guest->name));
         if ((others = other_owners(in->owners, &set[k], in->guest, false))) {
-            add(out, PP_GUARD_OWNER, true, &set[k],
+            pp_guard_add(out, PP_GUARD_OWNER, true, &set[k],
                 xasprintf(_("%s is held by %s; two guests holding one function cannot both "
                             "start"),
                           name, others));
             free(others);
         }
         if (!f) {
-            add(out, PP_GUARD_NOT_ON_HOST, true, &set[k],
+            pp_guard_add(out, PP_GUARD_NOT_ON_HOST, true, &set[k],
                 xasprintf(_("device: %s is not a PCI function of this host (sysfs root %s)"), name,
                           in->host->sysfs_root));
             continue;
         }
         if (f->bridge) {
-            add(out, PP_GUARD_NOT_ENDPOINT, false, &set[k],
+            pp_guard_add(out, PP_GUARD_NOT_ENDPOINT, false, &set[k],
                 xasprintf(_("%s is a bridge (class %06x), not an endpoint; VFIO assigns endpoint "
                             "functions only"),
                           name, (unsigned)f->class_code));
@@ -173,6 +208,7 @@ void pp_guard_attach(const pp_guard_in *in, const pp_pci_addr *set, size_t n, pp
         }
         check_critical(in->host, f, out);
         check_group(in, f, set, n, out);
+        check_sriov(in, f, set, n, out);
     }
 }
 
@@ -184,7 +220,7 @@ void pp_guard_prepare(const pp_guard_in *in, const pp_pci_addr *addr, bool relea
 
     pp_pci_addr_format(addr, name);
     if ((running = other_owners(in->owners, addr, NULL, true))) {
-        add(out, PP_GUARD_RUNNING, false, addr,
+        pp_guard_add(out, PP_GUARD_RUNNING, false, addr,
             xasprintf(_("%s is in use by %s; shut the guest down or detach it first"), name,
                       running));
         free(running);
@@ -192,13 +228,13 @@ void pp_guard_prepare(const pp_guard_in *in, const pp_pci_addr *addr, bool relea
     if (release)
         return;
     if (!f) {
-        add(out, PP_GUARD_NOT_ON_HOST, true, addr,
+        pp_guard_add(out, PP_GUARD_NOT_ON_HOST, true, addr,
             xasprintf(_("device: %s is not a PCI function of this host (sysfs root %s)"), name,
                       in->host->sysfs_root));
         return;
     }
     if (f->bridge) {
-        add(out, PP_GUARD_NOT_ENDPOINT, false, addr,
+        pp_guard_add(out, PP_GUARD_NOT_ENDPOINT, false, addr,
             xasprintf(_("%s is a bridge (class %06x), not an endpoint; VFIO assigns endpoint "
                         "functions only"),
                       name, (unsigned)f->class_code));

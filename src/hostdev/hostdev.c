@@ -47,7 +47,8 @@ static xmlNodePtr build_node(xmlDocPtr doc, const pp_hostdev *hd)
         xmlNewProp(root, BAD_CAST "managed", BAD_CAST(hd->managed == PP_MANAGED_YES ? "yes" : "no"));
     if (iface && hd->mac[0])
         xmlNewProp(xmlNewChild(root, NULL, BAD_CAST "mac", NULL), BAD_CAST "address", BAD_CAST hd->mac);
-    xmlNewProp(xmlNewChild(root, NULL, BAD_CAST "driver", NULL), BAD_CAST "name", BAD_CAST "vfio");
+    if (!hd->no_driver)
+        xmlNewProp(xmlNewChild(root, NULL, BAD_CAST "driver", NULL), BAD_CAST "name", BAD_CAST "vfio");
     src = xmlNewChild(root, NULL, BAD_CAST "source", NULL);
     addr = xmlNewChild(src, NULL, BAD_CAST "address", NULL);
     if (iface)
@@ -189,6 +190,7 @@ static bool read_element(xmlNodePtr n, pp_hostdev *hd)
         hd->kind = PP_HD_INTERFACE;
     else
         return false;
+    hd->no_driver = !child(n, "driver");
     src = child(n, "source");
     if (!src || !(a = child(src, "address")) || !read_pci(a, &hd->source))
         return false;
@@ -277,6 +279,26 @@ bool pp_domain_parse(const char *xml, pp_domain_info *out)
             out->slots = xreallocarray(out->slots, out->nslots + 1, sizeof(*out->slots));
             out->slots[out->nslots++] = a;
         }
+    }
+    xmlXPathFreeObject(o);
+
+    /* a port's index is the bus behind it: a port is free when no device sits on that bus */
+    o = xmlXPathEvalExpression(
+        BAD_CAST "boolean(/domain/devices/controller[@type='pci'][@model='pcie-root'])", ctx);
+    out->pcie = o && o->boolval;
+    xmlXPathFreeObject(o);
+    o = xmlXPathEvalExpression(BAD_CAST "/domain/devices/controller[@type='pci'][@model="
+                                        "'pcie-root-port' or @model='pcie-switch-downstream-port']",
+                               ctx);
+    for (i = 0; o && o->nodesetval && i < o->nodesetval->nodeNr; i++) {
+        unsigned long long idx;
+        size_t k;
+        if (!attr_num(o->nodesetval->nodeTab[i], "index", PP_PCI_BUS_MAX, &idx))
+            continue;
+        for (k = 0; k < out->nslots && out->slots[k].bus != idx; k++)
+            ;
+        if (k == out->nslots)
+            out->free_hotplug_ports++;
     }
     xmlXPathFreeObject(o);
     xmlXPathFreeContext(ctx);
@@ -394,6 +416,32 @@ char *pp_domain_add(const char *domxml, const pp_hostdev *hd)
     return pp_domain_add_many(domxml, hd, 1);
 }
 
+bool pp_elements_parse(const char *text, pp_hostdev **out, size_t *n)
+{
+    xmlDocPtr doc = xmlNewDoc(BAD_CAST "1.0");
+    xmlNodePtr root = xmlNewDocNode(doc, NULL, BAD_CAST "devices", NULL), list = NULL, c;
+    bool ok;
+
+    *out = NULL;
+    *n = 0;
+    xmlDocSetRootElement(doc, root);
+    /* parsed in the context of a <devices> element: the text is data, never pasted into XML */
+    ok = xmlParseInNodeContext(root, text, (int)strlen(text),
+                               XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING |
+                                   XML_PARSE_NOBLANKS,
+                               &list) == XML_ERR_OK;
+    for (c = list; ok && c; c = c->next) {
+        pp_hostdev hd;
+        if (c->type == XML_ELEMENT_NODE && read_element(c, &hd)) {
+            *out = xreallocarray(*out, *n + 1, sizeof(**out));
+            (*out)[(*n)++] = hd;
+        }
+    }
+    xmlFreeNodeList(list);
+    xmlFreeDoc(doc);
+    return ok;
+}
+
 /* ELEMXML parsed as a document of its own; NULL with the error slot set. */
 static xmlDocPtr parse_element(const char *elemxml)
 {
@@ -469,6 +517,7 @@ bool pp_domcaps_hostdev(const char *capsxml, bool *pci, bool *vfio)
         ctx);
     *vfio = o && o->boolval;
     xmlXPathFreeObject(o);
+
     xmlXPathFreeContext(ctx);
     xmlFreeDoc(doc);
     return true;

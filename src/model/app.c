@@ -102,50 +102,12 @@ int pp_app_journal_open(pp_app *app, char **path)
 {
     int fd;
     *path = pp_journal_path(app->journal);
+    if (!*path)
+        return -1;
     fd = pp_journal_open(*path);
     if (fd < 0) {
         free(*path);
         *path = NULL;
     }
     return fd;
-}
-
-void pp_app_journal_close(int fd, char *path)
-{
-    if (fd >= 0)
-        close(fd);
-    free(path);
-}
-
-static char *affect_flags(unsigned affect, bool force)
-{
-    return xasprintf("%s%s%s%s%s", (affect & PP_AFFECT_LIVE) ? "live" : "",
-                     (affect & PP_AFFECT_LIVE) && (affect & PP_AFFECT_CONFIG) ? "," : "",
-                     (affect & PP_AFFECT_CONFIG) ? "config" : "", force && affect ? "," : "",
-                     force ? "force" : "");
-}
-
-bool pp_app_journal_append(pp_app *app, int fd, char *path, pp_jrec *r)
-{
-    bool ok;
-
-    r->uri = xstrdup(app->virt ? pp_virt_uri(app->virt) : app->uri ? app->uri : "");
-    ok = pp_journal_append(fd, path, r);
-    pp_jrec_clear(r);
-    pp_app_journal_close(fd, path);
-    return ok;
-}
-
-bool pp_app_journal_record(pp_app *app, int fd, char *path, const pp_guest *g, const char *action,
-                           const char *devices, unsigned affect, bool force, const char *xml)
-{
-    pp_jrec r = { 0 };
-
-    r.guest = g ? xstrdup(g->name) : NULL;
-    r.uuid = g ? xstrdup(g->uuid) : NULL;
-    r.action = xstrdup(action);
-    r.devices = xstrdup(devices);
-    r.flags = affect_flags(affect, force);
-    r.xml = xml ? xstrdup(xml) : NULL;
-    return pp_app_journal_append(app, fd, path, &r);
 }

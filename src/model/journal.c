@@ -12,25 +12,21 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <json-c/json.h>
+#include <zlib.h>
+
 #include "pcipass/common.h"
 #include "pcipass/journal.h"
 
-#define MAGIC "#pcipass-journal v1 "
+#define MAGIC1 "#pcipass-journal v1 "
+#define MAGIC "#pcipass-journal v2 "
+#define MAGIC_PREFIX "#pcipass-journal v"
 /* a record larger than this is damage, not a record */
 #define MAX_RECORD (16u << 20)
 
-static uint32_t crc32(const char *p, size_t n)
+static uint32_t checksum(const char *p, size_t n)
 {
-    uint32_t c = 0xffffffffu;
-    size_t i;
-    int k;
-
-    for (i = 0; i < n; i++) {
-        c ^= (unsigned char)p[i];
-        for (k = 0; k < 8; k++)
-            c = (c >> 1) ^ (0xedb88320u & (0u - (c & 1)));
-    }
-    return ~c;
+    return (uint32_t)crc32(crc32(0L, Z_NULL, 0), (const Bytef *)p, (uInt)n);
 }
 
 char *pp_journal_path(const char *override)
@@ -46,13 +42,42 @@ char *pp_journal_path(const char *override)
         return xstrdup("/var/lib/pcipass/journal");
     if (state && *state == '/')
         return xasprintf("%s/pcipass/journal", state);
-    return xasprintf("%s/.local/state/pcipass/journal", home && *home ? home : ".");
+    if (home && *home == '/')
+        return xasprintf("%s/.local/state/pcipass/journal", home);
+    /* a relative path would be wherever the operator happens to stand */
+    pp_error_set(_("journal: neither XDG_STATE_HOME nor HOME is an absolute path; give the "
+                   "journal with --journal FILE"));
+    return NULL;
 }
 
-/* mkdir -p of PATH's directory */
-static bool make_parents(const char *path)
+/* Whether a part of the journal's path may be trusted. The journal's own file and directory: this
+ * user's, writable by nobody else. The directories above: this user's or root's, and writable by
+ * others only when sticky and root's (/tmp), where nobody can swap what is below. */
+static bool trusted(const char *path, const struct stat *st, bool above)
+{
+    uid_t me = geteuid();
+
+    if (st->st_uid != me && !(above && st->st_uid == 0)) {
+        pp_error_set(_("journal: '%s' belongs to user %ld, not to this user (%ld); refusing to "
+                       "use it"),
+                     path, (long)st->st_uid, (long)me);
+        return false;
+    }
+    if ((st->st_mode & (S_IWGRP | S_IWOTH)) &&
+        !(above && st->st_uid == 0 && (st->st_mode & S_ISVTX))) {
+        pp_error_set(_("journal: '%s' is writable by other users (mode %04o); refusing to use it "
+                       "(chmod go-w fixes it)"),
+                     path, (unsigned)(st->st_mode & 07777));
+        return false;
+    }
+    return true;
+}
+
+/* mkdir -p of PATH's directory, each part checked; CREATE false only checks what exists. */
+static bool check_parents(const char *path, bool create)
 {
     char *dir = xstrdup(path), *p;
+    struct stat st;
     bool ok = true;
 
     if ((p = strrchr(dir, '/')))
@@ -64,9 +89,21 @@ static bool make_parents(const char *path)
             continue;
         char c = *p;
         *p = '\0';
-        if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
+        if (create && mkdir(dir, 0700) != 0 && errno != EEXIST) {
             pp_error_set(_("journal: cannot create directory '%s': %s"), dir, strerror(errno));
             ok = false;
+        } else if (lstat(dir, &st) == 0) {
+            if (!S_ISDIR(st.st_mode)) {
+                pp_error_set(_("journal: '%s' is not a directory"), dir);
+                ok = false;
+            } else {
+                ok = trusted(dir, &st, c != '\0');
+            }
+        } else if (create || errno != ENOENT) {
+            pp_error_set(_("journal: cannot read directory '%s': %s"), dir, strerror(errno));
+            ok = false;
+        } else {
+            break; /* not there yet: nothing below it to read either */
         }
         *p = c;
         if (!c)
@@ -76,52 +113,88 @@ static bool make_parents(const char *path)
     return ok;
 }
 
-int pp_journal_open(const char *path)
+/* Opens the journal file itself: no link followed, no blocking on a FIFO, a regular file of this
+ * user that nobody else may write. */
+static int open_checked(const char *path, int flags)
 {
-    int fd;
+    struct stat st;
+    int fd = open(path, flags | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0600), e;
 
-    if (!make_parents(path))
+    if (fd < 0) {
+        e = errno;
+        if (e == ELOOP)
+            pp_error_set(_("journal: '%s' is a symbolic link; refusing to follow it"), path);
+        else if (e != ENOENT || (flags & O_CREAT))
+            pp_error_set(_("journal: cannot open '%s': %s (--journal FILE chooses another)"), path,
+                         strerror(e));
+        errno = e;
         return -1;
-    fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
-    if (fd < 0)
-        pp_error_set(_("journal: cannot open '%s' for appending: %s (--journal FILE chooses "
-                       "another)"),
-                     path, strerror(errno));
+    }
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        pp_error_set(_("journal: '%s' is not a regular file; refusing to use it"), path);
+        close(fd);
+        errno = EINVAL;
+        return -1;
+    }
+    if (!trusted(path, &st, false)) {
+        close(fd);
+        errno = EPERM;
+        return -1;
+    }
+    /* back to blocking writes for a regular file */
+    (void)fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
     return fd;
 }
 
-static void put_field(char **buf, size_t *len, const char *key, const char *val)
+int pp_journal_open(const char *path)
 {
-    size_t need;
-    const char *p;
-    char *o;
+    if (!check_parents(path, true))
+        return -1;
+    return open_checked(path, O_WRONLY | O_APPEND | O_CREAT);
+}
 
-    if (!val)
-        return;
-    need = strlen(key) + 2 * strlen(val) + 3;
-    *buf = xrealloc(*buf, *len + need + 1);
-    o = *buf + *len;
-    o += sprintf(o, "%s ", key);
-    for (p = val; *p; p++) {
-        if (*p == '\\' || *p == '\n') {
-            *o++ = '\\';
-            *o++ = *p == '\n' ? 'n' : '\\';
-        } else {
-            *o++ = *p;
-        }
+static json_object *str_or_null(const char *s)
+{
+    return s ? json_object_new_string(s) : NULL;
+}
+
+static json_object *elem_to_json(const pp_hostdev *hd)
+{
+    json_object *o = json_object_new_object();
+    char a[PP_PCI_ADDR_STRLEN];
+
+    json_object_object_add(o, "kind",
+                           json_object_new_string(hd->kind == PP_HD_INTERFACE ? "interface"
+                                                                              : "hostdev"));
+    pp_pci_addr_format(&hd->source, a);
+    json_object_object_add(o, "source", json_object_new_string(a));
+    json_object_object_add(o, "managed",
+                           hd->managed == PP_MANAGED_UNSET
+                               ? NULL
+                               : json_object_new_string(hd->managed == PP_MANAGED_YES ? "yes"
+                                                                                      : "no"));
+    if (hd->has_guest_addr && hd->guest_addr_full) {
+        pp_pci_addr_format(&hd->guest_addr, a);
+        json_object_object_add(o, "guest_address", json_object_new_string(a));
+    } else {
+        json_object_object_add(o, "guest_address", NULL);
     }
-    *o++ = '\n';
-    *o = '\0';
-    *len = (size_t)(o - *buf);
+    json_object_object_add(o, "multifunction", json_object_new_boolean(hd->multifunction));
+    json_object_object_add(o, "zpci_uid", hd->has_uid ? json_object_new_int64(hd->uid) : NULL);
+    json_object_object_add(o, "zpci_fid", hd->has_fid ? json_object_new_int64(hd->fid) : NULL);
+    json_object_object_add(o, "mac", hd->mac[0] ? json_object_new_string(hd->mac) : NULL);
+    json_object_object_add(o, "driver", hd->no_driver ? NULL : json_object_new_string("vfio"));
+    return o;
 }
 
 bool pp_journal_append(int fd, const char *path, pp_jrec *r)
 {
-    char *payload = NULL, *rec;
-    size_t plen = 0, rlen, off = 0;
+    json_object *o = json_object_new_object(), *el;
     struct timespec ts;
     struct tm tm;
-    char tbuf[32];
+    char tbuf[32], *rec;
+    const char *payload;
+    size_t plen, rlen, off = 0, i;
     ssize_t w;
     bool ok = true;
 
@@ -135,21 +208,29 @@ bool pp_journal_append(int fd, const char *path, pp_jrec *r)
         strftime(tbuf, sizeof(tbuf), "%Y-%m-%dT%H:%M:%SZ", &tm);
         r->time = xstrdup(tbuf);
     }
-    put_field(&payload, &plen, "id", r->id);
-    put_field(&payload, &plen, "time", r->time);
-    put_field(&payload, &plen, "uri", r->uri);
-    put_field(&payload, &plen, "guest", r->guest);
-    put_field(&payload, &plen, "uuid", r->uuid);
-    put_field(&payload, &plen, "action", r->action);
-    put_field(&payload, &plen, "devices", r->devices);
-    put_field(&payload, &plen, "flags", r->flags);
-    put_field(&payload, &plen, "undoes", r->undoes);
-    rec = xasprintf("%s\n%s", payload ? payload : "", r->xml ? r->xml : "");
-    free(payload);
-    plen = strlen(rec);
-    payload = rec;
-    rec = xasprintf(MAGIC "%zu %08x\n%s\n", plen, crc32(payload, plen), payload);
-    free(payload);
+#define PUT(name) json_object_object_add(o, #name, str_or_null(r->name))
+    PUT(id);
+    PUT(time);
+    PUT(uri);
+    PUT(phase);
+    PUT(intent);
+    PUT(guest);
+    PUT(uuid);
+    PUT(action);
+    PUT(devices);
+    PUT(flags);
+    PUT(undoes);
+#undef PUT
+    el = json_object_new_array();
+    for (i = 0; i < r->nelems; i++)
+        json_object_array_add(el, elem_to_json(&r->elems[i]));
+    json_object_object_add(o, "elements", el);
+    json_object_object_add(o, "xml", str_or_null(r->xml));
+    /* plain: one line, no newline inside (json-c escapes them) */
+    payload = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+    plen = strlen(payload);
+    rec = xasprintf(MAGIC "%zu %08x\n%s\n", plen, checksum(payload, plen), payload);
+    json_object_put(o);
     rlen = strlen(rec);
     /* one write(): O_APPEND makes it land whole after any other writer's record */
     while (off < rlen) {
@@ -172,6 +253,106 @@ bool pp_journal_append(int fd, const char *path, pp_jrec *r)
     return ok;
 }
 
+/* ---- reading ---- */
+
+static char *jstr(json_object *o, const char *key)
+{
+    json_object *v;
+    if (!json_object_object_get_ex(o, key, &v) || !json_object_is_type(v, json_type_string))
+        return NULL;
+    return xstrdup(json_object_get_string(v));
+}
+
+/* One element's fields; false when they do not make an element (then it is left out). */
+static bool elem_from_json(json_object *o, pp_hostdev *hd)
+{
+    json_object *v;
+    const char *s;
+    int64_t n;
+
+    memset(hd, 0, sizeof(*hd));
+    if (!json_object_is_type(o, json_type_object))
+        return false;
+    hd->kind = json_object_object_get_ex(o, "kind", &v) && json_object_is_type(v, json_type_string) &&
+                       strcmp(json_object_get_string(v), "interface") == 0
+                   ? PP_HD_INTERFACE
+                   : PP_HD_HOSTDEV;
+    if (!json_object_object_get_ex(o, "source", &v) || !json_object_is_type(v, json_type_string) ||
+        !pp_pci_addr_parse(json_object_get_string(v), "source", &hd->source))
+        return false;
+    hd->managed = PP_MANAGED_UNSET;
+    if (json_object_object_get_ex(o, "managed", &v) && json_object_is_type(v, json_type_string))
+        hd->managed = strcmp(json_object_get_string(v), "no") == 0 ? PP_MANAGED_NO : PP_MANAGED_YES;
+    if (json_object_object_get_ex(o, "guest_address", &v) &&
+        json_object_is_type(v, json_type_string)) {
+        if (!pp_pci_addr_parse(json_object_get_string(v), "guest_address", &hd->guest_addr))
+            return false;
+        hd->has_guest_addr = hd->guest_addr_full = true;
+    }
+    hd->multifunction = json_object_object_get_ex(o, "multifunction", &v) &&
+                        json_object_get_boolean(v);
+    if (json_object_object_get_ex(o, "zpci_uid", &v) && json_object_is_type(v, json_type_int)) {
+        n = json_object_get_int64(v);
+        if (n < PP_ZPCI_UID_MIN || n > PP_ZPCI_UID_MAX)
+            return false;
+        hd->has_uid = true;
+        hd->uid = (uint32_t)n;
+    }
+    if (json_object_object_get_ex(o, "zpci_fid", &v) && json_object_is_type(v, json_type_int)) {
+        n = json_object_get_int64(v);
+        if (n < 0 || n > (int64_t)PP_ZPCI_FID_MAX)
+            return false;
+        hd->has_fid = true;
+        hd->fid = (uint32_t)n;
+    }
+    hd->no_driver = !json_object_object_get_ex(o, "driver", &v) ||
+                    !json_object_is_type(v, json_type_string);
+    if (json_object_object_get_ex(o, "mac", &v) && json_object_is_type(v, json_type_string)) {
+        s = json_object_get_string(v);
+        if (!pp_hostdev_parse_mac(s, hd->mac))
+            return false;
+    }
+    return true;
+}
+
+/* A version 2 payload; false when it is no JSON object (damage the checksum did not see). */
+static bool parse_json(const char *p, size_t n, pp_jrec *r)
+{
+    json_tokener *tok = json_tokener_new();
+    json_object *o = json_tokener_parse_ex(tok, p, (int)n), *el;
+    size_t i, k;
+
+    json_tokener_free(tok);
+    memset(r, 0, sizeof(*r));
+    if (!o || !json_object_is_type(o, json_type_object)) {
+        json_object_put(o);
+        return false;
+    }
+#define GET(name) r->name = jstr(o, #name)
+    GET(id);
+    GET(time);
+    GET(uri);
+    GET(phase);
+    GET(intent);
+    GET(guest);
+    GET(uuid);
+    GET(action);
+    GET(devices);
+    GET(flags);
+    GET(undoes);
+    GET(xml);
+#undef GET
+    if (json_object_object_get_ex(o, "elements", &el) && json_object_is_type(el, json_type_array)) {
+        k = json_object_array_length(el);
+        r->elems = xcalloc(k ? k : 1, sizeof(*r->elems));
+        for (i = 0; i < k; i++)
+            if (elem_from_json(json_object_array_get_idx(el, i), &r->elems[r->nelems]))
+                r->nelems++;
+    }
+    json_object_put(o);
+    return true;
+}
+
 static char *unescape(const char *s, size_t n)
 {
     char *o = xmalloc(n + 1), *q = o;
@@ -188,7 +369,8 @@ static char *unescape(const char *s, size_t n)
     return o;
 }
 
-static void parse_payload(const char *p, size_t n, pp_jrec *r)
+/* A version 1 payload: "key value" lines, an empty line, the XML. Its change is done. */
+static void parse_v1(const char *p, size_t n, pp_jrec *r)
 {
     const char *end = p + n, *nl, *sp;
 
@@ -219,20 +401,26 @@ static void parse_payload(const char *p, size_t n, pp_jrec *r)
     r->xml = xmalloc(n + 1);
     memcpy(r->xml, p, n);
     r->xml[n] = '\0';
+    /* the fields undo rebuilds from, read out of the element text (never sent as it is) */
+    pp_elements_parse(r->xml, &r->elems, &r->nelems);
 }
 
+/* The whole file, read through the same checks as for writing. */
 static char *slurp(const char *path, size_t *len, bool *missing)
 {
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    int fd;
     char *buf = NULL;
     size_t cap = 0, n = 0;
     ssize_t r;
 
     *missing = false;
+    if (!check_parents(path, false))
+        return NULL;
+    fd = open_checked(path, O_RDONLY);
     if (fd < 0) {
         *missing = errno == ENOENT;
-        if (!*missing)
-            pp_error_set(_("journal: cannot read '%s': %s"), path, strerror(errno));
+        if (*missing)
+            pp_error_clear();
         return NULL;
     }
     for (;;) {
@@ -241,7 +429,13 @@ static char *slurp(const char *path, size_t *len, bool *missing)
         r = read(fd, buf + n, cap - n - 1);
         if (r < 0 && errno == EINTR)
             continue;
-        if (r <= 0)
+        if (r < 0) {
+            pp_error_set(_("journal: cannot read '%s': %s"), path, strerror(errno));
+            close(fd);
+            free(buf);
+            return NULL;
+        }
+        if (r == 0)
             break;
         n += (size_t)r;
     }
@@ -251,13 +445,115 @@ static char *slurp(const char *path, size_t *len, bool *missing)
     return buf;
 }
 
+/* Changes by the id of their intent: a small open-addressing table, so that grouping and undo
+ * marks stay linear in the journal's size. */
+typedef struct idx_table {
+    size_t *slot; /* change index + 1; 0 empty */
+    size_t cap;
+} idx_table;
+
+static size_t hash_str(const char *s)
+{
+    size_t h = 1469598103934665603ULL;
+    while (*s)
+        h = (h ^ (unsigned char)*s++) * 1099511628211ULL;
+    return h;
+}
+
+static void table_grow(idx_table *t, const pp_journal *j);
+
+static long table_find(const idx_table *t, const pp_journal *j, const char *id)
+{
+    size_t i;
+    if (!id || !t->cap)
+        return -1;
+    for (i = hash_str(id) & (t->cap - 1); t->slot[i]; i = (i + 1) & (t->cap - 1)) {
+        const pp_jrec *r = &j->v[j->changes[t->slot[i] - 1].intent];
+        if (r->id && strcmp(r->id, id) == 0)
+            return (long)(t->slot[i] - 1);
+    }
+    return -1;
+}
+
+static void table_put(idx_table *t, const pp_journal *j, size_t change)
+{
+    const char *id = j->v[j->changes[change].intent].id;
+    size_t i;
+    if (!id)
+        return;
+    if ((j->nchanges + 1) * 2 > t->cap)
+        table_grow(t, j);
+    for (i = hash_str(id) & (t->cap - 1); t->slot[i]; i = (i + 1) & (t->cap - 1))
+        ;
+    t->slot[i] = change + 1;
+}
+
+static void table_grow(idx_table *t, const pp_journal *j)
+{
+    size_t *old = t->slot, oldcap = t->cap, i, k;
+
+    t->cap = t->cap ? t->cap * 2 : 64;
+    t->slot = xcalloc(t->cap, sizeof(*t->slot));
+    for (i = 0; i < oldcap; i++) {
+        if (!old[i])
+            continue;
+        const char *id = j->v[j->changes[old[i] - 1].intent].id;
+        for (k = hash_str(id) & (t->cap - 1); t->slot[k]; k = (k + 1) & (t->cap - 1))
+            ;
+        t->slot[k] = old[i];
+    }
+    free(old);
+}
+
+static void add_record(pp_journal *j, size_t *cap)
+{
+    if (j->n == *cap) {
+        *cap = *cap ? *cap * 2 : 64;
+        j->v = xreallocarray(j->v, *cap, sizeof(*j->v));
+    }
+}
+
+/* Intents and outcomes into changes; undo marks; damage after each change. */
+static void group(pp_journal *j, size_t damage_before)
+{
+    idx_table t = { NULL, 0 };
+    size_t i;
+    long c;
+
+    j->changes = xcalloc(j->n ? j->n : 1, sizeof(*j->changes));
+    for (i = 0; i < j->n; i++) {
+        const pp_jrec *r = &j->v[i];
+        if (r->intent && (c = table_find(&t, j, r->intent)) >= 0 && j->changes[c].outcome < 0) {
+            j->changes[c].outcome = (long)i;
+            continue;
+        }
+        /* an intent; or a change complete in one record (version 1, or an outcome whose
+         * intent was lost to damage) */
+        j->changes[j->nchanges].intent = i;
+        j->changes[j->nchanges].outcome = r->phase && strcmp(r->phase, "intent") == 0 ? -1 : (long)i;
+        table_put(&t, j, j->nchanges);
+        j->nchanges++;
+    }
+    for (i = 0; i < j->nchanges; i++) {
+        pp_jchange *ch = &j->changes[i];
+        const pp_jrec *r = &j->v[ch->intent];
+        size_t last = ch->outcome > (long)ch->intent ? (size_t)ch->outcome : ch->intent;
+        ch->damaged_after = last < damage_before;
+        if (r->action && strcmp(r->action, "undo") == 0 && r->undoes &&
+            strcmp(pp_jchange_state(j, ch), "done") == 0 && (c = table_find(&t, j, r->undoes)) >= 0)
+            j->changes[c].undone = true;
+    }
+    free(t.slot);
+}
+
 bool pp_journal_read(const char *path, pp_journal *out)
 {
-    size_t len = 0, pos = 0;
+    size_t len = 0, pos = 0, cap = 0, damage_before = 0;
     bool missing;
-    char *buf = slurp(path, &len, &missing);
+    char *buf;
 
     memset(out, 0, sizeof(*out));
+    buf = slurp(path, &len, &missing);
     if (!buf)
         return missing;
     while (pos < len) {
@@ -265,29 +561,42 @@ bool pp_journal_read(const char *path, pp_journal *out)
         unsigned long long plen;
         unsigned crc;
         int used = 0;
+        bool v1 = strncmp(hdr, MAGIC1, strlen(MAGIC1)) == 0;
 
-        if (strncmp(hdr, MAGIC, strlen(MAGIC)) == 0 &&
+        if ((v1 || strncmp(hdr, MAGIC, strlen(MAGIC)) == 0) &&
             sscanf(hdr + strlen(MAGIC), "%llu %8x%n", &plen, &crc, &used) == 2 &&
             hdr[strlen(MAGIC) + (size_t)used] == '\n' && plen <= MAX_RECORD) {
             size_t start = pos + strlen(MAGIC) + (size_t)used + 1;
             if (start + plen < len && buf[start + plen] == '\n' &&
-                crc32(buf + start, (size_t)plen) == crc) {
-                out->v = xreallocarray(out->v, out->n + 1, sizeof(*out->v));
-                parse_payload(buf + start, (size_t)plen, &out->v[out->n++]);
+                checksum(buf + start, (size_t)plen) == crc) {
+                add_record(out, &cap);
+                if (v1) {
+                    parse_v1(buf + start, (size_t)plen, &out->v[out->n++]);
+                } else if (parse_json(buf + start, (size_t)plen, &out->v[out->n])) {
+                    out->n++;
+                } else {
+                    pp_jrec_clear(&out->v[out->n]);
+                    out->torn++;
+                    damage_before = out->n;
+                }
                 pos = start + (size_t)plen + 1;
                 continue;
             }
         }
         /* damage: skip to the next header, wherever it starts (a torn record has no newline) */
         out->torn++;
+        damage_before = out->n;
         nl = buf + pos + 1;
         /* memmem, not strstr: a crash can leave NUL bytes before the next record */
-        next = nl < buf + len ? memmem(nl, (size_t)(buf + len - nl), MAGIC, strlen(MAGIC)) : NULL;
+        next = nl < buf + len
+                   ? memmem(nl, (size_t)(buf + len - nl), MAGIC_PREFIX, strlen(MAGIC_PREFIX))
+                   : NULL;
         if (!next)
             break;
         pos = (size_t)(next - buf);
     }
     free(buf);
+    group(out, damage_before);
     return true;
 }
 
@@ -296,6 +605,8 @@ void pp_jrec_clear(pp_jrec *r)
     free(r->id);
     free(r->time);
     free(r->uri);
+    free(r->phase);
+    free(r->intent);
     free(r->guest);
     free(r->uuid);
     free(r->action);
@@ -303,6 +614,7 @@ void pp_jrec_clear(pp_jrec *r)
     free(r->flags);
     free(r->undoes);
     free(r->xml);
+    free(r->elems);
     memset(r, 0, sizeof(*r));
 }
 
@@ -312,22 +624,39 @@ void pp_journal_clear(pp_journal *j)
     for (i = 0; i < j->n; i++)
         pp_jrec_clear(&j->v[i]);
     free(j->v);
+    free(j->changes);
     memset(j, 0, sizeof(*j));
 }
 
-const pp_jrec *pp_journal_undo_target(const pp_journal *j)
+const char *pp_jchange_state(const pp_journal *j, const pp_jchange *c)
 {
-    size_t i, k;
+    const pp_jrec *o;
+    if (c->outcome < 0)
+        return "unknown";
+    o = &j->v[c->outcome];
+    /* version 1 wrote a record only for a change that was made */
+    if (!o->phase)
+        return "done";
+    if (strcmp(o->phase, "requested") == 0 || strcmp(o->phase, "failed") == 0)
+        return o->phase;
+    return strcmp(o->phase, "done") == 0 ? "done" : "unknown";
+}
 
-    for (i = j->n; i-- > 0;) {
-        const pp_jrec *r = &j->v[i];
-        bool undone = false;
-        if (!r->action || strcmp(r->action, "undo") == 0 || !r->id)
+const pp_jchange *pp_journal_undo_target(const pp_journal *j)
+{
+    size_t i;
+
+    for (i = j->nchanges; i-- > 0;) {
+        const pp_jchange *c = &j->changes[i];
+        const pp_jrec *r = &j->v[c->intent];
+        const char *st = pp_jchange_state(j, c);
+
+        if (!r->action || c->undone || strcmp(st, "failed") == 0)
             continue;
-        for (k = i + 1; k < j->n && !undone; k++)
-            undone = j->v[k].undoes && strcmp(j->v[k].undoes, r->id) == 0;
-        if (!undone)
-            return r;
+        /* a finished undo is not itself undone; one that did not finish must be resolved */
+        if (strcmp(r->action, "undo") == 0 && strcmp(st, "unknown") != 0)
+            continue;
+        return c;
     }
     return NULL;
 }

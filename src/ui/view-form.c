@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "pcipass/change.h"
 #include "pcipass/common.h"
 #include "pcipass/guard.h"
 #include "pcipass/ui.h"
@@ -238,48 +239,67 @@ static void change_choice(form *fm, int dir)
 
 /* managed='no': bind the function to vfio-pci (or give it back) through libvirt, behind the same
  * guards and journal as `pcipass prepare` / `release`. */
+static void say_waiting(void *arg, const char *msg)
+{
+    (void)arg;
+    ui_status(UI_NORMAL, "%s", msg);
+}
+
 static void host_prepare(form *fm, bool release)
 {
     pp_app *app = ui->app;
-    pp_guard_in in = { app->host, &app->owners, NULL };
-    pp_findings f = { 0 };
-    char name[PP_PCI_ADDR_STRLEN], *q, *jpath = NULL;
-    int jfd;
+    pp_change c = { 0 };
+    pp_hostdev hd = { 0 };
+    char name[PP_PCI_ADDR_STRLEN], *q;
 
+    hd.source = fm->addr;
     pp_pci_addr_format(&fm->addr, name);
-    pp_guard_prepare(&in, &fm->addr, release, &f);
-    if (f.n) {
-        ui_status(UI_ERROR, _("refused: %s"), f.v[0].msg);
-        pp_findings_clear(&f);
-        return;
+    c.kind = release ? PP_CHANGE_RELEASE : PP_CHANGE_PREPARE;
+    c.hds = &hd;
+    c.n = 1;
+    c.waiting = say_waiting;
+    if (!pp_change_check(app, &c)) {
+        ui_status(UI_ERROR, "%s", pp_error_get());
+        goto out;
+    }
+    if (c.findings.n) {
+        ui_status(UI_ERROR, _("refused: %s"), c.findings.v[0].msg);
+        goto out;
     }
     q = release ? xasprintf(_("Give %s back to its host driver?"), name)
                 : xasprintf(_("Bind %s to vfio-pci on the host?"), name);
     if (!ui_confirm(q)) {
         free(q);
-        return;
+        goto out;
     }
     free(q);
     ui_status(UI_NORMAL, "%s", _("Working through libvirt ..."));
-    if (!pp_app_virt(app, false) || (jfd = pp_app_journal_open(app, &jpath)) < 0) {
-        ui_status(UI_ERROR, "%s", pp_error_get());
-        return;
-    }
-    if (!pp_virt_prepare(app->virt, &fm->addr, release)) {
-        pp_app_journal_close(jfd, jpath);
-        ui_status(UI_ERROR, "%s", pp_error_get());
-        return;
-    }
-    if (!pp_app_journal_record(app, jfd, jpath, NULL, release ? "release" : "prepare", name, 0,
-                               false, NULL)) {
-        ui_status(UI_ERROR, _("%s: done, but not recorded for undo: %s"), name, pp_error_get());
-        return;
-    }
-    /* its driver changed: the list and the group guard must see the new one */
-    pp_app_reload_host(app);
+    pp_change_apply(app, &c);
+    /* the change read the host again: the list and the group guard see the new driver; before
+     * the status line, which it would overwrite */
     ui_refresh_guests();
-    ui_status(UI_OK, release ? _("%s given back to its host driver") : _("%s bound to vfio-pci"),
-              name);
+    switch (c.state) {
+    case PP_CHANGE_DONE:
+        if (c.recorded)
+            ui_status(UI_OK,
+                      release ? _("%s given back to its host driver") : _("%s bound to vfio-pci"),
+                      name);
+        else
+            ui_status(UI_ERROR, _("%s: done, but not recorded for undo: %s"), name,
+                      c.record_error);
+        break;
+    case PP_CHANGE_REFUSED:
+        if (c.findings.n)
+            ui_status(UI_ERROR, _("refused: %s"), c.findings.v[0].msg);
+        else
+            ui_status(UI_ERROR, "%s", c.error ? c.error : "?");
+        break;
+    default:
+        ui_status(UI_ERROR, "%s", c.error ? c.error : "?");
+        break;
+    }
+out:
+    pp_change_clear(&c);
 }
 
 static bool key(ui_view *v, int k, enum ui_action a)

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "pcipass/change.h"
 #include "pcipass/common.h"
 #include "pcipass/ui.h"
 
@@ -114,58 +115,62 @@ static char *row_text(ui_view *v, size_t row)
     return xasprintf("%s %s", addr, o->guest->name);
 }
 
+static void say_waiting(void *arg, const char *msg)
+{
+    (void)arg;
+    ui_status(UI_NORMAL, "%s", msg);
+}
+
 static void detach(ui_view *v, size_t row)
 {
     const pp_owner *o = owner(v, row);
     pp_app *app = ui->app;
-    char addr[PP_PCI_ADDR_STRLEN], *gname = xstrdup(o->guest->name), *q, *removed = NULL;
-    char *jpath = NULL, *jerr = NULL;
-    bool recorded;
-    int jfd;
-    bool want_live = o->live, want_config = o->config;
-    pp_pci_addr src = o->source;
-    const pp_guest *g;
-    unsigned affect;
+    char addr[PP_PCI_ADDR_STRLEN], *gname = xstrdup(o->guest->name), *q;
+    pp_hostdev hd = { 0 };
+    pp_change c = { 0 };
 
-    pp_pci_addr_format(&src, addr);
+    hd.source = o->source;
+    pp_pci_addr_format(&hd.source, addr);
+    c.kind = PP_CHANGE_DETACH;
+    c.guest = gname;
+    c.hds = &hd;
+    c.n = 1;
+    c.want_live = o->live;
+    c.want_config = o->config;
+    c.wait = PP_UNPLUG_WAIT_SECONDS;
+    c.waiting = say_waiting;
     q = xasprintf(_("Detach %s from the %s of guest '%s'?"), addr,
-                  ui_affect_name((want_live ? PP_AFFECT_LIVE : 0) |
-                                 (want_config ? PP_AFFECT_CONFIG : 0)),
+                  ui_affect_name((o->live ? PP_AFFECT_LIVE : 0) | (o->config ? PP_AFFECT_CONFIG : 0)),
                   gname);
     if (!ui_confirm(q)) {
         ui_status(UI_NORMAL, "%s", _("Nothing detached."));
         goto out;
     }
     ui_status(UI_NORMAL, _("Detaching through libvirt ..."));
-    /* O points into the owner index that reading guests again replaces: only copies from here */
-    pp_app_forget_guests(app);
-    if (!pp_app_guests(app, false) || !(g = pp_guests_find(&app->guests, gname)) ||
-        !pp_virt_affect(g, want_live, want_config, &affect)) {
-        ui_status(UI_ERROR, "%s", pp_error_get());
-        goto out;
+    /* O points into the owner index, which the change reads anew: only copies from here */
+    pp_change_apply(app, &c);
+    ui_refresh_guests(); /* before the status line, which it would overwrite */
+    switch (c.state) {
+    case PP_CHANGE_DONE:
+        if (c.recorded)
+            ui_status(UI_OK, _("%s detached from guest '%s'"), addr, gname);
+        else
+            ui_status(UI_ERROR, _("%s detached from guest '%s', but not recorded for undo: %s"),
+                      addr, gname, c.record_error);
+        break;
+    case PP_CHANGE_REQUESTED:
+        if (c.pending)
+            ui_status(UI_ERROR, _("Unplug requested; guest '%s' has not released %s."), gname,
+                      c.pending);
+        else
+            ui_status(UI_ERROR, "%s", c.error ? c.error : "?");
+        break;
+    default:
+        ui_status(UI_ERROR, "%s", c.error ? c.error : "?");
+        break;
     }
-    /* the journal first: an unwritable one stops the change, not just its record */
-    if ((jfd = pp_app_journal_open(app, &jpath)) < 0) {
-        ui_status(UI_ERROR, "%s", pp_error_get());
-        goto out;
-    }
-    if (!pp_virt_detach(app->virt, g, &src, affect, &removed)) {
-        pp_app_journal_close(jfd, jpath);
-        ui_status(UI_ERROR, "%s", pp_error_get());
-        goto out;
-    }
-    recorded = pp_app_journal_record(app, jfd, jpath, g, "detach", addr, affect, false, removed);
-    if (!recorded)
-        jerr = xstrdup(pp_error_get());
-    ui_refresh_guests();
-    if (recorded)
-        ui_status(UI_OK, _("%s detached from guest '%s'"), addr, gname);
-    else
-        ui_status(UI_ERROR, _("%s detached from guest '%s', but not recorded for undo: %s"), addr,
-                  gname, jerr);
 out:
-    free(jerr);
-    free(removed);
+    pp_change_clear(&c);
     free(q);
     free(gname);
 }

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "pcipass/common.h"
+#include "pcipass/change.h"
 #include "pcipass/guard.h"
 #include "pcipass/ui.h"
 
@@ -59,43 +60,49 @@ static void draw(ui_view *v, int y, int h, int w)
     }
 }
 
-/* The same guards as `pcipass attach`: unforceable findings refuse, forceable ones need the
- * operator's explicit yes (the console's --force). */
-static bool guards_allow(pp_app *app, const pp_guest *g, const pp_pci_addr *addr, bool *force)
+/* The same guards as `pcipass attach`, through the same change: unforceable findings refuse,
+ * forceable ones need the operator's explicit yes (the console's --force), each on its own. */
+static bool guards_allow(pp_app *app, pp_change *c)
 {
-    pp_guard_in in = { app->host, &app->owners, g };
-    pp_findings f = { 0 };
-    bool go = true;
     size_t i;
 
-    pp_guard_attach(&in, addr, 1, &f);
-    for (i = 0; i < f.n && go; i++) {
-        if (!f.v[i].forceable) {
-            ui_status(UI_ERROR, _("refused: %s"), f.v[i].msg);
-            go = false;
+    if (!pp_change_check(app, c)) {
+        ui_status(UI_ERROR, "%s", pp_error_get());
+        return false;
+    }
+    for (i = 0; i < c->findings.n; i++) {
+        if (!c->findings.v[i].forceable) {
+            ui_status(UI_ERROR, _("refused: %s"), c->findings.v[i].msg);
+            return false;
         }
     }
-    for (i = 0; i < f.n && go; i++) {
-        char *q = xasprintf(_("Warning: %s. Override and apply anyway?"), f.v[i].msg);
-        go = ui_confirm(q);
+    for (i = 0; i < c->findings.n; i++) {
+        char *q = xasprintf(_("Warning: %s. Override and apply anyway?"), c->findings.v[i].msg);
+        bool go = ui_confirm(q);
         free(q);
-        if (!go)
+        if (!go) {
             ui_status(UI_NORMAL, "%s", _("Nothing applied."));
+            return false;
+        }
     }
-    *force = go && f.n > 0;
-    pp_findings_clear(&f);
-    return go;
+    return true;
+}
+
+/* What the change waits for (another pcipass's lock, a guest's release), on the status line. */
+static void say_waiting(void *arg, const char *msg)
+{
+    (void)arg;
+    ui_status(UI_NORMAL, "%s", msg);
 }
 
 static void apply(ui_view *v)
 {
     text *t = v->data;
     pp_app *app = ui->app;
-    const pp_guest *g;
-    char *stored = NULL, *q, *body, name[PP_PCI_ADDR_STRLEN], *jpath = NULL;
-    bool force = false, recorded;
-    int jfd;
+    char *q, *body, name[PP_PCI_ADDR_STRLEN];
     const char *where = ui_affect_name(t->affect);
+    pp_change c = { 0 };
+    pp_findings accepted = { 0 };
 
     pp_pci_addr_format(&t->addr, name);
     q = xasprintf(_("Attach %s to the %s of guest '%s'?"), name, where, t->guest);
@@ -105,46 +112,50 @@ static void apply(ui_view *v)
         return;
     }
     free(q);
+    c.kind = PP_CHANGE_ATTACH;
+    c.guest = t->guest;
+    c.hds = &t->hd;
+    c.n = 1;
+    c.want_live = t->affect & PP_AFFECT_LIVE;
+    c.want_config = t->affect & PP_AFFECT_CONFIG;
+    c.waiting = say_waiting;
+    if (!guards_allow(app, &c)) {
+        pp_change_clear(&c);
+        return;
+    }
+    /* what the operator said yes to; anything new the change finds under its lock still stops it */
+    accepted = c.findings;
+    c.findings = (pp_findings){ 0 };
+    c.accepted = &accepted;
     ui_status(UI_NORMAL, _("Applying through libvirt ..."));
-    /* writes need a writable connection; guests are read anew so that the guards see what other
-     * operators changed meanwhile */
-    pp_app_forget_guests(app);
-    if (!pp_app_guests(app, false) || !(g = pp_guests_find(&app->guests, t->guest))) {
-        if (app->have_guests)
-            pp_error_set(_("guest '%s' is gone"), t->guest);
-        ui_status(UI_ERROR, "%s", pp_error_get());
-        return;
-    }
-    if ((g->has_config && !pp_hostdev_validate(&t->hd, &g->config)) ||
-        (g->has_live && !pp_hostdev_validate(&t->hd, &g->live))) {
-        ui_status(UI_ERROR, "%s", pp_error_get());
-        return;
-    }
-    if (!guards_allow(app, g, &t->addr, &force))
-        return;
-    /* the journal first: an unwritable one stops the change, not just its record */
-    if ((jfd = pp_app_journal_open(app, &jpath)) < 0) {
-        ui_status(UI_ERROR, "%s", pp_error_get());
-        return;
-    }
-    if (!pp_virt_attach(app->virt, g, &t->hd, t->affect, &stored)) {
-        pp_app_journal_close(jfd, jpath);
-        ui_status(UI_ERROR, "%s", pp_error_get());
-        return;
-    }
-    recorded = pp_app_journal_record(app, jfd, jpath, g, "attach", name, t->affect, force, stored);
-    body = xasprintf(_("Applied. libvirt stored this in the %s of guest '%s':\n\n%s"), where,
-                     t->guest, stored);
-    q = recorded ? xasprintf(_("%s attached to guest '%s'"), name, t->guest)
-                 : xasprintf(_("%s attached to guest '%s', but not recorded for undo: %s"), name,
-                             t->guest, pp_error_get());
-    free(stored);
+    pp_change_apply(app, &c);
+    /* before the status line, which it would overwrite */
     ui_refresh_guests();
-    ui_pop_to_home(); /* frees this view: T is gone from here on */
-    ui_push(ui_text_view(_("Assignment applied"), body, "result"));
-    ui_status(UI_OK, "%s", q);
-    free(q);
-    free(body);
+    switch (c.state) {
+    case PP_CHANGE_DONE:
+        body = xasprintf(_("Applied. libvirt stored this in the %s of guest '%s':\n\n%s"), where,
+                         t->guest, c.xml);
+        q = c.recorded ? xasprintf(_("%s attached to guest '%s'"), name, t->guest)
+                       : xasprintf(_("%s attached to guest '%s', but not recorded for undo: %s"),
+                                   name, t->guest, c.record_error);
+        ui_pop_to_home(); /* frees this view: T is gone from here on */
+        ui_push(ui_text_view(_("Assignment applied"), body, "result"));
+        ui_status(UI_OK, "%s", q);
+        free(q);
+        free(body);
+        break;
+    case PP_CHANGE_REFUSED:
+        if (pp_change_blocking(&c.findings, false, &accepted) && c.findings.n)
+            ui_status(UI_ERROR, _("refused: %s"), c.findings.v[0].msg);
+        else
+            ui_status(UI_ERROR, "%s", c.error ? c.error : "?");
+        break;
+    default:
+        ui_status(UI_ERROR, "%s", c.error ? c.error : "?");
+        break;
+    }
+    pp_findings_clear(&accepted);
+    pp_change_clear(&c);
 }
 
 static bool key(ui_view *v, int k, enum ui_action a)

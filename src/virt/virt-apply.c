@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <libvirt/libvirt.h>
 #include <libvirt/virterror.h>
@@ -75,11 +76,6 @@ static bool redefine(pp_virt *v, virDomainPtr dom, const char *what,
     return true;
 }
 
-static char *edit_add(const char *xml, const void *arg)
-{
-    return pp_domain_add(xml, arg);
-}
-
 static char *edit_remove(const char *xml, const void *arg)
 {
     return pp_domain_remove(xml, arg);
@@ -91,42 +87,6 @@ static virDomainPtr lookup(pp_virt *v, const pp_guest *g, const char *what)
     if (!dom)
         pp_virt_set_error(what);
     return dom;
-}
-
-bool pp_virt_attach(pp_virt *v, const pp_guest *g, const pp_hostdev *hd, unsigned affect,
-                    char **stored)
-{
-    char name[PP_PCI_ADDR_STRLEN], *what, *xml, *back;
-    virDomainPtr dom;
-    bool ok = false;
-
-    *stored = NULL;
-    pp_pci_addr_format(&hd->source, name);
-    what = xasprintf(_("attaching %s to guest '%s'"), name, g->name);
-    if (!(dom = lookup(v, g, what)))
-        goto out;
-    xml = pp_hostdev_to_xml(hd);
-    if (virDomainAttachDeviceFlags(dom, xml, to_flags(affect)) == 0) {
-        ok = true;
-    } else if (pp_virt_last_error_code() == VIR_ERR_NO_SUPPORT && affect == PP_AFFECT_CONFIG) {
-        ok = redefine(v, dom, what, edit_add, hd);
-    } else {
-        pp_virt_set_error(what);
-    }
-    if (ok) {
-        back = read_back(dom, affect);
-        *stored = back ? pp_domain_element_xml(back, &hd->source) : NULL;
-        free(back);
-        /* the change is made: a failed read-back must not make it look undone (nor go unrecorded) */
-        if (!*stored)
-            *stored = xasprintf("<!-- %s -->\n%s",
-                                _("as sent: the guest's definition could not be read back"), xml);
-    }
-    free(xml);
-    virDomainFree(dom);
-out:
-    free(what);
-    return ok;
 }
 
 bool pp_virt_detach(pp_virt *v, const pp_guest *g, const pp_pci_addr *source, unsigned affect,
@@ -182,112 +142,197 @@ static char *edit_add_many(const char *xml, const void *arg)
     return pp_domain_add_many(xml, m->hds, m->n);
 }
 
-static char *edit_add_element(const char *xml, const void *arg)
-{
-    return pp_domain_add_element(xml, arg);
-}
-
 bool pp_virt_attach_many(pp_virt *v, const pp_guest *g, const pp_hostdev *hds, size_t n,
-                         unsigned affect, char **stored)
+                         unsigned affect)
 {
-    char *what, *back = NULL, *all = xstrdup(""), *el, *t;
+    char name[PP_PCI_ADDR_STRLEN], *what;
     virDomainPtr dom;
-    size_t i, done = 0;
+    size_t done;
     bool ok = false;
 
-    *stored = NULL;
-    if (n == 1) {
-        free(all);
-        return pp_virt_attach(v, g, hds, affect, stored);
-    }
-    what = xasprintf(_("attaching %zu functions to guest '%s'"), n, g->name);
+    pp_pci_addr_format(&hds[0].source, name);
+    what = n == 1 ? xasprintf(_("attaching %s to guest '%s'"), name, g->name)
+                  : xasprintf(_("attaching %zu functions to guest '%s'"), n, g->name);
     if (!(dom = lookup(v, g, what)))
         goto out;
-    if (affect == PP_AFFECT_CONFIG) {
+    for (done = 0; done < n; done++) {
+        char *xml = pp_hostdev_to_xml(&hds[done]);
+        int r = virDomainAttachDeviceFlags(dom, xml, to_flags(affect));
+        free(xml);
+        if (r != 0)
+            break;
+    }
+    ok = done == n;
+    if (!ok && done == 0 && pp_virt_last_error_code() == VIR_ERR_NO_SUPPORT &&
+        affect == PP_AFFECT_CONFIG) {
+        /* no device API (the test driver): one redefinition takes all of them or none; with
+         * the device API a redefinition would lose what others change meanwhile */
         many_arg m = { hds, n };
         ok = redefine(v, dom, what, edit_add_many, &m);
-    } else {
-        for (done = 0; done < n; done++) {
-            char *xml = pp_hostdev_to_xml(&hds[done]);
-            int r = virDomainAttachDeviceFlags(dom, xml, to_flags(affect));
-            free(xml);
-            if (r != 0)
-                break;
-        }
-        ok = done == n;
-        if (!ok) {
-            char *failed;
-            pp_virt_set_error(what);
-            failed = xstrdup(pp_error_get());
-            /* take back what went in, so the guest is as it was */
-            while (done-- > 0) {
-                char *rm = NULL;
-                if (!pp_virt_detach(v, g, &hds[done].source, affect, &rm)) {
-                    char name[PP_PCI_ADDR_STRLEN];
-                    pp_pci_addr_format(&hds[done].source, name);
-                    char *why = xstrdup(pp_error_get()); /* not the slot it overwrites */
-                    pp_error_set(_("%s; and taking back %s failed too: %s"), failed, name, why);
-                    free(why);
-                    free(failed);
-                    failed = xstrdup(pp_error_get());
-                }
-                free(rm);
+    } else if (!ok) {
+        char *failed;
+        pp_virt_set_error(what);
+        failed = xstrdup(pp_error_get());
+        /* take back what went in, so the guest is as it was */
+        while (done-- > 0) {
+            char *rm = NULL;
+            if (!pp_virt_detach(v, g, &hds[done].source, affect, &rm)) {
+                char *why = xstrdup(pp_error_get()); /* not the slot it overwrites */
+                pp_pci_addr_format(&hds[done].source, name);
+                pp_error_set(_("%s; and taking back %s failed too: %s"), failed, name, why);
+                free(why);
+                free(failed);
+                failed = xstrdup(pp_error_get());
             }
-            pp_error_set("%s", failed);
-            free(failed);
+            free(rm);
         }
+        pp_error_set("%s", failed);
+        free(failed);
     }
-    if (ok) {
-        back = read_back(dom, affect);
-        for (i = 0; back && i < n; i++) {
-            if (!(el = pp_domain_element_xml(back, &hds[i].source)))
-                break;
-            t = xasprintf("%s%s", all, el);
-            free(all);
-            free(el);
-            all = t;
-        }
-        if (!back || i < n) {
-            /* made, but not readable back: show and record what was sent rather than fail */
-            free(all);
-            all = xasprintf("<!-- %s -->\n",
-                            _("as sent: the guest's definition could not be read back"));
-            for (i = 0; i < n; i++) {
-                el = pp_hostdev_to_xml(&hds[i]);
-                t = xasprintf("%s%s", all, el);
-                free(all);
-                free(el);
-                all = t;
-            }
-        }
-    }
-    free(back);
     virDomainFree(dom);
 out:
     free(what);
-    if (ok)
-        *stored = all;
-    else
-        free(all);
     return ok;
 }
 
-bool pp_virt_attach_xml(pp_virt *v, const pp_guest *g, const char *elemxml, unsigned affect)
-{
-    char *what = xasprintf(_("attaching to guest '%s'"), g->name);
-    virDomainPtr dom;
-    bool ok = false;
+typedef struct wait_state {
+    bool removed; /* a device-removed event came */
+} wait_state;
 
-    if (!(dom = lookup(v, g, what)))
-        goto out;
-    if (virDomainAttachDeviceFlags(dom, elemxml, to_flags(affect)) == 0)
-        ok = true;
-    else if (pp_virt_last_error_code() == VIR_ERR_NO_SUPPORT && affect == PP_AFFECT_CONFIG)
-        ok = redefine(v, dom, what, edit_add_element, elemxml);
-    else
-        pp_virt_set_error(what);
+static void on_removed(virConnectPtr conn, virDomainPtr dom, const char *alias, void *opaque)
+{
+    (void)conn;
+    (void)dom;
+    (void)alias;
+    ((wait_state *)opaque)->removed = true;
+}
+
+static void on_tick(int timer, void *opaque)
+{
+    (void)timer;
+    (void)opaque;
+}
+
+/* Which of SOURCES the live definition holds; false with the error slot set. */
+static bool live_holds(virDomainPtr dom, const pp_pci_addr *sources, size_t n, bool *present,
+                       size_t *left)
+{
+    char *xml = virDomainGetXMLDesc(dom, 0);
+    pp_domain_info d;
+    size_t i;
+
+    if (!xml) {
+        pp_virt_set_error(_("reading the running definition back"));
+        return false;
+    }
+    if (!pp_domain_parse(xml, &d)) {
+        free(xml);
+        pp_error_prefix(_("reading the running definition back"));
+        return false;
+    }
+    free(xml);
+    *left = 0;
+    for (i = 0; i < n; i++)
+        *left += present[i] = pp_domain_find(&d, &sources[i]) != NULL;
+    pp_domain_info_clear(&d);
+    return true;
+}
+
+static double now_seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+bool pp_virt_wait_released(pp_virt *v, const pp_guest *g, const pp_pci_addr *sources, size_t n,
+                           double seconds, bool *present)
+{
+    virDomainPtr dom = lookup(v, g, _("waiting for the guest to release the device"));
+    wait_state st = { false };
+    double end = now_seconds() + seconds;
+    int cb = -1, timer = -1;
+    size_t left = n;
+    bool ok;
+
+    if (!dom)
+        return false;
+    if (v->events)
+        cb = virConnectDomainEventRegisterAny(v->conn, dom, VIR_DOMAIN_EVENT_ID_DEVICE_REMOVED,
+                                              VIR_DOMAIN_EVENT_CALLBACK(on_removed), &st, NULL);
+    /* the event wakes the loop at once; the timer makes it look again anyway, in case the event
+     * came before the callback was there or the driver sends none */
+    if (cb >= 0)
+        timer = virEventAddTimeout(250, on_tick, NULL, NULL);
+    while ((ok = live_holds(dom, sources, n, present, &left)) && left > 0 && now_seconds() < end) {
+        st.removed = false;
+        if (cb >= 0 && timer >= 0) {
+            if (virEventRunDefaultImpl() < 0)
+                break;
+        } else {
+            struct timespec d = { 0, 250 * 1000 * 1000 };
+            nanosleep(&d, NULL);
+        }
+    }
+    if (timer >= 0)
+        virEventRemoveTimeout(timer);
+    if (cb >= 0)
+        virConnectDomainEventDeregisterAny(v->conn, cb);
     virDomainFree(dom);
-out:
-    free(what);
     return ok;
+}
+
+bool pp_virt_read_held(pp_virt *v, const pp_guest *g, unsigned affect, const pp_pci_addr *sources,
+                       size_t n, char **xml, size_t *missing)
+{
+    virDomainPtr dom = lookup(v, g, _("reading the guest back"));
+    char *defs[2] = { NULL, NULL }, *el, *t;
+    size_t i;
+    int k;
+
+    *xml = NULL;
+    *missing = 0;
+    if (!dom)
+        return false;
+    /* the persistent definition first: it is what the guest keeps */
+    if (affect & PP_AFFECT_CONFIG)
+        defs[0] = virDomainGetXMLDesc(dom, VIR_DOMAIN_XML_INACTIVE);
+    if (affect & PP_AFFECT_LIVE)
+        defs[1] = virDomainGetXMLDesc(dom, 0);
+    virDomainFree(dom);
+    if (((affect & PP_AFFECT_CONFIG) && !defs[0]) || ((affect & PP_AFFECT_LIVE) && !defs[1])) {
+        pp_virt_set_error(_("reading the guest back"));
+        free(defs[0]);
+        free(defs[1]);
+        return false;
+    }
+    *xml = xstrdup("");
+    for (i = 0; i < n; i++) {
+        bool shown = false;
+        for (k = 0; k < 2; k++) {
+            if (!defs[k])
+                continue;
+            if (!(el = pp_domain_element_xml(defs[k], &sources[i]))) {
+                (*missing)++;
+                continue;
+            }
+            if (!shown) {
+                t = xasprintf("%s%s", *xml, el);
+                free(*xml);
+                *xml = t;
+                shown = true;
+            }
+            free(el);
+        }
+    }
+    free(defs[0]);
+    free(defs[1]);
+    return true;
+}
+
+const char *pp_affect_words(unsigned affect)
+{
+    if (affect == (PP_AFFECT_LIVE | PP_AFFECT_CONFIG))
+        return N_("live and persistent configuration");
+    return affect == PP_AFFECT_LIVE ? N_("live configuration") : N_("persistent configuration");
 }

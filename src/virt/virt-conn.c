@@ -40,7 +40,12 @@ pp_virt *pp_virt_open(const char *uri, bool readonly)
     virConnectPtr c;
     char *what;
 
+    static int events = -1;
+
     virSetErrorFunc(NULL, quiet_errors);
+    /* before the first connection, so that it can deliver events (a guest's device release) */
+    if (events < 0)
+        events = virEventRegisterDefaultImpl() == 0;
     c = readonly ? virConnectOpenReadOnly(uri) : virConnectOpen(uri);
     if (!c) {
         what = xasprintf(_("cannot connect to libvirt at '%s'"),
@@ -52,6 +57,7 @@ pp_virt *pp_virt_open(const char *uri, bool readonly)
     }
     v = xcalloc(1, sizeof(*v));
     v->conn = c;
+    v->events = events > 0;
     v->uri = virConnectGetURI(c);
     if (!v->uri)
         v->uri = xstrdup(uri ? uri : "");

@@ -25,6 +25,60 @@ static bool read_definition(virDomainPtr dom, unsigned flags, pp_domain_info *ou
     return ok;
 }
 
+/* One guest's state and definitions: 1 read, 0 gone meanwhile (undefined while we list), -1
+ * failed with the error slot set (G cleared). */
+static int read_guest(virDomainPtr dom, pp_guest *g)
+{
+    char uuid[VIR_UUID_STRING_BUFLEN];
+    int state = VIR_DOMAIN_NOSTATE, reason;
+
+    memset(g, 0, sizeof(*g));
+    if (virDomainGetState(dom, &state, &reason, 0) < 0 || virDomainGetUUIDString(dom, uuid) < 0) {
+        if (pp_virt_last_error_code() == VIR_ERR_NO_DOMAIN)
+            return 0;
+        pp_virt_set_error(_("cannot read a guest's state"));
+        return -1;
+    }
+    g->name = xstrdup(virDomainGetName(dom));
+    g->uuid = xstrdup(uuid);
+    g->state = state;
+    g->active = virDomainIsActive(dom) == 1;
+    g->persistent = virDomainIsPersistent(dom) == 1;
+    if (g->active) {
+        if (!read_definition(dom, 0, &g->live))
+            goto fail;
+        g->has_live = true;
+    }
+    if (g->persistent) {
+        if (!read_definition(dom, VIR_DOMAIN_XML_INACTIVE, &g->config))
+            goto fail;
+        g->has_config = true;
+    }
+    return 1;
+fail:
+    pp_guest_clear(g);
+    return -1;
+}
+
+bool pp_virt_guest_reread(pp_virt *v, const char *uuid, pp_guest *out)
+{
+    virDomainPtr dom = virDomainLookupByUUIDString(v->conn, uuid);
+    int r;
+
+    memset(out, 0, sizeof(*out));
+    if (!dom) {
+        pp_virt_set_error(_("reading the guest back"));
+        return false;
+    }
+    r = read_guest(dom, out);
+    virDomainFree(dom);
+    if (r == 0)
+        pp_error_set(_("reading the guest back: it is no longer defined"));
+    else if (r < 0)
+        pp_error_prefix(_("reading the guest back"));
+    return r == 1;
+}
+
 static int by_name(const void *a, const void *b)
 {
     return strcmp(((const pp_guest *)a)->name, ((const pp_guest *)b)->name);
@@ -44,39 +98,12 @@ bool pp_virt_guests(pp_virt *v, pp_guests *out)
     }
     out->v = xcalloc((size_t)n, sizeof(*out->v));
     for (i = 0; i < n; i++) {
-        pp_guest *g = &out->v[out->n];
-        char uuid[VIR_UUID_STRING_BUFLEN];
-        int state = VIR_DOMAIN_NOSTATE, reason;
-
-        if (virDomainGetState(doms[i], &state, &reason, 0) < 0 ||
-            virDomainGetUUIDString(doms[i], uuid) < 0) {
-            /* a guest undefined while we list is simply gone */
-            if (pp_virt_last_error_code() == VIR_ERR_NO_DOMAIN)
-                continue;
-            pp_virt_set_error(_("cannot read a guest's state"));
+        int r = read_guest(doms[i], &out->v[out->n]);
+        if (r < 0) {
             ok = false;
             break;
         }
-        g->name = xstrdup(virDomainGetName(doms[i]));
-        g->uuid = xstrdup(uuid);
-        g->state = state;
-        g->active = virDomainIsActive(doms[i]) == 1;
-        g->persistent = virDomainIsPersistent(doms[i]) == 1;
-        out->n++;
-        if (g->active) {
-            if (!read_definition(doms[i], 0, &g->live)) {
-                ok = false;
-                break;
-            }
-            g->has_live = true;
-        }
-        if (g->persistent) {
-            if (!read_definition(doms[i], VIR_DOMAIN_XML_INACTIVE, &g->config)) {
-                ok = false;
-                break;
-            }
-            g->has_config = true;
-        }
+        out->n += (size_t)r;
     }
     for (i = 0; i < n; i++)
         virDomainFree(doms[i]);
@@ -90,15 +117,20 @@ bool pp_virt_guests(pp_virt *v, pp_guests *out)
     return true;
 }
 
+void pp_guest_clear(pp_guest *g)
+{
+    free(g->name);
+    free(g->uuid);
+    pp_domain_info_clear(&g->live);
+    pp_domain_info_clear(&g->config);
+    memset(g, 0, sizeof(*g));
+}
+
 void pp_guests_clear(pp_guests *g)
 {
     size_t i;
-    for (i = 0; i < g->n; i++) {
-        free(g->v[i].name);
-        free(g->v[i].uuid);
-        pp_domain_info_clear(&g->v[i].live);
-        pp_domain_info_clear(&g->v[i].config);
-    }
+    for (i = 0; i < g->n; i++)
+        pp_guest_clear(&g->v[i]);
     free(g->v);
     memset(g, 0, sizeof(*g));
 }

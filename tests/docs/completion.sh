@@ -81,7 +81,7 @@ comp "--connect=URI is passed on" \
 comp "--managed yes|no" "pcipass --demo attach web01 0000:17:02.3 --managed " yes no
 comp "--managed from a prefix" "pcipass xml 0000:17:02.3 --managed n" no
 comp "no guess for --zpci-uid" "pcipass --demo xml 0002:00:00.0 --zpci-uid "
-comp "detach's options" "pcipass detach --" --config --dry-run --help --json --live
+comp "detach's options" "pcipass detach --" --config --dry-run --help --json --live --no-wait --wait
 "$PCIPASS" attach --help | grep -oE -- '(^|[ (,])--[a-z][a-z-]*' | sed 's/^[ (,]//' | sort -u \
     > "$WORK/attach-opts"
 # shellcheck disable=SC2046

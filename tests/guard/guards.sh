@@ -116,7 +116,9 @@ refused prep3 "0000:00:01.0 is a bridge" prepare 0000:00:01.0
 pp prep4 prepare 0000:05:00.0
 [ "$(rc prep4)" = 1 ] && err_has prep4 "binding 0000:05:00.0 to vfio-pci: the libvirt driver at '$URI' cannot bind host devices"
 ok $? "where the driver cannot bind (test driver), the error says so plainly"
-[ ! -s "$PCIPASS_JOURNAL" ]; ok $? "and nothing is journalled"
+pp hprep history --json
+[ "$(jq -r '.[-1] | [.action, .state] | @tsv' "$WORK/hprep.out")" = "$(printf 'prepare\tfailed')" ]
+ok $? "the journal records the attempt as failed, so undo passes over it"
 pp prep5 prepare 0000:05:00.0 --dry-run
 [ "$(rc prep5)" = 0 ] && out_has prep5 "# dry run: would bind 0000:05:00.0 to vfio-pci"; ok $? "prepare --dry-run"
 

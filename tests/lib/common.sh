@@ -34,7 +34,7 @@ done_testing() {
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/pcipass-test.XXXXXX")
 # changes are journalled: never into the tester's state or /var/lib
 export PCIPASS_JOURNAL="$WORK/journal"
-cleanup_work() { rm -rf "$WORK"; }
+cleanup_work() { [ -n "${PP_KEEP_WORK:-}" ] || rm -rf "$WORK"; }
 trap cleanup_work EXIT
 
 # fake_root NAME: lays out tests' or the demo's NAME.hw once and prints its root

@@ -79,7 +79,7 @@ int main(void)
         ok(j.v[0].time && strlen(j.v[0].time) == 20 && j.v[0].time[19] == 'Z', "UTC time: %s",
            j.v[0].time ? j.v[0].time : "");
         ok(j.v[0].id && j.v[1].id && strcmp(j.v[0].id, j.v[1].id) != 0, "ids differ");
-        ok(pp_journal_undo_target(&j) == &j.v[1], "undo takes the last change");
+        ok(pp_journal_undo_target(&j) == &j.changes[1], "undo takes the last change");
     }
     pp_journal_clear(&j);
 
@@ -129,9 +129,108 @@ int main(void)
         close(ufd);
     }
     pp_journal_clear(&j);
-    ok(pp_journal_read(path2, &j) && j.n == 3 && pp_journal_undo_target(&j) == &j.v[0],
+    ok(pp_journal_read(path2, &j) && j.n == 3 && pp_journal_undo_target(&j) == &j.changes[0],
        "the next undo takes the change before the undone one");
     pp_journal_clear(&j);
+
+    /* intent and outcome: one change; an intent alone is unknown and what undo looks at */
+    free(path2);
+    path2 = xasprintf("%s/phases", dir);
+    {
+        int pfd = pp_journal_open(path2);
+        pp_jrec a = { 0 }, b = { 0 }, c = { 0 };
+        pp_hostdev hd = { 0 };
+        hd.kind = PP_HD_INTERFACE;
+        pp_pci_addr_parse("0000:17:02.3", "t", &hd.source);
+        hd.managed = PP_MANAGED_NO;
+        hd.has_uid = hd.has_fid = true;
+        hd.uid = 0x17;
+        hd.fid = 0x100;
+        strcpy(hd.mac, "52:54:00:12:34:56");
+        a.action = xstrdup("attach");
+        a.devices = xstrdup("0000:17:02.3");
+        a.phase = xstrdup("intent");
+        a.elems = xcalloc(1, sizeof(hd));
+        a.elems[0] = hd;
+        a.nelems = 1;
+        ok(pfd >= 0 && pp_journal_append(pfd, path2, &a), "intent appended");
+        b.action = xstrdup("attach");
+        b.devices = xstrdup("0000:17:02.3");
+        b.phase = xstrdup("done");
+        b.intent = xstrdup(a.id);
+        ok(pp_journal_append(pfd, path2, &b), "its outcome appended");
+        c.action = xstrdup("detach");
+        c.devices = xstrdup("0000:17:02.3");
+        c.phase = xstrdup("intent");
+        ok(pp_journal_append(pfd, path2, &c), "a second intent, never finished");
+        pp_jrec_clear(&a);
+        pp_jrec_clear(&b);
+        pp_jrec_clear(&c);
+        close(pfd);
+    }
+    ok(pp_journal_read(path2, &j) && j.n == 3 && j.nchanges == 2, "three records, two changes");
+    if (j.nchanges == 2) {
+        is_str(pp_jchange_state(&j, &j.changes[0]), "done", "intent + outcome: done");
+        is_str(pp_jchange_state(&j, &j.changes[1]), "unknown", "intent alone: unknown");
+        ok(pp_journal_undo_target(&j) == &j.changes[1], "undo looks at the unfinished one");
+        ok(j.v[0].nelems == 1 && j.v[0].elems[0].kind == PP_HD_INTERFACE &&
+               j.v[0].elems[0].managed == PP_MANAGED_NO && j.v[0].elems[0].uid == 0x17 &&
+               j.v[0].elems[0].fid == 0x100 && strcmp(j.v[0].elems[0].mac, "52:54:00:12:34:56") == 0,
+           "an element's fields read back as written");
+    }
+    pp_journal_clear(&j);
+    /* a damaged last record: undo must not reach past it */
+    fd = open(path2, O_WRONLY | O_APPEND);
+    ok(fd >= 0 && write(fd, "#pcipass-journal v2 20 00000000\n{\"action\":\"attach\"}xx\n", 54) == 54,
+       "a damaged record appended");
+    if (fd >= 0)
+        close(fd);
+    ok(pp_journal_read(path2, &j) && j.torn == 1 && j.nchanges == 2 && j.changes[1].damaged_after &&
+           j.changes[0].damaged_after,
+       "every change before the damage knows it");
+    pp_journal_clear(&j);
+
+    /* what is refused as a journal: a link, a FIFO, another's writable file */
+    {
+        char *lnk = xasprintf("%s/link", dir), *fifo = xasprintf("%s/fifo", dir),
+             *wr = xasprintf("%s/groupwritable", dir);
+        ok(symlink(path2, lnk) == 0, "a symlink to a journal");
+        ok(!pp_journal_read(lnk, &j) && strstr(pp_error_get(), "symbolic link"),
+           "a symlink is not followed: %s", pp_error_get());
+        ok(pp_journal_open(lnk) < 0, "nor written through");
+        ok(mkfifo(fifo, 0600) == 0, "a FIFO");
+        ok(!pp_journal_read(fifo, &j) && strstr(pp_error_get(), "not a regular file"),
+           "a FIFO is refused at once: %s", pp_error_get());
+        fd = open(wr, O_WRONLY | O_CREAT, 0600);
+        if (fd >= 0) {
+            fchmod(fd, 0666);
+            close(fd);
+        }
+        ok(pp_journal_open(wr) < 0 && strstr(pp_error_get(), "writable by other users"),
+           "a file others may write is refused: %s", pp_error_get());
+        ok(!pp_journal_read("/dev/zero", &j) && strstr(pp_error_get(), "not a regular file"),
+           "/dev/zero is refused");
+        free(lnk);
+        free(fifo);
+        free(wr);
+    }
+    {
+        const char *home = getenv("HOME"), *xdg = getenv("XDG_STATE_HOME");
+        char *h = home ? xstrdup(home) : NULL, *x = xdg ? xstrdup(xdg) : NULL, *p;
+        unsetenv("PCIPASS_JOURNAL");
+        unsetenv("XDG_STATE_HOME");
+        unsetenv("HOME");
+        p = pp_journal_path(NULL);
+        ok(geteuid() == 0 ? p && strcmp(p, "/var/lib/pcipass/journal") == 0 : p == NULL,
+           "without HOME the journal is never a relative path (%s)", p ? p : pp_error_get());
+        free(p);
+        if (h)
+            setenv("HOME", h, 1);
+        if (x)
+            setenv("XDG_STATE_HOME", x, 1);
+        free(h);
+        free(x);
+    }
 
     /* a writer killed at a random moment: every record in the file is whole */
     free(path2);

@@ -93,7 +93,7 @@ refuse twice "0000:17:02.1 is already assigned to guest 'web01'" -c "$URI" --sys
 refuse noguest "guest: no guest named 'nosuch'" -c "$URI" --sysfs-root "$X86" attach nosuch 0000:17:02.3
 refuse liveoff "--live: guest 'ml-train' is shut off; a live change needs a running guest" -c "$URI" --sysfs-root "$X86" attach ml-train 0000:17:02.3 --live
 refuse nohost "device: 0000:42:00.0 is not a PCI function of this host" -c "$URI" --sysfs-root "$X86" attach ml-train 0000:42:00.0
-refuse nodetach "0000:17:02.3 is not in the guest's persistent configuration" -c "$URI" --sysfs-root "$X86" detach ml-train 0000:17:02.3
+refuse nodetach "0000:17:02.3 is not in the persistent configuration of guest 'ml-train'" -c "$URI" --sysfs-root "$X86" detach ml-train 0000:17:02.3
 pp usage -c "$URI" attach ml-train
 [ "$(rc usage)" = 2 ]; ok $? "attach without DEVICE is a usage error (2)"
 

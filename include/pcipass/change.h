@@ -1,0 +1,87 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The change service: the one sequence every write of pcipass goes through, from the CLI and the
+ * console alike (attach, detach, prepare, release, undo):
+ *
+ *   plan -> lock -> guests read again -> guards -> journal intent -> libvirt -> read back ->
+ *   journal outcome -> unlock
+ *
+ * The lock is host-wide, so two pcipass processes never both pass the owner guard. What the
+ * outcome says is what libvirt and the kernel hold afterwards, read back: "done" only when that
+ * is so; a live detach the guest has not acknowledged is "requested", never "done". */
+#ifndef PCIPASS_CHANGE_H
+#define PCIPASS_CHANGE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "pcipass/app.h"
+#include "pcipass/guard.h"
+#include "pcipass/journal.h"
+
+typedef enum { PP_CHANGE_ATTACH, PP_CHANGE_DETACH, PP_CHANGE_PREPARE, PP_CHANGE_RELEASE } pp_change_kind;
+
+typedef enum {
+    PP_CHANGE_REFUSED,   /* a guard or a check stopped it: nothing was sent */
+    PP_CHANGE_FAILED,    /* libvirt refused or failed: nothing changed (error slot) */
+    PP_CHANGE_DONE,      /* made, and read back as made */
+    PP_CHANGE_REQUESTED, /* asked, and libvirt does not hold the result (yet): an unplug the
+                            guest has not acknowledged */
+} pp_change_state;
+
+/* How long a change waits for another pcipass's lock, and for a guest to release a function. */
+#define PP_LOCK_WAIT_SECONDS 30
+#define PP_UNPLUG_WAIT_SECONDS 5.0
+
+typedef struct pp_change {
+    /* the plan, filled by the face */
+    pp_change_kind kind;
+    const char *guest;       /* attach, detach: the guest's name */
+    pp_hostdev *hds;         /* attach: the elements; the others use each one's .source */
+    size_t n;
+    bool want_live, want_config; /* neither: the default for the guest's state */
+    bool force;                  /* every forceable finding passes (--force) */
+    const pp_findings *accepted; /* else these forceable findings pass (the console's yes) */
+    double wait;                 /* detach: seconds to wait for the guest's release */
+    bool no_lock_wait;           /* fail at once when another pcipass holds the lock */
+    const pp_jrec *undoes;       /* undo: the intent of the change this one reverts */
+    char *guest_copy;            /* undo: the guest's name, owned (guests are read anew) */
+    /* told what the change waits for (another pcipass, a guest's release), or NULL */
+    void (*waiting)(void *arg, const char *msg);
+    void *waiting_arg;
+
+    /* the outcome */
+    pp_change_state state;
+    unsigned affect;
+    pp_findings findings; /* what the guards said, under the lock */
+    char *devices;        /* the functions, comma-separated */
+    char *xml;            /* attach: as libvirt holds them now; detach: as the guest held them */
+    char *pending;        /* detach: the functions the guest has not released */
+    char *siblings;       /* detach: functions that share the guest slot and stay */
+    bool recorded;        /* the outcome is in the journal */
+    char *record_error;   /* why not */
+    char *error;          /* REFUSED, FAILED, REQUESTED: why, as the error slot said it (kept,
+                             since reading guests again afterwards may set the slot anew) */
+} pp_change;
+
+/* The guards alone, for a face to show before it asks (no lock, nothing sent). false with the
+ * error slot set when the plan itself is wrong (no such guest, a bad configuration choice). */
+bool pp_change_check(pp_app *app, pp_change *c);
+/* The whole sequence. Returns c->state; on REFUSED and FAILED the error slot says why (for
+ * REFUSED with findings, c->findings hold them). Guests are forgotten afterwards, so the faces
+ * read them again. */
+pp_change_state pp_change_apply(pp_app *app, pp_change *c);
+void pp_change_clear(pp_change *c);
+
+/* The findings of F that stop a change: unforceable ones, and forceable ones neither FORCE nor
+ * ACCEPTED lets pass. */
+size_t pp_change_blocking(const pp_findings *f, bool force, const pp_findings *accepted);
+
+/* Undo: the last change of the journal, resolved first when its process died before its
+ * outcome (libvirt is asked what is there and the answer recorded). Fills C to revert it and
+ * returns true; false with the error slot set when there is nothing to undo or the journal's
+ * end is damaged. *RESOLVED_ONLY is set when resolving was all there was to do (the change was
+ * not made, or was itself an undo): C is then not filled and the error slot says what happened. */
+bool pp_change_plan_undo(pp_app *app, const pp_journal *j, const char *path, pp_change *c,
+                         bool *resolved_only);
+
+#endif

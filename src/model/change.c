@@ -1,0 +1,793 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The change service (see change.h): the one place that writes, for both faces. */
+#include <config.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "pcipass/change.h"
+#include "pcipass/common.h"
+
+/* ---- the host-wide lock ---- */
+
+/* root: one lock for the host; another user can only serialise with itself (and libvirt refuses
+ * what it may not do anyway) */
+static char *lock_path(void)
+{
+    const char *rt = getenv("XDG_RUNTIME_DIR");
+
+    if (geteuid() == 0)
+        return xstrdup("/run/pcipass.lock");
+    if (rt && *rt == '/')
+        return xasprintf("%s/pcipass.lock", rt);
+    return xasprintf("/tmp/pcipass-%ld.lock", (long)geteuid());
+}
+
+static void tell(const pp_change *c, const char *fmt, ...) PP_PRINTF(2, 3);
+static void tell(const pp_change *c, const char *fmt, ...)
+{
+    va_list ap;
+    char *msg;
+
+    if (!c->waiting)
+        return;
+    va_start(ap, fmt);
+    msg = xvasprintf(fmt, ap);
+    va_end(ap);
+    c->waiting(c->waiting_arg, msg);
+    free(msg);
+}
+
+/* -1 with the error slot set when another pcipass keeps it (past the bound, or at once with
+ * no_lock_wait) or it cannot be opened. */
+static int lock_take(const pp_change *c)
+{
+    char *path = lock_path(), holder[32] = "?";
+    struct stat st;
+    int fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600), tries = 0;
+    ssize_t r;
+
+    if (fd < 0 || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_uid != geteuid()) {
+        pp_error_set(_("lock: cannot use '%s': %s"), path,
+                     fd < 0 ? strerror(errno) : _("not a regular file of this user"));
+        if (fd >= 0)
+            close(fd);
+        free(path);
+        return -1;
+    }
+    while (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+        if (errno == EINTR)
+            continue;
+        if (tries == 0) {
+            if ((r = pread(fd, holder, sizeof(holder) - 1, 0)) > 0)
+                holder[r] = '\0';
+            holder[strcspn(holder, "\n")] = '\0';
+        }
+        if (c->no_lock_wait || tries >= PP_LOCK_WAIT_SECONDS * 10) {
+            pp_error_set(_("another pcipass (process %s) is making a change on this host; "
+                           "nothing was sent (try again when it is done)"),
+                         holder);
+            close(fd);
+            free(path);
+            return -1;
+        }
+        if (tries == 0)
+            tell(c, _("Waiting for another pcipass (process %s) to finish its change ..."),
+                 holder);
+        tries++;
+        struct timespec d = { 0, 100 * 1000 * 1000 };
+        nanosleep(&d, NULL);
+    }
+    /* who holds it, for the one who waits */
+    snprintf(holder, sizeof(holder), "%ld\n", (long)getpid());
+    if (ftruncate(fd, 0) == 0 && pwrite(fd, holder, strlen(holder), 0) < 0)
+        (void)0; /* only a courtesy to whoever waits */
+    free(path);
+    return fd;
+}
+
+static void lock_drop(int fd)
+{
+    if (fd >= 0)
+        close(fd); /* closing releases the flock */
+}
+
+/* ---- the plan ---- */
+
+static const char *kind_action(pp_change_kind k)
+{
+    static const char *const names[] = { "attach", "detach", "prepare", "release" };
+    return names[k];
+}
+
+static char *join_sources(const pp_change *c)
+{
+    char *s = xstrdup(""), *t, name[PP_PCI_ADDR_STRLEN];
+    size_t i;
+    for (i = 0; i < c->n; i++) {
+        pp_pci_addr_format(&c->hds[i].source, name);
+        t = xasprintf("%s%s%s", s, i ? "," : "", name);
+        free(s);
+        s = t;
+    }
+    return s;
+}
+
+static const pp_guest *find_guest(pp_app *app, const char *name)
+{
+    const pp_guest *g = pp_guests_find(&app->guests, name);
+    char *names, *t;
+    size_t i;
+
+    if (g)
+        return g;
+    names = xstrdup("");
+    for (i = 0; i < app->guests.n; i++) {
+        t = xasprintf("%s%s%s", names, i ? ", " : "", app->guests.v[i].name);
+        free(names);
+        names = t;
+    }
+    pp_error_set(_("guest: no guest named '%s' at %s (guests: %s)"), name,
+                 pp_virt_uri(app->virt), app->guests.n ? names : _("none"));
+    free(names);
+    return NULL;
+}
+
+static bool in_def(const pp_domain_info *d, const pp_pci_addr *a)
+{
+    return pp_domain_find(d, a) != NULL;
+}
+
+/* Guards that need the guest's own definitions: a guest address already taken there, and for a
+ * live attach to a PCI Express guest a free hot-plug port (libvirt says "No more available PCI
+ * slots" only when the change is sent). */
+static void guest_guards(const pp_change *c, const pp_guest *g, pp_findings *out)
+{
+    size_t i, k, ports = 0, need = 0;
+    char name[PP_PCI_ADDR_STRLEN], gaddr[PP_PCI_ADDR_STRLEN];
+
+    for (i = 0; i < c->n; i++) {
+        const pp_hostdev *hd = &c->hds[i];
+        pp_pci_addr_format(&hd->source, name);
+        if (hd->has_guest_addr && hd->guest_addr_full) {
+            for (int pass = 0; pass < 2; pass++) {
+                const pp_domain_info *d = pass ? &g->live : &g->config;
+                if (pass ? !g->has_live : !g->has_config)
+                    continue;
+                for (k = 0; k < d->nslots && !pp_pci_addr_eq(&d->slots[k], &hd->guest_addr); k++)
+                    ;
+                if (k < d->nslots) {
+                    pp_pci_addr_format(&hd->guest_addr, gaddr);
+                    pp_guard_add(out, PP_GUARD_GUEST_ADDRESS, false, &hd->source,
+                                 xasprintf(_("guest-address: %s is already in use in guest "
+                                             "'%s'; choose a free one or leave it to libvirt"),
+                                           gaddr, g->name));
+                    break;
+                }
+            }
+        }
+    }
+    /* one port per guest slot: functions given one slot share it */
+    for (i = 0; i < c->n; i++) {
+        const pp_hostdev *hd = &c->hds[i];
+        for (k = 0; k < i; k++)
+            if (hd->has_guest_addr && hd->guest_addr_full && c->hds[k].has_guest_addr &&
+                c->hds[k].guest_addr_full && c->hds[k].guest_addr.domain == hd->guest_addr.domain &&
+                c->hds[k].guest_addr.bus == hd->guest_addr.bus &&
+                c->hds[k].guest_addr.slot == hd->guest_addr.slot)
+                break;
+        need += k == i;
+    }
+    if ((c->affect & PP_AFFECT_LIVE) && g->has_live && g->live.pcie) {
+        ports = g->live.free_hotplug_ports;
+        if (ports < need)
+            pp_guard_add(out, PP_GUARD_HOTPLUG, false, &c->hds[0].source,
+                         xasprintf(P_("guest '%s' has %zu free pcie-root-port for hot-plug, and "
+                                      "this needs %zu; add pcie-root-port controllers to its "
+                                      "persistent configuration and restart it, or use --config",
+                                      "guest '%s' has %zu free pcie-root-ports for hot-plug, and "
+                                      "this needs %zu; add pcie-root-port controllers to its "
+                                      "persistent configuration and restart it, or use --config",
+                                      ports),
+                                   g->name, ports, need));
+    }
+}
+
+static const pp_hostdev *held_element(const pp_guest *g, unsigned affect, const pp_pci_addr *a)
+{
+    const pp_hostdev *hd = NULL;
+    if ((affect & PP_AFFECT_CONFIG) && g->has_config)
+        hd = pp_domain_find(&g->config, a);
+    if (!hd && (affect & PP_AFFECT_LIVE) && g->has_live)
+        hd = pp_domain_find(&g->live, a);
+    return hd;
+}
+
+/* Detach: every function must be where it is to be taken from; and functions that share the
+ * guest slot of function 0 and stay are named (the guest sees them as one device). */
+static bool detach_checks(pp_change *c, const pp_guest *g)
+{
+    const pp_domain_info *d = (c->affect & PP_AFFECT_CONFIG) ? &g->config : &g->live;
+    char name[PP_PCI_ADDR_STRLEN], *t;
+    size_t i, k;
+
+    for (i = 0; i < c->n; i++) {
+        const pp_hostdev *hd;
+        pp_pci_addr_format(&c->hds[i].source, name);
+        if (((c->affect & PP_AFFECT_CONFIG) && !in_def(&g->config, &c->hds[i].source)) ||
+            ((c->affect & PP_AFFECT_LIVE) && !in_def(&g->live, &c->hds[i].source))) {
+            pp_error_set(_("device: %s is not in the %s of guest '%s'"), name,
+                         _(pp_affect_words(c->affect)), g->name);
+            return false;
+        }
+        hd = pp_domain_find(d, &c->hds[i].source);
+        if (!hd->has_guest_addr || !hd->guest_addr_full || hd->guest_addr.function != 0)
+            continue;
+        for (k = 0; k < d->ndevs; k++) {
+            const pp_hostdev *o = &d->devs[k];
+            bool leaving = false;
+            for (size_t j = 0; j < c->n; j++)
+                leaving = leaving || pp_pci_addr_eq(&c->hds[j].source, &o->source);
+            if (leaving || !o->has_guest_addr || !o->guest_addr_full ||
+                o->guest_addr.domain != hd->guest_addr.domain ||
+                o->guest_addr.bus != hd->guest_addr.bus || o->guest_addr.slot != hd->guest_addr.slot)
+                continue;
+            pp_pci_addr_format(&o->source, name);
+            t = xasprintf("%s%s%s", c->siblings ? c->siblings : "", c->siblings ? "," : "", name);
+            free(c->siblings);
+            c->siblings = t;
+        }
+    }
+    return true;
+}
+
+/* Everything but the lock: guests as they are now, the configuration choice, the guards. false
+ * with the error slot set for a plan that cannot be (findings go to c->findings). */
+static bool check_locked(pp_app *app, pp_change *c, const pp_guest **gout)
+{
+    const pp_guest *g = NULL;
+    pp_guard_in in;
+    size_t i;
+
+    pp_findings_clear(&c->findings);
+    free(c->siblings);
+    c->siblings = NULL;
+    if (!(in.host = pp_app_host(app)))
+        return false;
+    in.owners = &app->owners;
+    in.guest = NULL;
+    if (c->kind == PP_CHANGE_ATTACH || c->kind == PP_CHANGE_DETACH) {
+        if (!(g = find_guest(app, c->guest)) ||
+            !pp_virt_affect(g, c->want_live, c->want_config, &c->affect))
+            return false;
+        in.guest = g;
+    }
+    *gout = g;
+    switch (c->kind) {
+    case PP_CHANGE_ATTACH: {
+        pp_pci_addr *set = xcalloc(c->n, sizeof(*set));
+        for (i = 0; i < c->n; i++) {
+            if ((g->has_config && !pp_hostdev_validate(&c->hds[i], &g->config)) ||
+                (g->has_live && !pp_hostdev_validate(&c->hds[i], &g->live))) {
+                free(set);
+                return false;
+            }
+            set[i] = c->hds[i].source;
+        }
+        pp_guard_attach(&in, set, c->n, &c->findings);
+        free(set);
+        guest_guards(c, g, &c->findings);
+        return true;
+    }
+    case PP_CHANGE_DETACH:
+        return detach_checks(c, g);
+    case PP_CHANGE_PREPARE:
+    case PP_CHANGE_RELEASE:
+        pp_guard_prepare(&in, &c->hds[0].source, c->kind == PP_CHANGE_RELEASE, &c->findings);
+        return true;
+    }
+    return true;
+}
+
+bool pp_change_check(pp_app *app, pp_change *c)
+{
+    const pp_guest *g;
+    return pp_app_guests(app, true) && check_locked(app, c, &g);
+}
+
+size_t pp_change_blocking(const pp_findings *f, bool force, const pp_findings *accepted)
+{
+    size_t i, k, n = 0;
+
+    for (i = 0; i < f->n; i++) {
+        bool ok = f->v[i].forceable && force;
+        for (k = 0; !ok && f->v[i].forceable && accepted && k < accepted->n; k++)
+            ok = accepted->v[k].kind == f->v[i].kind &&
+                 pp_pci_addr_eq(&accepted->v[k].addr, &f->v[i].addr);
+        n += !ok;
+    }
+    return n;
+}
+
+/* ---- journal records ---- */
+
+static void fill_record(const pp_change *c, const pp_guest *g, const char *uri, pp_jrec *r)
+{
+    const char *action = c->undoes ? "undo" : kind_action(c->kind);
+    char *flags = xasprintf("%s%s%s%s%s%s%s", c->undoes ? kind_action(c->kind) : "",
+                            c->undoes && c->affect ? "," : "",
+                            (c->affect & PP_AFFECT_LIVE) ? "live" : "",
+                            (c->affect & PP_AFFECT_LIVE) && (c->affect & PP_AFFECT_CONFIG) ? "," : "",
+                            (c->affect & PP_AFFECT_CONFIG) ? "config" : "",
+                            c->force && (c->affect || c->undoes) ? "," : "", c->force ? "force" : "");
+
+    memset(r, 0, sizeof(*r));
+    r->uri = xstrdup(uri);
+    r->guest = g ? xstrdup(g->name) : NULL;
+    r->uuid = g ? xstrdup(g->uuid) : NULL;
+    r->action = xstrdup(action);
+    r->devices = xstrdup(c->devices);
+    r->flags = flags;
+    r->undoes = c->undoes && c->undoes->id ? xstrdup(c->undoes->id) : NULL;
+}
+
+static void copy_elems(pp_jrec *r, const pp_hostdev *v, size_t n)
+{
+    r->elems = xcalloc(n ? n : 1, sizeof(*r->elems));
+    memcpy(r->elems, v, n * sizeof(*v));
+    r->nelems = n;
+}
+
+/* ---- the sequence ---- */
+
+/* What the guest holds after an attach, read back: the elements as libvirt stored them (the
+ * persistent ones where the change went there, else the live ones); *STORED as fields. */
+static void attach_truth(pp_app *app, pp_change *c, const pp_guest *g, pp_hostdev **stored,
+                         size_t *nstored)
+{
+    pp_pci_addr *src = xcalloc(c->n, sizeof(*src));
+    size_t i, missing;
+
+    for (i = 0; i < c->n; i++)
+        src[i] = c->hds[i].source;
+    if (!pp_virt_read_held(app->virt, g, c->affect, src, c->n, &c->xml, &missing)) {
+        /* made, but not readable back: said so; the record keeps what was sent */
+        char *why = xstrdup(pp_error_get());
+        c->state = PP_CHANGE_REQUESTED;
+        pp_error_set(_("libvirt accepted the change, but reading the guest back failed: %s"), why);
+        free(why);
+    } else if (missing) {
+        c->state = PP_CHANGE_REQUESTED;
+        pp_error_set(_("libvirt accepted the attach, but the %s of guest '%s' does not hold all "
+                       "of %s"),
+                     _(pp_affect_words(c->affect)), g->name, c->devices);
+    } else {
+        c->state = PP_CHANGE_DONE;
+    }
+    if (!c->xml || !pp_elements_parse(c->xml, stored, nstored) || *nstored != c->n) {
+        free(*stored);
+        *stored = xcalloc(c->n, sizeof(**stored));
+        memcpy(*stored, c->hds, c->n * sizeof(*c->hds));
+        *nstored = c->n;
+    }
+    free(src);
+}
+
+/* After a detach: gone from the persistent definition, and from the live one once the guest
+ * released it (waited for up to c->wait). */
+static void detach_truth(pp_app *app, pp_change *c, const pp_guest *g)
+{
+    pp_pci_addr *src = xcalloc(c->n, sizeof(*src));
+    bool *present = xcalloc(c->n, sizeof(*present));
+    char name[PP_PCI_ADDR_STRLEN], *t;
+    pp_guest now;
+    size_t i;
+
+    c->state = PP_CHANGE_DONE;
+    for (i = 0; i < c->n; i++)
+        src[i] = c->hds[i].source;
+    if (c->affect & PP_AFFECT_LIVE) {
+        if (c->wait > 0)
+            tell(c, _("Waiting up to %.0f s for guest '%s' to release the device ..."), c->wait,
+                 g->name);
+        if (!pp_virt_wait_released(app->virt, g, src, c->n, c->wait, present)) {
+            c->state = PP_CHANGE_REQUESTED;
+            for (i = 0; i < c->n; i++)
+                present[i] = true; /* not known: not said to be gone */
+        }
+        for (i = 0; i < c->n; i++) {
+            if (!present[i])
+                continue;
+            c->state = PP_CHANGE_REQUESTED;
+            pp_pci_addr_format(&src[i], name);
+            t = xasprintf("%s%s%s", c->pending ? c->pending : "", c->pending ? "," : "", name);
+            free(c->pending);
+            c->pending = t;
+        }
+    }
+    if ((c->affect & PP_AFFECT_CONFIG) && pp_virt_guest_reread(app->virt, g->uuid, &now)) {
+        for (i = 0; i < c->n; i++)
+            if (now.has_config && pp_domain_find(&now.config, &src[i]))
+                c->state = PP_CHANGE_REQUESTED;
+        pp_guest_clear(&now);
+    }
+    free(present);
+    free(src);
+}
+
+/* After prepare/release: the driver the kernel shows now. */
+static void driver_truth(pp_app *app, pp_change *c)
+{
+    const pp_function *f;
+    bool vfio;
+
+    c->state = PP_CHANGE_DONE;
+    if (!pp_app_reload_host(app))
+        return;
+    f = pp_host_find(app->host, &c->hds[0].source);
+    if (!f)
+        return;
+    vfio = f->driver && strcmp(f->driver, "vfio-pci") == 0;
+    if (vfio != (c->kind == PP_CHANGE_PREPARE)) {
+        c->state = PP_CHANGE_REQUESTED;
+        pp_error_set(_("libvirt answered, but the kernel shows %s on driver %s"), f->name,
+                     f->driver ? f->driver : _("none"));
+    }
+}
+
+static const char *state_phase(pp_change_state s)
+{
+    return s == PP_CHANGE_DONE ? "done" : s == PP_CHANGE_REQUESTED ? "requested" : "failed";
+}
+
+pp_change_state pp_change_apply(pp_app *app, pp_change *c)
+{
+    const pp_guest *g = NULL;
+    pp_hostdev *held = NULL, *stored = NULL;
+    size_t nstored = 0;
+    char *jpath = NULL, *err;
+    pp_jrec intent, out;
+    int lock, jfd = -1;
+    size_t i;
+    bool ok = false;
+
+    c->state = PP_CHANGE_REFUSED;
+    free(c->devices);
+    c->devices = join_sources(c);
+    if ((lock = lock_take(c)) < 0)
+        return c->state;
+    /* under the lock: what others changed until now is seen, nobody changes it until we are done */
+    pp_app_forget_guests(app);
+    if (c->kind == PP_CHANGE_PREPARE || c->kind == PP_CHANGE_RELEASE)
+        pp_app_reload_host(app);
+    if (!pp_app_guests(app, false) || !check_locked(app, c, &g))
+        goto out;
+    if (pp_change_blocking(&c->findings, c->force, c->accepted)) {
+        pp_error_set(_("refused: nothing was sent"));
+        goto out;
+    }
+    if (c->kind == PP_CHANGE_DETACH) {
+        /* the elements as the guest holds them: the record, and what undo builds anew */
+        held = xcalloc(c->n, sizeof(*held));
+        for (i = 0; i < c->n; i++)
+            held[i] = *held_element(g, c->affect, &c->hds[i].source);
+    }
+    if ((jfd = pp_app_journal_open(app, &jpath)) < 0)
+        goto out;
+    fill_record(c, g, pp_virt_uri(app->virt), &intent);
+    intent.phase = xstrdup("intent");
+    if (c->kind == PP_CHANGE_ATTACH)
+        copy_elems(&intent, c->hds, c->n);
+    else if (held)
+        copy_elems(&intent, held, c->n);
+    /* the intent first: a process killed in the middle leaves a trace that undo can resolve */
+    if (!pp_journal_append(jfd, jpath, &intent)) {
+        pp_jrec_clear(&intent);
+        goto out;
+    }
+
+    switch (c->kind) {
+    case PP_CHANGE_ATTACH:
+        ok = pp_virt_attach_many(app->virt, g, c->hds, c->n, c->affect);
+        break;
+    case PP_CHANGE_DETACH:
+        for (i = 0, ok = true; ok && i < c->n; i++) {
+            char *rm = NULL, *t;
+            ok = pp_virt_detach(app->virt, g, &c->hds[i].source, c->affect, &rm);
+            if (ok) {
+                t = xasprintf("%s%s", c->xml ? c->xml : "", rm);
+                free(c->xml);
+                c->xml = t;
+            }
+            free(rm);
+        }
+        if (!ok && i > 1) {
+            /* put back what went out, built anew from its fields */
+            err = xstrdup(pp_error_get());
+            if (!pp_virt_attach_many(app->virt, g, held, i - 1, c->affect))
+                fprintf(stderr, _("%s: putting back what was detached failed too: %s\n"),
+                        pp_progname(), pp_error_get());
+            pp_error_set("%s", err);
+            free(err);
+        }
+        break;
+    case PP_CHANGE_PREPARE:
+    case PP_CHANGE_RELEASE:
+        ok = pp_virt_prepare(app->virt, &c->hds[0].source, c->kind == PP_CHANGE_RELEASE);
+        break;
+    }
+
+    err = ok ? NULL : xstrdup(pp_error_get());
+    if (!ok)
+        c->state = PP_CHANGE_FAILED;
+    else if (c->kind == PP_CHANGE_ATTACH)
+        attach_truth(app, c, g, &stored, &nstored);
+    else if (c->kind == PP_CHANGE_DETACH)
+        detach_truth(app, c, g);
+    else
+        driver_truth(app, c);
+    if (ok && c->state != PP_CHANGE_DONE)
+        err = xstrdup(pp_error_get());
+
+    fill_record(c, g, pp_virt_uri(app->virt), &out);
+    out.phase = xstrdup(state_phase(c->state));
+    out.intent = xstrdup(intent.id);
+    if (stored)
+        copy_elems(&out, stored, nstored);
+    else if (held)
+        copy_elems(&out, held, c->n);
+    out.xml = c->xml ? xstrdup(c->xml) : NULL;
+    c->recorded = pp_journal_append(jfd, jpath, &out);
+    if (!c->recorded)
+        c->record_error = xstrdup(pp_error_get());
+    pp_jrec_clear(&out);
+    pp_jrec_clear(&intent);
+    if (err) {
+        pp_error_set("%s", err);
+        free(err);
+    }
+out:
+    if (c->state != PP_CHANGE_DONE)
+        c->error = xstrdup(pp_error_get());
+    if (jfd >= 0)
+        close(jfd);
+    free(jpath);
+    free(held);
+    free(stored);
+    /* guests are read again by whoever looks next */
+    pp_app_forget_guests(app);
+    lock_drop(lock);
+    return c->state;
+}
+
+void pp_change_clear(pp_change *c)
+{
+    pp_findings_clear(&c->findings);
+    free(c->devices);
+    free(c->xml);
+    free(c->pending);
+    free(c->siblings);
+    free(c->record_error);
+    free(c->guest_copy);
+    free(c->error);
+    c->error = NULL;
+    c->devices = c->xml = c->pending = c->siblings = c->record_error = c->guest_copy = NULL;
+}
+
+/* ---- undo ---- */
+
+static unsigned rec_affect(const pp_jrec *r)
+{
+    return (pp_jrec_has_flag(r, "live") ? PP_AFFECT_LIVE : 0) |
+           (pp_jrec_has_flag(r, "config") ? PP_AFFECT_CONFIG : 0);
+}
+
+/* The libvirt operation of a record: attach, detach, prepare, release; an undo does the
+ * reverse of what it reverts (the first of its flags). */
+static int rec_kind(const pp_jrec *r)
+{
+    static const char *const names[] = { "attach", "detach", "prepare", "release" };
+    static const int reverse[] = { PP_CHANGE_DETACH, PP_CHANGE_ATTACH, PP_CHANGE_RELEASE,
+                                   PP_CHANGE_PREPARE };
+    bool undo = r->action && strcmp(r->action, "undo") == 0;
+    size_t i;
+
+    for (i = 0; i < 4; i++) {
+        if (!undo && r->action && strcmp(r->action, names[i]) == 0)
+            return (int)i;
+        if (undo && pp_jrec_has_flag(r, names[i]))
+            return reverse[i];
+    }
+    return -1;
+}
+
+static const pp_guest *rec_guest(pp_app *app, const pp_jrec *r)
+{
+    size_t i;
+    for (i = 0; i < app->guests.n; i++)
+        if (r->uuid && strcmp(app->guests.v[i].uuid, r->uuid) == 0)
+            return &app->guests.v[i];
+    pp_error_set(_("undo: guest '%s' (uuid %s) is no longer defined at %s"),
+                 r->guest ? r->guest : "?", r->uuid ? r->uuid : "?", pp_virt_uri(app->virt));
+    return NULL;
+}
+
+/* Whether G holds every element of R in each configuration of AFFECT (1), none of them (0), or
+ * some (2). */
+static int holds(const pp_guest *g, const pp_jrec *r, unsigned affect)
+{
+    size_t i, have = 0, want = 0;
+    for (i = 0; i < r->nelems; i++) {
+        if ((affect & PP_AFFECT_CONFIG) && g->has_config) {
+            want++;
+            have += in_def(&g->config, &r->elems[i].source);
+        }
+        if ((affect & PP_AFFECT_LIVE) && g->has_live) {
+            want++;
+            have += in_def(&g->live, &r->elems[i].source);
+        }
+    }
+    return have == 0 ? 0 : have == want ? 1 : 2;
+}
+
+/* A change whose process died before its outcome: what libvirt (or the kernel) holds says
+ * whether it was made; the answer is recorded as its outcome. */
+static bool resolve(pp_app *app, const pp_jrec *r, const char *path, bool *made)
+{
+    int kind = rec_kind(r);
+    pp_jrec out;
+    char *jpath;
+    int jfd;
+    bool ok;
+
+    if (kind == PP_CHANGE_ATTACH || kind == PP_CHANGE_DETACH) {
+        const pp_guest *g = rec_guest(app, r);
+        int h;
+        if (!g)
+            return false;
+        h = holds(g, r, rec_affect(r));
+        *made = kind == PP_CHANGE_ATTACH ? h != 0 : h == 0;
+    } else if (kind == PP_CHANGE_PREPARE || kind == PP_CHANGE_RELEASE) {
+        pp_pci_addr a;
+        const pp_function *f;
+        if (!r->devices || !pp_pci_addr_parse(r->devices, "journal devices", &a) ||
+            !pp_app_reload_host(app) || !(f = pp_host_find(app->host, &a)))
+            return false;
+        *made = (f->driver && strcmp(f->driver, "vfio-pci") == 0) == (kind == PP_CHANGE_PREPARE);
+    } else {
+        pp_error_set(_("undo: the last record of '%s' is incomplete; nothing was changed"), path);
+        return false;
+    }
+    if ((jfd = pp_app_journal_open(app, &jpath)) < 0)
+        return false;
+    memset(&out, 0, sizeof(out));
+    out.uri = r->uri ? xstrdup(r->uri) : NULL;
+    out.guest = r->guest ? xstrdup(r->guest) : NULL;
+    out.uuid = r->uuid ? xstrdup(r->uuid) : NULL;
+    out.action = r->action ? xstrdup(r->action) : NULL;
+    out.devices = r->devices ? xstrdup(r->devices) : NULL;
+    out.flags = xasprintf("%s%sresolved", r->flags ? r->flags : "", r->flags && *r->flags ? "," : "");
+    out.undoes = r->undoes ? xstrdup(r->undoes) : NULL;
+    out.phase = xstrdup(*made ? "done" : "failed");
+    out.intent = xstrdup(r->id);
+    copy_elems(&out, r->elems, r->nelems);
+    ok = pp_journal_append(jfd, jpath, &out);
+    pp_jrec_clear(&out);
+    close(jfd);
+    free(jpath);
+    return ok;
+}
+
+bool pp_change_plan_undo(pp_app *app, const pp_journal *j, const char *path, pp_change *c,
+                         bool *resolved_only)
+{
+    const pp_jchange *t = pp_journal_undo_target(j);
+    const pp_jrec *r;
+    const pp_guest *g = NULL;
+    bool made;
+    int kind;
+    size_t i;
+
+    *resolved_only = false;
+    if (j->nchanges && j->changes[j->nchanges - 1].damaged_after) {
+        pp_error_set(_("undo: the journal '%s' ends in a damaged record; nothing was undone, "
+                       "because what that record was cannot be known ('pcipass history' shows "
+                       "the rest)"),
+                     path);
+        return false;
+    }
+    if (!t) {
+        pp_error_set(_("undo: the journal '%s' holds no change to undo"), path);
+        return false;
+    }
+    r = &j->v[t->intent];
+    if (t->damaged_after) {
+        pp_error_set(_("undo: a damaged record follows the last change in '%s'; nothing was "
+                       "undone"),
+                     path);
+        return false;
+    }
+    kind = rec_kind(r);
+    if (kind < 0 || !r->devices || (r->nelems == 0 && kind != PP_CHANGE_PREPARE &&
+                                    kind != PP_CHANGE_RELEASE)) {
+        pp_error_set(_("undo: the last record of '%s' is incomplete; nothing was changed"), path);
+        return false;
+    }
+    if (!pp_app_guests(app, false))
+        return false;
+    if (r->uri && strcmp(r->uri, pp_virt_uri(app->virt)) != 0) {
+        pp_error_set(_("undo: the last change was made at %s, not %s; run 'pcipass -c %s undo'"),
+                     r->uri, pp_virt_uri(app->virt), r->uri);
+        return false;
+    }
+    if (strcmp(pp_jchange_state(j, t), "unknown") == 0) {
+        if (!resolve(app, r, path, &made))
+            return false;
+        if (!made || strcmp(r->action, "undo") == 0) {
+            *resolved_only = true;
+            if (made)
+                pp_error_set(_("the last change, an undo for %s, was cut short, and libvirt shows "
+                               "it was made; it is now recorded as done"),
+                             r->devices);
+            else
+                pp_error_set(_("the last change (%s of %s) was cut short before libvirt made it; "
+                               "it is now recorded as not made, and nothing was undone"),
+                             r->action, r->devices);
+            return false;
+        }
+    }
+    memset(c, 0, sizeof(*c));
+    c->undoes = r;
+    c->wait = PP_UNPLUG_WAIT_SECONDS;
+    /* the reverse, where libvirt shows there is something to reverse */
+    switch (kind) {
+    case PP_CHANGE_ATTACH:
+    case PP_CHANGE_DETACH:
+        if (!(g = rec_guest(app, r)))
+            return false;
+        c->guest = c->guest_copy = xstrdup(g->name);
+        c->kind = kind == PP_CHANGE_ATTACH ? PP_CHANGE_DETACH : PP_CHANGE_ATTACH;
+        for (unsigned a = PP_AFFECT_LIVE; a <= PP_AFFECT_CONFIG; a <<= 1) {
+            int h;
+            if (!(rec_affect(r) & a) || (a == PP_AFFECT_LIVE ? !g->active : !g->persistent))
+                continue;
+            h = holds(g, r, a);
+            if (c->kind == PP_CHANGE_DETACH ? h != 0 : h == 0) {
+                c->want_live |= a == PP_AFFECT_LIVE;
+                c->want_config |= a == PP_AFFECT_CONFIG;
+            }
+        }
+        if (!c->want_live && !c->want_config) {
+            pp_error_set(c->kind == PP_CHANGE_DETACH
+                             ? _("undo: guest '%s' no longer holds %s where it was attached; "
+                                 "there is nothing to undo")
+                             : _("undo: guest '%s' holds %s again, or is no longer where it "
+                                 "was detached from; there is nothing to undo"),
+                         g->name, r->devices);
+            return false;
+        }
+        /* built anew from the recorded fields, never sent as recorded text */
+        c->hds = xcalloc(r->nelems, sizeof(*c->hds));
+        for (i = 0; i < r->nelems; i++)
+            c->hds[i] = r->elems[i];
+        c->n = r->nelems;
+        return true;
+    default:
+        c->kind = kind == PP_CHANGE_PREPARE ? PP_CHANGE_RELEASE : PP_CHANGE_PREPARE;
+        c->hds = xcalloc(1, sizeof(*c->hds));
+        if (!pp_pci_addr_parse(r->devices, "journal devices", &c->hds[0].source)) {
+            free(c->hds);
+            c->hds = NULL;
+            return false;
+        }
+        c->n = 1;
+        return true;
+    }
+}
