@@ -73,6 +73,10 @@ bool pp_virt_attach_many(pp_virt *v, const pp_guest *g, const pp_hostdev *hds, s
 bool pp_virt_wait_released(pp_virt *v, const pp_guest *g, const pp_pci_addr *sources, size_t n,
                            double seconds, bool *present);
 
+/* Waits until libvirt has finished whatever it was asked to change in G before (a client killed
+ * in the middle of a request leaves libvirtd to finish it): asks for a change that needs the
+ * guest's job and changes nothing. false with the error slot set when libvirt fails otherwise. */
+bool pp_virt_settle(pp_virt *v, const pp_guest *g);
 /* The elements of SOURCES as the guest holds them now, read back from libvirt: *XML the text of
  * each (from the persistent definition where AFFECT has it, else the live one), *MISSING how
  * many element-configuration pairs of AFFECT lack one. false with the error slot set when the

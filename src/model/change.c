@@ -69,18 +69,24 @@ static int lock_take(const pp_change *c)
             if ((r = pread(fd, holder, sizeof(holder) - 1, 0)) > 0)
                 holder[r] = '\0';
             holder[strcspn(holder, "\n")] = '\0';
+            if (!holder[0])
+                strcpy(holder, "?"); /* it has the lock, but has not written its pid yet */
         }
         if (c->no_lock_wait || tries >= PP_LOCK_WAIT_SECONDS * 10) {
-            pp_error_set(_("another pcipass (process %s) is making a change on this host; "
-                           "nothing was sent (try again when it is done)"),
-                         holder);
+            if (strcmp(holder, "?") != 0)
+                pp_error_set(_("another pcipass (process %s) is making a change on this host; "
+                               "nothing was sent (try again when it is done)"),
+                             holder);
+            else
+                pp_error_set(_("another pcipass is making a change on this host; nothing was "
+                               "sent (try again when it is done)"));
             close(fd);
             free(path);
             return -1;
         }
         if (tries == 0)
             tell(c, _("Waiting for another pcipass (process %s) to finish its change ..."),
-                 holder);
+                 holder); /* "?" when it has not written its pid yet */
         tries++;
         struct timespec d = { 0, 100 * 1000 * 1000 };
         nanosleep(&d, NULL);
@@ -648,12 +654,25 @@ static bool resolve(pp_app *app, const pp_jrec *r, const char *path, bool *made)
     bool ok;
 
     if (kind == PP_CHANGE_ATTACH || kind == PP_CHANGE_DETACH) {
-        const pp_guest *g = rec_guest(app, r);
-        int h;
-        if (!g)
-            return false;
-        h = holds(g, r, rec_affect(r));
-        *made = kind == PP_CHANGE_ATTACH ? h != 0 : h == 0;
+        /* the killed pcipass may have left its request with libvirtd, queued or at work: let
+         * libvirt finish the guest's jobs, look, and look again a moment later; only an answer
+         * that stays the same is recorded */
+        int tries, h, last = -1;
+        for (tries = 0; tries < 8; tries++) {
+            const pp_guest *g = rec_guest(app, r);
+            if (!g || !pp_virt_settle(app->virt, g))
+                return false;
+            pp_app_forget_guests(app);
+            if (!pp_app_guests(app, false) || !(g = rec_guest(app, r)))
+                return false;
+            h = holds(g, r, rec_affect(r));
+            if (h == last)
+                break;
+            last = h;
+            struct timespec d = { 0, 500 * 1000 * 1000 };
+            nanosleep(&d, NULL);
+        }
+        *made = kind == PP_CHANGE_ATTACH ? last != 0 : last == 0;
     } else if (kind == PP_CHANGE_PREPARE || kind == PP_CHANGE_RELEASE) {
         pp_pci_addr a;
         const pp_function *f;

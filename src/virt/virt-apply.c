@@ -336,3 +336,26 @@ const char *pp_affect_words(unsigned affect)
         return N_("live and persistent configuration");
     return affect == PP_AFFECT_LIVE ? N_("live configuration") : N_("persistent configuration");
 }
+
+bool pp_virt_settle(pp_virt *v, const pp_guest *g)
+{
+    /* a function no guest can hold: libvirt takes the guest's modify job, then finds nothing */
+    static const char nothing[] = "<hostdev mode='subsystem' type='pci'><source><address "
+                                  "domain='0xffff' bus='0xff' slot='0x1f' function='0x7'/>"
+                                  "</source></hostdev>";
+    virDomainPtr dom = lookup(v, g, _("waiting for libvirt to finish what it was asked before"));
+    int r, code;
+
+    if (!dom)
+        return false;
+    r = virDomainDetachDeviceFlags(dom, nothing,
+                                   g->persistent ? VIR_DOMAIN_AFFECT_CONFIG : VIR_DOMAIN_AFFECT_LIVE);
+    code = pp_virt_last_error_code();
+    virDomainFree(dom);
+    /* "not found" is the answer wanted; a driver without device detach has no jobs to wait for */
+    if (r == 0 || code == VIR_ERR_DEVICE_MISSING || code == VIR_ERR_NO_SUPPORT ||
+        code == VIR_ERR_OPERATION_INVALID || code == VIR_ERR_OPERATION_FAILED)
+        return true;
+    pp_virt_set_error(_("waiting for libvirt to finish what it was asked before"));
+    return false;
+}
