@@ -13,6 +13,8 @@ typedef struct pp_app {
     const char *sysfs_root; /* NULL: /sys */
     const char *proc_root;  /* NULL: /proc, unless sysfs_root is given (see pp_app_proc_root) */
     const char *dev_root;   /* NULL: /dev */
+    const char *boot_root;  /* NULL: /boot, unless sysfs_root is given (see pp_app_boot_root) */
+    const char *conf_root;  /* NULL: /, unless sysfs_root is given (see pp_app_conf_root) */
     const char *journal;    /* NULL: pp_journal_path()'s choice */
     const char *uri;        /* NULL: LIBVIRT_DEFAULT_URI or libvirt's default */
     bool no_color;
@@ -33,6 +35,11 @@ typedef struct pp_app {
  * with the real /proc would mix two hosts, so then there is none and the root filesystem and
  * route are not looked for. */
 const char *pp_app_proc_root(const pp_app *app);
+/* The boot root (kernel configuration files) and the configuration root (modprobe.d and
+ * driverctl.d under its etc, run, lib and usr/lib), by the same rule: the option, else the real
+ * one with the real sysfs, else none. */
+const char *pp_app_boot_root(const pp_app *app);
+const char *pp_app_conf_root(const pp_app *app);
 /* The inventory, loaded on first use, host-critical functions found; NULL with the error slot
  * set. */
 pp_host *pp_app_host(pp_app *app);

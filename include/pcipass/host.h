@@ -103,6 +103,20 @@ typedef struct pp_host_setup {
 void pp_host_read_setup(const pp_host *h, const char *proc_root, const char *dev_root,
                         pp_host_setup *out);
 
+/* The kernel's IOMMU build options: from PROC/config.gz, else BOOT/config-RELEASE (either root
+ * NULL: not looked at). known is false when neither could be read. */
+typedef struct pp_kconfig {
+    bool known;
+    char path[4096]; /* the file they were read from */
+    bool intel_iommu, intel_default_on, amd_iommu; /* CONFIG_..._IOMMU=y, ..._DEFAULT_ON=y */
+} pp_kconfig;
+void pp_host_read_kconfig(const char *proc_root, const char *boot_root, const char *release,
+                          pp_kconfig *out);
+/* The CPU's vendor from PROC/cpuinfo (PROC NULL or unreadable: unknown). Hygon counts as AMD:
+ * it has the AMD IOMMU. */
+typedef enum { PP_CPU_UNKNOWN, PP_CPU_INTEL, PP_CPU_AMD } pp_cpu_vendor;
+pp_cpu_vendor pp_host_read_cpu_vendor(const char *proc_root);
+
 /* Internal to the host module: used by the sources. */
 void pp_host_warn(pp_host *h, const char *fmt, ...) PP_PRINTF(2, 3);
 void pp_host_add(pp_host *h, const pp_function *f);

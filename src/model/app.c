@@ -17,6 +17,20 @@ const char *pp_app_proc_root(const pp_app *app)
     return app->sysfs_root ? NULL : "/proc";
 }
 
+const char *pp_app_boot_root(const pp_app *app)
+{
+    if (app->boot_root)
+        return app->boot_root;
+    return app->sysfs_root ? NULL : "/boot";
+}
+
+const char *pp_app_conf_root(const pp_app *app)
+{
+    if (app->conf_root)
+        return app->conf_root;
+    return app->sysfs_root ? NULL : "";
+}
+
 pp_host *pp_app_host(pp_app *app)
 {
     if (!app->host) {

@@ -3,10 +3,10 @@
 # Lays out a fake sysfs root, shaped like the kernel's /sys, from a host description file.
 # Used by the test suite, the benchmark and the bundled demo host.
 #
-#   mkfakesys.sh DESCRIPTION ROOT [PROCROOT [DEVROOT]]
+#   mkfakesys.sh DESCRIPTION ROOT [PROCROOT [DEVROOT [BOOTROOT [CONFROOT]]]]
 #
-# PROCROOT (default ROOT-proc) and DEVROOT (default ROOT-dev) are made only when a directive
-# needs them.
+# PROCROOT (default ROOT-proc), DEVROOT (default ROOT-dev), BOOTROOT (default ROOT-boot) and
+# CONFROOT (default ROOT-conf) are made only when a directive needs them.
 #
 # Description lines ('#' starts a comment):
 #   fn ADDRESS VENDOR DEVICE CLASS [key=value ...]
@@ -26,12 +26,19 @@
 #   cmdline WORDS...     PROCROOT/cmdline
 #   release NAME         PROCROOT/sys/kernel/osrelease
 #   devnode PATH         DEVROOT/PATH (a plain file standing in for the device node)
+#   kconfig proc|boot OPTION...  the kernel's configuration, one CONFIG_X=y line per OPTION: gzip'd
+#                        as PROCROOT/config.gz, or plain as BOOTROOT/config-RELEASE (after release)
+#   cpu VENDOR           PROCROOT/cpuinfo with that vendor_id (GenuineIntel, AuthenticAMD)
+#   conf PATH WORDS...   appends the line WORDS to CONFROOT/PATH (modprobe.d, driverctl.d files)
 set -eu
 
 desc=$1
 root=$2
 procroot=${3:-$root-proc}
 devroot=${4:-$root-dev}
+bootroot=${5:-$root-boot}
+confroot=${6:-$root-conf}
+kernel_release=""
 
 mkdir -p "$root/bus/pci/devices" "$root/bus/pci/drivers" "$root/bus/pci/slots" \
          "$root/kernel/iommu_groups" "$root/module" "$root/devices" "$root/class/block" "$root/class/net"
@@ -262,8 +269,22 @@ defaultroute() {
     } > "$procroot/net/route"
 }
 cmdline() { mkdir -p "$procroot"; echo "$*" > "$procroot/cmdline"; }
-release() { mkdir -p "$procroot/sys/kernel"; echo "$1" > "$procroot/sys/kernel/osrelease"; }
+release() { mkdir -p "$procroot/sys/kernel"; echo "$1" > "$procroot/sys/kernel/osrelease"; kernel_release=$1; }
 devnode() { mkdir -p "$(dirname "$devroot/$1")"; : > "$devroot/$1"; }
+kconfig() {
+    _where=$1; shift
+    _text="# Automatically generated file; DO NOT EDIT."
+    for _o in "$@"; do _text="$_text
+$_o=y"; done
+    case $_where in
+        proc) mkdir -p "$procroot"; printf '%s\n' "$_text" | gzip -9n > "$procroot/config.gz" ;;
+        boot) [ -n "$kernel_release" ] || { echo "mkfakesys: kconfig boot before release" >&2; exit 1; }
+              mkdir -p "$bootroot"; printf '%s\n' "$_text" > "$bootroot/config-$kernel_release" ;;
+        *) echo "mkfakesys: kconfig: proc or boot, not '$_where'" >&2; exit 1 ;;
+    esac
+}
+cpu() { mkdir -p "$procroot"; printf 'processor\t: 0\nvendor_id\t: %s\n' "$1" > "$procroot/cpuinfo"; }
+conf() { _p=$1; shift; mkdir -p "$(dirname "$confroot/$_p")"; printf '%s\n' "$*" >> "$confroot/$_p"; }
 
 lineno=0
 while IFS= read -r line || [ -n "$line" ]; do
@@ -273,7 +294,7 @@ while IFS= read -r line || [ -n "$line" ]; do
     set -- $line
     [ $# -gt 0 ] || continue
     case $1 in
-        fn|module|block|net|part|vnet|vblock|rootdev|route6|defaultroute|cmdline|release|devnode) "$@" ;;
+        fn|module|block|net|part|vnet|vblock|rootdev|route6|defaultroute|cmdline|release|devnode|kconfig|cpu|conf) "$@" ;;
         *) echo "mkfakesys: $desc:$lineno: unknown directive '$1'" >&2; exit 1 ;;
     esac
 done < "$desc"
