@@ -48,6 +48,11 @@ pp_host *pp_app_host(pp_app *app);
 pp_virt *pp_app_virt(pp_app *app, bool readonly);
 /* Guests and the owner index, read once; false with the error slot set. */
 bool pp_app_guests(pp_app *app, bool readonly);
+/* Why F is on its driver: libvirt for a running guest's managed hostdev (guests read), else what
+ * the host module found. False when F has no driver. OUT's detail is borrowed. */
+bool pp_app_binding(const pp_app *app, const pp_function *f, pp_binding *out);
+/* That reason as one translated sentence (malloc'd). */
+char *pp_binding_sentence(const pp_function *f, const pp_binding *b);
 /* Forgets guests and owners, so that the next pp_app_guests() reads them anew (after a change). */
 void pp_app_forget_guests(pp_app *app);
 void pp_app_free(pp_app *app);

@@ -37,6 +37,10 @@ json_object *pp_json_hex(unsigned long long v, int digits);
 json_object *pp_json_str_or_null(const char *s);
 
 json_object *pp_json_owner(const pp_owner *o);
+/* {"source", "detail"} of why F is on its driver, or NULL (no driver). */
+json_object *pp_json_binding(const pp_app *app, const pp_function *f);
+/* The kernel's reset methods as an array ([] when emptied), NULL when not known. */
+json_object *pp_json_reset_method(const pp_function *f);
 /* "web01[LC],build[C] CONFLICT": L running, C persistent configuration. Caller frees. */
 char *pp_owner_label(const pp_owner *o);
 char *pp_owners_label(const pp_owner *first, size_t n);

@@ -35,6 +35,7 @@ typedef enum {
     PP_GUARD_NO_IOMMU,     /* the function has no IOMMU group (forceable) */
     PP_GUARD_CRITICAL,     /* root filesystem, default route or boot VGA (forceable) */
     PP_GUARD_RUNNING,      /* prepare/release: a running guest uses it: never */
+    PP_GUARD_NO_RESET,     /* the kernel has no reset method for it (forceable) */
 } pp_guard_kind;
 
 typedef struct pp_finding {

@@ -10,6 +10,36 @@
 #include "pcipass/common.h"
 #include "pcipass/host.h"
 
+json_object *pp_json_binding(const pp_app *app, const pp_function *f)
+{
+    pp_binding b;
+    json_object *o;
+
+    if (!pp_app_binding(app, f, &b))
+        return NULL;
+    o = json_object_new_object();
+    json_object_object_add(o, "source", json_object_new_string(pp_binding_source_name(b.source)));
+    json_object_object_add(o, "detail", pp_json_str_or_null(b.detail));
+    return o;
+}
+
+json_object *pp_json_reset_method(const pp_function *f)
+{
+    json_object *a;
+    const char *p;
+
+    if (!f->reset_method)
+        return NULL;
+    a = json_object_new_array();
+    for (p = f->reset_method; *p;) {
+        size_t n = strcspn(p, " ");
+        if (n)
+            json_object_array_add(a, json_object_new_string_len(p, (int)n));
+        p += n + (p[n] == ' ');
+    }
+    return a;
+}
+
 static json_object *function_json(const pp_app *app, const pp_function *f)
 {
     const pp_owner *first;
@@ -60,6 +90,8 @@ static json_object *function_json(const pp_app *app, const pp_function *f)
     for (i = 0; i < n; i++)
         json_object_array_add(owners, pp_json_owner(&first[i]));
     json_object_object_add(o, "owners", owners);
+    json_object_object_add(o, "binding", pp_json_binding(app, f));
+    json_object_object_add(o, "reset_method", pp_json_reset_method(f));
     return o;
 }
 

@@ -71,6 +71,50 @@ int pp_cmd_check(pp_app *app, int argc, char **argv)
     return rc;
 }
 
+/* prepare binds for now only (nodedev-detach): what would keep the function on vfio-pci after a
+ * reboot, and which host-critical function an ids= rule would take along. */
+static void persist_advice(pp_app *app, const pp_host *h, const pp_pci_addr *a)
+{
+    const pp_function *f = pp_host_find(h, a), *crit = NULL;
+    const pp_critical *c[1];
+    char **rules;
+    size_t i, n;
+
+    if (!f)
+        return;
+    n = pp_host_vfio_id_rules(pp_app_conf_root(app), f->vendor_id, f->device_id, &rules);
+    if (n) {
+        printf(_("# %s stays on vfio-pci after a reboot: %s\n"), f->name, rules[0]);
+    } else if (pp_host_has_driverctl(pp_app_conf_root(app))) {
+        printf(_("# To keep %s on vfio-pci after a reboot, run: driverctl set-override %s "
+                 "vfio-pci\n"),
+               f->name, f->name);
+    } else if (f->driver && strcmp(f->driver, "vfio-pci") != 0) {
+        printf(_("# To keep %s on vfio-pci after a reboot, add 'options vfio-pci ids=%04x:%04x' "
+                 "and 'softdep %s pre: vfio-pci' (so that vfio-pci comes first) to a file in "
+                 "/etc/modprobe.d, then run update-initramfs -u.\n"),
+               f->name, f->vendor_id, f->device_id, f->driver);
+    } else {
+        printf(_("# To keep %s on vfio-pci after a reboot, add 'options vfio-pci ids=%04x:%04x' "
+                 "to a file in /etc/modprobe.d, then run update-initramfs -u.\n"),
+               f->name, f->vendor_id, f->device_id);
+    }
+    for (i = 0; i < n; i++)
+        free(rules[i]);
+    free(rules);
+    if (n || pp_host_has_driverctl(pp_app_conf_root(app)))
+        return;
+    for (i = 0; i < h->nfuncs && !crit; i++)
+        if (&h->funcs[i] != f && h->funcs[i].vendor_id == f->vendor_id &&
+            h->funcs[i].device_id == f->device_id && pp_host_critical_of(h, &h->funcs[i].addr, c, 1))
+            crit = &h->funcs[i];
+    if (crit)
+        fprintf(stderr,
+                _("%s: warning: an ids=%04x:%04x rule would also bind %s to vfio-pci at boot, "
+                  "and the host needs it (%s); bind %s by its address (driverctl) instead\n"),
+                pp_progname(), f->vendor_id, f->device_id, crit->name, c[0]->detail, f->name);
+}
+
 static int prepare_or_release(pp_app *app, int argc, char **argv, bool release)
 {
     static const struct option opts[] = {
@@ -116,6 +160,8 @@ static int prepare_or_release(pp_app *app, int argc, char **argv, bool release)
         printf(release ? _("# dry run: would give %s back to its host driver\n")
                        : _("# dry run: would bind %s to vfio-pci\n"),
                name);
+        if (!release)
+            persist_advice(app, in.host, &a);
         return PP_EXIT_OK;
     }
     if ((jfd = pp_app_journal_open(app, &jpath)) < 0)
@@ -126,6 +172,8 @@ static int prepare_or_release(pp_app *app, int argc, char **argv, bool release)
     }
     printf(release ? _("# gave %s back to its host driver\n") : _("# bound %s to vfio-pci\n"),
            name);
+    if (!release)
+        persist_advice(app, in.host, &a);
     pp_cli_journal_record(app, jfd, jpath, NULL, release ? "release" : "prepare", name, 0, force,
                           NULL);
     return PP_EXIT_OK;

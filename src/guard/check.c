@@ -268,8 +268,36 @@ static const char *fix_for(pp_guard_kind k)
         return _("leave it to the host; --force assigns it if the host can really do without it");
     case PP_GUARD_RUNNING:
         return _("shut the guest down or detach it first");
+    case PP_GUARD_NO_RESET:
+        return _("assign it only if the guest is never restarted without a host reboot; --force "
+                 "assigns it anyway");
     }
     return NULL;
+}
+
+/* What the host says of a selected function: its reset methods and why it is on its driver. */
+static void check_device_host(pp_checks *c, const pp_app *app, const pp_function *fn)
+{
+    pp_binding b;
+
+    if (fn->reset_method && *fn->reset_method)
+        item(c, "reset", PP_CHECK_PASS,
+             xasprintf(_("%s can be reset by the kernel (reset_method: %s)"), fn->name,
+                       fn->reset_method),
+             NULL);
+    else if (fn->resettable)
+        item(c, "reset", PP_CHECK_PASS,
+             xasprintf(_("%s can be reset by the kernel; this kernel does not list its methods"),
+                       fn->name),
+             NULL);
+    else if (!fn->no_reset)
+        item(c, "reset", PP_CHECK_WARN,
+             xasprintf(_("whether %s can be reset is unknown: its reset attributes are not "
+                         "readable"),
+                       fn->name),
+             _("read the warnings above, or run check as root"));
+    if (pp_app_binding(app, fn, &b))
+        item(c, "binding", PP_CHECK_PASS, pp_binding_sentence(fn, &b), NULL);
 }
 
 static void check_device(pp_checks *c, pp_app *app, const pp_pci_addr *a, bool have_guests)
@@ -281,14 +309,17 @@ static void check_device(pp_checks *c, pp_app *app, const pp_pci_addr *a, bool h
 
     pp_guard_attach(&in, a, 1, &f);
     for (i = 0; i < f.n; i++)
-        item(c, "device", f.v[i].kind == PP_GUARD_OWNER ? PP_CHECK_WARN : PP_CHECK_FAIL,
-             xstrdup(f.v[i].msg), fix_for(f.v[i].kind));
+        item(c, f.v[i].kind == PP_GUARD_NO_RESET ? "reset" : "device",
+             f.v[i].kind == PP_GUARD_OWNER ? PP_CHECK_WARN : PP_CHECK_FAIL, xstrdup(f.v[i].msg),
+             fix_for(f.v[i].kind));
     if (f.n == 0 && fn)
         item(c, "device", PP_CHECK_PASS,
              xasprintf(_("%s is ready to assign (driver %s, IOMMU group %d)"), fn->name,
                        fn->driver ? fn->driver : _("none"), fn->iommu_group),
              NULL);
     pp_findings_clear(&f);
+    if (fn)
+        check_device_host(c, app, fn);
 }
 
 void pp_checks_run(pp_app *app, const pp_pci_addr *sel, size_t nsel, pp_checks *out)

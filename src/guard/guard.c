@@ -139,6 +139,17 @@ static void check_group(const pp_guard_in *in, const pp_function *f, const pp_pc
     }
 }
 
+/* Without any reset the function keeps the state a guest left in it: after a guest restart, or in
+ * the next guest, it may not come up again. */
+static void check_reset(const pp_function *f, pp_findings *out)
+{
+    if (f->no_reset)
+        add(out, PP_GUARD_NO_RESET, true, &f->addr,
+            xasprintf(_("%s has no reset method (the kernel offers none): a guest restart may "
+                        "leave it unusable"),
+                      f->name));
+}
+
 void pp_guard_attach(const pp_guard_in *in, const pp_pci_addr *set, size_t n, pp_findings *out)
 {
     size_t k;
@@ -173,6 +184,7 @@ void pp_guard_attach(const pp_guard_in *in, const pp_pci_addr *set, size_t n, pp
         }
         check_critical(in->host, f, out);
         check_group(in, f, set, n, out);
+        check_reset(f, out);
     }
 }
 

@@ -194,6 +194,28 @@ void pp_host_read_extra(pp_host *h, pp_function *f, const char *devdir)
     }
     read_sriov(h, f, dirfd);
     read_zpci(h, f, dirfd);
+    {
+        char ov[256], rm[256];
+        if (read_attr(h, f, dirfd, "driver_override", ov, sizeof(ov)) == 1 && *ov &&
+            strcmp(ov, "(null)") != 0)
+            f->driver_override = xstrdup(ov);
+        /* the kernel hides both reset and reset_method where it has no reset for the function */
+        switch (read_attr(h, f, dirfd, "reset_method", rm, sizeof(rm))) {
+        case 1:
+            f->reset_method = xstrdup(rm);
+            f->no_reset = !*rm;
+            f->resettable = *rm;
+            break;
+        case 0:
+            if (faccessat(dirfd, "reset", F_OK, 0) == 0)
+                f->resettable = true;
+            else
+                f->no_reset = errno == ENOENT;
+            break;
+        default:
+            break;
+        }
+    }
     /* boot_vga exists only on VGA-class functions; skip the syscall for the rest. */
     if ((f->class_code >> 16) == 0x03 && read_attr(h, f, dirfd, "boot_vga", buf, sizeof(buf)) == 1)
         f->boot_vga = strcmp(buf, "1") == 0;
@@ -229,6 +251,11 @@ void pp_host_free(pp_host *h)
         free(h->funcs[i].vendor_name);
         free(h->funcs[i].device_name);
         free(h->funcs[i].driver);
+        free(h->funcs[i].driver_override);
+        free(h->funcs[i].reset_method);
+        if (h->funcs[i].binding)
+            free(h->funcs[i].binding->detail);
+        free(h->funcs[i].binding);
     }
     for (i = 0; i < h->nwarnings; i++)
         free(h->warnings[i]);

@@ -12,6 +12,10 @@
 #   fn ADDRESS VENDOR DEVICE CLASS [key=value ...]
 #       keys: rev=HH sub=VVVV:DDDD numa=N group=N driver=NAME parent=ADDRESS physfn=ADDRESS
 #             sriov=TOTAL/ENABLED boot_vga=1 fid=0xN uid=0xN uid_unique=0|1 pchid=0xN header=N
+#             reset=METHOD[,METHOD...]|none|absent|old (default flr: reset_method and reset;
+#             none: reset_method emptied; absent: neither, as the kernel shows a function it cannot
+#             reset; old: reset only, as kernels before 5.15) override=DRIVER (driver_override,
+#             default "(null)")
 #             broken=novendor|unreadable-numa|dangling-driver|dangling-group|garbage-sriov
 #   module NAME          a loaded kernel module (ROOT/module/NAME)
 #   block NAME ADDRESS   a block device whose PCI ancestor is ADDRESS (ROOT/class/block/NAME)
@@ -100,11 +104,14 @@ write_config() { # FILE VENDOR DEVICE CLASS REV SUBV SUBD HEADER
     printf "$_fmt" > "$1"
 }
 
+# Sets _j to $1 with its commas as blanks, without a fork.
+commas_to_blanks() { _o=$IFS; IFS=,; set -- $1; IFS=' '; _j="$*"; IFS=$_o; }
+
 fn() {
     addr=$1 vendor=0x$2 device=0x$3 class=0x$4
     shift 4
     rev=00 sub="" numa="" group="" driver="" parent="" physfn="" sriov="" bootvga=""
-    fid="" uid="" uidu=1 pchid="" header="" broken=""
+    fid="" uid="" uidu=1 pchid="" header="" broken="" reset=flr override="(null)"
     for kv in "$@"; do
         case $kv in
             rev=*) rev=${kv#*=} ;; sub=*) sub=${kv#*=} ;; numa=*) numa=${kv#*=} ;;
@@ -112,6 +119,7 @@ fn() {
             physfn=*) physfn=${kv#*=} ;; sriov=*) sriov=${kv#*=} ;; boot_vga=*) bootvga=${kv#*=} ;;
             fid=*) fid=${kv#*=} ;; uid=*) uid=${kv#*=} ;; uid_unique=*) uidu=${kv#*=} ;;
             pchid=*) pchid=${kv#*=} ;; header=*) header=${kv#*=} ;; broken=*) broken=${kv#*=} ;;
+            reset=*) reset=${kv#*=} ;; override=*) override=${kv#*=} ;;
             *) echo "mkfakesys: $addr: unknown key '$kv'" >&2; exit 1 ;;
         esac
     done
@@ -148,6 +156,13 @@ fn() {
     i=0; while [ $i -lt 7 ]; do
         echo "0x0000000000000000 0x0000000000000000 0x0000000000000000"; i=$((i + 1))
     done > "$dir/resource"
+    printf '%s\n' "$override" > "$dir/driver_override"
+    case $reset in
+        absent) ;;
+        old) : > "$dir/reset" ;;
+        none) : > "$dir/reset"; printf '\n' > "$dir/reset_method" ;;
+        *) : > "$dir/reset"; commas_to_blanks "$reset"; printf '%s\n' "$_j" > "$dir/reset_method" ;;
+    esac
     write_config "$dir/config" "$vendor" "$device" "$class" "0x$rev" "$subv" "$subd" "$header"
     if [ "$broken" = unreadable-numa ]; then
         mkdir "$dir/numa_node"           # reading a directory fails, even as root
