@@ -166,4 +166,17 @@ screen | grep -q "fix: modprobe vfio-pci"; ok $? "with the fix"
 keys Escape; wait_for "Host PCI functions"; ok $? "Esc goes on to the function list"
 keys q; wait_for "EXITED 0"
 
+# the detail pane: why a function is on its driver, and its reset methods
+HF=$(fake_root host-facts)
+tui_start 160 40 --sysfs-root "$HF" --proc-root "$HF-proc" --conf-root "$HF-conf" --dev-root "$X86-dev" \
+    -c "test://$top_srcdir/tests/data/host-facts.xml"
+wait_for "Host PCI functions"
+keys j j; wait_for "Driver: 0000:02:00.0 is on vfio-pci because of the modprobe.d rule /etc/modprobe.d/vfio.conf:2"
+ok $? "detail: the binding's reason, from modprobe.d"
+keys j j j j j; wait_for "Reset: the kernel has no reset method for it; a guest restart may leave it unusable"
+ok $? "detail: a function the kernel cannot reset"
+keys j j j; wait_for "Reset: the kernel can reset it (reset_method: flr bus)"
+ok $? "detail: the kernel's reset methods"
+keys q; wait_for "EXITED 0"
+
 done_testing
