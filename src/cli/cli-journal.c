@@ -9,6 +9,7 @@
 
 #include "pcipass/cli.h"
 #include "pcipass/common.h"
+#include "pcipass/table.h"
 #include "pcipass/guard.h"
 #include "pcipass/journal.h"
 
@@ -170,9 +171,12 @@ int pp_cmd_undo(pp_app *app, int argc, char **argv)
     if (strcmp(t->action, "release") == 0 && !guards_pass(app, NULL, devs, true, force))
         goto fail;
     if (dry) {
-        printf(_("# dry run: would undo the %s of %s%s%s%s (%s)\n"), t->action, t->devices,
-               t->guest ? _(" for guest '") : "", t->guest ? t->guest : "", t->guest ? "'" : "",
-               t->time ? t->time : "?");
+        if (t->guest)
+            printf(_("# dry run: would undo the %s of %s for guest '%s' (%s)\n"), t->action,
+                   t->devices, t->guest, t->time ? t->time : "?");
+        else
+            printf(_("# dry run: would undo the %s of %s (%s)\n"), t->action, t->devices,
+                   t->time ? t->time : "?");
         rc = PP_EXIT_OK;
         goto out;
     }
@@ -192,9 +196,11 @@ int pp_cmd_undo(pp_app *app, int argc, char **argv)
         pp_app_journal_close(jfd, jpath);
         goto fail;
     }
-    printf(_("# undone: %s of %s%s%s%s (%s)\n"), t->action, t->devices,
-           t->guest ? _(" for guest '") : "", t->guest ? t->guest : "", t->guest ? "'" : "",
-           t->time ? t->time : "?");
+    if (t->guest)
+        printf(_("# undone: %s of %s for guest '%s' (%s)\n"), t->action, t->devices, t->guest,
+               t->time ? t->time : "?");
+    else
+        printf(_("# undone: %s of %s (%s)\n"), t->action, t->devices, t->time ? t->time : "?");
     {
         pp_jrec r = { 0 };
         r.guest = t->guest ? xstrdup(t->guest) : NULL;
@@ -278,18 +284,19 @@ int pp_cmd_history(pp_app *app, int argc, char **argv)
     } else if (j.n == 0) {
         printf(_("# the journal '%s' is empty\n"), path);
     } else {
-        printf("%-20s %-8s %-12s %-27s %s\n", _("TIME"), _("ACTION"), _("GUEST"), _("DEVICES"),
-               _("FLAGS"));
+        pp_table *t = pp_table_new(6);
+        pp_table_row(t, _("TIME"), _("ACTION"), _("GUEST"), _("DEVICES"), _("FLAGS"), _("UNDONE"));
         for (i = 0; i < j.n; i++) {
             const pp_jrec *r = &j.v[i];
             bool undone = false;
             for (k = i + 1; k < j.n; k++)
                 undone = undone || (j.v[k].undoes && r->id && strcmp(j.v[k].undoes, r->id) == 0);
-            printf("%-20s %-8s %-12s %-27s %s%s\n", r->time ? r->time : "?",
-                   r->action ? r->action : "?", r->guest ? r->guest : "-",
-                   r->devices ? r->devices : "-", r->flags && *r->flags ? r->flags : "-",
-                   undone ? _(" (undone)") : "");
+            pp_table_row(t, r->time ? r->time : "?", r->action ? r->action : "?", r->guest,
+                         r->devices, r->flags && *r->flags ? r->flags : NULL,
+                         undone ? _("yes") : _("no"));
         }
+        pp_table_print(t, stdout);
+        pp_table_free(t);
     }
     pp_journal_clear(&j);
     free(path);

@@ -10,6 +10,7 @@
 #include "pcipass/cli.h"
 #include "pcipass/common.h"
 #include "pcipass/guard.h"
+#include "pcipass/table.h"
 
 enum { OPT_JSON = 256, OPT_FORCE, OPT_DRY };
 
@@ -60,11 +61,19 @@ int pp_cmd_check(pp_app *app, int argc, char **argv)
         }
         pp_json_print(a);
     } else {
+        pp_table *t = pp_table_new(3);
         for (i = 0; i < c.n; i++) {
-            printf("[%s] %-9s %s\n", status_word(c.v[i].status), c.v[i].id, c.v[i].message);
-            if (c.v[i].fix)
-                printf(_("       %-9s fix: %s\n"), "", c.v[i].fix);
+            char *st = xasprintf("[%s]", status_word(c.v[i].status));
+            pp_table_row(t, st, c.v[i].id, c.v[i].message);
+            free(st);
+            if (c.v[i].fix) {
+                char *fix = xasprintf(_("fix: %s"), c.v[i].fix);
+                pp_table_span(t, 2, fix);
+                free(fix);
+            }
         }
+        pp_table_print(t, stdout);
+        pp_table_free(t);
     }
     rc = pp_checks_failed(&c) ? PP_EXIT_FAIL : PP_EXIT_OK;
     pp_checks_clear(&c);

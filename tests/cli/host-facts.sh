@@ -109,4 +109,20 @@ run_cmd pr4 -c test:///default $ROOTS prepare 0000:02:00.0 --dry-run
 out_has pr4 "# 0000:02:00.0 stays on vfio-pci after a reboot: /etc/modprobe.d/vfio.conf:2: options vfio-pci ids=10de:1b80"
 ok $? "prepare: an existing ids= rule is named"
 
+# text tables: widths from the content, padded by display width (a CJK character is two columns)
+cjk='データベース・サーバー東京' long='a-guest-name-much-longer-than-twenty-columns'
+run_cmd gt -c "$URI" guests
+grep -Eq "^$cjk {20}shut off  x86_64" "$WORK/gt.out"
+ok $? "guests: a wide (CJK) name of 26 columns is padded to the longest name (44) plus two"
+grep -Eq "^$long  shut off  x86_64" "$WORK/gt.out" && grep -Eq "^gpu-runner {36}running" "$WORK/gt.out"
+ok $? "guests: the name column is as wide as the longest name, not a fixed 20"
+# shellcheck disable=SC2086
+run_cmd ot -c "$URI" $ROOTS owners
+grep -Eq "^0000:06:00.0  no        $cjk {20}C    hostdev" "$WORK/ot.out"
+ok $? "owners: the CJK guest name padded by display width"
+# shellcheck disable=SC2086
+run_cmd ct -c "$URI" $ROOTS check 0000:07:00.0
+grep -Eq '^\[FAIL\]  reset     0000:07:00.0 has no reset method' "$WORK/ct.out" && grep -Eq '^ {18}fix: assign it only if' "$WORK/ct.out"
+ok $? "check: status and id columns as wide as their longest entries, the fix under the message"
+
 done_testing

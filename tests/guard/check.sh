@@ -92,7 +92,7 @@ run_cmd zok -c "$URI" --sysfs-root "$S390" --proc-root "$S390-proc" --dev-root "
 
 # text form: one line per check, one fix line under what did not pass
 chk nonetxt noiommu check
-grep -q '^\[FAIL\] iommu ' "$WORK/nonetxt.out" && grep -q '^ *fix: make the kernel' "$WORK/nonetxt.out"
+grep -q '^\[FAIL\] *iommu ' "$WORK/nonetxt.out" && grep -q '^ *fix: make the kernel' "$WORK/nonetxt.out"
 ok $? "text: [FAIL] line and its fix line"
 
 # libvirt unreachable
