@@ -49,9 +49,14 @@ static char *other_owners(const pp_owners *owners, const pp_pci_addr *a, const p
     for (i = 0; i < n; i++) {
         if ((g && first[i].guest == g) || (live_only && !first[i].live))
             continue;
-        t = xasprintf(_("%s%sguest '%s' (%s)"), s ? s : "", s ? ", " : "", first[i].guest->name,
-                      where(&first[i]));
-        free(s);
+        /* one whole entry per guest; the list is joined with ", " */
+        t = xasprintf(_("guest '%s' (%s)"), first[i].guest->name, where(&first[i]));
+        if (s) {
+            char *u = xasprintf("%s, %s", s, t);
+            free(s);
+            free(t);
+            t = u;
+        }
         s = t;
     }
     return s;

@@ -123,12 +123,24 @@ static void draw_header(void)
         conflicts += pp_owners_conflict(first, n);
     }
     /* counts first: paths can be long and are cut at the right edge */
-    ui_putf(0, 0, ui_cols(), UI_TITLE, " pcipass  %zu %s, %zu %s, %zu %s, %zu %s  %s %s  %s %s",
-            app->host->nfuncs, P_("function", "functions", app->host->nfuncs), app->guests.n,
-            P_("guest", "guests", app->guests.n), held, _("held"), conflicts,
-            P_("conflict", "conflicts", conflicts), _("libvirt:"),
-            app->virt ? pp_virt_uri(app->virt) : _("(not connected)"), _("host:"),
-            app->host->sysfs_root);
+    {
+        char *nf = xasprintf(P_("%zu function", "%zu functions", app->host->nfuncs),
+                             app->host->nfuncs);
+        char *ng = xasprintf(P_("%zu guest", "%zu guests", app->guests.n), app->guests.n);
+        char *nh = xasprintf(_("%zu held"), held);
+        char *nc = xasprintf(P_("%zu conflict", "%zu conflicts", conflicts), conflicts);
+        char *lv = app->virt ? xasprintf(_("libvirt: %s"), pp_virt_uri(app->virt))
+                             : xstrdup(_("libvirt: (not connected)"));
+        char *hs = xasprintf(_("host: %s"), app->host->sysfs_root);
+        ui_putf(0, 0, ui_cols(), UI_TITLE, " pcipass  %s, %s, %s, %s  %s  %s", nf, ng, nh, nc, lv,
+                hs);
+        free(nf);
+        free(ng);
+        free(nh);
+        free(nc);
+        free(lv);
+        free(hs);
+    }
 }
 
 static int list_area(ui_view *v, int *y0, int *detail)
@@ -152,8 +164,7 @@ static void draw_view(ui_view *v)
     if (vis_stale(v))
         build_vis(v);
     if (v->filter[0])
-        ui_putf(1, 0, w, UI_HEADING, "%s  [%s %s]  %zu %s", title, _("filter:"), v->filter, v->nvis,
-                _("shown"));
+        ui_putf(1, 0, w, UI_HEADING, _("%s  [filter: %s]  %zu shown"), title, v->filter, v->nvis);
     else
         ui_put(1, 0, w, UI_HEADING, title);
 
