@@ -177,6 +177,14 @@ keys j j j j j; wait_for "Reset: the kernel has no reset method for it; a guest 
 ok $? "detail: a function the kernel cannot reset"
 keys j j j; wait_for "Reset: the kernel can reset it (reset_method: flr bus)"
 ok $? "detail: the kernel's reset methods"
+keys Home; keys -l /; wait_for "Filter:"; keys -l 07:00.0; keys Enter; wait_for "1 shown"
+keys Enter; wait_for "Pick the guest for 0000:07:00.0"; keys Home Enter
+wait_for "Assign 0000:07:00.0 to guest"; keys Tab Tab Tab Enter
+wait_for "XML preview: 0000:07:00.0"; keys Enter; wait_for "[y/N]"; keys y
+wait_for "0000:07:00.0 has no reset method (the kernel offers none): a guest restart may leave it unusable. Override"
+ok $? "attach in the console: the same no-reset guard, asking for an explicit override"
+keys n; wait_for "Nothing applied."
+keys Escape Escape Escape; wait_for "Host PCI functions"
 keys q; wait_for "EXITED 0"
 
 done_testing
