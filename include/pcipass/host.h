@@ -134,6 +134,7 @@ typedef struct pp_kconfig {
     bool known;
     char path[4096]; /* the file they were read from */
     bool intel_iommu, intel_default_on, amd_iommu; /* CONFIG_..._IOMMU=y, ..._DEFAULT_ON=y */
+    bool x86;                                      /* CONFIG_X86=y */
 } pp_kconfig;
 void pp_host_read_kconfig(const char *proc_root, const char *boot_root, const char *release,
                           pp_kconfig *out);

@@ -65,6 +65,16 @@ static void iommu_verdict(pp_checks *c, const pp_host_setup *s, const pp_kconfig
     bool intel = cpu != PP_CPU_AMD, amd = cpu != PP_CPU_INTEL;
     bool intel_on, amd_on;
 
+    if (k->known && !k->x86) {
+        /* Intel and AMD are all pcipass knows the IOMMU switches of (s390 is handled before) */
+        item(c, "iommu", PP_CHECK_FAIL,
+             xasprintf(_("no IOMMU groups; why is unknown: the kernel (configuration %s) is not "
+                         "built for x86, and pcipass knows the IOMMU settings of x86 and s390 "
+                         "only."),
+                       k->path),
+             _("see the IOMMU documentation of the platform, then run check again"));
+        return;
+    }
     if (k->known && !(intel && k->intel_iommu) && !(amd && k->amd_iommu)) {
         item(c, "iommu", PP_CHECK_FAIL,
              xasprintf(cpu == PP_CPU_INTEL ? _("no IOMMU groups: this kernel is built without Intel "

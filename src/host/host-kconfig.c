@@ -24,6 +24,7 @@ static void kconfig_line(pp_kconfig *k, const char *line)
         { "CONFIG_INTEL_IOMMU=", offsetof(pp_kconfig, intel_iommu) },
         { "CONFIG_INTEL_IOMMU_DEFAULT_ON=", offsetof(pp_kconfig, intel_default_on) },
         { "CONFIG_AMD_IOMMU=", offsetof(pp_kconfig, amd_iommu) },
+        { "CONFIG_X86=", offsetof(pp_kconfig, x86) },
     };
     size_t i, n;
 

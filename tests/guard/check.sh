@@ -79,6 +79,12 @@ zcat "$D-proc/config.gz" > "$WORK/cfg" && echo CONFIG_INTEL_IOMMU_DEFAULT_ON=y >
 run_cmd vdefon -c "$URI" --sysfs-root "$D" --proc-root "$D-proc" --dev-root "$D-dev" check --json
 field vdefon iommu message | grep -qF "turns it on: the firmware keeps it off"
 ok $? "Intel with CONFIG_INTEL_IOMMU_DEFAULT_ON: on by default, so the firmware"
+printf 'CONFIG_ARM64=y\nCONFIG_ARM_SMMU_V3=y\n' | gzip -c > "$WORK/arm.gz"
+cp "$D-proc/config.gz" "$WORK/x86.gz" && cp "$WORK/arm.gz" "$D-proc/config.gz"
+run_cmd varm -c "$URI" --sysfs-root "$D" --proc-root "$D-proc" --dev-root "$D-dev" check --json
+field varm iommu message | grep -qF "why is unknown: the kernel (configuration $D-proc/config.gz) is not built for x86"
+ok $? "a kernel not built for x86 (and no zPCI): unknown, never advice for Intel or AMD"
+cp "$WORK/x86.gz" "$D-proc/config.gz"
 rm "$D-proc/cpuinfo"
 run_cmd vnocpu -c "$URI" --sysfs-root "$D" --proc-root "$D-proc" --dev-root "$D-dev" check --json
 [ "$(field vnocpu iommu fix)" = "enable VT-d (Intel) or AMD-Vi/IOMMU (AMD) in the firmware setup and reboot" ]
