@@ -168,6 +168,16 @@ static bool class_is_bridge(uint32_t class_code)
     return cls == 0x0600 || cls == 0x0604 || cls == 0x0607 || cls == 0x0609;
 }
 
+/* A copy of an attribute's text with control bytes made visible: sysfs roots can be anything. */
+static char *tamed(const char *s)
+{
+    char *c = xstrdup(s), *p;
+    for (p = c; *p; p++)
+        if ((unsigned char)*p < 0x20 || *p == 0x7f)
+            *p = '?';
+    return c;
+}
+
 void pp_host_read_extra(pp_host *h, pp_function *f, const char *devdir)
 {
     char buf[16];
@@ -198,11 +208,11 @@ void pp_host_read_extra(pp_host *h, pp_function *f, const char *devdir)
         char ov[256], rm[256];
         if (read_attr(h, f, dirfd, "driver_override", ov, sizeof(ov)) == 1 && *ov &&
             strcmp(ov, "(null)") != 0)
-            f->driver_override = xstrdup(ov);
+            f->driver_override = tamed(ov);
         /* the kernel hides both reset and reset_method where it has no reset for the function */
         switch (read_attr(h, f, dirfd, "reset_method", rm, sizeof(rm))) {
         case 1:
-            f->reset_method = xstrdup(rm);
+            f->reset_method = tamed(rm);
             f->no_reset = !*rm;
             f->resettable = *rm;
             break;

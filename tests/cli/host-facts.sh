@@ -125,4 +125,12 @@ run_cmd ct -c "$URI" $ROOTS check 0000:07:00.0
 grep -Eq '^\[FAIL\]  reset     0000:07:00.0 has no reset method' "$WORK/ct.out" && grep -Eq '^ {18}fix: assign it only if' "$WORK/ct.out"
 ok $? "check: status and id columns as wide as their longest entries, the fix under the message"
 
+# hostile sysfs text: control bytes of reset_method and driver_override never reach the terminal
+printf 'flr\033[31m\n' > "$R/bus/pci/devices/0000:05:00.0/reset_method"
+printf 'igb\033[2J\n' > "$R/bus/pci/devices/0000:01:00.0/driver_override"
+# shellcheck disable=SC2086
+run_cmd esc -c test:///default $ROOTS check 0000:05:00.0 0000:01:00.0
+! grep -q "$(printf '\033')" "$WORK/esc.out" && out_has esc "(reset_method: flr?[31m)"
+ok $? "check: control bytes from sysfs are shown as '?'"
+
 done_testing
