@@ -369,6 +369,31 @@ static void loop(void)
     }
 }
 
+#define CHECK_INDENT "                  "
+
+/* S broken at blanks into lines of at most WIDTH columns, the lines after the first indented under
+ * the message column: the verdicts are whole sentences, never cut at the screen's edge. */
+static char *wrap(const char *s, size_t width)
+{
+    char *out = xstrdup(""), *copy = xstrdup(s), *save = NULL, *w, *t;
+    size_t col = 0;
+
+    for (w = strtok_r(copy, " ", &save); w; w = strtok_r(NULL, " ", &save)) {
+        size_t ww = ui_text_width(w);
+        if (col > 0 && col + 1 + ww > width) {
+            t = xasprintf("%s\n%s%s", out, CHECK_INDENT, w);
+            col = ww;
+        } else {
+            t = xasprintf("%s%s%s", out, col ? " " : "", w);
+            col += (col ? 1 : 0) + ww;
+        }
+        free(out);
+        out = t;
+    }
+    free(copy);
+    return out;
+}
+
 /* The same checklist as `pcipass check`, shown first when something fails: a first-time setup is
  * where an operator most needs to hear that the IOMMU or vfio-pci is missing. */
 static void show_checklist_if_failing(pp_app *app)
@@ -377,6 +402,8 @@ static void show_checklist_if_failing(pp_app *app)
     pp_checks c = { 0 };
     char *text, *t, *title;
     size_t i, failed;
+    /* the text view's own margin, the indent, a column to spare */
+    size_t width = ui_cols() > 40 ? (size_t)ui_cols() - sizeof(CHECK_INDENT) - 2 : 20;
 
     ui_status(UI_NORMAL, "%s", _("Checking the host's setup ..."));
     pp_checks_run(app, NULL, 0, &c);
@@ -388,12 +415,15 @@ static void show_checklist_if_failing(pp_app *app)
     }
     text = xstrdup("");
     for (i = 0; i < c.n; i++) {
-        t = xasprintf("%s [%s] %-9s %s\n%s%s%s", text, _(mark[c.v[i].status]), c.v[i].id,
-                      c.v[i].message, c.v[i].fix ? "                 " : "",
-                      c.v[i].fix ? _("fix: ") : "", c.v[i].fix ? c.v[i].fix : "");
+        char *fix = c.v[i].fix ? xasprintf(_("fix: %s"), c.v[i].fix) : NULL;
+        char *msg = wrap(c.v[i].message, width), *fw = fix ? wrap(fix, width) : NULL;
+        t = xasprintf("%s [%s] %-9s %s\n%s%s%s", text, _(mark[c.v[i].status]), c.v[i].id, msg,
+                      fw ? CHECK_INDENT : "", fw ? fw : "", fw ? "\n" : "");
         free(text);
-        text = c.v[i].fix ? xasprintf("%s\n", t) : xstrdup(t);
-        free(t);
+        free(fix);
+        free(msg);
+        free(fw);
+        text = t;
     }
     title = xasprintf(P_("Setup checklist: %zu check failed. Esc goes on to the function list",
                          "Setup checklist: %zu checks failed. Esc goes on to the function list",

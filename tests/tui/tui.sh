@@ -166,6 +166,15 @@ screen | grep -q "fix: modprobe vfio-pci"; ok $? "with the fix"
 keys Escape; wait_for "Host PCI functions"; ok $? "Esc goes on to the function list"
 keys q; wait_for "EXITED 0"
 
+# the checklist at start: the IOMMU verdict and its fix whole, broken at blanks, never cut
+D=$(fake_root iommu-defoff)
+tui_start 80 24 --sysfs-root "$D" --proc-root "$D-proc" -c "$URI"
+wait_for "Setup checklist"
+screen | tr -s ' \n' '  ' | grep -qF "no IOMMU groups: this kernel has Intel IOMMU support but leaves it off by default (CONFIG_INTEL_IOMMU_DEFAULT_ON is not set), and the command line does not turn it on. fix: add intel_iommu=on to the kernel command line (GRUB_CMDLINE_LINUX in /etc/default/grub, then update-grub) and reboot"
+ok $? "checklist at 80 columns: the IOMMU verdict and its fix, whole"
+screen | grep -q "^                  leaves it off by default"; ok $? "continuation lines under the message column"
+keys q; wait_for "EXITED 0"
+
 # the detail pane: why a function is on its driver, and its reset methods
 HF=$(fake_root host-facts)
 tui_start 160 40 --sysfs-root "$HF" --proc-root "$HF-proc" --conf-root "$HF-conf" --dev-root "$X86-dev" \
