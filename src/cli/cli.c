@@ -60,7 +60,7 @@ static const pp_cli_cmd commands[] = {
          "Exit status 0 when no check fails, 1 otherwise.\n"),
       pp_cmd_check },
     { "prepare", N_("DEVICE [--force] [--dry-run]"),
-      N_("bind a host function to vfio-pci (for managed='no')"),
+      N_("bind a host function to vfio-pci until the next reboot (for managed='no')"),
       N_("      --force      bind even a host-critical function\n"
          "      --dry-run    check, change nothing\n"),
       pp_cmd_prepare },
