@@ -258,15 +258,22 @@ static bool stub_driver(const char *d)
 void pp_host_find_bindings(pp_host *h, const char *proc_root, const char *conf_root)
 {
     rules r = { 0 };
-    char *cmd = cmdline_ids(proc_root);
+    char *cmd = cmdline_ids(proc_root), *dcdir;
+    struct stat st;
+    bool driverctl = false;
     size_t i;
 
-    if (conf_root)
+    if (conf_root) {
         read_rules(conf_root, &r);
+        /* one stat instead of one failed open per function where driverctl has no overrides */
+        dcdir = xasprintf("%s/etc/driverctl.d", conf_root);
+        driverctl = stat(dcdir, &st) == 0 && S_ISDIR(st.st_mode);
+        free(dcdir);
+    }
     for (i = 0; i < h->nfuncs; i++) {
         pp_function *f = &h->funcs[i];
         bool vfio = f->driver && strcmp(f->driver, "vfio-pci") == 0;
-        char *shown = NULL, *dc = conf_root ? driverctl_of(conf_root, f, &shown) : NULL;
+        char *shown = NULL, *dc = driverctl && f->driver ? driverctl_of(conf_root, f, &shown) : NULL;
 
         if (!f->driver) {
             /* no driver: nothing to explain */
