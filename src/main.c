@@ -23,6 +23,11 @@ static void usage(FILE *out)
             "      --proc-root DIR   read the root mount and default route from DIR (default\n"
             "                        /proc, none when --sysfs-root is given)\n"
             "      --dev-root DIR    look for vfio's device nodes under DIR (default /dev)\n"
+            "      --boot-root DIR   read the kernel's config-RELEASE file from DIR (default\n"
+            "                        /boot, none when --sysfs-root is given)\n"
+            "      --conf-root DIR   read modprobe.d and driverctl.d files under DIR/etc,\n"
+            "                        DIR/run, DIR/lib and DIR/usr/lib (default /, none when\n"
+            "                        --sysfs-root is given)\n"
             "      --journal FILE    the undo journal (default: $PCIPASS_JOURNAL, else\n"
             "                        /var/lib/pcipass/journal as root, else\n"
             "                        $XDG_STATE_HOME/pcipass/journal)\n"
@@ -72,11 +77,13 @@ static int choose_demo(pp_app *app, const char *which)
 
 int main(int argc, char **argv)
 {
-    enum { OPT_SYSFS = 256, OPT_DEMO, OPT_NO_COLOR, OPT_PROC, OPT_DEV, OPT_JOURNAL };
+    enum { OPT_SYSFS = 256, OPT_DEMO, OPT_NO_COLOR, OPT_PROC, OPT_DEV, OPT_JOURNAL, OPT_BOOT, OPT_CONF };
     static const struct option opts[] = {
         { "sysfs-root", required_argument, NULL, OPT_SYSFS },
         { "proc-root", required_argument, NULL, OPT_PROC },
         { "dev-root", required_argument, NULL, OPT_DEV },
+        { "boot-root", required_argument, NULL, OPT_BOOT },
+        { "conf-root", required_argument, NULL, OPT_CONF },
         { "journal", required_argument, NULL, OPT_JOURNAL },
         { "connect", required_argument, NULL, 'c' },
         { "demo", optional_argument, NULL, OPT_DEMO },
@@ -111,6 +118,12 @@ int main(int argc, char **argv)
             break;
         case OPT_DEV:
             app.dev_root = optarg;
+            break;
+        case OPT_BOOT:
+            app.boot_root = optarg;
+            break;
+        case OPT_CONF:
+            app.conf_root = optarg;
             break;
         case OPT_JOURNAL:
             app.journal = optarg;

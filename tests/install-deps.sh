@@ -4,8 +4,8 @@
 set -eu
 
 PKGS="build-essential autoconf automake libtool autopoint gettext pkg-config
-libpci-dev pciutils pci.ids libncurses-dev libxml2-dev libxml2-utils libjson-c-dev zlib1g-dev
-libvirt-dev libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients
+libpci-dev pciutils pci.ids libncurses-dev libxml2-dev libxml2-utils libjson-c-dev
+zlib1g-dev libvirt-dev libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients
 qemu-system-misc qemu-system-x86 tmux jq valgrind locales util-linux
 time clang libclang-rt-14-dev groff-base"
 

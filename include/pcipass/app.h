@@ -13,6 +13,8 @@ typedef struct pp_app {
     const char *sysfs_root; /* NULL: /sys */
     const char *proc_root;  /* NULL: /proc, unless sysfs_root is given (see pp_app_proc_root) */
     const char *dev_root;   /* NULL: /dev */
+    const char *boot_root;  /* NULL: /boot, unless sysfs_root is given (see pp_app_boot_root) */
+    const char *conf_root;  /* NULL: /, unless sysfs_root is given (see pp_app_conf_root) */
     const char *journal;    /* NULL: pp_journal_path()'s choice */
     const char *uri;        /* NULL: LIBVIRT_DEFAULT_URI or libvirt's default */
     bool no_color;
@@ -33,6 +35,11 @@ typedef struct pp_app {
  * with the real /proc would mix two hosts, so then there is none and the root filesystem and
  * route are not looked for. */
 const char *pp_app_proc_root(const pp_app *app);
+/* The boot root (kernel configuration files) and the configuration root (modprobe.d and
+ * driverctl.d under its etc, run, lib and usr/lib), by the same rule: the option, else the real
+ * one with the real sysfs, else none. */
+const char *pp_app_boot_root(const pp_app *app);
+const char *pp_app_conf_root(const pp_app *app);
 /* The inventory, loaded on first use, host-critical functions found; NULL with the error slot
  * set. */
 pp_host *pp_app_host(pp_app *app);
@@ -41,6 +48,11 @@ pp_host *pp_app_host(pp_app *app);
 pp_virt *pp_app_virt(pp_app *app, bool readonly);
 /* Guests and the owner index, read once; false with the error slot set. */
 bool pp_app_guests(pp_app *app, bool readonly);
+/* Why F is on its driver: libvirt for a running guest's managed hostdev (guests read), else what
+ * the host module found. False when F has no driver. OUT's detail is borrowed. */
+bool pp_app_binding(const pp_app *app, const pp_function *f, pp_binding *out);
+/* That reason as one translated sentence (malloc'd). */
+char *pp_binding_sentence(const pp_function *f, const pp_binding *b);
 /* Forgets guests and owners, so that the next pp_app_guests() reads them anew (after a change). */
 void pp_app_forget_guests(pp_app *app);
 void pp_app_free(pp_app *app);

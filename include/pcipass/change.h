@@ -76,6 +76,12 @@ void pp_change_clear(pp_change *c);
  * ACCEPTED lets pass. */
 size_t pp_change_blocking(const pp_findings *f, bool force, const pp_findings *accepted);
 
+/* The host-wide lock, for a caller that must read something before the change under it (undo
+ * reads the journal): re-entrant, so the change takes it again. C gives the waiting callback and
+ * no_lock_wait. false with the error slot set. */
+bool pp_change_lock(const pp_change *c);
+void pp_change_unlock(void);
+
 /* Undo: the last change of the journal, resolved first when its process died before its
  * outcome (libvirt is asked what is there and the answer recorded). Fills C to revert it and
  * returns true; false with the error slot set when there is nothing to undo or the journal's

@@ -38,6 +38,10 @@ json_object *pp_json_hex(unsigned long long v, int digits);
 json_object *pp_json_str_or_null(const char *s);
 
 json_object *pp_json_owner(const pp_owner *o);
+/* {"source", "detail"} of why F is on its driver, or NULL (no driver). */
+json_object *pp_json_binding(const pp_app *app, const pp_function *f);
+/* The kernel's reset methods as an array ([] when emptied), NULL when not known. */
+json_object *pp_json_reset_method(const pp_function *f);
 /* "web01[LC],build[C] CONFLICT": L running, C persistent configuration. Caller frees. */
 char *pp_owner_label(const pp_owner *o);
 char *pp_owners_label(const pp_owner *first, size_t n);
@@ -57,6 +61,8 @@ int pp_cmd_history(pp_app *app, int argc, char **argv);
 /* pp_change_apply for the CLI: what it waits for, the findings that refused it, its error and a
  * missing journal record go to stderr; the command prints the result. */
 pp_change_state pp_cli_apply(pp_app *app, pp_change *c);
+/* What a change waits for, on stderr (pp_change.waiting). */
+void pp_cli_say_waiting(void *arg, const char *msg);
 /* --wait SECONDS: 0 to 3600; false with the error slot set. */
 bool pp_cli_parse_wait(const char *s, double *out);
 

@@ -41,6 +41,7 @@ typedef enum {
     PP_GUARD_GUEST_ADDRESS, /* the guest address is in use in that guest: never */
     PP_GUARD_HOTPLUG,      /* a live attach to a PCI Express guest without a free hot-plug
                               port: never (libvirt would refuse) */
+    PP_GUARD_NO_RESET,     /* the kernel has no reset method for it (forceable) */
 } pp_guard_kind;
 
 typedef struct pp_finding {

@@ -39,7 +39,32 @@ typedef struct pp_function {
     unsigned sriov_total, sriov_enabled;
     bool has_zpci;
     pp_zpci_host zpci;
+    char *driver_override; /* the sysfs attribute; NULL: absent or "(null)" (none set) */
+    /* The kernel's reset_method attribute as written ("flr bus"); NULL: absent (a kernel before
+     * 5.15, or one that offers no reset and hides it), "": emptied, no method left. */
+    char *reset_method;
+    bool no_reset; /* the kernel offers no reset at all: reset_method empty, or neither
+                      reset_method nor reset present */
+    bool resettable; /* it offers one; neither flag: unknown (an unreadable attribute) */
+    struct pp_binding *binding; /* why it is on its driver: pp_host_find_bindings(); NULL: none */
 } pp_function;
+
+/* Why a function is on its driver, most specific first. */
+typedef enum {
+    PP_BIND_LIBVIRT,         /* managed='yes' hostdev of a running guest (set by the model) */
+    PP_BIND_DRIVERCTL,       /* a driverctl override file, CONF/etc/driverctl.d/pci-ADDRESS */
+    PP_BIND_DRIVER_OVERRIDE, /* the driver_override attribute, set by hand or a script */
+    PP_BIND_MODPROBE,        /* options vfio-pci ids=... in a modprobe.d file */
+    PP_BIND_CMDLINE,         /* vfio-pci.ids=... on the kernel command line */
+    PP_BIND_KERNEL,          /* the kernel matched the driver's own device table */
+    PP_BIND_UNKNOWN,         /* vfio-pci or pci-stub with none of the above: bound by hand (new_id,
+                                bind) or by a rule pcipass could not read */
+} pp_binding_source;
+
+typedef struct pp_binding {
+    pp_binding_source source;
+    char *detail; /* the file and line, the guest, the parameter; NULL for the kernel's match */
+} pp_binding;
 
 /* Why a function must stay with the host. */
 typedef enum { PP_CRIT_ROOTFS, PP_CRIT_ROUTE, PP_CRIT_BOOT_VGA } pp_crit_kind;
@@ -102,6 +127,35 @@ typedef struct pp_host_setup {
 } pp_host_setup;
 void pp_host_read_setup(const pp_host *h, const char *proc_root, const char *dev_root,
                         pp_host_setup *out);
+
+/* The kernel's IOMMU build options: from PROC/config.gz, else BOOT/config-RELEASE (either root
+ * NULL: not looked at). known is false when neither could be read. */
+typedef struct pp_kconfig {
+    bool known;
+    char path[4096]; /* the file they were read from */
+    bool intel_iommu, intel_default_on, amd_iommu; /* CONFIG_..._IOMMU=y, ..._DEFAULT_ON=y */
+    bool x86;                                      /* CONFIG_X86=y */
+} pp_kconfig;
+void pp_host_read_kconfig(const char *proc_root, const char *boot_root, const char *release,
+                          pp_kconfig *out);
+/* The CPU's vendor from PROC/cpuinfo (PROC NULL or unreadable: unknown). Hygon counts as AMD:
+ * it has the AMD IOMMU. */
+typedef enum { PP_CPU_UNKNOWN, PP_CPU_INTEL, PP_CPU_AMD } pp_cpu_vendor;
+pp_cpu_vendor pp_host_read_cpu_vendor(const char *proc_root);
+
+/* Why each function with a driver is on it (f->binding): driverctl.d and modprobe.d files under
+ * CONF_ROOT ("" is the real root; NULL: not looked at), the command line under PROC_ROOT and the
+ * driver_override attribute. The managed hostdevs of running guests are the model's to add
+ * (pp_host_set_binding). */
+void pp_host_find_bindings(pp_host *h, const char *proc_root, const char *conf_root);
+void pp_host_set_binding(pp_function *f, pp_binding_source src, const char *detail);
+/* The stable name of a binding source for JSON ("driverctl", "modprobe.d", ...). */
+const char *pp_binding_source_name(pp_binding_source s);
+/* The modprobe.d rules that bind vfio-pci by id and match VENDOR:DEVICE: "FILE:LINE: TEXT" each
+ * (malloc'd, *OUT malloc'd), for prepare's advice. */
+size_t pp_host_vfio_id_rules(const char *conf_root, unsigned vendor, unsigned device, char ***out);
+/* driverctl is installed under CONF_ROOT (usr/sbin or sbin). */
+bool pp_host_has_driverctl(const char *conf_root);
 
 /* Internal to the host module: used by the sources. */
 void pp_host_warn(pp_host *h, const char *fmt, ...) PP_PRINTF(2, 3);

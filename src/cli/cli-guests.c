@@ -8,6 +8,7 @@
 
 #include "pcipass/cli.h"
 #include "pcipass/common.h"
+#include "pcipass/table.h"
 
 static json_object *pci_or_null(const pp_hostdev *d)
 {
@@ -105,6 +106,7 @@ int pp_cmd_guests(pp_app *app, int argc, char **argv)
     const pp_cli_cmd *cmd = pp_cli_find("guests");
     bool json = false;
     size_t i, j;
+    pp_table *t;
     int rc = simple_args(cmd, argc, argv, &json);
 
     if (rc != -1)
@@ -138,25 +140,30 @@ int pp_cmd_guests(pp_app *app, int argc, char **argv)
         pp_json_print(arr);
         return PP_EXIT_OK;
     }
-    printf("%-20s %-10s %-8s %-18s %-10s %s\n", _("NAME"), _("STATE"), _("ARCH"), _("MACHINE"),
-           _("PERSISTENT"), _("HOST FUNCTIONS"));
+    t = pp_table_new(6);
+    pp_table_row(t, _("NAME"), _("STATE"), _("ARCH"), _("MACHINE"), _("PERSISTENT"),
+                 _("HOST FUNCTIONS"));
     for (i = 0; i < app->guests.n; i++) {
         const pp_guest *g = &app->guests.v[i];
         const pp_domain_info *d = pp_guest_info(g);
         const pp_owner **held;
         size_t n = guest_sources(app, g, &held);
+        char *funcs = xstrdup("");
 
-        printf("%-20s %-10s %-8s %-18s %-10s ", g->name, _(pp_guest_state_name(g)),
-               d->arch ? d->arch : "-", d->machine ? d->machine : "-",
-               g->persistent ? _("yes") : _("no"));
         for (j = 0; j < n; j++) {
-            char buf[PP_PCI_ADDR_STRLEN];
+            char buf[PP_PCI_ADDR_STRLEN], *s2;
             pp_pci_addr_format(&held[j]->source, buf);
-            printf("%s%s", j ? " " : "", buf);
+            s2 = xasprintf("%s%s%s", funcs, j ? " " : "", buf);
+            free(funcs);
+            funcs = s2;
         }
-        printf("%s\n", n ? "" : "-");
+        pp_table_row(t, g->name, _(pp_guest_state_name(g)), d->arch, d->machine,
+                     g->persistent ? _("yes") : _("no"), n ? funcs : NULL);
+        free(funcs);
         free(held);
     }
+    pp_table_print(t, stdout);
+    pp_table_free(t);
     return PP_EXIT_OK;
 }
 
@@ -167,6 +174,7 @@ int pp_cmd_owners(pp_app *app, int argc, char **argv)
     size_t i, n;
     int rc = simple_args(cmd, argc, argv, &json);
     json_object *arr = NULL;
+    pp_table *t = NULL;
 
     if (rc != -1)
         return rc;
@@ -174,9 +182,11 @@ int pp_cmd_owners(pp_app *app, int argc, char **argv)
         return pp_cli_fail();
     if (json)
         arr = json_object_new_array();
-    else
-        printf("%-12s  %-8s  %-20s %-4s %-10s %-9s %-7s %-13s %s\n", _("ADDRESS"), _("CONFLICT"),
-               _("GUEST"), _("IN"), _("TYPE"), _("MANAGED"), _("UID"), _("FID"), _("GUEST ADDRESS"));
+    else {
+        t = pp_table_new(9);
+        pp_table_row(t, _("ADDRESS"), _("CONFLICT"), _("GUEST"), _("IN"), _("TYPE"), _("MANAGED"),
+                     _("UID"), _("FID"), _("GUEST ADDRESS"));
+    }
     for (i = 0; i < app->owners.n; i += n) {
         const pp_owner *first;
         char addr[PP_PCI_ADDR_STRLEN];
@@ -205,15 +215,19 @@ int pp_cmd_owners(pp_app *app, int argc, char **argv)
                 snprintf(fid, sizeof(fid), "0x%08x", d->fid);
             if (d->has_guest_addr && d->guest_addr_full)
                 pp_pci_addr_format(&d->guest_addr, gaddr);
-            printf("%-12s  %-8s  %-20s %-4s %-10s %-9s %-7s %-13s %s\n", j ? "" : addr,
-                   j ? "" : conflict ? _("yes") : _("no"), first[j].guest->name,
+            pp_table_row(t, j ? "" : addr, j ? "" : conflict ? _("yes") : _("no"),
+                   first[j].guest->name,
                    first[j].live && first[j].config ? "L+C" : first[j].live ? "L" : "C",
                    d->kind == PP_HD_INTERFACE ? "interface" : "hostdev",
                    d->managed == PP_MANAGED_UNSET ? "-" : d->managed == PP_MANAGED_YES ? _("yes") : _("no"),
                    uid, fid, gaddr);
         }
     }
-    if (json)
+    if (json) {
         pp_json_print(arr);
+    } else {
+        pp_table_print(t, stdout);
+        pp_table_free(t);
+    }
     return PP_EXIT_OK;
 }

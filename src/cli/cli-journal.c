@@ -10,6 +10,7 @@
 #include "pcipass/change.h"
 #include "pcipass/cli.h"
 #include "pcipass/common.h"
+#include "pcipass/table.h"
 #include "pcipass/guard.h"
 #include "pcipass/journal.h"
 
@@ -60,7 +61,16 @@ int pp_cmd_undo(pp_app *app, int argc, char **argv)
         return pp_cli_usage_error(cmd, _("unexpected argument '%s'"), argv[optind]);
     if (!(path = pp_journal_path(app->journal)))
         return pp_cli_fail();
+    /* from reading the journal to the outcome: no other pcipass adds a change in between */
+    c.no_lock_wait = no_wait;
+    c.waiting = pp_cli_say_waiting;
+    if (!dry && !pp_change_lock(&c)) {
+        free(path);
+        return pp_cli_fail();
+    }
     if (!pp_journal_read(path, &j)) {
+        if (!dry)
+            pp_change_unlock();
         free(path);
         return pp_cli_fail();
     }
@@ -116,6 +126,8 @@ int pp_cmd_undo(pp_app *app, int argc, char **argv)
 fail:
     rc = pp_cli_fail();
 out:
+    if (!dry)
+        pp_change_unlock();
     if (uri_from_journal)
         app->uri = NULL; /* it points into the journal, freed now */
     pp_change_clear(&c);
@@ -182,16 +194,18 @@ int pp_cmd_history(pp_app *app, int argc, char **argv)
     } else if (j.nchanges == 0) {
         printf(_("# the journal '%s' is empty\n"), path);
     } else {
-        printf("%-20s %-8s %-9s %-12s %-27s %s\n", _("TIME"), _("ACTION"), _("STATE"), _("GUEST"),
-               _("DEVICES"), _("FLAGS"));
+        pp_table *t = pp_table_new(7);
+        pp_table_row(t, _("TIME"), _("ACTION"), _("STATE"), _("GUEST"), _("DEVICES"), _("FLAGS"),
+                     _("UNDONE"));
         for (i = 0; i < j.nchanges; i++) {
             const pp_jchange *c = &j.changes[i];
             const pp_jrec *r = &j.v[c->intent];
-            printf("%-20s %-8s %-9s %-12s %-27s %s%s\n", r->time ? r->time : "?",
-                   r->action ? r->action : "?", pp_jchange_state(&j, c), r->guest ? r->guest : "-",
-                   r->devices ? r->devices : "-", r->flags && *r->flags ? r->flags : "-",
-                   c->undone ? _(" (undone)") : "");
+            pp_table_row(t, r->time ? r->time : "?", r->action ? r->action : "?",
+                         pp_jchange_state(&j, c), r->guest, r->devices,
+                         r->flags && *r->flags ? r->flags : NULL, c->undone ? _("yes") : _("no"));
         }
+        pp_table_print(t, stdout);
+        pp_table_free(t);
     }
     pp_journal_clear(&j);
     free(path);

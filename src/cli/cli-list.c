@@ -9,6 +9,37 @@
 #include "pcipass/cli.h"
 #include "pcipass/common.h"
 #include "pcipass/host.h"
+#include "pcipass/table.h"
+
+json_object *pp_json_binding(const pp_app *app, const pp_function *f)
+{
+    pp_binding b;
+    json_object *o;
+
+    if (!pp_app_binding(app, f, &b))
+        return NULL;
+    o = json_object_new_object();
+    json_object_object_add(o, "source", json_object_new_string(pp_binding_source_name(b.source)));
+    json_object_object_add(o, "detail", pp_json_str_or_null(b.detail));
+    return o;
+}
+
+json_object *pp_json_reset_method(const pp_function *f)
+{
+    json_object *a;
+    const char *p;
+
+    if (!f->reset_method)
+        return NULL;
+    a = json_object_new_array();
+    for (p = f->reset_method; *p;) {
+        size_t n = strcspn(p, " ");
+        if (n)
+            json_object_array_add(a, json_object_new_string_len(p, (int)n));
+        p += n + (p[n] == ' ');
+    }
+    return a;
+}
 
 static json_object *function_json(const pp_app *app, const pp_function *f)
 {
@@ -60,6 +91,8 @@ static json_object *function_json(const pp_app *app, const pp_function *f)
     for (i = 0; i < n; i++)
         json_object_array_add(owners, pp_json_owner(&first[i]));
     json_object_object_add(o, "owners", owners);
+    json_object_object_add(o, "binding", pp_json_binding(app, f));
+    json_object_object_add(o, "reset_method", pp_json_reset_method(f));
     return o;
 }
 
@@ -110,52 +143,43 @@ static char *class_label(const pp_function *f)
 
 static void print_text(const pp_app *app, const pp_host *h)
 {
-    size_t i, wclass = strlen(_("CLASS")), wdev = strlen(_("DEVICE")), wdrv = strlen(_("DRIVER"));
-    char **cls = xcalloc(h->nfuncs, sizeof(char *)), **dev = xcalloc(h->nfuncs, sizeof(char *));
-
-    for (i = 0; i < h->nfuncs; i++) {
-        const pp_function *f = &h->funcs[i];
-        cls[i] = class_label(f);
-        dev[i] = device_label(f);
-        if (strlen(cls[i]) > wclass)
-            wclass = strlen(cls[i]);
-        if (strlen(dev[i]) > wdev)
-            wdev = strlen(dev[i]);
-        if (f->driver && strlen(f->driver) > wdrv)
-            wdrv = strlen(f->driver);
-    }
-    bool zpci = pp_host_is_s390(h);
-
-    printf("%-12s  %-*s  %-*s  %-*s  %5s  ", _("ADDRESS"), (int)wclass, _("CLASS"), (int)wdev,
-           _("DEVICE"), (int)wdrv, _("DRIVER"), _("GROUP"));
     /* s390: the ids the firmware gave each function, as the operator's HMC shows them */
+    bool zpci = pp_host_is_s390(h);
+    pp_table *t = pp_table_new(zpci ? 8 : 6);
+    size_t i;
+
+    pp_table_right(t, 4);
     if (zpci)
-        printf("%-10s  %-6s  ", _("FID"), _("UID"));
-    printf("%s\n", _("OWNER"));
+        pp_table_row(t, _("ADDRESS"), _("CLASS"), _("DEVICE"), _("DRIVER"), _("GROUP"), _("FID"),
+                     _("UID"), _("OWNER"));
+    else
+        pp_table_row(t, _("ADDRESS"), _("CLASS"), _("DEVICE"), _("DRIVER"), _("GROUP"),
+                     _("OWNER"));
     for (i = 0; i < h->nfuncs; i++) {
         const pp_function *f = &h->funcs[i];
-        char group[16], *owner;
+        char group[16] = "-", fid[16] = "-", uid[16] = "-", *owner, *cls, *dev;
         const pp_owner *first;
         size_t n = pp_owners_of(&app->owners, &f->addr, &first);
 
-        owner = n ? pp_owners_label(first, n) : xstrdup("-");
+        owner = n ? pp_owners_label(first, n) : NULL;
+        cls = class_label(f);
+        dev = device_label(f);
         if (f->iommu_group >= 0)
             snprintf(group, sizeof(group), "%d", f->iommu_group);
+        if (f->has_zpci) {
+            snprintf(fid, sizeof(fid), "0x%08x", f->zpci.fid);
+            snprintf(uid, sizeof(uid), "0x%04x", f->zpci.uid);
+        }
+        if (zpci)
+            pp_table_row(t, f->name, cls, dev, f->driver, group, fid, uid, owner);
         else
-            snprintf(group, sizeof(group), "-");
-        printf("%-12s  %-*s  %-*s  %-*s  %5s  ", f->name, (int)wclass, cls[i], (int)wdev, dev[i],
-               (int)wdrv, f->driver ? f->driver : "-", group);
-        if (zpci && f->has_zpci)
-            printf("0x%08x  0x%04x  ", f->zpci.fid, f->zpci.uid);
-        else if (zpci)
-            printf("%-10s  %-6s  ", "-", "-");
-        printf("%s\n", owner);
+            pp_table_row(t, f->name, cls, dev, f->driver, group, owner);
         free(owner);
-        free(cls[i]);
-        free(dev[i]);
+        free(cls);
+        free(dev);
     }
-    free(cls);
-    free(dev);
+    pp_table_print(t, stdout);
+    pp_table_free(t);
 }
 
 int pp_cmd_list(pp_app *app, int argc, char **argv)

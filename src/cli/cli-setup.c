@@ -10,6 +10,7 @@
 #include "pcipass/cli.h"
 #include "pcipass/common.h"
 #include "pcipass/guard.h"
+#include "pcipass/table.h"
 
 enum { OPT_JSON = 256, OPT_FORCE, OPT_DRY, OPT_NO_WAIT };
 
@@ -60,15 +61,67 @@ int pp_cmd_check(pp_app *app, int argc, char **argv)
         }
         pp_json_print(a);
     } else {
+        pp_table *t = pp_table_new(3);
         for (i = 0; i < c.n; i++) {
-            printf("[%s] %-9s %s\n", status_word(c.v[i].status), c.v[i].id, c.v[i].message);
-            if (c.v[i].fix)
-                printf(_("       %-9s fix: %s\n"), "", c.v[i].fix);
+            char *st = xasprintf("[%s]", status_word(c.v[i].status));
+            pp_table_row(t, st, c.v[i].id, c.v[i].message);
+            free(st);
+            if (c.v[i].fix) {
+                char *fix = xasprintf(_("fix: %s"), c.v[i].fix);
+                pp_table_span(t, 2, fix);
+                free(fix);
+            }
         }
+        pp_table_print(t, stdout);
+        pp_table_free(t);
     }
     rc = pp_checks_failed(&c) ? PP_EXIT_FAIL : PP_EXIT_OK;
     pp_checks_clear(&c);
     return rc;
+}
+
+/* prepare binds for now only (nodedev-detach): what would keep the function on vfio-pci after a
+ * reboot, and which host-critical function an ids= rule would take along. */
+static void persist_advice(pp_app *app, const pp_host *h, const pp_pci_addr *a)
+{
+    const pp_function *f = pp_host_find(h, a), *crit = NULL;
+    const pp_critical *c[1];
+    char **rules;
+    size_t i, n;
+
+    if (!f)
+        return;
+    n = pp_host_vfio_id_rules(pp_app_conf_root(app), f->vendor_id, f->device_id, &rules);
+    if (n) {
+        printf(_("# %s stays on vfio-pci after a reboot: %s\n"), f->name, rules[0]);
+    } else if (pp_host_has_driverctl(pp_app_conf_root(app))) {
+        printf(_("# To keep %s on vfio-pci after a reboot, run: driverctl set-override %s "
+                 "vfio-pci\n"),
+               f->name, f->name);
+    } else if (f->driver && strcmp(f->driver, "vfio-pci") != 0) {
+        printf(_("# To keep %s on vfio-pci after a reboot, add 'options vfio-pci ids=%04x:%04x' "
+                 "and 'softdep %s pre: vfio-pci' (so that vfio-pci comes first) to a file in "
+                 "/etc/modprobe.d, then run update-initramfs -u.\n"),
+               f->name, f->vendor_id, f->device_id, f->driver);
+    } else {
+        printf(_("# To keep %s on vfio-pci after a reboot, add 'options vfio-pci ids=%04x:%04x' "
+                 "to a file in /etc/modprobe.d, then run update-initramfs -u.\n"),
+               f->name, f->vendor_id, f->device_id);
+    }
+    for (i = 0; i < n; i++)
+        free(rules[i]);
+    free(rules);
+    if (n || pp_host_has_driverctl(pp_app_conf_root(app)))
+        return;
+    for (i = 0; i < h->nfuncs && !crit; i++)
+        if (&h->funcs[i] != f && h->funcs[i].vendor_id == f->vendor_id &&
+            h->funcs[i].device_id == f->device_id && pp_host_critical_of(h, &h->funcs[i].addr, c, 1))
+            crit = &h->funcs[i];
+    if (crit)
+        fprintf(stderr,
+                _("%s: warning: an ids=%04x:%04x rule would also bind %s to vfio-pci at boot, "
+                  "and the host needs it (%s); bind %s by its address (driverctl) instead\n"),
+                pp_progname(), f->vendor_id, f->device_id, crit->name, c[0]->detail, f->name);
 }
 
 static int prepare_or_release(pp_app *app, int argc, char **argv, bool release)
@@ -115,6 +168,8 @@ static int prepare_or_release(pp_app *app, int argc, char **argv, bool release)
             printf(release ? _("# dry run: would give %s back to its host driver\n")
                            : _("# dry run: would bind %s to vfio-pci\n"),
                    name);
+            if (!release)
+                persist_advice(app, pp_app_host(app), &hd.source);
             rc = PP_EXIT_OK;
         }
     } else {
@@ -123,6 +178,8 @@ static int prepare_or_release(pp_app *app, int argc, char **argv, bool release)
             printf(release ? _("# gave %s back to its host driver\n")
                            : _("# bound %s to vfio-pci\n"),
                    name);
+            if (!release)
+                persist_advice(app, pp_app_host(app), &hd.source);
             rc = PP_EXIT_OK;
             break;
         case PP_CHANGE_REQUESTED:

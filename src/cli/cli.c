@@ -69,12 +69,13 @@ static const pp_cli_cmd commands[] = {
          "Exit status 0 when no check fails, 1 otherwise.\n"),
       pp_cmd_check },
     { "prepare", N_("DEVICE [--force] [--dry-run] [--no-wait]"),
-      N_("bind a host function to vfio-pci (for managed='no')"),
+      N_("bind a host function to vfio-pci until the next reboot (for managed='no')"),
       N_("      --force      bind even a host-critical function\n"
          "      --dry-run    check, change nothing\n"
          "      --no-wait    fail at once while another pcipass makes a change on this host\n"),
       pp_cmd_prepare },
-    { "release", N_("DEVICE [--dry-run] [--no-wait]"), N_("give a host function back to its host driver"),
+    { "release", N_("DEVICE [--dry-run] [--no-wait]"),
+      N_("give a host function back to its host driver"),
       N_("      --dry-run    check, change nothing\n"
          "      --no-wait    fail at once while another pcipass makes a change on this host\n"),
       pp_cmd_release },
@@ -188,7 +189,7 @@ json_object *pp_json_str_or_null(const char *s)
 }
 
 /* Prints the findings; true when the change may go on (none, or only forceable ones with force). */
-static void say_waiting(void *arg, const char *msg)
+void pp_cli_say_waiting(void *arg, const char *msg)
 {
     (void)arg;
     fprintf(stderr, "%s: %s\n", pp_progname(), msg);
@@ -198,7 +199,7 @@ pp_change_state pp_cli_apply(pp_app *app, pp_change *c)
 {
     pp_change_state st;
 
-    c->waiting = say_waiting;
+    c->waiting = pp_cli_say_waiting;
     st = pp_change_apply(app, c);
     if (st == PP_CHANGE_REFUSED && c->findings.n &&
         pp_change_blocking(&c->findings, c->force, c->accepted)) {

@@ -28,10 +28,137 @@ static size_t count_zpci(const pp_host *h)
     return n;
 }
 
-static void check_iommu(pp_checks *c, const pp_host *h, const pp_host_setup *s)
+/* Whether the command line sets kernel parameter NAME (e.g. "intel_iommu=") to a list holding
+ * VALUE ("off"): the IOMMU parameters take comma-separated options ("intel_iommu=on,sm_on"). The
+ * value of the last occurrence counts, as the kernel parses them in order. */
+static bool cmdline_has(const char *cmdline, const char *name, const char *value)
+{
+    size_t n = strlen(name), vn = strlen(value);
+    const char *p = cmdline, *last = NULL;
+
+    while (*p) {
+        const char *w = p + strspn(p, " \t");
+        size_t wl = strcspn(w, " \t");
+        if (!wl)
+            break;
+        if (wl > n && strncmp(w, name, n) == 0)
+            last = w + n;
+        p = w + wl;
+    }
+    while (last && *last && *last != ' ' && *last != '\t') {
+        size_t ol = strcspn(last, ", \t");
+        if (ol == vn && strncmp(last, value, vn) == 0)
+            return true;
+        last += ol + (last[ol] == ',');
+    }
+    return false;
+}
+
+/* The one true reason there are no IOMMU groups, from the kernel's configuration, the command line
+ * and the CPU vendor (x86; s390 is told apart by its zPCI functions before). The order matters:
+ * support that is not built in makes the command line moot; an IOMMU the kernel has turned on
+ * leaves only the firmware. An unreadable configuration is said, never guessed around. */
+static void iommu_verdict(pp_checks *c, const pp_host_setup *s, const pp_kconfig *k,
+                          pp_cpu_vendor cpu, const char *boot_root)
+{
+    const char *off = NULL;
+    bool intel = cpu != PP_CPU_AMD, amd = cpu != PP_CPU_INTEL;
+    bool intel_on, amd_on;
+
+    if (k->known && !k->x86) {
+        /* Intel and AMD are all pcipass knows the IOMMU switches of (s390 is handled before) */
+        item(c, "iommu", PP_CHECK_FAIL,
+             xasprintf(_("no IOMMU groups; why is unknown: the kernel (configuration %s) is not "
+                         "built for x86, and pcipass knows the IOMMU settings of x86 and s390 "
+                         "only."),
+                       k->path),
+             _("see the IOMMU documentation of the platform, then run check again"));
+        return;
+    }
+    if (k->known && !(intel && k->intel_iommu) && !(amd && k->amd_iommu)) {
+        item(c, "iommu", PP_CHECK_FAIL,
+             xasprintf(cpu == PP_CPU_INTEL ? _("no IOMMU groups: this kernel is built without Intel "
+                                               "IOMMU support (CONFIG_INTEL_IOMMU is not set in %s).")
+                       : cpu == PP_CPU_AMD ? _("no IOMMU groups: this kernel is built without AMD "
+                                               "IOMMU support (CONFIG_AMD_IOMMU is not set in %s).")
+                                           : _("no IOMMU groups: this kernel is built without IOMMU "
+                                               "support (neither CONFIG_INTEL_IOMMU nor "
+                                               "CONFIG_AMD_IOMMU is set in %s)."),
+                       k->path),
+             _("boot a kernel built with IOMMU support (CONFIG_INTEL_IOMMU for Intel, "
+               "CONFIG_AMD_IOMMU for AMD), such as the distribution's standard kernel"));
+        return;
+    }
+    if (s->have_cmdline) {
+        if (cmdline_has(s->cmdline, "iommu=", "off"))
+            off = "iommu=off";
+        else if (intel && cmdline_has(s->cmdline, "intel_iommu=", "off"))
+            off = "intel_iommu=off";
+        else if (amd && cmdline_has(s->cmdline, "amd_iommu=", "off"))
+            off = "amd_iommu=off";
+    }
+    if (off) {
+        char *fix = xasprintf(_("remove %s from the kernel command line (GRUB_CMDLINE_LINUX in "
+                                "/etc/default/grub, then update-grub) and reboot"),
+                              off);
+        item(c, "iommu", PP_CHECK_FAIL,
+             xasprintf(_("no IOMMU groups: the kernel command line turns the IOMMU off with %s."),
+                       off),
+             fix);
+        free(fix);
+        return;
+    }
+    if (!k->known) {
+        item(c, "iommu", PP_CHECK_FAIL,
+             s->release[0]
+                 ? xasprintf(_("no IOMMU groups; whether kernel %s has IOMMU support and turns it "
+                               "on is unknown: its configuration is readable neither as "
+                               "config.gz under the proc root nor as config-%s under %s."),
+                             s->release, s->release, boot_root ? boot_root : _("the boot root"))
+                 : xstrdup(_("no IOMMU groups; whether this kernel has IOMMU support and turns it "
+                             "on is unknown: neither its release nor its configuration is "
+                             "readable.")),
+             _("make the kernel's configuration readable (modprobe configs gives /proc/config.gz, "
+               "or give the boot root with --boot-root) and run check again"));
+        return;
+    }
+    /* The AMD IOMMU is on by default (there is no amd_iommu=on); Intel's only where so built. */
+    intel_on = k->intel_iommu && (k->intel_default_on ||
+                                  (s->have_cmdline && cmdline_has(s->cmdline, "intel_iommu=", "on")));
+    amd_on = k->amd_iommu;
+    if (intel && k->intel_iommu && !intel_on && !(amd && amd_on)) {
+        item(c, "iommu", PP_CHECK_FAIL,
+             xstrdup(_("no IOMMU groups: this kernel has Intel IOMMU support but leaves it off "
+                       "by default (CONFIG_INTEL_IOMMU_DEFAULT_ON is not set), and the command "
+                       "line does not turn it on.")),
+             _("add intel_iommu=on to the kernel command line (GRUB_CMDLINE_LINUX in "
+               "/etc/default/grub, then update-grub) and reboot"));
+        return;
+    }
+    if (intel && amd && k->intel_iommu && !intel_on) {
+        /* the CPU vendor is unknown: each vendor's IOMMU is in a different state */
+        item(c, "iommu", PP_CHECK_FAIL,
+             xstrdup(_("no IOMMU groups: this kernel leaves an Intel IOMMU off by default "
+                       "(CONFIG_INTEL_IOMMU_DEFAULT_ON is not set) and turns an AMD IOMMU on; "
+                       "the CPU's vendor is unknown.")),
+             _("on Intel, add intel_iommu=on to the kernel command line and reboot; on AMD, "
+               "enable AMD-Vi (often called IOMMU) in the firmware setup and reboot"));
+        return;
+    }
+    item(c, "iommu", PP_CHECK_FAIL,
+         xstrdup(_("no IOMMU groups, although this kernel has IOMMU support and turns it on: the "
+                   "firmware keeps it off.")),
+         cpu == PP_CPU_INTEL ? _("enable VT-d in the firmware setup and reboot")
+         : cpu == PP_CPU_AMD ? _("enable AMD-Vi (often called IOMMU) in the firmware setup and "
+                                 "reboot")
+                             : _("enable VT-d (Intel) or AMD-Vi/IOMMU (AMD) in the firmware setup "
+                                 "and reboot"));
+}
+
+static void check_iommu(pp_checks *c, pp_app *app, const pp_host *h, const pp_host_setup *s)
 {
     size_t zpci = count_zpci(h);
-    bool asked = strstr(s->cmdline, "intel_iommu=on") || strstr(s->cmdline, "amd_iommu");
+    pp_kconfig k;
 
     if (s->iommu_groups > 0 && zpci > 0)
         item(c, "iommu", PP_CHECK_PASS,
@@ -48,18 +175,11 @@ static void check_iommu(pp_checks *c, const pp_host *h, const pp_host_setup *s)
              xasprintf(_("no IOMMU groups, although %zu s390 zPCI functions are present"), zpci),
              _("load vfio-pci and check that the LPAR's zPCI functions are configured online "
                "(lszdev, chzdev)"));
-    else if (s->have_cmdline && asked)
-        item(c, "iommu", PP_CHECK_FAIL,
-             xstrdup(_("no IOMMU groups, although the kernel command line asks for the IOMMU")),
-             _("enable VT-d (Intel) or AMD-Vi/IOMMU (AMD) in the firmware setup and reboot"));
-    else
-        item(c, "iommu", PP_CHECK_FAIL,
-             xstrdup(s->have_cmdline
-                         ? _("no IOMMU groups; the kernel command line has neither intel_iommu=on "
-                             "nor amd_iommu")
-                         : _("no IOMMU groups")),
-             _("add intel_iommu=on (Intel) or amd_iommu=on (AMD) to the kernel command line, "
-               "enable VT-d/AMD-Vi in the firmware, reboot"));
+    else {
+        pp_host_read_kconfig(pp_app_proc_root(app), pp_app_boot_root(app), s->release, &k);
+        iommu_verdict(c, s, &k, pp_host_read_cpu_vendor(pp_app_proc_root(app)),
+                      pp_app_boot_root(app));
+    }
 }
 
 static void check_vfio(pp_checks *c, const pp_app *app, const pp_host_setup *s)
@@ -163,8 +283,36 @@ static const char *fix_for(pp_guard_kind k)
     case PP_GUARD_GUEST_ADDRESS:
     case PP_GUARD_HOTPLUG:
         return NULL; /* about a guest, not the function: attach says it */
+    case PP_GUARD_NO_RESET:
+        return _("assign it only if the guest is never restarted without a host reboot; --force "
+                 "assigns it anyway");
     }
     return NULL;
+}
+
+/* What the host says of a selected function: its reset methods and why it is on its driver. */
+static void check_device_host(pp_checks *c, const pp_app *app, const pp_function *fn)
+{
+    pp_binding b;
+
+    if (fn->reset_method && *fn->reset_method)
+        item(c, "reset", PP_CHECK_PASS,
+             xasprintf(_("%s can be reset by the kernel (reset_method: %s)"), fn->name,
+                       fn->reset_method),
+             NULL);
+    else if (fn->resettable)
+        item(c, "reset", PP_CHECK_PASS,
+             xasprintf(_("%s can be reset by the kernel; this kernel does not list its methods"),
+                       fn->name),
+             NULL);
+    else if (!fn->no_reset)
+        item(c, "reset", PP_CHECK_WARN,
+             xasprintf(_("whether %s can be reset is unknown: its reset attributes are not "
+                         "readable"),
+                       fn->name),
+             _("read the warnings above, or run check as root"));
+    if (pp_app_binding(app, fn, &b))
+        item(c, "binding", PP_CHECK_PASS, pp_binding_sentence(fn, &b), NULL);
 }
 
 static void check_device(pp_checks *c, pp_app *app, const pp_pci_addr *a, bool have_guests,
@@ -177,8 +325,9 @@ static void check_device(pp_checks *c, pp_app *app, const pp_pci_addr *a, bool h
 
     pp_guard_attach(&in, a, 1, &f);
     for (i = 0; i < f.n; i++)
-        item(c, "device", f.v[i].kind == PP_GUARD_OWNER ? PP_CHECK_WARN : PP_CHECK_FAIL,
-             xstrdup(f.v[i].msg), fix_for(f.v[i].kind));
+        item(c, f.v[i].kind == PP_GUARD_NO_RESET ? "reset" : "device",
+             f.v[i].kind == PP_GUARD_OWNER ? PP_CHECK_WARN : PP_CHECK_FAIL, xstrdup(f.v[i].msg),
+             fix_for(f.v[i].kind));
     if (f.n == 0 && fn && !have_guests)
         /* nobody can say it is free: not "ready" */
         item(c, "device", PP_CHECK_WARN,
@@ -192,6 +341,8 @@ static void check_device(pp_checks *c, pp_app *app, const pp_pci_addr *a, bool h
                        fn->driver ? fn->driver : _("none"), fn->iommu_group),
              NULL);
     pp_findings_clear(&f);
+    if (fn)
+        check_device_host(c, app, fn);
 }
 
 void pp_checks_run(pp_app *app, const pp_pci_addr *sel, size_t nsel, pp_checks *out)
@@ -208,7 +359,7 @@ void pp_checks_run(pp_app *app, const pp_pci_addr *sel, size_t nsel, pp_checks *
              _("give the sysfs root with --sysfs-root, or run on the host itself"));
     } else {
         pp_host_read_setup(h, pp_app_proc_root(app), app->dev_root, &s);
-        check_iommu(out, h, &s);
+        check_iommu(out, app, h, &s);
         check_vfio(out, app, &s);
         if (s.dev_vfio)
             item(out, "dev-vfio", PP_CHECK_PASS,

@@ -49,9 +49,14 @@ static char *other_owners(const pp_owners *owners, const pp_pci_addr *a, const p
     for (i = 0; i < n; i++) {
         if ((g && first[i].guest == g) || (live_only && !first[i].live))
             continue;
-        t = xasprintf(_("%s%sguest '%s' (%s)"), s ? s : "", s ? ", " : "", first[i].guest->name,
-                      where(&first[i]));
-        free(s);
+        /* one whole entry per guest; the list is joined with ", " */
+        t = xasprintf(_("guest '%s' (%s)"), first[i].guest->name, where(&first[i]));
+        if (s) {
+            char *u = xasprintf("%s, %s", s, t);
+            free(s);
+            free(t);
+            t = u;
+        }
         s = t;
     }
     return s;
@@ -174,6 +179,17 @@ static void check_sriov(const pp_guard_in *in, const pp_function *f, const pp_pc
     }
 }
 
+/* Without any reset the function keeps the state a guest left in it: after a guest restart, or in
+ * the next guest, it may not come up again. */
+static void check_reset(const pp_function *f, pp_findings *out)
+{
+    if (f->no_reset)
+        pp_guard_add(out, PP_GUARD_NO_RESET, true, &f->addr,
+            xasprintf(_("%s has no reset method (the kernel offers none): a guest restart may "
+                        "leave it unusable"),
+                      f->name));
+}
+
 void pp_guard_attach(const pp_guard_in *in, const pp_pci_addr *set, size_t n, pp_findings *out)
 {
     size_t k;
@@ -209,6 +225,7 @@ void pp_guard_attach(const pp_guard_in *in, const pp_pci_addr *set, size_t n, pp
         check_critical(in->host, f, out);
         check_group(in, f, set, n, out);
         check_sriov(in, f, set, n, out);
+        check_reset(f, out);
     }
 }
 

@@ -123,6 +123,32 @@ static char *lookup(struct pci_access *pacc, int flags, ...)
     return r ? xstrdup(r) : NULL;
 }
 
+/* pci.ids' name of the class and subclass CLS. Where pci.ids has only the class, libpci writes
+ * "Class name [CLS]", where it has neither, "Class CLS": the class name alone, or none. */
+static char *class_name(struct pci_access *pacc, unsigned cls)
+{
+    char *n = lookup(pacc, PCI_LOOKUP_CLASS | PCI_LOOKUP_NO_NUMBERS | PCI_LOOKUP_NO_HWDB, (int)cls);
+    char tail[16];
+    size_t len, tl;
+
+    if (!n)
+        return NULL;
+    snprintf(tail, sizeof(tail), " [%04x]", cls);
+    len = strlen(n);
+    tl = strlen(tail);
+    if (len > tl && strcmp(n + len - tl, tail) == 0) {
+        n[len - tl] = '\0';
+    } else {
+        char fb[32];
+        snprintf(fb, sizeof(fb), "Class %04x", cls);
+        if (strcmp(n, fb) == 0) {
+            free(n);
+            n = NULL;
+        }
+    }
+    return n;
+}
+
 /* Reads one function through libpci. False when libpci gave up on it (the entry is skipped). */
 static bool fill_one(struct pci_access *pacc, pp_host *h, pp_function *f)
 {
@@ -155,8 +181,7 @@ static bool fill_one(struct pci_access *pacc, pp_host *h, pp_function *f)
                             f->vendor_id);
     f->device_name = lookup(pacc, PCI_LOOKUP_DEVICE | PCI_LOOKUP_NO_NUMBERS | PCI_LOOKUP_NO_HWDB,
                             f->vendor_id, f->device_id);
-    f->class_name = lookup(pacc, PCI_LOOKUP_CLASS | PCI_LOOKUP_NO_NUMBERS | PCI_LOOKUP_NO_HWDB,
-                           dev->device_class);
+    f->class_name = class_name(pacc, dev->device_class);
     pci_free_dev(dev);
     libpci_current = NULL;
     return true;

@@ -168,6 +168,16 @@ static bool class_is_bridge(uint32_t class_code)
     return cls == 0x0600 || cls == 0x0604 || cls == 0x0607 || cls == 0x0609;
 }
 
+/* A copy of an attribute's text with control bytes made visible: sysfs roots can be anything. */
+static char *tamed(const char *s)
+{
+    char *c = xstrdup(s), *p;
+    for (p = c; *p; p++)
+        if ((unsigned char)*p < 0x20 || *p == 0x7f)
+            *p = '?';
+    return c;
+}
+
 void pp_host_read_extra(pp_host *h, pp_function *f, const char *devdir)
 {
     char buf[16];
@@ -194,6 +204,28 @@ void pp_host_read_extra(pp_host *h, pp_function *f, const char *devdir)
     }
     read_sriov(h, f, dirfd);
     read_zpci(h, f, dirfd);
+    {
+        char ov[256], rm[256];
+        if (read_attr(h, f, dirfd, "driver_override", ov, sizeof(ov)) == 1 && *ov &&
+            strcmp(ov, "(null)") != 0)
+            f->driver_override = tamed(ov);
+        /* the kernel hides both reset and reset_method where it has no reset for the function */
+        switch (read_attr(h, f, dirfd, "reset_method", rm, sizeof(rm))) {
+        case 1:
+            f->reset_method = tamed(rm);
+            f->no_reset = !*rm;
+            f->resettable = *rm;
+            break;
+        case 0:
+            if (faccessat(dirfd, "reset", F_OK, 0) == 0)
+                f->resettable = true;
+            else
+                f->no_reset = errno == ENOENT;
+            break;
+        default:
+            break;
+        }
+    }
     /* boot_vga exists only on VGA-class functions; skip the syscall for the rest. */
     if ((f->class_code >> 16) == 0x03 && read_attr(h, f, dirfd, "boot_vga", buf, sizeof(buf)) == 1)
         f->boot_vga = strcmp(buf, "1") == 0;
@@ -229,6 +261,11 @@ void pp_host_free(pp_host *h)
         free(h->funcs[i].vendor_name);
         free(h->funcs[i].device_name);
         free(h->funcs[i].driver);
+        free(h->funcs[i].driver_override);
+        free(h->funcs[i].reset_method);
+        if (h->funcs[i].binding)
+            free(h->funcs[i].binding->detail);
+        free(h->funcs[i].binding);
     }
     for (i = 0; i < h->nwarnings; i++)
         free(h->warnings[i]);

@@ -109,8 +109,10 @@ static xmlDocPtr parse_doc(const char *xml)
     if (!doc || !xmlDocGetRootElement(doc) ||
         xmlStrcmp(xmlDocGetRootElement(doc)->name, BAD_CAST "domain") != 0) {
         const xmlError *e = xmlGetLastError();
-        pp_error_set(_("not a libvirt domain XML%s%s"), e && e->message ? ": " : "",
-                     e && e->message ? e->message : "");
+        if (e && e->message)
+            pp_error_set(_("not a libvirt domain XML: %s"), e->message);
+        else
+            pp_error_set(_("not a libvirt domain XML"));
         if (doc)
             xmlFreeDoc(doc);
         return NULL;

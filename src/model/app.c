@@ -4,6 +4,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "pcipass/app.h"
@@ -17,12 +18,28 @@ const char *pp_app_proc_root(const pp_app *app)
     return app->sysfs_root ? NULL : "/proc";
 }
 
+const char *pp_app_boot_root(const pp_app *app)
+{
+    if (app->boot_root)
+        return app->boot_root;
+    return app->sysfs_root ? NULL : "/boot";
+}
+
+const char *pp_app_conf_root(const pp_app *app)
+{
+    if (app->conf_root)
+        return app->conf_root;
+    return app->sysfs_root ? NULL : "";
+}
+
 pp_host *pp_app_host(pp_app *app)
 {
     if (!app->host) {
         app->host = pp_host_load(app->sysfs_root);
-        if (app->host)
+        if (app->host) {
             pp_host_find_critical(app->host, pp_app_proc_root(app));
+            pp_host_find_bindings(app->host, pp_app_proc_root(app), pp_app_conf_root(app));
+        }
     }
     return app->host;
 }
@@ -35,6 +52,7 @@ bool pp_app_reload_host(pp_app *app)
     if (!h)
         return false;
     pp_host_find_critical(h, pp_app_proc_root(app));
+    pp_host_find_bindings(h, pp_app_proc_root(app), pp_app_conf_root(app));
     pp_host_free(app->host);
     app->host = h;
     return true;
@@ -77,6 +95,56 @@ bool pp_app_guests(pp_app *app, bool readonly)
     app->have_guests = true;
     app->guests_gen++;
     return true;
+}
+
+bool pp_app_binding(const pp_app *app, const pp_function *f, pp_binding *out)
+{
+    const pp_owner *first;
+    size_t i, n = app->have_guests ? pp_owners_of(&app->owners, &f->addr, &first) : 0;
+
+    if (!f->driver || !f->binding)
+        return false;
+    /* libvirt binds vfio-pci itself for a managed hostdev when the guest starts */
+    for (i = 0; i < n && strcmp(f->driver, "vfio-pci") == 0; i++)
+        if (first[i].live && first[i].guest->active && first[i].dev &&
+            first[i].dev->managed == PP_MANAGED_YES) {
+            out->source = PP_BIND_LIBVIRT;
+            out->detail = first[i].guest->name;
+            return true;
+        }
+    *out = *f->binding;
+    return true;
+}
+
+char *pp_binding_sentence(const pp_function *f, const pp_binding *b)
+{
+    switch (b->source) {
+    case PP_BIND_LIBVIRT:
+        return xasprintf(_("%s is on %s because libvirt bound it for the running guest '%s' "
+                           "(managed='yes')."),
+                         f->name, f->driver, b->detail);
+    case PP_BIND_DRIVERCTL:
+        return xasprintf(_("%s is on %s because of the driverctl override %s."), f->name,
+                         f->driver, b->detail);
+    case PP_BIND_DRIVER_OVERRIDE:
+        return xasprintf(_("%s is on %s because its driver_override attribute names %s (set by "
+                           "hand or a script; gone after a reboot)."),
+                         f->name, f->driver, b->detail);
+    case PP_BIND_MODPROBE:
+        return xasprintf(_("%s is on %s because of the modprobe.d rule %s."), f->name, f->driver,
+                         b->detail);
+    case PP_BIND_CMDLINE:
+        return xasprintf(_("%s is on %s because of %s on the kernel command line."), f->name,
+                         f->driver, b->detail);
+    case PP_BIND_UNKNOWN:
+        return xasprintf(_("%s is on %s, and why is unknown: that driver takes no device by "
+                           "itself, and no override or ids= rule that pcipass can read names it "
+                           "(bound by hand with new_id or bind?)."),
+                         f->name, f->driver);
+    case PP_BIND_KERNEL:
+        break;
+    }
+    return xasprintf(_("%s is on %s by the kernel's own match of its ids."), f->name, f->driver);
 }
 
 void pp_app_forget_guests(pp_app *app)

@@ -47,7 +47,7 @@ static void tell(const pp_change *c, const char *fmt, ...)
 
 /* -1 with the error slot set when another pcipass keeps it (past the bound, or at once with
  * no_lock_wait) or it cannot be opened. */
-static int lock_take(const pp_change *c)
+static int lock_open(const pp_change *c)
 {
     char *path = lock_path(), holder[32] = "?";
     struct stat st;
@@ -99,10 +99,25 @@ static int lock_take(const pp_change *c)
     return fd;
 }
 
-static void lock_drop(int fd)
+/* Re-entrant within the process: undo holds it from reading the journal to its outcome, and the
+ * change it makes takes it again. */
+static int lock_fd = -1;
+static unsigned lock_depth;
+
+bool pp_change_lock(const pp_change *c)
 {
-    if (fd >= 0)
-        close(fd); /* closing releases the flock */
+    if (lock_depth == 0 && (lock_fd = lock_open(c)) < 0)
+        return false;
+    lock_depth++;
+    return true;
+}
+
+void pp_change_unlock(void)
+{
+    if (lock_depth && --lock_depth == 0) {
+        close(lock_fd); /* closing releases the flock */
+        lock_fd = -1;
+    }
 }
 
 /* ---- the plan ---- */
@@ -460,15 +475,17 @@ pp_change_state pp_change_apply(pp_app *app, pp_change *c)
     size_t nstored = 0;
     char *jpath = NULL, *err;
     pp_jrec intent, out;
-    int lock, jfd = -1;
+    int jfd = -1;
     size_t i;
     bool ok = false;
 
     c->state = PP_CHANGE_REFUSED;
     free(c->devices);
     c->devices = join_sources(c);
-    if ((lock = lock_take(c)) < 0)
+    if (!pp_change_lock(c)) {
+        c->error = xstrdup(pp_error_get());
         return c->state;
+    }
     /* under the lock: what others changed until now is seen, nobody changes it until we are done */
     pp_app_forget_guests(app);
     if (c->kind == PP_CHANGE_PREPARE || c->kind == PP_CHANGE_RELEASE)
@@ -569,7 +586,7 @@ out:
     free(stored);
     /* guests are read again by whoever looks next */
     pp_app_forget_guests(app);
-    lock_drop(lock);
+    pp_change_unlock();
     return c->state;
 }
 

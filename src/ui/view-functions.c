@@ -133,7 +133,35 @@ static char *row_text(ui_view *v, size_t row)
 
 static int detail_lines(ui_view *v)
 {
-    return 5;
+    return 7;
+}
+
+/* Why it is on its driver and whether the kernel can reset it: facts the host module read. */
+static void draw_host_facts(const pp_function *f, int y, int w)
+{
+    pp_binding b;
+    char *line, *why;
+
+    if (pp_app_binding(ui->app, f, &b)) {
+        why = pp_binding_sentence(f, &b);
+        line = xasprintf(_(" Driver: %s"), why);
+        free(why);
+    } else {
+        line = xstrdup(_(" Driver: none bound"));
+    }
+    ui_put(y, 0, w, UI_NORMAL, line);
+    free(line);
+    if (f->reset_method && *f->reset_method)
+        line = xasprintf(_(" Reset: the kernel can reset it (reset_method: %s)"), f->reset_method);
+    else if (f->resettable)
+        line = xstrdup(_(" Reset: the kernel can reset it; this kernel does not list its methods"));
+    else if (f->no_reset)
+        line = xstrdup(_(" Reset: the kernel has no reset method for it; a guest restart may "
+                         "leave it unusable"));
+    else
+        line = xstrdup(_(" Reset: unknown (its reset attributes are not readable)"));
+    ui_put(y + 1, 0, w, f->no_reset ? UI_CONFLICT : UI_NORMAL, line);
+    free(line);
 }
 
 static void draw_detail(ui_view *v, size_t row, int y, int h, int w)
@@ -164,8 +192,11 @@ static void draw_detail(ui_view *v, size_t row, int y, int h, int w)
         line = xstrdup(_(" SR-IOV: -"));
     }
     if (f->has_zpci) {
-        t = xasprintf(_("%s   zPCI: fid 0x%08x uid 0x%04x%s pchid 0x%04x"), line, f->zpci.fid,
-                      f->zpci.uid, f->zpci.uid_is_unique ? _(" (unique)") : "", f->zpci.pchid);
+        t = f->zpci.uid_is_unique
+                ? xasprintf(_("%s   zPCI: fid 0x%08x uid 0x%04x (unique) pchid 0x%04x"), line,
+                            f->zpci.fid, f->zpci.uid, f->zpci.pchid)
+                : xasprintf(_("%s   zPCI: fid 0x%08x uid 0x%04x pchid 0x%04x"), line, f->zpci.fid,
+                            f->zpci.uid, f->zpci.pchid);
         free(line);
         line = t;
     }
@@ -215,11 +246,12 @@ static void draw_detail(ui_view *v, size_t row, int y, int h, int w)
     }
     ui_put(y + 3, 0, w, pp_owners_conflict(first, n) ? UI_CONFLICT : UI_NORMAL, line);
     free(line);
+    draw_host_facts(f, y + 4, w);
     if (pp_owners_conflict(first, n))
-        ui_put(y + 4, 0, w, UI_CONFLICT,
+        ui_put(y + 6, 0, w, UI_CONFLICT,
                _(" CONFLICT: more than one guest holds this function; only one can start with it"));
     else
-        ui_put(y + 4, 0, w, UI_NORMAL, "");
+        ui_put(y + 6, 0, w, UI_NORMAL, "");
     (void)h;
 }
 

@@ -123,12 +123,24 @@ static void draw_header(void)
         conflicts += pp_owners_conflict(first, n);
     }
     /* counts first: paths can be long and are cut at the right edge */
-    ui_putf(0, 0, ui_cols(), UI_TITLE, " pcipass  %zu %s, %zu %s, %zu %s, %zu %s  %s %s  %s %s",
-            app->host->nfuncs, P_("function", "functions", app->host->nfuncs), app->guests.n,
-            P_("guest", "guests", app->guests.n), held, _("held"), conflicts,
-            P_("conflict", "conflicts", conflicts), _("libvirt:"),
-            app->virt ? pp_virt_uri(app->virt) : _("(not connected)"), _("host:"),
-            app->host->sysfs_root);
+    {
+        char *nf = xasprintf(P_("%zu function", "%zu functions", app->host->nfuncs),
+                             app->host->nfuncs);
+        char *ng = xasprintf(P_("%zu guest", "%zu guests", app->guests.n), app->guests.n);
+        char *nh = xasprintf(_("%zu held"), held);
+        char *nc = xasprintf(P_("%zu conflict", "%zu conflicts", conflicts), conflicts);
+        char *lv = app->virt ? xasprintf(_("libvirt: %s"), pp_virt_uri(app->virt))
+                             : xstrdup(_("libvirt: (not connected)"));
+        char *hs = xasprintf(_("host: %s"), app->host->sysfs_root);
+        ui_putf(0, 0, ui_cols(), UI_TITLE, " pcipass  %s, %s, %s, %s  %s  %s", nf, ng, nh, nc, lv,
+                hs);
+        free(nf);
+        free(ng);
+        free(nh);
+        free(nc);
+        free(lv);
+        free(hs);
+    }
 }
 
 static int list_area(ui_view *v, int *y0, int *detail)
@@ -152,8 +164,7 @@ static void draw_view(ui_view *v)
     if (vis_stale(v))
         build_vis(v);
     if (v->filter[0])
-        ui_putf(1, 0, w, UI_HEADING, "%s  [%s %s]  %zu %s", title, _("filter:"), v->filter, v->nvis,
-                _("shown"));
+        ui_putf(1, 0, w, UI_HEADING, _("%s  [filter: %s]  %zu shown"), title, v->filter, v->nvis);
     else
         ui_put(1, 0, w, UI_HEADING, title);
 
@@ -358,6 +369,31 @@ static void loop(void)
     }
 }
 
+#define CHECK_INDENT "                  "
+
+/* S broken at blanks into lines of at most WIDTH columns, the lines after the first indented under
+ * the message column: the verdicts are whole sentences, never cut at the screen's edge. */
+static char *wrap(const char *s, size_t width)
+{
+    char *out = xstrdup(""), *copy = xstrdup(s), *save = NULL, *w, *t;
+    size_t col = 0;
+
+    for (w = strtok_r(copy, " ", &save); w; w = strtok_r(NULL, " ", &save)) {
+        size_t ww = ui_text_width(w);
+        if (col > 0 && col + 1 + ww > width) {
+            t = xasprintf("%s\n%s%s", out, CHECK_INDENT, w);
+            col = ww;
+        } else {
+            t = xasprintf("%s%s%s", out, col ? " " : "", w);
+            col += (col ? 1 : 0) + ww;
+        }
+        free(out);
+        out = t;
+    }
+    free(copy);
+    return out;
+}
+
 /* The same checklist as `pcipass check`, shown first when something fails: a first-time setup is
  * where an operator most needs to hear that the IOMMU or vfio-pci is missing. */
 static void show_checklist_if_failing(pp_app *app)
@@ -366,6 +402,8 @@ static void show_checklist_if_failing(pp_app *app)
     pp_checks c = { 0 };
     char *text, *t, *title;
     size_t i, failed;
+    /* the text view's own margin, the indent, a column to spare */
+    size_t width = ui_cols() > 40 ? (size_t)ui_cols() - sizeof(CHECK_INDENT) - 2 : 20;
 
     ui_status(UI_NORMAL, "%s", _("Checking the host's setup ..."));
     pp_checks_run(app, NULL, 0, &c);
@@ -377,12 +415,15 @@ static void show_checklist_if_failing(pp_app *app)
     }
     text = xstrdup("");
     for (i = 0; i < c.n; i++) {
-        t = xasprintf("%s [%s] %-9s %s\n%s%s%s", text, _(mark[c.v[i].status]), c.v[i].id,
-                      c.v[i].message, c.v[i].fix ? "                 " : "",
-                      c.v[i].fix ? _("fix: ") : "", c.v[i].fix ? c.v[i].fix : "");
+        char *fix = c.v[i].fix ? xasprintf(_("fix: %s"), c.v[i].fix) : NULL;
+        char *msg = wrap(c.v[i].message, width), *fw = fix ? wrap(fix, width) : NULL;
+        t = xasprintf("%s [%s] %-9s %s\n%s%s%s", text, _(mark[c.v[i].status]), c.v[i].id, msg,
+                      fw ? CHECK_INDENT : "", fw ? fw : "", fw ? "\n" : "");
         free(text);
-        text = c.v[i].fix ? xasprintf("%s\n", t) : xstrdup(t);
-        free(t);
+        free(fix);
+        free(msg);
+        free(fw);
+        text = t;
     }
     title = xasprintf(P_("Setup checklist: %zu check failed. Esc goes on to the function list",
                          "Setup checklist: %zu checks failed. Esc goes on to the function list",

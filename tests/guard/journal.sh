@@ -62,7 +62,7 @@ ok "$(rc u1)" "undo exits 0"
 out_has u1 "# undone: attach of 0000:17:02.3 for guest 'ju'"; ok $? "undo says what it reverted"
 same_as_before u1; ok $? "undo of an attach restores the guest's XML exactly"
 pp h2 history
-grep -q "attach .*0000:17:02.3.*(undone)" "$WORK/h2.out" && grep -q "undo .*ju" "$WORK/h2.out"
+grep -Eq "attach +done +ju +0000:17:02.3 .* yes$" "$WORK/h2.out" && grep -q "undo .*ju" "$WORK/h2.out"
 ok $? "history shows the attach as undone and the undo itself"
 
 # detach, then undo: the element goes back as libvirt held it

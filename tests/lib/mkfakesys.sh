@@ -3,15 +3,19 @@
 # Lays out a fake sysfs root, shaped like the kernel's /sys, from a host description file.
 # Used by the test suite, the benchmark and the bundled demo host.
 #
-#   mkfakesys.sh DESCRIPTION ROOT [PROCROOT [DEVROOT]]
+#   mkfakesys.sh DESCRIPTION ROOT [PROCROOT [DEVROOT [BOOTROOT [CONFROOT]]]]
 #
-# PROCROOT (default ROOT-proc) and DEVROOT (default ROOT-dev) are made only when a directive
-# needs them.
+# PROCROOT (default ROOT-proc), DEVROOT (default ROOT-dev), BOOTROOT (default ROOT-boot) and
+# CONFROOT (default ROOT-conf) are made only when a directive needs them.
 #
 # Description lines ('#' starts a comment):
 #   fn ADDRESS VENDOR DEVICE CLASS [key=value ...]
 #       keys: rev=HH sub=VVVV:DDDD numa=N group=N driver=NAME parent=ADDRESS physfn=ADDRESS
 #             sriov=TOTAL/ENABLED boot_vga=1 fid=0xN uid=0xN uid_unique=0|1 pchid=0xN header=N
+#             reset=METHOD[,METHOD...]|none|absent|old (default flr: reset_method and reset;
+#             none: reset_method emptied; absent: neither, as the kernel shows a function it cannot
+#             reset; old: reset only, as kernels before 5.15) override=DRIVER (driver_override,
+#             default "(null)")
 #             broken=novendor|unreadable-numa|dangling-driver|dangling-group|garbage-sriov
 #   module NAME          a loaded kernel module (ROOT/module/NAME)
 #   block NAME ADDRESS   a block device whose PCI ancestor is ADDRESS (ROOT/class/block/NAME)
@@ -26,12 +30,19 @@
 #   cmdline WORDS...     PROCROOT/cmdline
 #   release NAME         PROCROOT/sys/kernel/osrelease
 #   devnode PATH         DEVROOT/PATH (a plain file standing in for the device node)
+#   kconfig proc|boot OPTION...  the kernel's configuration, one CONFIG_X=y line per OPTION: gzip'd
+#                        as PROCROOT/config.gz, or plain as BOOTROOT/config-RELEASE (after release)
+#   cpu VENDOR           PROCROOT/cpuinfo with that vendor_id (GenuineIntel, AuthenticAMD)
+#   conf PATH WORDS...   appends the line WORDS to CONFROOT/PATH (modprobe.d, driverctl.d files)
 set -eu
 
 desc=$1
 root=$2
 procroot=${3:-$root-proc}
 devroot=${4:-$root-dev}
+bootroot=${5:-$root-boot}
+confroot=${6:-$root-conf}
+kernel_release=""
 
 mkdir -p "$root/bus/pci/devices" "$root/bus/pci/drivers" "$root/bus/pci/slots" \
          "$root/kernel/iommu_groups" "$root/module" "$root/devices" "$root/class/block" "$root/class/net"
@@ -93,11 +104,14 @@ write_config() { # FILE VENDOR DEVICE CLASS REV SUBV SUBD HEADER
     printf "$_fmt" > "$1"
 }
 
+# Sets _j to $1 with its commas as blanks, without a fork.
+commas_to_blanks() { _o=$IFS; IFS=,; set -- $1; IFS=' '; _j="$*"; IFS=$_o; }
+
 fn() {
     addr=$1 vendor=0x$2 device=0x$3 class=0x$4
     shift 4
     rev=00 sub="" numa="" group="" driver="" parent="" physfn="" sriov="" bootvga=""
-    fid="" uid="" uidu=1 pchid="" header="" broken=""
+    fid="" uid="" uidu=1 pchid="" header="" broken="" reset=flr override="(null)"
     for kv in "$@"; do
         case $kv in
             rev=*) rev=${kv#*=} ;; sub=*) sub=${kv#*=} ;; numa=*) numa=${kv#*=} ;;
@@ -105,6 +119,7 @@ fn() {
             physfn=*) physfn=${kv#*=} ;; sriov=*) sriov=${kv#*=} ;; boot_vga=*) bootvga=${kv#*=} ;;
             fid=*) fid=${kv#*=} ;; uid=*) uid=${kv#*=} ;; uid_unique=*) uidu=${kv#*=} ;;
             pchid=*) pchid=${kv#*=} ;; header=*) header=${kv#*=} ;; broken=*) broken=${kv#*=} ;;
+            reset=*) reset=${kv#*=} ;; override=*) override=${kv#*=} ;;
             *) echo "mkfakesys: $addr: unknown key '$kv'" >&2; exit 1 ;;
         esac
     done
@@ -141,6 +156,13 @@ fn() {
     i=0; while [ $i -lt 7 ]; do
         echo "0x0000000000000000 0x0000000000000000 0x0000000000000000"; i=$((i + 1))
     done > "$dir/resource"
+    printf '%s\n' "$override" > "$dir/driver_override"
+    case $reset in
+        absent) ;;
+        old) : > "$dir/reset" ;;
+        none) : > "$dir/reset"; printf '\n' > "$dir/reset_method" ;;
+        *) : > "$dir/reset"; commas_to_blanks "$reset"; printf '%s\n' "$_j" > "$dir/reset_method" ;;
+    esac
     write_config "$dir/config" "$vendor" "$device" "$class" "0x$rev" "$subv" "$subd" "$header"
     if [ "$broken" = unreadable-numa ]; then
         mkdir "$dir/numa_node"           # reading a directory fails, even as root
@@ -262,8 +284,22 @@ defaultroute() {
     } > "$procroot/net/route"
 }
 cmdline() { mkdir -p "$procroot"; echo "$*" > "$procroot/cmdline"; }
-release() { mkdir -p "$procroot/sys/kernel"; echo "$1" > "$procroot/sys/kernel/osrelease"; }
+release() { mkdir -p "$procroot/sys/kernel"; echo "$1" > "$procroot/sys/kernel/osrelease"; kernel_release=$1; }
 devnode() { mkdir -p "$(dirname "$devroot/$1")"; : > "$devroot/$1"; }
+kconfig() {
+    _where=$1; shift
+    _text="# Automatically generated file; DO NOT EDIT."
+    for _o in "$@"; do _text="$_text
+$_o=y"; done
+    case $_where in
+        proc) mkdir -p "$procroot"; printf '%s\n' "$_text" | gzip -9n > "$procroot/config.gz" ;;
+        boot) [ -n "$kernel_release" ] || { echo "mkfakesys: kconfig boot before release" >&2; exit 1; }
+              mkdir -p "$bootroot"; printf '%s\n' "$_text" > "$bootroot/config-$kernel_release" ;;
+        *) echo "mkfakesys: kconfig: proc or boot, not '$_where'" >&2; exit 1 ;;
+    esac
+}
+cpu() { mkdir -p "$procroot"; printf 'processor\t: 0\nvendor_id\t: %s\n' "$1" > "$procroot/cpuinfo"; }
+conf() { _p=$1; shift; mkdir -p "$(dirname "$confroot/$_p")"; printf '%s\n' "$*" >> "$confroot/$_p"; }
 
 lineno=0
 while IFS= read -r line || [ -n "$line" ]; do
@@ -273,7 +309,7 @@ while IFS= read -r line || [ -n "$line" ]; do
     set -- $line
     [ $# -gt 0 ] || continue
     case $1 in
-        fn|module|block|net|part|vnet|vblock|rootdev|route6|defaultroute|cmdline|release|devnode) "$@" ;;
+        fn|module|block|net|part|vnet|vblock|rootdev|route6|defaultroute|cmdline|release|devnode|kconfig|cpu|conf) "$@" ;;
         *) echo "mkfakesys: $desc:$lineno: unknown directive '$1'" >&2; exit 1 ;;
     esac
 done < "$desc"

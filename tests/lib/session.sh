@@ -22,6 +22,16 @@ as_session() {
         ${LSAN_OPTIONS:+LSAN_OPTIONS="$LSAN_OPTIONS"} "$@"
 }
 
+# as_session_bg CMD...: the same in the background, as one process: $! is CMD itself (not a
+# subshell around it), so that a signal sent to $! reaches it
+as_session_bg() {
+    (exec setpriv --reuid=$SESSION_UID --regid=$SESSION_UID --clear-groups env -i \
+        PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME="$SESSION" XDG_RUNTIME_DIR="$SESSION/run" \
+        XDG_CONFIG_HOME="$SESSION/.config" XDG_CACHE_HOME="$SESSION/.cache" LC_ALL=C.UTF-8 \
+        ${ASAN_OPTIONS:+ASAN_OPTIONS="$ASAN_OPTIONS"} ${UBSAN_OPTIONS:+UBSAN_OPTIONS="$UBSAN_OPTIONS"} \
+        ${LSAN_OPTIONS:+LSAN_OPTIONS="$LSAN_OPTIONS"} "$@") &
+}
+
 # virsh_s ARGS...: virsh on the private session; run_session NAME ARGS...: pcipass on it as the
 # session user, its output kept as run_cmd keeps it
 virsh_s() { as_session virsh -q -c qemu:///session "$@"; }

@@ -166,4 +166,34 @@ screen | grep -q "fix: modprobe vfio-pci"; ok $? "with the fix"
 keys Escape; wait_for "Host PCI functions"; ok $? "Esc goes on to the function list"
 keys q; wait_for "EXITED 0"
 
+# the checklist at start: the IOMMU verdict and its fix whole, broken at blanks, never cut
+D=$(fake_root iommu-defoff)
+tui_start 80 24 --sysfs-root "$D" --proc-root "$D-proc" -c "$URI"
+wait_for "Setup checklist"
+screen | tr -s ' \n' '  ' | grep -qF "no IOMMU groups: this kernel has Intel IOMMU support but leaves it off by default (CONFIG_INTEL_IOMMU_DEFAULT_ON is not set), and the command line does not turn it on. fix: add intel_iommu=on to the kernel command line (GRUB_CMDLINE_LINUX in /etc/default/grub, then update-grub) and reboot"
+ok $? "checklist at 80 columns: the IOMMU verdict and its fix, whole"
+screen | grep -q "^                  leaves it off by default"; ok $? "continuation lines under the message column"
+keys q; wait_for "EXITED 0"
+
+# the detail pane: why a function is on its driver, and its reset methods
+HF=$(fake_root host-facts)
+tui_start 160 40 --sysfs-root "$HF" --proc-root "$HF-proc" --conf-root "$HF-conf" --dev-root "$X86-dev" \
+    -c "test://$top_srcdir/tests/data/host-facts.xml"
+wait_for "Host PCI functions"
+keys j j; wait_for "Driver: 0000:02:00.0 is on vfio-pci because of the modprobe.d rule /etc/modprobe.d/vfio.conf:2"
+ok $? "detail: the binding's reason, from modprobe.d"
+keys j j j j j; wait_for "Reset: the kernel has no reset method for it; a guest restart may leave it unusable"
+ok $? "detail: a function the kernel cannot reset"
+keys j j j; wait_for "Reset: the kernel can reset it (reset_method: flr bus)"
+ok $? "detail: the kernel's reset methods"
+keys Home; keys -l /; wait_for "Filter:"; keys -l 07:00.0; keys Enter; wait_for "1 shown"
+keys Enter; wait_for "Pick the guest for 0000:07:00.0"; keys Home Enter
+wait_for "Assign 0000:07:00.0 to guest"; keys Tab Tab Tab Enter
+wait_for "XML preview: 0000:07:00.0"; keys Enter; wait_for "[y/N]"; keys y
+wait_for "0000:07:00.0 has no reset method (the kernel offers none): a guest restart may leave it unusable. Override"
+ok $? "attach in the console: the same no-reset guard, asking for an explicit override"
+keys n; wait_for "Nothing applied."
+keys Escape Escape Escape; wait_for "Host PCI functions"
+keys q; wait_for "EXITED 0"
+
 done_testing

@@ -1,0 +1,61 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* pp_table and pp_display_width: padding by display width under a UTF-8 and the C locale. */
+#include <config.h>
+
+#include <locale.h>
+#include <stdlib.h>
+
+#include "pcipass/common.h"
+#include "pcipass/table.h"
+#include "tap.h"
+
+/* The table printed into a string. */
+static char *printed(const pp_table *t)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+
+    pp_table_print(t, f);
+    fclose(f);
+    return buf;
+}
+
+int main(void)
+{
+    pp_table *t;
+    char *out;
+
+    if (!setlocale(LC_ALL, "C.UTF-8")) {
+        printf("1..0 # SKIP no C.UTF-8 locale\n");
+        return 0;
+    }
+    ok(pp_display_width("abc") == 3, "ASCII: one column per byte");
+    ok(pp_display_width("東京") == 4, "CJK: two columns per character");
+    ok(pp_display_width("wébserveur") == 10, "é (two bytes): one column");
+    ok(pp_display_width("e\xcc\x81") == 1, "a combining mark takes no column");
+    ok(pp_display_width("a\xff" "b") == 3, "a byte that is no character: one column");
+    ok(pp_display_width("") == 0, "empty: none");
+
+    t = pp_table_new(3);
+    pp_table_right(t, 1);
+    pp_table_row(t, "NAME", "N", "LAST");
+    pp_table_row(t, "東京", "10", NULL);
+    pp_table_row(t, "a-long-name", "7", "x");
+    pp_table_span(t, 1, "spanning text");
+    out = printed(t);
+    is_str(out,
+           "NAME          N  LAST\n"
+           "東京         10  -\n"
+           "a-long-name   7  x\n"
+           "             spanning text\n",
+           "columns as wide as their longest entry, by display width; right-aligned numbers; NULL "
+           "as '-'; a span from its column; the last column unpadded");
+    free(out);
+    pp_table_free(t);
+
+    setlocale(LC_ALL, "C");
+    ok(pp_display_width("東京") == 6,
+       "C locale: bytes that are no character of the locale count one column each");
+    return tap_done();
+}
