@@ -1,6 +1,6 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0-or-later
-# The real-kernel lane, x86: Debian's amd64 kernel under QEMU TCG (q35, intel-iommu) with an e1000e,
+# The real-kernel lane, x86: Debian's amd64 kernel under QEMU TCG (q35, intel-iommu) with two e1000e,
 # an SR-IOV NVMe controller and a PCIe-to-PCI bridge with a two-function e1000 behind it. Inside, a
 # root libvirtd and nested guests; tests/vm/x86-guest.sh runs there as init and its TAP comes back
 # through a writable 9p share. One boot for the whole scenario.
@@ -40,7 +40,8 @@ timeout "${PCIPASS_VM_TIMEOUT:-420}" qemu-system-x86_64 -accel tcg -m 2048 -smp 
     -device nvme-ns,drive=nv,nsid=1,shared=false,detached=true \
     -device pcie-pci-bridge,id=pb \
     -device e1000,romfile=,bus=pb,addr=1.0,multifunction=on -device e1000,romfile=,bus=pb,addr=1.1 \
-    -device pcie-root-port,id=rp2,chassis=2 -device pcie-root-port,id=rp3,chassis=3 \
+    -device pcie-root-port,id=rp2,chassis=2 -device e1000e,romfile=,bus=rp2 \
+    -device pcie-root-port,id=rp3,chassis=3 -device pcie-root-port,id=rp4,chassis=4 \
     > "$WORK/console.log" 2>&1
 qrc=$?
 t_end=$(now)
