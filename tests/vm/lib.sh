@@ -14,7 +14,7 @@ secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", b - a }'; }
 vm_require() {
     [ "$(id -u)" -eq 0 ] || skip_all "the real-kernel lane needs root (apt-get download, libvirtd as root)"
     command -v "$1" > /dev/null || skip_all "$1 is not installed (tests/install-deps.sh)"
-    for _t in apt-get apt-cache dpkg-deb depmod gzip; do
+    for _t in apt-get apt-cache dpkg-deb depmod gzip flock perl; do
         command -v $_t > /dev/null || skip_all "$_t is not installed (tests/install-deps.sh)"
     done
     mkdir -p "$VM_CACHE" 2> /dev/null || skip_all "cannot create the kernel cache $VM_CACHE"
@@ -31,6 +31,9 @@ vm_fetch() {
         sed -n 's/^ *Depends: \(linux-image-[0-9][^:]*\).*/\1/p' | head -n 1)
     [ -n "$_pkg" ] || skip_all "the package archive names no kernel for $_arch (apt-get update; for s390x: dpkg --add-architecture s390x)"
     VM_KDIR="$VM_CACHE/$_pkg"
+    # one fetch at a time per cache (make check -j, or several trees on one machine)
+    exec 8> "$VM_CACHE/.lock"
+    flock 8
     if [ ! -f "$VM_KDIR/.complete" ]; then
         _t=$(mktemp -d "$VM_CACHE/fetch.XXXXXX")
         # apt's download user cannot write a root-only temporary directory; the warning says so
@@ -47,6 +50,7 @@ vm_fetch() {
         rm -rf "$_t"
         touch "$VM_KDIR/.complete"
     fi
+    exec 8>&-
     VM_KVER=$(ls "$VM_KDIR/lib/modules")
     VM_KERNEL="$VM_KDIR/boot/vmlinuz-$VM_KVER"
     VM_BUSYBOX="$VM_KDIR/bin/busybox"
