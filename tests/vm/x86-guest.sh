@@ -124,7 +124,8 @@ lspci -D -nn -k -vmm > "$WORK/lspci"
 # what pcipass printed, what sysfs holds, what lspci says
 jq -r '.[] | [.address, .vendor_id, .device_id, .class, .subsystem_vendor_id, .subsystem_device_id,
     (.driver // ""), (.iommu_group // "" | tostring), (.numa_node // "" | tostring), (.physfn // ""),
-    (.sriov.total // "" | tostring), (.sriov.enabled // "" | tostring), (.zpci // "" | tostring)] | @tsv' \
+    (.sriov.total // "" | tostring), (.sriov.enabled // "" | tostring), (.zpci // "" | tostring),
+    (.vendor // ""), (.device // "")] | @tsv' \
     "$WORK/list.out" > "$WORK/pp.tsv"
 for S in /sys/bus/pci/devices/*; do
     a=${S##*/}
@@ -136,13 +137,16 @@ for S in /sys/bus/pci/devices/*; do
     printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$a" "$v" "$d" "$c" "$sv" "$sd" \
         "$(drv "$a")" "$(grp "$a")" "$nn" "$pf" "$tot" "$en" ""
 done > "$WORK/sys.tsv"
-# lspci -vmm: Slot, Class, Vendor, Device, SVendor, SDevice, Driver, NUMANode, IOMMUGroup (ids in [])
+# lspci -vmm: Slot, Class, Vendor, Device, SVendor, SDevice, Driver, IOMMUGroup, NUMANode (ids in []),
+# then the vendor and device names (pci.ids, the same file pcipass reads)
 # (no SVendor line when the subsystem ids are zero)
 awk 'function id(s) { if (s == "") return "0000"; sub(/.*\[/, "", s); sub(/\].*/, "", s); return s }
      BEGIN { RS = ""; FS = "\n" }
+     function name(s) { sub(/ \[[0-9a-f]*\]$/, "", s); return s }
      { delete f; for (i = 1; i <= NF; i++) { k = $i; sub(/:\t.*/, "", k); v = $i; sub(/^[^\t]*\t/, "", v); f[k] = v }
-       printf "%s\t0x%s\t0x%s\t0x%s\t0x%s\t0x%s\t%s\t%s\t%s\n", f["Slot"], id(f["Vendor"]), id(f["Device"]),
-           id(f["Class"]), id(f["SVendor"]), id(f["SDevice"]), f["Driver"], f["IOMMUGroup"], f["NUMANode"] }' \
+       printf "%s\t0x%s\t0x%s\t0x%s\t0x%s\t0x%s\t%s\t%s\t%s\t%s\t%s\n", f["Slot"], id(f["Vendor"]), id(f["Device"]),
+           id(f["Class"]), id(f["SVendor"]), id(f["SDevice"]), f["Driver"], f["IOMMUGroup"], f["NUMANode"],
+           name(f["Vendor"]), name(f["Device"]) }' \
     "$WORK/lspci" > "$WORK/lspci.tsv"
 names="address vendor_id device_id class subsystem_vendor_id subsystem_device_id driver iommu_group numa_node physfn sriov.total sriov.enabled zpci"
 awk -F '\t' -v names="$names" '
@@ -156,7 +160,10 @@ awk -F '\t' -v names="$names" '
       # lspci: the same ids; its class is base class and subclass only
       if ($2 != l[2] || $3 != l[3] || $5 != l[5] || $6 != l[6] || substr($4, 1, 6) != l[4] || $7 != l[7] || $8 != l[8] || $9 != l[9]) {
           print $1 ": pcipass and lspci differ: " $0 " | " ls[$1]; bad++ }
-      fields += 12 }
+      # names: where pci.ids has none, pcipass says null and lspci "Vendor"/"Device" (id stripped above)
+      if (($14 != "" && $14 != l[10]) || ($15 != "" && $15 != l[11]) || ($14 == "" && l[10] !~ /^(Vendor|Device)$/) || ($15 == "" && l[11] != "Device")) {
+          print $1 ": names differ: pcipass \"" $14 "\" \"" $15 "\", lspci \"" l[10] "\" \"" l[11] "\""; bad++ }
+      fields += 14 }
     END { for (a in sys) if (!(a in seen)) { print a ": missing from pcipass"; bad++ }
           print "compared " fields " fields"; exit bad > 0 }' "$WORK/sys.tsv" "$WORK/lspci.tsv" "$WORK/pp.tsv" > "$WORK/cmp" 2>&1
 bad=$?
