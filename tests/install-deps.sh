@@ -7,7 +7,19 @@ PKGS="build-essential autoconf automake libtool autopoint gettext pkg-config
 libpci-dev pciutils pci.ids libncurses-dev libxml2-dev libxml2-utils libjson-c-dev
 zlib1g-dev libvirt-dev libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients
 qemu-system-misc qemu-system-x86 tmux jq valgrind locales util-linux
-time clang libclang-rt-14-dev groff-base"
+time clang libclang-rt-14-dev groff-base busybox-static kmod"
+
+# The real-kernel lane (tests/vm/) downloads, never installs, Debian's s390x kernel and busybox: apt
+# needs the s390x architecture's package lists for that.
+need_update=""
+if ! dpkg --print-foreign-architectures | grep -qx s390x; then
+    if [ "$(id -u)" -ne 0 ]; then
+        echo "install-deps: the s390x architecture is missing: run this script as root" >&2
+        exit 1
+    fi
+    dpkg --add-architecture s390x
+    need_update=1
+fi
 
 missing=""
 for p in $PKGS; do
@@ -16,7 +28,7 @@ for p in $PKGS; do
     fi
 done
 
-if [ -z "$missing" ]; then
+if [ -z "$missing" ] && [ -z "$need_update" ]; then
     echo "install-deps: all build and test packages are present"
     exit 0
 fi
@@ -27,8 +39,9 @@ if [ "$(id -u)" -ne 0 ]; then
     exit 1
 fi
 
-echo "install-deps: installing:$missing"
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -q
+[ -n "$missing" ] || exit 0
+echo "install-deps: installing:$missing"
 # shellcheck disable=SC2086
 apt-get install -y -q --no-install-recommends $missing

@@ -1,0 +1,81 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+# Sourced by the real-kernel lane's tests (after tests/lib/common.sh): Debian's own kernel for an
+# architecture, fetched once with apt-get download and unpacked (never installed) into a cache, a
+# small busybox initramfs, and QEMU TCG to boot it. Where the lane cannot run, the test reports SKIP
+# with the reason (CI fails on that: see .ci/run).
+VM_CACHE=${PCIPASS_VM_CACHE:-/var/cache/pcipass-vm}
+
+skip_all() { echo "1..0 # SKIP $1"; exit 0; }
+
+now() { date +%s.%N; }
+secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", b - a }'; }
+
+# vm_require QEMU: root (libvirtd as root inside, and the cache), QEMU, busybox, the archive tools
+vm_require() {
+    [ "$(id -u)" -eq 0 ] || skip_all "the real-kernel lane needs root (apt-get download, libvirtd as root)"
+    command -v "$1" > /dev/null || skip_all "$1 is not installed (tests/install-deps.sh)"
+    for _t in apt-get apt-cache dpkg-deb depmod gzip flock perl; do
+        command -v $_t > /dev/null || skip_all "$_t is not installed (tests/install-deps.sh)"
+    done
+    mkdir -p "$VM_CACHE" 2> /dev/null || skip_all "cannot create the kernel cache $VM_CACHE"
+}
+
+# vm_fetch ARCH: Debian's kernel for ARCH (amd64, s390x) and busybox-static of that architecture,
+# unpacked into $VM_CACHE once; sets VM_KDIR (the unpacked tree), VM_KVER, VM_KERNEL, VM_BUSYBOX.
+vm_fetch() {
+    _arch=$1
+    _q=""
+    [ "$_arch" = "$(dpkg --print-architecture)" ] || _q=":$_arch"
+    # the versioned package that the meta package names: the newest kernel the archive has
+    _pkg=$(apt-cache depends "linux-image-$_arch$_q" 2> /dev/null |
+        sed -n 's/^ *Depends: \(linux-image-[0-9][^:]*\).*/\1/p' | head -n 1)
+    [ -n "$_pkg" ] || skip_all "the package archive names no kernel for $_arch (apt-get update; for s390x: dpkg --add-architecture s390x)"
+    VM_KDIR="$VM_CACHE/$_pkg"
+    # one fetch at a time per cache (make check -j, or several trees on one machine)
+    exec 8> "$VM_CACHE/.lock"
+    flock 8
+    if [ ! -f "$VM_KDIR/.complete" ]; then
+        _t=$(mktemp -d "$VM_CACHE/fetch.XXXXXX")
+        # apt's download user cannot write a root-only temporary directory; the warning says so
+        if ! (cd "$_t" && apt-get download -q "$_pkg$_q" "busybox-static$_q") > "$_t/log" 2>&1; then
+            diag < "$_t/log" >&2
+            rm -rf "$_t"
+            skip_all "apt-get download $_pkg$_q busybox-static$_q failed (no package archive?)"
+        fi
+        for _d in "$_t"/*.deb; do dpkg-deb -x "$_d" "$_t/tree" || { rm -rf "$_t"; skip_all "dpkg-deb -x $_d failed"; }; done
+        _v=$(ls "$_t/tree/lib/modules")
+        depmod -b "$_t/tree" "$_v"
+        rm -rf "$VM_KDIR"
+        mv "$_t/tree" "$VM_KDIR"
+        rm -rf "$_t"
+        touch "$VM_KDIR/.complete"
+    fi
+    exec 8>&-
+    VM_KVER=$(ls "$VM_KDIR/lib/modules")
+    VM_KERNEL="$VM_KDIR/boot/vmlinuz-$VM_KVER"
+    VM_BUSYBOX="$VM_KDIR/bin/busybox"
+    [ -f "$VM_KERNEL" ] || skip_all "no kernel image in $VM_KDIR"
+}
+
+# vm_initramfs OUT INIT MODULE...: a gzip'd newc archive with busybox, INIT as /init and the named
+# modules of the fetched kernel as /mod/NAME.ko (loaded by INIT in the order given to it)
+vm_initramfs() {
+    _out=$1 _init=$2; shift 2
+    _i="$WORK/initramfs"
+    rm -rf "$_i"
+    mkdir -p "$_i/bin" "$_i/mod" "$_i/proc" "$_i/sys" "$_i/dev" "$_i/lower" "$_i/upper" "$_i/newroot" "$_i/res"
+    cp "$VM_BUSYBOX" "$_i/bin/busybox"
+    cp "$_init" "$_i/init"
+    chmod 755 "$_i/init" "$_i/bin/busybox"
+    for _m in "$@"; do
+        _f=$(find "$VM_KDIR/lib/modules/$VM_KVER" -name "$_m.ko" | head -n 1)
+        if [ -z "$_f" ]; then
+            # built into this architecture's kernel: nothing to load
+            grep -q "/$_m.ko\$" "$VM_KDIR/lib/modules/$VM_KVER/modules.builtin" && continue
+            echo "vm: no module $_m in $VM_KVER" >&2; return 1
+        fi
+        cp "$_f" "$_i/mod/"
+    done
+    (cd "$_i" && find . | "$VM_BUSYBOX_HOST" cpio -o -H newc 2> /dev/null) | gzip -1 > "$_out"
+}
+VM_BUSYBOX_HOST=$(command -v busybox || echo /bin/busybox)

@@ -1,0 +1,326 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
+# Runs as init inside the lane's x86 virtual machine (tests/vm/x86.sh boots it): a real kernel with an
+# IOMMU and vfio-pci, a root libvirtd (qemu:///system) and nested guests that really run. TAP goes to
+# /vmres/tap, timings to /vmres/times, everything else to /vmres/log; the host relays them.
+exec > /vmres/tap 2> /vmres/log
+export PATH=/usr/sbin:/usr/bin:/sbin:/bin
+. /vmres/env
+. "$srcdir/tests/lib/common.sh"
+# the kernel's uptime: the guest's clock under TCG is its own
+mark() { echo "$1 $(cut -d' ' -f1 /proc/uptime)" >> /vmres/times; }
+mark init
+finish() { sync; busybox poweroff -f; }
+trap 'cleanup_work; finish' EXIT
+
+# --- the machine: fresh state directories over the host's, the fetched kernel's modules -------------
+for d in /run /tmp /var/lib/libvirt /var/cache/libvirt /var/log/libvirt /etc/libvirt/qemu; do
+    mkdir -p "$d" && mount -t tmpfs tmpfs "$d"
+done
+mkdir -p /dev/pts && mount -t devpts devpts /dev/pts
+WORK=$(mktemp -d); export PCIPASS_JOURNAL="$WORK/journal"
+mkdir -p "/lib/modules/$kver" && mount --bind "$kdir/lib/modules/$kver" "/lib/modules/$kver"
+mkdir -p /run/libvirt /var/log/libvirt/qemu /var/lib/libvirt/qemu /var/cache/libvirt/qemu
+ip link set lo up 2> /dev/null
+# libvirtd resolves its build's default user before it reads qemu.conf
+grep -q '^libvirt-qemu:' /etc/group || echo 'libvirt-qemu:x:64055:' >> /etc/group
+grep -q '^libvirt-qemu:' /etc/passwd ||
+    echo 'libvirt-qemu:x:64055:64055:Libvirt Qemu:/var/lib/libvirt:/usr/sbin/nologin' >> /etc/passwd
+cat > /etc/libvirt/qemu.conf <<'CONF'
+user = "root"
+group = "root"
+namespaces = [ ]
+cgroup_controllers = [ ]
+security_driver = "none"
+remember_owner = 0
+stdio_handler = "file"
+CONF
+# no udev here: the drivers of the functions present, as udev's coldplug would load them
+for a in /sys/bus/pci/devices/*/modalias; do modprobe -qb "$(cat "$a")"; done
+modprobe vfio-pci
+fn_of() { lspci -D -n -d "$1" | awk '{ print $1 }' | sed -n "${2:-1}p"; }
+E1000E=$(fn_of 8086:10d3)
+E1000E2=$(fn_of 8086:10d3 2)
+NVME=$(fn_of 1b36:0010)
+BR0=$(fn_of 8086:100e 1)
+BR1=$(fn_of 8086:100e 2)
+# VFs without a driver: the nvme driver would wait for their (never configured) controllers
+echo 0 > "/sys/bus/pci/devices/$NVME/sriov_drivers_autoprobe"
+echo 2 > "/sys/bus/pci/devices/$NVME/sriov_numvfs"
+VF0=$(readlink "/sys/bus/pci/devices/$NVME/virtfn0"); VF0=${VF0##*/}
+VF1=$(readlink "/sys/bus/pci/devices/$NVME/virtfn1"); VF1=${VF1##*/}
+echo "functions: e1000e $E1000E nvme $NVME vfs $VF0 $VF1 behind the bridge $BR0 $BR1" >&2
+drv() { _l=$(readlink "/sys/bus/pci/devices/$1/driver") && echo "${_l##*/}"; }
+grp() { _l=$(readlink "/sys/bus/pci/devices/$1/iommu_group") && echo "${_l##*/}"; }
+mark modules
+
+libvirtd > /vmres/libvirtd.log 2>&1 &
+lvpid=$!
+URI=qemu:///system
+i=0
+until virsh -q -c $URI version > /dev/null 2>&1; do
+    i=$((i + 1)); [ $i -lt 240 ] && kill -0 $lvpid 2> /dev/null || break
+    sleep 0.5
+done
+mark libvirtd
+virsh -q -c $URI version > /dev/null 2>&1
+ok $? "root libvirtd answers on $URI" || exit 1
+ok_or() { _s=$1; ok "$1" "$2"; [ "$_s" -eq 0 ] || diag < "$3"; }
+ppc() { _n=$1; shift; run_cmd "$_n" -c $URI "$@"; }
+vx() { virsh -q -c $URI "$@"; }
+# live XML of guest $1 holds a hostdev with source $2 (DDDD:BB:SS.F)
+holds() { # GUEST ADDRESS [--inactive]
+    _a=$2
+    _d=${_a%%:*} _r=${_a#*:}; _b=${_r%%:*} _r=${_r#*:}; _s=${_r%%.*} _f=${_r#*.}
+    vx dumpxml $3 "$1" | tr -d '\n' | sed 's/<hostdev/\n<hostdev/g; s#</hostdev>#</hostdev>\n#g' |
+        grep '^<hostdev' | grep -q "<source> *<address domain='0x$_d' bus='0x$_b' slot='0x$_s' function='0x$_f'/>"
+}
+
+# --- nested guests: q35, no OS, 48 MiB; g1 with free root ports, g2 with none, g3 shut off -----------
+guest_xml() { # NAME ROOTPORTS [BRIDGE]: BRIDGE adds a pcie-to-pci-bridge for conventional functions
+    echo "<domain type='qemu'><name>$1</name><memory unit='MiB'>48</memory><vcpu>1</vcpu>"
+    echo "<os><type arch='x86_64' machine='q35'>hvm</type></os><devices>"
+    echo "<emulator>/usr/bin/qemu-system-x86_64</emulator>"
+    echo "<controller type='pci' index='0' model='pcie-root'/>"
+    _i=1; while [ $_i -le "$2" ]; do echo "<controller type='pci' index='$_i' model='pcie-root-port'/>"; _i=$((_i + 1)); done
+    [ -z "${3:-}" ] || echo "<controller type='pci' index='$_i' model='pcie-to-pci-bridge'/>"
+    echo "<controller type='usb' model='none'/><memballoon model='none'/></devices></domain>"
+}
+for g in g1:8:b g2:0 g3:4:b; do
+    n=${g%%:*} r=${g#*:}; b=${r#*:}; [ "$b" = "$r" ] && b=""
+    guest_xml "$n" "${r%%:*}" $b > "$WORK/$n.xml"
+    vx define "$WORK/${g%%:*}.xml" > /dev/null || echo "define ${g%%:*} failed" >&2
+done
+vx start g1 > /dev/null && vx start g2 > /dev/null
+[ "$(vx domstate g1)" = running ] && [ "$(vx domstate g2)" = running ]
+ok $? "nested guests g1 and g2 run (q35, no OS), g3 is defined and shut off"
+mark guests
+
+# --- setup checks ----------------------------------------------------------------------------------
+ppc check check --json
+[ "$(rc check)" -eq 0 ] && [ "$(jq '[.[] | select(.status != "pass")] | length' "$WORK/check.out")" -eq 0 ]
+ok_or $? "check: every item passes on a real kernel with an IOMMU, vfio-pci and a root libvirtd" "$WORK/check.out"
+for c in iommu vfio-pci dev-vfio libvirt hostdev; do
+    [ "$(jq -r ".[] | select(.check == \"$c\") | .status" "$WORK/check.out")" = pass ]
+    ok $? "check: $c passes"
+done
+ppc checkdev check --json "$E1000E"
+[ "$(jq -r '.[] | select(.check == "device") | .status' "$WORK/checkdev.out")" = pass ]
+ok_or $? "check $E1000E (e1000e, a group of its own): ready" "$WORK/checkdev.out"
+ppc checkbr check --json "$BR0"
+st=$(jq -r '.[] | select(.check == "device") | .status' "$WORK/checkbr.out")
+[ "$st" = warn ] || [ "$st" = fail ]
+ok_or $? "check $BR0 (shares its group with $BR1 on e1000): not ready ($st)" "$WORK/checkbr.out"
+grep -q "$BR1" "$WORK/checkbr.out"; ok $? "and names the partner $BR1"
+
+# --- list --json against lspci -vmm and sysfs, every function, every field --------------------------
+ppc list list --json
+ok "$(rc list)" "list --json runs"
+n_l=$(jq length "$WORK/list.out")
+n_s=$(ls /sys/bus/pci/devices | wc -l)
+[ "$n_l" -eq "$n_s" ]; ok $? "list has every function the kernel has ($n_l of $n_s)"
+lspci -D -nn -k -vmm > "$WORK/lspci"
+# three tables keyed by address, each made by one process or builtins (a fork costs much under TCG):
+# what pcipass printed, what sysfs holds, what lspci says
+jq -r '.[] | [.address, .vendor_id, .device_id, .class, .subsystem_vendor_id, .subsystem_device_id,
+    (.driver // ""), (.iommu_group // "" | tostring), (.numa_node // "" | tostring), (.physfn // ""),
+    (.sriov.total // "" | tostring), (.sriov.enabled // "" | tostring), (.zpci // "" | tostring),
+    (.vendor // ""), (.device // "")] | @tsv' \
+    "$WORK/list.out" > "$WORK/pp.tsv"
+for S in /sys/bus/pci/devices/*; do
+    a=${S##*/}
+    read -r v < "$S/vendor"; read -r d < "$S/device"; read -r c < "$S/class"
+    read -r sv < "$S/subsystem_vendor"; read -r sd < "$S/subsystem_device"; read -r nn < "$S/numa_node"
+    [ "$nn" = -1 ] && nn=""
+    pf=""; [ -e "$S/physfn" ] && pf=$(readlink "$S/physfn") && pf=${pf##*/}
+    tot=""; en=""; [ -e "$S/sriov_totalvfs" ] && read -r tot < "$S/sriov_totalvfs" && read -r en < "$S/sriov_numvfs"
+    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$a" "$v" "$d" "$c" "$sv" "$sd" \
+        "$(drv "$a")" "$(grp "$a")" "$nn" "$pf" "$tot" "$en" ""
+done > "$WORK/sys.tsv"
+# lspci -vmm: Slot, Class, Vendor, Device, SVendor, SDevice, Driver, IOMMUGroup, NUMANode (ids in []),
+# then the vendor and device names (pci.ids, the same file pcipass reads)
+# (no SVendor line when the subsystem ids are zero)
+awk 'function id(s) { if (s == "") return "0000"; sub(/.*\[/, "", s); sub(/\].*/, "", s); return s }
+     BEGIN { RS = ""; FS = "\n" }
+     function name(s) { sub(/ \[[0-9a-f]*\]$/, "", s); return s }
+     { delete f; for (i = 1; i <= NF; i++) { k = $i; sub(/:\t.*/, "", k); v = $i; sub(/^[^\t]*\t/, "", v); f[k] = v }
+       printf "%s\t0x%s\t0x%s\t0x%s\t0x%s\t0x%s\t%s\t%s\t%s\t%s\t%s\n", f["Slot"], id(f["Vendor"]), id(f["Device"]),
+           id(f["Class"]), id(f["SVendor"]), id(f["SDevice"]), f["Driver"], f["IOMMUGroup"], f["NUMANode"],
+           name(f["Vendor"]), name(f["Device"]) }' \
+    "$WORK/lspci" > "$WORK/lspci.tsv"
+names="address vendor_id device_id class subsystem_vendor_id subsystem_device_id driver iommu_group numa_node physfn sriov.total sriov.enabled zpci"
+awk -F '\t' -v names="$names" '
+    BEGIN { split(names, n, " ") }
+    FILENAME == ARGV[1] { sys[$1] = $0; next }
+    FILENAME == ARGV[2] { ls[$1] = $0; next }
+    { seen[$1] = 1
+      if (!($1 in sys)) { print $1 ": not in sysfs"; bad++; next }
+      split(sys[$1], k, "\t"); split(ls[$1], l, "\t")
+      for (i = 2; i <= 13; i++) if ($i != k[i]) { print $1 " " n[i] ": pcipass \"" $i "\", sysfs \"" k[i] "\""; bad++ }
+      # lspci: the same ids; its class is base class and subclass only
+      if ($2 != l[2] || $3 != l[3] || $5 != l[5] || $6 != l[6] || substr($4, 1, 6) != l[4] || $7 != l[7] || $8 != l[8] || $9 != l[9]) {
+          print $1 ": pcipass and lspci differ: " $0 " | " ls[$1]; bad++ }
+      # names: where pci.ids has none, pcipass says null and lspci "Vendor"/"Device" (id stripped above)
+      if (($14 != "" && $14 != l[10]) || ($15 != "" && $15 != l[11]) || ($14 == "" && l[10] !~ /^(Vendor|Device)$/) || ($15 == "" && l[11] != "Device")) {
+          print $1 ": names differ: pcipass \"" $14 "\" \"" $15 "\", lspci \"" l[10] "\" \"" l[11] "\""; bad++ }
+      fields += 14 }
+    END { for (a in sys) if (!(a in seen)) { print a ": missing from pcipass"; bad++ }
+          print "compared " fields " fields"; exit bad > 0 }' "$WORK/sys.tsv" "$WORK/lspci.tsv" "$WORK/pp.tsv" > "$WORK/cmp" 2>&1
+bad=$?
+ok_or $bad "list --json equals sysfs and lspci -vmm on every function and field ($(tail -n 1 "$WORK/cmp"))" "$WORK/cmp"
+[ "$(jq -r ".[] | select(.address == \"$VF0\") | .physfn" "$WORK/list.out")" = "$NVME" ]
+ok $? "the VF $VF0 names its PF $NVME (physfn from the real kernel)"
+[ "$(jq -c ".[] | select(.address == \"$NVME\") | .sriov" "$WORK/list.out")" = '{"total":2,"enabled":2}' ]
+ok $? "the PF's sriov is {total 2, enabled 2}"
+[ "$(grp "$BR0")" = "$(grp "$BR1")" ] && [ "$(grp "$E1000E")" != "$(grp "$BR0")" ]
+ok $? "the kernel's groups: the two e1000 share one, the e1000e has its own"
+mark inventory
+
+# --- prepare / release: the driver link really moves ------------------------------------------------
+host_drv=$(drv "$E1000E")
+ppc prep prepare "$E1000E"
+[ "$(rc prep)" -eq 0 ] && [ "$(drv "$E1000E")" = vfio-pci ]
+ok_or $? "prepare $E1000E: the kernel's driver link is vfio-pci (was $host_drv)" "$WORK/prep.err"
+ppc rel release "$E1000E"
+[ "$(rc rel)" -eq 0 ] && [ "$(drv "$E1000E")" = "$host_drv" ]
+ok_or $? "release $E1000E: back on $host_drv" "$WORK/rel.err"
+ppc prep2 prepare "$E1000E"
+ppc undo_prep undo
+[ "$(rc undo_prep)" -eq 0 ] && [ "$(drv "$E1000E")" = "$host_drv" ]
+ok_or $? "undo of prepare: back on $host_drv" "$WORK/undo_prep.err"
+
+# --- a guest without a free pcie-root-port ---------------------------------------------------------
+ppc noslot attach g2 "$E1000E" --live
+[ "$(rc noslot)" -ne 0 ]; ok $? "live attach to g2 (no free pcie-root-port) fails"
+grep -q "No more available PCI slots" "$WORK/noslot.err"
+ok_or $? "with libvirt's own words: No more available PCI slots" "$WORK/noslot.err"
+
+# --- attach to a running persistent guest: live and config by default -------------------------------
+ppc att attach g1 "$E1000E"
+[ "$(rc att)" -eq 0 ]; ok_or $? "attach g1 $E1000E succeeds" "$WORK/att.err"
+holds g1 "$E1000E"; ok $? "libvirt's live XML of g1 holds $E1000E"
+holds g1 "$E1000E" --inactive; ok $? "and its persistent XML (live+config by default)"
+[ "$(drv "$E1000E")" = vfio-pci ]; ok $? "and the kernel has it on vfio-pci (managed)"
+ppc own owners --json
+[ "$(jq -r ".[] | select(.address == \"$E1000E\") | .owners[] | select(.guest == \"g1\") | \"\(.live) \(.config)\"" "$WORK/own.out")" = "true true" ]
+ok $? "owners: g1 holds $E1000E live and in its configuration"
+ppc gst guests --json
+jq -e ".[] | select(.name == \"g1\") | select(.state == \"running\") | .hostdevs | index(\"$E1000E\")" "$WORK/gst.out" > /dev/null
+ok $? "guests: g1 running, holding $E1000E"
+
+# a VF (its own group), managed
+ppc attvf attach g1 "$VF0"
+[ "$(rc attvf)" -eq 0 ] && holds g1 "$VF0" && [ "$(drv "$VF0")" = vfio-pci ]
+ok_or $? "attach of the VF $VF0: live XML holds it, driver vfio-pci" "$WORK/attvf.err"
+# managed='no' after prepare
+ppc prepvf prepare "$VF1"
+ppc attun attach g1 "$VF1" --managed no
+[ "$(rc attun)" -eq 0 ] && holds g1 "$VF1" && vx dumpxml g1 | grep -q "<hostdev mode='subsystem' type='pci' managed='no'>"
+ok_or $? "prepare then attach --managed no of $VF1: live XML holds it unmanaged" "$WORK/attun.err"
+[ "$(drv "$VF1")" = vfio-pci ]; ok $? "and $VF1 is on vfio-pci"
+# undo of the live attach of $VF1 (the last change): a detach, with the same truth as a detach
+ppc undol undo
+echo "undo of the live attach rc $(rc undol):" >&2; cat "$WORK/undol.out" "$WORK/undol.err" >&2
+! holds g1 "$VF1" --inactive; ok $? "undo of the attach of $VF1: g1's configuration no longer holds it"
+holds g1 "$VF1"; ok $? "and libvirt's live XML still does (the guest never released it)"
+
+# the non-viable group: pcipass refuses; forced, libvirt/QEMU refuse with their own words
+ppc refuse attach g1 "$BR0"
+[ "$(rc refuse)" -ne 0 ] && ! holds g1 "$BR0"
+ok_or $? "attach $BR0 alone is refused (partner $BR1 stays on a host driver)" "$WORK/refuse.out"
+grep -q "$BR1" "$WORK/refuse.err"; ok_or $? "the refusal names the partner $BR1" "$WORK/refuse.err"
+ppc forced attach g1 "$BR0" --force
+[ "$(rc forced)" -ne 0 ] && ! holds g1 "$BR0" && ! holds g1 "$BR0" --inactive
+ok_or $? "forced: libvirt refuses it too and nothing is stored" "$WORK/forced.err"
+grep -qi "not viable\|vfio" "$WORK/forced.err"
+ok_or $? "and pcipass passes on libvirt/QEMU's reason" "$WORK/forced.err"
+echo "forced attach said:" >&2; cat "$WORK/forced.err" >&2
+[ "$(drv "$BR0")" = e1000 ] && [ "$(drv "$BR1")" = e1000 ]
+ok $? "after the failed attach both e1000 are back on e1000 (libvirt's managed rollback)"
+
+mark attach
+
+# --- live detach: the guest has no OS and never releases the function ------------------------------
+ppc det detach g1 "$VF0"
+echo "detach rc $(rc det):" >&2; cat "$WORK/det.out" "$WORK/det.err" >&2
+holds g1 "$VF0"; ok $? "after detach, libvirt's live XML still holds $VF0 (no OS, no unplug acknowledged)"
+! holds g1 "$VF0" --inactive; ok $? "and the persistent XML no longer does"
+ppc own2 owners --json
+[ "$(jq -r ".[] | select(.address == \"$VF0\") | .owners[] | select(.guest == \"g1\") | \"\(.live) \(.config)\"" "$WORK/own2.out")" = "true false" ]
+ok $? "owners after detach: g1 holds $VF0 live only (what libvirt holds)"
+# undo of that detach: libvirt's live XML still holds the function, so the re-attach is refused
+ppc undod undo
+[ "$(rc undod)" -ne 0 ]; ok $? "undo of the detach of $VF0 is refused: the live XML still holds it"
+grep -q "already assigned to guest 'g1'" "$WORK/undod.err"
+ok_or $? "and says so: already assigned to guest 'g1'" "$WORK/undod.err"
+! holds g1 "$VF0" --inactive; ok $? "and g1's configuration stays without it"
+mark detach
+
+# --- undo of an attach to a shut-off guest (config) -------------------------------------------------
+ppc attc attach g3 "$E1000E" --force
+[ "$(rc attc)" -eq 0 ] && holds g3 "$E1000E" --inactive
+ok_or $? "attach to shut-off g3 (config only; --force: g1 holds it too)" "$WORK/attc.err"
+ppc undoc undo
+[ "$(rc undoc)" -eq 0 ] && ! holds g3 "$E1000E" --inactive
+ok_or $? "undo: g3's configuration no longer holds $E1000E" "$WORK/undoc.err"
+
+# --all-functions on function 0 of the two-function e1000: both in one guest slot of shut-off g3,
+# then g3 starts with them (libvirt binds both to vfio-pci; QEMU opens the now viable group)
+ppc allf attach g3 "$BR0" --all-functions
+[ "$(rc allf)" -eq 0 ] && holds g3 "$BR0" --inactive && holds g3 "$BR1" --inactive
+ok_or $? "attach --all-functions $BR0 to g3: its configuration holds both functions" "$WORK/allf.err"
+vx dumpxml --inactive g3 | tr -d '\n' | grep -q "<address type='pci' domain='0x0000' bus='0x[0-9a-f]*' slot='0x[0-9a-f]*' function='0x1'/>"
+ok $? "the second function sits in function 1 of the same guest slot"
+vx start g3 > "$WORK/g3start" 2>&1
+[ "$(vx domstate g3)" = running ] && holds g3 "$BR0" && holds g3 "$BR1"
+ok_or $? "g3 starts holding both functions" "$WORK/g3start"
+[ "$(drv "$BR0")" = vfio-pci ] && [ "$(drv "$BR1")" = vfio-pci ]
+ok $? "and both are on vfio-pci"
+ppc own3 owners --json
+[ "$(jq -r "[.[] | select(.address == \"$BR0\" or .address == \"$BR1\") | .owners[] | select(.guest == \"g3\" and .live and .config)] | length" "$WORK/own3.out")" = 2 ]
+ok_or $? "owners: g3 holds both, live and in its configuration" "$WORK/own3.out"
+
+# --- the console in tmux: a function, a running guest, apply live, the result as libvirt stored it,
+# detach from the ownership review ------------------------------------------------------------------
+. "$srcdir/tests/lib/tmux.sh"
+tui_start 120 40 -c $URI
+wait_for "Host PCI functions" 60; ok $? "console: opens on the function list (every setup check passed)"
+keys /; wait_for "Filter:"; keys "$E1000E2" Enter; wait_for "1 shown" 20
+keys Enter; wait_for "Pick the guest for $E1000E2" 30
+keys Home Enter; wait_for "Assign $E1000E2 to guest 'g1'" 30
+screen | grep -q "Apply to *< live and persistent config >"; ok $? "console: a running guest's default is live and persistent"
+keys Tab Tab Right Right; wait_for "< live only >"
+keys Tab Enter; wait_for "XML preview: $E1000E2 to guest 'g1' (live only)" 30
+keys Enter; wait_for "to the running configuration of guest 'g1'? [y/N]" 30; keys y
+wait_for "Assignment applied" 90; ok $? "console: applied live"
+screen | grep -q "<address type=\"pci\" domain=\"0x0000\" bus=\"0x0[0-9a-f]\" slot=\"0x00\" function=\"0x0\"/>"
+ok $? "console: shows the guest address libvirt chose (read back from the live XML)"
+holds g1 "$E1000E2" && ! holds g1 "$E1000E2" --inactive && [ "$(drv "$E1000E2")" = vfio-pci ]
+ok $? "libvirt's live XML holds $E1000E2, the persistent one does not, the kernel has it on vfio-pci"
+keys Escape; wait_for "Host PCI functions" 30; keys o; wait_for "Who owns what" 30
+screen | grep -q "^$E1000E2 .*g1 .*L "; ok $? "console: the ownership review shows g1 holding it live"
+keys /; wait_for "Filter:"; keys "$E1000E2" Enter; wait_for "filter: $E1000E2" 20
+keys d; wait_for "Detach $E1000E2 from" 30; keys y
+i=0; while screen | grep -q "Detaching through libvirt" && [ $i -lt 600 ]; do sleep 0.1; i=$((i + 1)); done
+screen > "$WORK/tui-detach"; cat "$WORK/tui-detach" >&2
+holds g1 "$E1000E2"; ok $? "after the console's detach libvirt's live XML still holds $E1000E2 (no OS to release it)"
+keys q; wait_for EXITED 30; screen | grep -q "EXITED 0"; ok $? "console: quits with status 0"
+tui_stop
+mark console
+
+# --- pcipass-side expectations of issue 11 (TODO until that branch is merged) -----------------------
+# live detach must wait for libvirt's device-removed event and say so when the guest does not release
+todo() { _s=$1; shift; tap_n=$((tap_n + 1)); if [ "$_s" -eq 0 ]; then echo "ok $tap_n - $* # TODO issue 11"; else echo "not ok $tap_n - $* # TODO issue 11"; fi; }
+[ "$(rc det)" -ne 0 ]; todo $? "live detach of a function the guest does not release exits non-zero"
+grep -q "unplug requested; guest 'g1' has not released" "$WORK/det.err" "$WORK/det.out"
+todo $? "and says: unplug requested; guest 'g1' has not released ..."
+grep -qi "pcie-root-port\|root port" "$WORK/noslot.err"
+todo $? "live attach to a guest without a free pcie-root-port is refused by pcipass before libvirt is asked"
+ppc pfvf attach g2 "$NVME" --config
+[ "$(rc pfvf)" -ne 0 ]; todo $? "attach of the PF $NVME while its VF $VF1 is with g1 is refused (PF/VF guard)"
+grep -qi "not released\|has not released" "$WORK/tui-detach"
+todo $? "the console's detach says the guest has not released $E1000E2"
+mark todo
+
+done_testing
+echo done > /vmres/done
