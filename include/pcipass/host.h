@@ -104,6 +104,9 @@ const pp_function *pp_host_find(const pp_host *h, const pp_pci_addr *addr);
 size_t pp_host_group_members(const pp_host *h, const pp_function *f, const pp_function **out,
                              size_t max);
 bool pp_host_is_s390(const pp_host *h);
+/* Whether the function at A is PCI Express (1), conventional PCI (0), or unknown (-1): read when
+ * asked (a live attach wants to know which kind of guest slot it needs), not for every function. */
+int pp_host_pcie(const pp_host *h, const pp_pci_addr *a);
 
 /* Finds the functions the host itself needs: the controller under the filesystem mounted at "/"
  * (PROC/self/mountinfo, then SYSFS/dev/block or SYSFS/class/block, through dm/md slaves), the

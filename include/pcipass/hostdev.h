@@ -45,10 +45,14 @@ typedef struct pp_domain_info {
     size_t nuids, nfids;
     pp_pci_addr *slots; /* the guest-side PCI address of every device and controller */
     size_t nslots;
-    /* PCI Express (a pcie-root controller, as q35 has): each hot-plugged device needs a
-     * pcie-root-port (or switch downstream port) with nothing on it; how many such are free */
+    /* PCI Express (a pcie-root controller, as q35 has): pcie-root takes no hot-plug; a PCI
+     * Express function goes to a pcie-root-port (or switch downstream port) with nothing on it,
+     * a conventional one to a free slot of a pcie-to-pci-bridge */
     bool pcie;
-    size_t free_hotplug_ports;
+    unsigned *free_ports; /* the bus numbers behind the free ports */
+    size_t nfree_ports;
+    size_t free_bridge_slots;
+    pp_pci_addr bridge_slot; /* the first of them, when there is one */
 } pp_domain_info;
 
 /* The element as text, indented, no XML declaration. Caller frees. */
@@ -73,8 +77,11 @@ char *pp_domain_add_element(const char *domxml, const char *elemxml);
 bool pp_elements_parse(const char *text, pp_hostdev **out, size_t *n);
 /* The source address of a <hostdev>/<interface> element given as text; false if it is none. */
 bool pp_element_source(const char *elemxml, pp_pci_addr *out);
-/* The lowest slot on guest bus 0 (from 0x01) that no device of D uses; false when all are used. */
-bool pp_domain_free_slot(const pp_domain_info *d, pp_pci_addr *out);
+/* A guest slot for a multifunction device: on a PCI Express guest that is running (HOTPLUG) slot 0
+ * behind its first free pcie-root-port, or for a conventional PCI device (PCIE 0) the first free
+ * slot of a pcie-to-pci-bridge; else the lowest slot on guest bus 0 (from 0x01) that no device of
+ * D uses; false when there is none. */
+bool pp_domain_free_slot(const pp_domain_info *d, bool hotplug, int pcie, pp_pci_addr *out);
 /* From domain capabilities XML: <hostdev supported='yes'> with subsysType pci, and the vfio
  * backend. false with the error slot set when the XML is unreadable. */
 bool pp_domcaps_hostdev(const char *capsxml, bool *pci, bool *vfio);

@@ -265,11 +265,12 @@ static int build_set(const pp_cli_cmd *cmd, const assign_opts *o, const pp_guard
 
 /* One assignment per function of SET, the operator's options applied to each; several functions
  * of one device share one guest slot, multifunction on function 0. */
-static bool build_hostdevs(const assign_opts *o, const pp_guest *g, const pp_pci_addr *set,
-                           size_t n, pp_hostdev **out)
+static bool build_hostdevs(const assign_opts *o, const pp_host *h, const pp_guest *g,
+                           unsigned affect, const pp_pci_addr *set, size_t n, pp_hostdev **out)
 {
     pp_hostdev *v = xcalloc(n, sizeof(*v));
-    const pp_domain_info *d = pp_guest_info(g);
+    /* a live change needs a place the running guest has free (a hot-plug one) */
+    const pp_domain_info *d = (affect & PP_AFFECT_LIVE) && g->has_live ? &g->live : pp_guest_info(g);
     pp_pci_addr slot = { 0, 0, 0, 0 };
     bool shared_slot = false;
     size_t i, same = 0;
@@ -282,9 +283,11 @@ static bool build_hostdevs(const assign_opts *o, const pp_guest *g, const pp_pci
         shared_slot = true;
         if (o->hd.has_guest_addr) {
             slot = o->hd.guest_addr;
-        } else if (!pp_domain_free_slot(d, &slot)) {
-            pp_error_set(_("guest-address: guest '%s' has no free slot on bus 0x00 for a "
-                           "multifunction device; give one with --guest-address"),
+        } else if (!pp_domain_free_slot(d, (affect & PP_AFFECT_LIVE) != 0,
+                                            pp_host_pcie(h, &o->hd.source), &slot)) {
+            pp_error_set(_("guest-address: guest '%s' has no free slot for a multifunction device "
+                           "(on a running PCI Express guest: no free pcie-root-port); give one "
+                           "with --guest-address, or use --config"),
                          g->name);
             free(v);
             return false;
@@ -359,7 +362,7 @@ int pp_cmd_attach(pp_app *app, int argc, char **argv)
                      o.hd.has_uid ? "zpci uid" : o.hd.has_fid ? "zpci fid" : "mac");
         goto fail;
     }
-    if (!build_hostdevs(&o, g, set, n, &hds))
+    if (!build_hostdevs(&o, h, g, affect, set, n, &hds))
         goto fail;
     c.kind = PP_CHANGE_ATTACH;
     c.guest = o.guest;

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "pcipass/common.h"
@@ -311,6 +312,41 @@ size_t pp_host_group_members(const pp_host *h, const pp_function *f, const pp_fu
         }
     }
     return n < max ? n : max;
+}
+
+int pp_host_pcie(const pp_host *h, const pp_pci_addr *a)
+{
+    char name[PP_PCI_ADDR_STRLEN], *path;
+    unsigned char cfg[256];
+    struct stat st;
+    int fd, pcie = -1;
+    ssize_t n;
+    unsigned pos, hops;
+
+    pp_pci_addr_format(a, name);
+    /* the kernel shows the link attributes of PCI Express functions only */
+    path = xasprintf("%s/bus/pci/devices/%s/max_link_speed", h->sysfs_root, name);
+    if (stat(path, &st) == 0)
+        pcie = 1;
+    free(path);
+    if (pcie == 1)
+        return 1;
+    /* else the capability list, which only root reads past the first 64 bytes */
+    path = xasprintf("%s/bus/pci/devices/%s/config", h->sysfs_root, name);
+    fd = open(path, O_RDONLY | O_CLOEXEC);
+    free(path);
+    if (fd < 0)
+        return -1;
+    n = pread(fd, cfg, sizeof(cfg), 0);
+    close(fd);
+    if (n < (ssize_t)sizeof(cfg) || !(cfg[0x06] & 0x10)) /* no capability list readable */
+        return -1;
+    for (pos = cfg[0x34] & 0xfc, hops = 0; pos >= 0x40 && hops < 48; hops++) {
+        if (cfg[pos] == 0x10) /* PCI Express */
+            return 1;
+        pos = cfg[pos + 1] & 0xfc;
+    }
+    return 0;
 }
 
 bool pp_host_is_s390(const pp_host *h)

@@ -284,23 +284,42 @@ bool pp_domain_parse(const char *xml, pp_domain_info *out)
     }
     xmlXPathFreeObject(o);
 
-    /* a port's index is the bus behind it: a port is free when no device sits on that bus */
+    /* a controller's index is the bus behind it: a port is free when no device sits on that bus;
+     * a pcie-to-pci-bridge has slots 1 to 31 */
     o = xmlXPathEvalExpression(
         BAD_CAST "boolean(/domain/devices/controller[@type='pci'][@model='pcie-root'])", ctx);
     out->pcie = o && o->boolval;
     xmlXPathFreeObject(o);
     o = xmlXPathEvalExpression(BAD_CAST "/domain/devices/controller[@type='pci'][@model="
-                                        "'pcie-root-port' or @model='pcie-switch-downstream-port']",
+                                        "'pcie-root-port' or @model='pcie-switch-downstream-port'"
+                                        " or @model='pcie-to-pci-bridge']",
                                ctx);
     for (i = 0; o && o->nodesetval && i < o->nodesetval->nodeNr; i++) {
+        xmlNodePtr c = o->nodesetval->nodeTab[i];
         unsigned long long idx;
-        size_t k;
-        if (!attr_num(o->nodesetval->nodeTab[i], "index", PP_PCI_BUS_MAX, &idx))
+        size_t k, used = 0;
+        if (!attr_num(c, "index", PP_PCI_BUS_MAX, &idx))
             continue;
-        for (k = 0; k < out->nslots && out->slots[k].bus != idx; k++)
-            ;
-        if (k == out->nslots)
-            out->free_hotplug_ports++;
+        for (k = 0; k < out->nslots; k++)
+            used += out->slots[k].bus == idx && out->slots[k].function == 0;
+        if (attr_is(c, "model", "pcie-to-pci-bridge")) {
+            unsigned slot;
+            out->free_bridge_slots += used < PP_PCI_SLOT_MAX ? PP_PCI_SLOT_MAX - used : 0;
+            for (slot = 1; used < PP_PCI_SLOT_MAX && !out->bridge_slot.bus && slot <= PP_PCI_SLOT_MAX;
+                 slot++) {
+                for (k = 0; k < out->nslots; k++)
+                    if (out->slots[k].bus == idx && out->slots[k].slot == slot)
+                        break;
+                if (k == out->nslots) {
+                    out->bridge_slot.bus = (unsigned)idx;
+                    out->bridge_slot.slot = slot;
+                }
+            }
+        } else if (used == 0) {
+            out->free_ports = xreallocarray(out->free_ports, out->nfree_ports + 1,
+                                            sizeof(*out->free_ports));
+            out->free_ports[out->nfree_ports++] = (unsigned)idx;
+        }
     }
     xmlXPathFreeObject(o);
     xmlXPathFreeContext(ctx);
@@ -308,11 +327,26 @@ bool pp_domain_parse(const char *xml, pp_domain_info *out)
     return true;
 }
 
-bool pp_domain_free_slot(const pp_domain_info *d, pp_pci_addr *out)
+bool pp_domain_free_slot(const pp_domain_info *d, bool hotplug, int pcie, pp_pci_addr *out)
 {
     unsigned slot;
     size_t i;
 
+    if (hotplug && d->pcie && pcie == 0) {
+        /* a conventional device: a slot of a pcie-to-pci-bridge */
+        if (!d->free_bridge_slots)
+            return false;
+        *out = d->bridge_slot;
+        return true;
+    }
+    if (hotplug && d->pcie) {
+        /* pcie-root takes no hot-plug: the device goes behind a free port, in its slot 0 */
+        if (!d->nfree_ports)
+            return false;
+        out->domain = out->slot = out->function = 0;
+        out->bus = d->free_ports[0];
+        return true;
+    }
     for (slot = 1; slot <= PP_PCI_SLOT_MAX; slot++) {
         for (i = 0; i < d->nslots; i++)
             if (d->slots[i].domain == 0 && d->slots[i].bus == 0 && d->slots[i].slot == slot)
@@ -336,6 +370,7 @@ void pp_domain_info_clear(pp_domain_info *d)
     free(d->uids);
     free(d->fids);
     free(d->slots);
+    free(d->free_ports);
     memset(d, 0, sizeof(*d));
 }
 

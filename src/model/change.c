@@ -169,9 +169,10 @@ static bool in_def(const pp_domain_info *d, const pp_pci_addr *a)
 /* Guards that need the guest's own definitions: a guest address already taken there, and for a
  * live attach to a PCI Express guest a free hot-plug port (libvirt says "No more available PCI
  * slots" only when the change is sent). */
-static void guest_guards(const pp_change *c, const pp_guest *g, pp_findings *out)
+static void guest_guards(const pp_change *c, const pp_host *host, const pp_guest *g,
+                         pp_findings *out)
 {
-    size_t i, k, ports = 0, need = 0;
+    size_t i, k, ports, slots, need_pcie = 0, need_pci = 0, need_any = 0;
     char name[PP_PCI_ADDR_STRLEN], gaddr[PP_PCI_ADDR_STRLEN];
 
     for (i = 0; i < c->n; i++) {
@@ -195,30 +196,61 @@ static void guest_guards(const pp_change *c, const pp_guest *g, pp_findings *out
             }
         }
     }
-    /* one port per guest slot: functions given one slot share it */
+    if (!(c->affect & PP_AFFECT_LIVE) || !g->has_live || !g->live.pcie)
+        return;
+    /* one hot-plug slot per guest slot (functions given one slot share it), of the kind the host
+     * function needs: a PCI Express one a free port, a conventional one a pcie-to-pci-bridge slot;
+     * unknown, either */
     for (i = 0; i < c->n; i++) {
         const pp_hostdev *hd = &c->hds[i];
+        int kind;
         for (k = 0; k < i; k++)
             if (hd->has_guest_addr && hd->guest_addr_full && c->hds[k].has_guest_addr &&
                 c->hds[k].guest_addr_full && c->hds[k].guest_addr.domain == hd->guest_addr.domain &&
                 c->hds[k].guest_addr.bus == hd->guest_addr.bus &&
                 c->hds[k].guest_addr.slot == hd->guest_addr.slot)
                 break;
-        need += k == i;
+        if (k < i)
+            continue;
+        if (hd->has_guest_addr && hd->guest_addr_full && hd->guest_addr.bus == 0) {
+            pp_pci_addr_format(&hd->guest_addr, gaddr);
+            pp_guard_add(out, PP_GUARD_HOTPLUG, false, &hd->source,
+                         xasprintf(_("guest-address: %s is on pcie-root of guest '%s', which takes "
+                                     "no hot-plug; leave the address to libvirt, or use --config"),
+                                   gaddr, g->name));
+            return;
+        }
+        if (hd->has_guest_addr)
+            continue; /* the operator chose the place; libvirt says whether it takes it */
+        kind = pp_host_pcie(host, &hd->source);
+        need_pcie += kind == 1;
+        need_pci += kind == 0;
+        need_any += kind < 0;
     }
-    if ((c->affect & PP_AFFECT_LIVE) && g->has_live && g->live.pcie) {
-        ports = g->live.free_hotplug_ports;
-        if (ports < need)
-            pp_guard_add(out, PP_GUARD_HOTPLUG, false, &c->hds[0].source,
-                         xasprintf(P_("guest '%s' has %zu free pcie-root-port for hot-plug, and "
-                                      "this needs %zu; add pcie-root-port controllers to its "
-                                      "persistent configuration and restart it, or use --config",
-                                      "guest '%s' has %zu free pcie-root-ports for hot-plug, and "
-                                      "this needs %zu; add pcie-root-port controllers to its "
-                                      "persistent configuration and restart it, or use --config",
-                                      ports),
-                                   g->name, ports, need));
-    }
+    ports = g->live.nfree_ports;
+    slots = g->live.free_bridge_slots;
+    if (need_pcie > ports || need_pcie + need_any > ports + slots)
+        pp_guard_add(out, PP_GUARD_HOTPLUG, false, &c->hds[0].source,
+                     xasprintf(P_("guest '%s' has %zu free pcie-root-port for hot-plug, and this "
+                                  "needs %zu; add pcie-root-port controllers to its persistent "
+                                  "configuration and restart it, or use --config",
+                                  "guest '%s' has %zu free pcie-root-ports for hot-plug, and this "
+                                  "needs %zu; add pcie-root-port controllers to its persistent "
+                                  "configuration and restart it, or use --config",
+                                  ports),
+                               g->name, ports, need_pcie + need_any));
+    else if (need_pci > slots || need_pci + need_any > ports + slots)
+        pp_guard_add(out, PP_GUARD_HOTPLUG, false, &c->hds[0].source,
+                     xasprintf(P_("guest '%s' has %zu free pcie-to-pci-bridge slot for a "
+                                  "conventional PCI function, and this needs %zu; add a "
+                                  "pcie-to-pci-bridge controller to its persistent configuration "
+                                  "and restart it, or use --config",
+                                  "guest '%s' has %zu free pcie-to-pci-bridge slots for a "
+                                  "conventional PCI function, and this needs %zu; add a "
+                                  "pcie-to-pci-bridge controller to its persistent configuration "
+                                  "and restart it, or use --config",
+                                  slots),
+                               g->name, slots, need_pci));
 }
 
 static const pp_hostdev *held_element(const pp_guest *g, unsigned affect, const pp_pci_addr *a)
@@ -304,7 +336,7 @@ static bool check_locked(pp_app *app, pp_change *c, const pp_guest **gout)
         }
         pp_guard_attach(&in, set, c->n, &c->findings);
         free(set);
-        guest_guards(c, g, &c->findings);
+        guest_guards(c, in.host, g, &c->findings);
         return true;
     }
     case PP_CHANGE_DETACH:

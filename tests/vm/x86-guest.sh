@@ -189,11 +189,16 @@ ppc undo_prep undo
 [ "$(rc undo_prep)" -eq 0 ] && [ "$(drv "$E1000E")" = "$host_drv" ]
 ok_or $? "undo of prepare: back on $host_drv" "$WORK/undo_prep.err"
 
-# --- a guest without a free pcie-root-port ---------------------------------------------------------
+# --- a guest without a free pcie-root-port: pcipass says so before libvirt is asked, and libvirt
+# itself, asked anyway, agrees ----------------------------------------------------------------------
 ppc noslot attach g2 "$E1000E" --live
-[ "$(rc noslot)" -ne 0 ]; ok $? "live attach to g2 (no free pcie-root-port) fails"
-grep -q "No more available PCI slots" "$WORK/noslot.err"
-ok_or $? "with libvirt's own words: No more available PCI slots" "$WORK/noslot.err"
+[ "$(rc noslot)" -ne 0 ] && grep -q "guest 'g2' has 0 free pcie-root-ports for hot-plug, and this needs 1" "$WORK/noslot.err"
+ok_or $? "live attach to g2 (no free pcie-root-port) is refused by pcipass, with the reason" "$WORK/noslot.err"
+! holds g2 "$E1000E"; ok $? "and nothing was sent"
+ppc noslotx xml "$E1000E"
+vx attach-device g2 "$WORK/noslotx.out" --live > "$WORK/noslotv.out" 2>&1
+[ $? -ne 0 ] && grep -q "No more available PCI slots" "$WORK/noslotv.out"
+ok_or $? "libvirt, asked directly, refuses the same element: No more available PCI slots" "$WORK/noslotv.out"
 
 # --- attach to a running persistent guest: live and config by default -------------------------------
 ppc att attach g1 "$E1000E"
@@ -241,9 +246,16 @@ ok $? "after the failed attach both e1000 are back on e1000 (libvirt's managed r
 mark attach
 
 # --- live detach: the guest has no OS and never releases the function ------------------------------
-ppc det detach g1 "$VF0"
+ppc det detach g1 "$VF0" --wait 3
 echo "detach rc $(rc det):" >&2; cat "$WORK/det.out" "$WORK/det.err" >&2
 holds g1 "$VF0"; ok $? "after detach, libvirt's live XML still holds $VF0 (no OS, no unplug acknowledged)"
+[ "$(rc det)" -eq 1 ]; ok_or $? "and pcipass exits 1: the detach is requested, not done" "$WORK/det.err"
+grep -q "unplug requested; guest 'g1' has not released $VF0" "$WORK/det.err"
+ok_or $? "and says: unplug requested; guest 'g1' has not released $VF0" "$WORK/det.err"
+grep -q "requested, not done" "$WORK/det.out"; ok_or $? "its stdout says requested, not done" "$WORK/det.out"
+ppc hdet history --json
+[ "$(jq -r '.[-1] | [.action, .state] | @tsv' "$WORK/hdet.out")" = "$(printf 'detach\trequested')" ]
+ok_or $? "the journal records it as requested, not as done" "$WORK/hdet.out"
 ! holds g1 "$VF0" --inactive; ok $? "and the persistent XML no longer does"
 ppc own2 owners --json
 [ "$(jq -r ".[] | select(.address == \"$VF0\") | .owners[] | select(.guest == \"g1\") | \"\(.live) \(.config)\"" "$WORK/own2.out")" = "true false" ]
@@ -266,9 +278,13 @@ ok_or $? "undo: g3's configuration no longer holds $E1000E" "$WORK/undoc.err"
 
 # --all-functions on function 0 of the two-function e1000: both in one guest slot of shut-off g3,
 # then g3 starts with them (libvirt binds both to vfio-pci; QEMU opens the now viable group)
-ppc allf attach g3 "$BR0" --all-functions
+# the real kernel offers no reset method for the e1000's second function: a forceable finding
+ppc allf0 attach g3 "$BR0" --all-functions
+[ "$(rc allf0)" -ne 0 ] && grep -q "$BR1 has no reset method" "$WORK/allf0.err" && ! holds g3 "$BR0" --inactive
+ok_or $? "attach --all-functions $BR0 to g3 first stops at $BR1, which the kernel cannot reset" "$WORK/allf0.err"
+ppc allf attach g3 "$BR0" --all-functions --force
 [ "$(rc allf)" -eq 0 ] && holds g3 "$BR0" --inactive && holds g3 "$BR1" --inactive
-ok_or $? "attach --all-functions $BR0 to g3: its configuration holds both functions" "$WORK/allf.err"
+ok_or $? "with --force: g3's configuration holds both functions" "$WORK/allf.err"
 vx dumpxml --inactive g3 | tr -d '\n' | grep -q "<address type='pci' domain='0x0000' bus='0x[0-9a-f]*' slot='0x[0-9a-f]*' function='0x1'/>"
 ok $? "the second function sits in function 1 of the same guest slot"
 vx start g3 > "$WORK/g3start" 2>&1
@@ -301,26 +317,37 @@ keys Escape; wait_for "Host PCI functions" 30; keys o; wait_for "Who owns what" 
 screen | grep -q "^$E1000E2 .*g1 .*L "; ok $? "console: the ownership review shows g1 holding it live"
 keys /; wait_for "Filter:"; keys "$E1000E2" Enter; wait_for "filter: $E1000E2" 20
 keys d; wait_for "Detach $E1000E2 from" 30; keys y
-i=0; while screen | grep -q "Detaching through libvirt" && [ $i -lt 600 ]; do sleep 0.1; i=$((i + 1)); done
+# libvirt's own wait (5 s) and pcipass's for the release (5 s) under TCG
+wait_for "has not released" 90 || wait_for "detached from guest" 5
 screen > "$WORK/tui-detach"; cat "$WORK/tui-detach" >&2
 holds g1 "$E1000E2"; ok $? "after the console's detach libvirt's live XML still holds $E1000E2 (no OS to release it)"
+grep -q "Unplug requested; guest 'g1' has not released $E1000E2" "$WORK/tui-detach"
+ok $? "console: says the unplug is requested and the guest has not released it"
 keys q; wait_for EXITED 30; screen | grep -q "EXITED 0"; ok $? "console: quits with status 0"
 tui_stop
 mark console
 
-# --- pcipass-side expectations of issue 11 (TODO until that branch is merged) -----------------------
-# live detach must wait for libvirt's device-removed event and say so when the guest does not release
-todo() { _s=$1; shift; tap_n=$((tap_n + 1)); if [ "$_s" -eq 0 ]; then echo "ok $tap_n - $* # TODO issue 11"; else echo "not ok $tap_n - $* # TODO issue 11"; fi; }
-[ "$(rc det)" -ne 0 ]; todo $? "live detach of a function the guest does not release exits non-zero"
-grep -q "unplug requested; guest 'g1' has not released" "$WORK/det.err" "$WORK/det.out"
-todo $? "and says: unplug requested; guest 'g1' has not released ..."
-grep -qi "pcie-root-port\|root port" "$WORK/noslot.err"
-todo $? "live attach to a guest without a free pcie-root-port is refused by pcipass before libvirt is asked"
+# --- SR-IOV: the PF while a running guest holds its VFs -------------------------------------------
 ppc pfvf attach g2 "$NVME" --config
-[ "$(rc pfvf)" -ne 0 ]; todo $? "attach of the PF $NVME while its VF $VF1 is with g1 is refused (PF/VF guard)"
-grep -qi "not released\|has not released" "$WORK/tui-detach"
-todo $? "the console's detach says the guest has not released $E1000E2"
-mark todo
+[ "$(rc pfvf)" -ne 0 ] && grep -q "$NVME is the SR-IOV PF of VF" "$WORK/pfvf.err"
+ok_or $? "attach of the PF $NVME while g1 holds its VFs live is refused (PF/VF guard)" "$WORK/pfvf.err"
+ppc pfvff attach g2 "$NVME" --config --force
+[ "$(rc pfvff)" -ne 0 ] && ! holds g2 "$NVME" --inactive
+ok_or $? "not even with --force while a running guest holds a VF, and nothing is stored" "$WORK/pfvff.err"
+ppc pfck check --json "$NVME"
+[ "$(jq -r '[.[] | select(.check == "device") | .status] | index("pass")' "$WORK/pfck.out")" = null ]
+ok_or $? "check no longer calls the PF ready to assign" "$WORK/pfck.out"
+
+# --- several functions live: a conventional two-function device into a bridge slot of g1 -----------
+vx destroy g3 > /dev/null 2>&1
+i=0; while [ "$(drv "$BR0")" = vfio-pci ] && [ $i -lt 50 ]; do sleep 0.2; i=$((i + 1)); done
+ppc allfl attach g1 "$BR0" --all-functions --live --force
+diag < "$WORK/allfl.err"
+if holds g1 "$BR0" && holds g1 "$BR1"; then both=1; elif ! holds g1 "$BR0" && ! holds g1 "$BR1"; then both=0; else both=half; fi
+[ "$both" != half ]; ok $? "live --all-functions: both functions or neither in g1's live XML, never one ($both)"
+{ [ "$both" = 1 ] && [ "$(rc allfl)" -eq 0 ]; } || { [ "$both" = 0 ] && [ "$(rc allfl)" -ne 0 ]; }
+ok_or $? "and pcipass's exit status says which (rc $(rc allfl))" "$WORK/allfl.err"
+mark several
 
 done_testing
 echo done > /vmres/done
