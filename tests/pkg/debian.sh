@@ -1,0 +1,110 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
+# The Debian package from a clean export of the source tree (the files git tracks, as they are in the
+# working tree): dpkg-buildpackage -us -uc -b without root, lintian without errors or warnings, the
+# files in Debian's places, a hardened binary, and the autopkgtest (debian/tests/demo) run on the
+# package unpacked.
+. "$srcdir/tests/lib/common.sh"
+
+for t in dpkg-buildpackage dh dh_autoreconf lintian dpkg-deb dpkg-parsechangelog git readelf; do
+    if ! command -v "$t" > /dev/null 2>&1; then
+        echo "1..0 # SKIP $t is not installed (tests/install-deps.sh installs the Debian tools)"
+        exit 0
+    fi
+done
+# The package is built with Debian's flags, never with this build's: a sanitizer build would only
+# build the same package again.
+if grep -q '^SAN_CFLAGS = .*-fsanitize' "$top_builddir/Makefile"; then
+    echo "1..0 # SKIP a sanitizer build (the plain build builds and checks the package)"
+    exit 0
+fi
+if [ "$(git -C "$top_srcdir" rev-parse --show-toplevel 2>/dev/null)" != "$top_srcdir" ]; then
+    echo "1..0 # SKIP not a git checkout (the package is built from the files git tracks)"
+    exit 0
+fi
+
+VERSION=$(sed -n 's/^#define PACKAGE_VERSION "\(.*\)"$/\1/p' "$top_builddir/config.h")
+T=$(mktemp -d "$top_builddir/debian-pkg.XXXXXX")
+trap '[ -n "${KEEP:-}" ] || rm -rf "$T"; cleanup_work' EXIT
+SRC="$T/pcipass-$VERSION"
+mkdir -p "$SRC" "$T/home"
+
+# the clean export: tracked files only, no build products (an in-tree build's included)
+(cd "$top_srcdir" && git ls-files -z | tar --null --ignore-failed-read -T - -cf - 2> /dev/null) |
+    tar -xf - -C "$SRC"
+[ -x "$SRC/debian/rules" ] && [ -f "$SRC/configure.ac" ] && [ ! -e "$SRC/config.status" ]
+ok $? "a clean export of the tree, with debian/"
+
+[ "$(cd "$SRC" && dpkg-parsechangelog -S Version)" = "$VERSION" ]
+ok $? "debian/changelog's version is configure's ($VERSION)"
+
+# Not this test's environment (make's jobserver, the harness's variables) but a plain shell's.
+# DEB_BUILD_OPTIONS=nocheck: make check-package runs in this very build already (as make check).
+start=$(date +%s)
+(cd "$SRC" && env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL -u srcdir -u top_builddir -u pkgdatadir \
+    -u PCIPASS_JOURNAL -u LSAN_OPTIONS HOME="$T/home" DEB_BUILD_OPTIONS="nocheck parallel=2" \
+    dpkg-buildpackage -us -uc -b) > "$WORK/build.log" 2>&1
+st=$?
+echo "# dpkg-buildpackage took $(($(date +%s) - start)) s"
+ok $st "dpkg-buildpackage -us -uc -b builds the package as user $(id -un)"
+[ $st -eq 0 ] || tail -n 40 "$WORK/build.log" | diag
+
+ARCH=$(dpkg-architecture -qDEB_HOST_ARCH)
+DEB="$T/pcipass_${VERSION}_$ARCH.deb"
+CHANGES="$T/pcipass_${VERSION}_$ARCH.changes"
+[ -f "$DEB" ] && [ -f "$CHANGES" ]
+ok $? "pcipass_${VERSION}_$ARCH.deb and its .changes are there"
+
+start=$(date +%s)
+lintian --fail-on error,warning --display-info "$CHANGES" > "$WORK/lintian.log" 2>&1
+st=$?
+echo "# lintian took $(($(date +%s) - start)) s"
+[ $st -eq 0 ] && ! grep -q '^[EW]: ' "$WORK/lintian.log"
+ok $? "lintian: no errors, no warnings"
+grep '^[EWI]: ' "$WORK/lintian.log" | diag
+
+dpkg-deb -c "$DEB" > "$WORK/contents" 2> "$WORK/contents.err"
+ok $? "dpkg-deb lists the package's files"
+# has PATH: the path is in the package (regular file or symlink)
+has() { awk '{ print $6 }' "$WORK/contents" | grep -qx -- "./$1"; }
+for f in usr/bin/pcipass usr/share/man/man1/pcipass.1.gz usr/share/bash-completion/completions/pcipass \
+        usr/share/locale/de/LC_MESSAGES/pcipass.mo usr/share/pcipass/demo/guests.xml \
+        usr/share/pcipass/demo/x86-server/bus/pci/devices/0000:65:00.0 \
+        usr/share/pcipass/demo/x86-server-proc/cmdline usr/share/pcipass/demo/x86-server-dev/vfio/vfio \
+        usr/share/pcipass/demo/s390-lpar/bus/pci/slots/00000300/address \
+        usr/share/doc/pcipass/copyright usr/share/doc/pcipass/changelog.gz; do
+    has "$f"
+    ok $? "in the package: /$f"
+done
+n_po=$(ls "$top_srcdir/po" | grep -c '\.po$')
+[ "$(grep -c '/LC_MESSAGES/pcipass\.mo$' "$WORK/contents")" = "$n_po" ]
+ok $? "one catalog for each of the $n_po translation(s)"
+awk '{ print $6 }' "$WORK/contents" | grep -v -e '^\./$' -e '^\./usr/$' -e '^\./usr/bin/' -e '^\./usr/share/' \
+    > "$WORK/outside"
+[ ! -s "$WORK/outside" ]
+ok $? "nothing outside /usr/bin and /usr/share"
+diag < "$WORK/outside"
+
+dpkg-deb -f "$DEB" Depends > "$WORK/depends"
+for lib in libvirt0 libpci3 libjson-c5 libxml2 libncursesw6; do
+    grep -q "$lib" "$WORK/depends"
+    ok $? "Depends names $lib (from shlibs)"
+done
+
+dpkg-deb -x "$DEB" "$T/root"
+readelf -h -l -d "$T/root/usr/bin/pcipass" > "$WORK/elf" 2>&1
+grep -q 'Type:.*DYN' "$WORK/elf" && grep -q 'GNU_RELRO' "$WORK/elf" && grep -q 'BIND_NOW\|FLAGS_1.*NOW' "$WORK/elf"
+ok $? "the binary is hardened: PIE, RELRO, BIND_NOW"
+readelf -W --dyn-syms "$T/root/usr/bin/pcipass" > "$WORK/syms" 2>&1
+grep -q ' __stack_chk_fail@' "$WORK/syms" && grep -q ' __[a-z]*printf_chk@' "$WORK/syms"
+ok $? "the binary is hardened: stack protector and _FORTIFY_SOURCE"
+
+# the autopkgtest's own script, on the package unpacked
+mkdir -p "$T/adt"
+PATH="$T/root/usr/bin:$PATH" PCIPASS_TEST_ROOT="$T/root" AUTOPKGTEST_TMP="$T/adt" \
+    sh "$top_srcdir/debian/tests/demo" > "$WORK/adt.log" 2>&1
+st=$?
+ok $st "debian/tests/demo (the autopkgtest) passes on the package unpacked"
+[ $st -eq 0 ] || diag < "$WORK/adt.log"
+
+done_testing
