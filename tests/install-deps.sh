@@ -7,7 +7,8 @@ PKGS="build-essential autoconf automake libtool autopoint gettext pkg-config
 libpci-dev pciutils pci.ids libncurses-dev libxml2-dev libxml2-utils libjson-c-dev
 libvirt-dev libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients
 qemu-system-misc qemu-system-x86 tmux jq valgrind locales util-linux
-time clang libclang-rt-14-dev groff-base"
+time clang libclang-rt-14-dev groff-base
+git dpkg-dev debhelper lintian"
 
 missing=""
 for p in $PKGS; do

@@ -18,8 +18,9 @@ if grep -q '^SAN_CFLAGS = .*-fsanitize' "$top_builddir/Makefile"; then
     echo "1..0 # SKIP a sanitizer build (the plain build builds and checks the package)"
     exit 0
 fi
-if [ "$(git -C "$top_srcdir" rev-parse --show-toplevel 2>/dev/null)" != "$top_srcdir" ]; then
-    echo "1..0 # SKIP not a git checkout (the package is built from the files git tracks)"
+if [ "$(git -C "$top_srcdir" rev-parse --show-toplevel 2> "$WORK/git.err")" != "$top_srcdir" ]; then
+    echo "1..0 # SKIP not a git checkout (the package is built from the files git tracks):" \
+        "$(head -n 1 "$WORK/git.err")"
     exit 0
 fi
 
@@ -38,16 +39,22 @@ ok $? "a clean export of the tree, with debian/"
 [ "$(cd "$SRC" && dpkg-parsechangelog -S Version)" = "$VERSION" ]
 ok $? "debian/changelog's version is configure's ($VERSION)"
 
-# Not this test's environment (make's jobserver, the harness's variables) but a plain shell's.
-# DEB_BUILD_OPTIONS=nocheck: make check-package runs in this very build already (as make check).
+# Not this test's environment (make's jobserver, the harness's variables) but a plain shell's. The
+# whole build, its test step (make check-package) included: it is the one place that runs the suites
+# as a package build does (from a fresh tree, Debian's flags, no -Werror).
 start=$(date +%s)
 (cd "$SRC" && env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL -u srcdir -u top_builddir -u pkgdatadir \
-    -u PCIPASS_JOURNAL -u LSAN_OPTIONS HOME="$T/home" DEB_BUILD_OPTIONS="nocheck parallel=2" \
+    -u PCIPASS_JOURNAL -u LSAN_OPTIONS HOME="$T/home" DEB_BUILD_OPTIONS="parallel=2" \
     dpkg-buildpackage -us -uc -b) > "$WORK/build.log" 2>&1
 st=$?
 echo "# dpkg-buildpackage took $(($(date +%s) - start)) s"
 ok $st "dpkg-buildpackage -us -uc -b builds the package as user $(id -un)"
 [ $st -eq 0 ] || tail -n 40 "$WORK/build.log" | diag
+grep -q 'make .*check-package' "$WORK/build.log" && grep -q '^# FAIL: *0$' "$WORK/build.log" &&
+    grep -q '^# ERROR: *0$' "$WORK/build.log"
+ok $? "its test step ran make check-package, without failures"
+printf '# package build: %s\n' "$(grep '^# \(TOTAL\|PASS\|SKIP\|FAIL\|ERROR\):' "$WORK/build.log" |
+    sed 's/^# //' | tr -s ' \n' '  ')"
 
 ARCH=$(dpkg-architecture -qDEB_HOST_ARCH)
 DEB="$T/pcipass_${VERSION}_$ARCH.deb"
