@@ -19,8 +19,8 @@ if grep -q '^SAN_CFLAGS = .*-fsanitize' "$top_builddir/Makefile"; then
     exit 0
 fi
 if [ "$(git -C "$top_srcdir" rev-parse --show-toplevel 2> "$WORK/git.err")" != "$top_srcdir" ]; then
-    echo "1..0 # SKIP not a git checkout (the package is built from the files git tracks):" \
-        "$(head -n 1 "$WORK/git.err")"
+    echo "1..0 # SKIP the source tree is not the top of a git checkout (the package is built from" \
+        "the files git tracks) $(head -n 1 "$WORK/git.err")"
     exit 0
 fi
 
