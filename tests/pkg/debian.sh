@@ -36,6 +36,14 @@ mkdir -p "$SRC" "$T/home"
 [ -x "$SRC/debian/rules" ] && [ -f "$SRC/configure.ac" ] && [ ! -e "$SRC/config.status" ]
 ok $? "a clean export of the tree, with debian/"
 
+# the release tarball carries debian/ too (Makefile.am names its files one by one)
+missing=
+for f in $(git -C "$top_srcdir" ls-files debian); do
+    grep -q "[[:space:]]$f\([[:space:]]\|\$\)" "$top_srcdir/Makefile.am" || missing="$missing $f"
+done
+[ -z "$missing" ]
+ok $? "every file of debian/ is in EXTRA_DIST${missing:+ (missing:$missing)}"
+
 [ "$(cd "$SRC" && dpkg-parsechangelog -S Version)" = "$VERSION" ]
 ok $? "debian/changelog's version is configure's ($VERSION)"
 
