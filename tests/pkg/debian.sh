@@ -75,7 +75,7 @@ grep '^[EWI]: ' "$WORK/lintian-src.log" | diag
 # Not this test's environment (make's jobserver, the harness's variables) but a plain shell's. The
 # whole build, its test step (make check-package) included: the one place that runs the suites as a
 # package build does (a fresh tree, Debian's flags, no -Werror). It doubles this test's time (about
-# 20 s more here): DEB_BUILD_OPTIONS=nocheck in make check's environment leaves the step out.
+# 25 s more here): DEB_BUILD_OPTIONS=nocheck in make check's environment leaves the step out.
 case " ${DEB_BUILD_OPTIONS:-} " in *" nocheck "*) nocheck=nocheck ;; *) nocheck= ;; esac
 start=$(date +%s)
 (cd "$SRC" && env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL -u srcdir -u top_builddir -u pkgdatadir \
