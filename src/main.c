@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "pcipass/app.h"
 #include "pcipass/common.h"
@@ -44,16 +45,55 @@ static void usage(FILE *out)
     fputs(_("Exit status: 0 success, 1 failure, 2 usage error.\n"), out);
 }
 
-static const char *demo_datadir(void)
+/* A binary run from its build tree (config.status and the laid-out demo beside it) uses that
+ * build's data rather than an older installed copy, or none. Looked up next to the executable
+ * rather than compared with a configure-time path: no build path in the installed binary (the
+ * package stays reproducible), and a moved build tree still finds its own data. */
+static char *build_tree_datadir(void)
+{
+    char exe[4096], *slash, *dir;
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    struct stat st;
+
+    if (n <= 0 || (size_t)n >= sizeof exe - 1)
+        return NULL;
+    exe[n] = '\0';
+    slash = strrchr(exe, '/');
+    if (!slash)
+        return NULL;
+    *slash = '\0';
+    dir = xasprintf("%s/config.status", exe);
+    if (stat(dir, &st) != 0 || !S_ISREG(st.st_mode)) {
+        free(dir);
+        return NULL;
+    }
+    free(dir);
+    dir = xasprintf("%s/data/demo/.stamp", exe);
+    if (stat(dir, &st) != 0) {
+        free(dir);
+        return NULL;
+    }
+    free(dir);
+    return xasprintf("%s/data", exe);
+}
+
+/* PCIPASS_DATADIR, else the build tree the binary runs from, else the installed pkgdatadir */
+static char *demo_datadir(void)
 {
     const char *env = getenv("PCIPASS_DATADIR");
-    return env && *env ? env : PKGDATADIR;
+    char *build;
+
+    if (env && *env)
+        return xstrdup(env);
+    build = build_tree_datadir();
+    return build ? build : xstrdup(PKGDATADIR);
 }
 
 static int choose_demo(pp_app *app, const char *which)
 {
-    const char *dir = demo_datadir();
+    char *dir;
     struct stat st;
+    int rc = PP_EXIT_OK;
 
     if (!which || !*which)
         which = "x86";
@@ -62,6 +102,7 @@ static int choose_demo(pp_app *app, const char *which)
                 which);
         return PP_EXIT_USAGE;
     }
+    dir = demo_datadir();
     app->demo_root = xasprintf("%s/demo/%s", dir, strcmp(which, "x86") ? "s390-lpar" : "x86-server");
     app->demo_uri = xasprintf("test://%s/demo/guests.xml", dir);
     app->demo_proc = xasprintf("%s-proc", app->demo_root);
@@ -70,9 +111,10 @@ static int choose_demo(pp_app *app, const char *which)
         fprintf(stderr, _("%s: the demo host is not installed in '%s/demo' (set PCIPASS_DATADIR to "
                           "the build's data directory, or run 'make install')\n"),
                 pp_progname(), dir);
-        return PP_EXIT_FAIL;
+        rc = PP_EXIT_FAIL;
     }
-    return PP_EXIT_OK;
+    free(dir);
+    return rc;
 }
 
 int main(int argc, char **argv)
@@ -153,8 +195,10 @@ int main(int argc, char **argv)
         app.no_color = true;
     if (demo) {
         rc = choose_demo(&app, demo_which);
-        if (rc != PP_EXIT_OK)
+        if (rc != PP_EXIT_OK) {
+            pp_app_free(&app);
             return rc;
+        }
         /* Explicit options still win over the demo's choices. */
         if (!app.sysfs_root) {
             struct stat st;

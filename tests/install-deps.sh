@@ -7,7 +7,8 @@ PKGS="build-essential autoconf automake libtool autopoint gettext pkg-config
 libpci-dev pciutils pci.ids libncurses-dev libxml2-dev libxml2-utils libjson-c-dev
 zlib1g-dev libvirt-dev libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients
 qemu-system-misc qemu-system-x86 tmux jq valgrind locales util-linux
-time clang libclang-rt-14-dev groff-base busybox-static kmod"
+time clang libclang-rt-14-dev groff-base busybox-static kmod
+git dpkg-dev debhelper lintian"
 
 # The real-kernel lane (tests/vm/) downloads, never installs, Debian's s390x kernel and busybox: apt
 # needs the s390x architecture's package lists for that.

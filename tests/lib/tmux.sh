@@ -18,8 +18,11 @@ s=\$?
 printf '\nEXITED %s %s\n' "\$s" "\$(stty -a | tr ' ;' '\n\n' | grep -E '^-?(icanon|echo)\$' | tr '\n' ' ')"
 exec sleep 600
 SH
-    tmx -f /dev/null start-server \; set -g remain-on-exit on \; \
-        new-session -d -s t -x "$_c" -y "$_l" "env LC_ALL=C.UTF-8 TERM=tmux-256color $TUI_ENV sh $WORK/tui.sh"
+    # default-shell: tmux runs the pane through the user's login shell, which for a build user
+    # (a package build as nobody) may be nologin; exec: the pane's process stays the script's
+    # shell (tests look for pcipass among its children)
+    tmx -f /dev/null start-server \; set -g default-shell /bin/sh \; set -g remain-on-exit on \; \
+        new-session -d -s t -x "$_c" -y "$_l" "exec env LC_ALL=C.UTF-8 TERM=tmux-256color $TUI_ENV sh $WORK/tui.sh"
 }
 
 tui_stop() {
