@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The kernel's own configuration and CPU vendor, for the IOMMU verdict of `pcipass check`.
- * The only place that uses zlib: /proc/config.gz is gzip, /boot/config-RELEASE is plain text, and
- * gzopen() reads both. */
+ * /proc/config.gz is gzip, /boot/config-RELEASE is plain text: pp_gz_open() reads both. */
 #include <config.h>
 
 #include <stddef.h>
@@ -9,10 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <zlib.h>
-
 #include "pcipass/common.h"
 #include "pcipass/host.h"
+#include "pcipass/zio.h"
 
 /* One "CONFIG_X=y" line: sets the matching flag of K. */
 static void kconfig_line(pp_kconfig *k, const char *line)
@@ -38,18 +36,18 @@ static void kconfig_line(pp_kconfig *k, const char *line)
 
 static bool kconfig_read(pp_kconfig *k, const char *path)
 {
-    gzFile z = gzopen(path, "rb");
+    pp_gzfile *z = pp_gz_open(path);
     char line[512];
     bool any = false;
 
     if (!z)
         return false;
-    while (gzgets(z, line, sizeof(line))) {
+    while (pp_gz_gets(z, line, sizeof(line))) {
         /* a configuration file always has CONFIG_ lines; anything else is not one */
         any = any || strncmp(line, "CONFIG_", 7) == 0;
         kconfig_line(k, line);
     }
-    gzclose(z);
+    pp_gz_close(z);
     if (!any) {
         memset(k, 0, sizeof(*k));
         return false;

@@ -13,10 +13,10 @@
 #include <unistd.h>
 
 #include <json-c/json.h>
-#include <zlib.h>
 
 #include "pcipass/common.h"
 #include "pcipass/journal.h"
+#include "pcipass/zio.h"
 
 #define MAGIC1 "#pcipass-journal v1 "
 #define MAGIC "#pcipass-journal v2 "
@@ -26,7 +26,7 @@
 
 static uint32_t checksum(const char *p, size_t n)
 {
-    return (uint32_t)crc32(crc32(0L, Z_NULL, 0), (const Bytef *)p, (uInt)n);
+    return pp_crc32(p, n);
 }
 
 char *pp_journal_path(const char *override)
