@@ -53,6 +53,8 @@ bool pp_app_guests(pp_app *app, bool readonly);
 bool pp_app_binding(const pp_app *app, const pp_function *f, pp_binding *out);
 /* That reason as one translated sentence (malloc'd). */
 char *pp_binding_sentence(const pp_function *f, const pp_binding *b);
+/* The guest of that name among those read; NULL with the error slot naming the valid ones. */
+const pp_guest *pp_app_find_guest(pp_app *app, const char *name);
 /* Forgets guests and owners, so that the next pp_app_guests() reads them anew (after a change). */
 void pp_app_forget_guests(pp_app *app);
 void pp_app_free(pp_app *app);

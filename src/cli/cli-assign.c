@@ -135,27 +135,6 @@ static int parse(const pp_cli_cmd *cmd, int argc, char **argv, const struct opti
     return -1;
 }
 
-/* The guest by name, or a message that lists the valid names. */
-static const pp_guest *find_guest(pp_app *app, const char *name)
-{
-    const pp_guest *g = pp_guests_find(&app->guests, name);
-    char *names, *t;
-    size_t i;
-
-    if (g)
-        return g;
-    names = xstrdup("");
-    for (i = 0; i < app->guests.n; i++) {
-        t = xasprintf("%s%s%s", names, i ? ", " : "", app->guests.v[i].name);
-        free(names);
-        names = t;
-    }
-    pp_error_set(_("guest: no guest named '%s' at %s (guests: %s)"), name,
-                 pp_virt_uri(app->virt), app->guests.n ? names : _("none"));
-    free(names);
-    return NULL;
-}
-
 /* Both definitions of the guest: the assignment must fit the running one and the persistent one. */
 static bool validate_for_guest(const pp_hostdev *hd, const pp_guest *g)
 {
@@ -215,7 +194,7 @@ int pp_cmd_xml(pp_app *app, int argc, char **argv)
         const pp_guest *g;
         if (!pp_app_guests(app, true))
             return pp_cli_fail();
-        if (!(g = find_guest(app, o.guest)) || !validate_for_guest(&o.hd, g))
+        if (!(g = pp_app_find_guest(app, o.guest)) || !validate_for_guest(&o.hd, g))
             return pp_cli_fail();
     }
     xml = pp_hostdev_to_xml(&o.hd);
@@ -347,7 +326,7 @@ int pp_cmd_attach(pp_app *app, int argc, char **argv)
         return pp_cli_fail();
     if (!pp_app_guests(app, o.dry_run))
         return pp_cli_fail();
-    if (!(g = find_guest(app, o.guest)) || !validate_for_guest(&o.hd, g) ||
+    if (!(g = pp_app_find_guest(app, o.guest)) || !validate_for_guest(&o.hd, g) ||
         !pp_virt_affect(g, o.live, o.config, &affect))
         return pp_cli_fail();
     in.host = h;
@@ -402,8 +381,7 @@ int pp_cmd_attach(pp_app *app, int argc, char **argv)
         rc = PP_EXIT_OK;
         break;
     case PP_CHANGE_REQUESTED:
-        /* libvirt took it but does not show it: said as it is, not as done */
-        fprintf(stderr, "%s: %s\n", pp_progname(), pp_error_get());
+        /* libvirt took it but does not show it: said as it is (on stderr), not as done */
         if (o.json)
             print_result(&o, "attach", c.affect, c.xml, "requested", &c, set, n);
         break;
@@ -452,7 +430,7 @@ int pp_cmd_detach(pp_app *app, int argc, char **argv)
     if (o.dry_run) {
         const pp_guest *g;
         const pp_hostdev *hd;
-        if (!pp_app_guests(app, true) || !(g = find_guest(app, o.guest)) ||
+        if (!pp_app_guests(app, true) || !(g = pp_app_find_guest(app, o.guest)) ||
             !pp_change_check(app, &c)) {
             pp_change_clear(&c);
             return pp_cli_fail();
@@ -479,12 +457,6 @@ int pp_cmd_detach(pp_app *app, int argc, char **argv)
         rc = PP_EXIT_OK;
         break;
     case PP_CHANGE_REQUESTED:
-        if (c.pending)
-            fprintf(stderr, _("%s: unplug requested; guest '%s' has not released %s (it may "
-                              "still do so; 'pcipass owners' shows what libvirt holds)\n"),
-                    pp_progname(), o.guest, c.pending);
-        else
-            fprintf(stderr, "%s: %s\n", pp_progname(), pp_error_get());
         if (!o.json)
             printf(_("# detach of %s from the %s of guest '%s' requested, not done; it was:\n"),
                    c.devices, _(pp_affect_words(c.affect)), o.guest);

@@ -110,12 +110,6 @@ int pp_cmd_undo(pp_app *app, int argc, char **argv)
         rc = PP_EXIT_OK;
         break;
     case PP_CHANGE_REQUESTED:
-        if (c.pending)
-            fprintf(stderr, _("%s: unplug requested; guest '%s' has not released %s (it may "
-                              "still do so; 'pcipass owners' shows what libvirt holds)\n"),
-                    pp_progname(), r->guest ? r->guest : "?", c.pending);
-        else
-            fprintf(stderr, "%s: %s\n", pp_progname(), pp_error_get());
         say_change(_("# undo of the %s of %s for guest '%s' (%s) requested, not done\n"),
                    _("# undo of the %s of %s (%s) requested, not done\n"), r);
         break;

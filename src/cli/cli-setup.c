@@ -182,9 +182,6 @@ static int prepare_or_release(pp_app *app, int argc, char **argv, bool release)
                 persist_advice(app, pp_app_host(app), &hd.source);
             rc = PP_EXIT_OK;
             break;
-        case PP_CHANGE_REQUESTED:
-            fprintf(stderr, "%s: %s\n", pp_progname(), pp_error_get());
-            break;
         default:
             break;
         }

@@ -206,7 +206,15 @@ pp_change_state pp_cli_apply(pp_app *app, pp_change *c)
         pp_cli_findings(&c->findings, c->force);
     } else if (st == PP_CHANGE_REFUSED || st == PP_CHANGE_FAILED) {
         fprintf(stderr, "%s: %s\n", pp_progname(), pp_error_get());
-    } else {
+    } else if (st == PP_CHANGE_REQUESTED && c->pending) {
+        fprintf(stderr, _("%s: unplug requested; guest '%s' has not released %s (it may still do "
+                          "so; 'pcipass owners' shows what libvirt holds)\n"),
+                pp_progname(), c->guest, c->pending);
+    } else if (st == PP_CHANGE_REQUESTED) {
+        /* made, but libvirt does not show it as asked: said as it is */
+        fprintf(stderr, "%s: %s\n", pp_progname(), c->error ? c->error : "?");
+    }
+    if (st == PP_CHANGE_DONE || st == PP_CHANGE_REQUESTED) {
         /* overridden ones, said once more where the change went through */
         if (c->findings.n)
             pp_cli_findings(&c->findings, true);

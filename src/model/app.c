@@ -147,6 +147,26 @@ char *pp_binding_sentence(const pp_function *f, const pp_binding *b)
     return xasprintf(_("%s is on %s by the kernel's own match of its ids."), f->name, f->driver);
 }
 
+const pp_guest *pp_app_find_guest(pp_app *app, const char *name)
+{
+    const pp_guest *g = pp_guests_find(&app->guests, name);
+    char *names, *t;
+    size_t i;
+
+    if (g)
+        return g;
+    names = xstrdup("");
+    for (i = 0; i < app->guests.n; i++) {
+        t = xasprintf("%s%s%s", names, i ? ", " : "", app->guests.v[i].name);
+        free(names);
+        names = t;
+    }
+    pp_error_set(_("guest: no guest named '%s' at %s (guests: %s)"), name,
+                 pp_virt_uri(app->virt), app->guests.n ? names : _("none"));
+    free(names);
+    return NULL;
+}
+
 void pp_app_forget_guests(pp_app *app)
 {
     pp_owners_clear(&app->owners);

@@ -141,26 +141,6 @@ static char *join_sources(const pp_change *c)
     return s;
 }
 
-static const pp_guest *find_guest(pp_app *app, const char *name)
-{
-    const pp_guest *g = pp_guests_find(&app->guests, name);
-    char *names, *t;
-    size_t i;
-
-    if (g)
-        return g;
-    names = xstrdup("");
-    for (i = 0; i < app->guests.n; i++) {
-        t = xasprintf("%s%s%s", names, i ? ", " : "", app->guests.v[i].name);
-        free(names);
-        names = t;
-    }
-    pp_error_set(_("guest: no guest named '%s' at %s (guests: %s)"), name,
-                 pp_virt_uri(app->virt), app->guests.n ? names : _("none"));
-    free(names);
-    return NULL;
-}
-
 static bool in_def(const pp_domain_info *d, const pp_pci_addr *a)
 {
     return pp_domain_find(d, a) != NULL;
@@ -317,7 +297,7 @@ static bool check_locked(pp_app *app, pp_change *c, const pp_guest **gout)
     in.owners = &app->owners;
     in.guest = NULL;
     if (c->kind == PP_CHANGE_ATTACH || c->kind == PP_CHANGE_DETACH) {
-        if (!(g = find_guest(app, c->guest)) ||
+        if (!(g = pp_app_find_guest(app, c->guest)) ||
             !pp_virt_affect(g, c->want_live, c->want_config, &c->affect))
             return false;
         in.guest = g;
