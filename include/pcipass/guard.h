@@ -38,7 +38,6 @@ typedef enum {
     PP_GUARD_SRIOV,        /* a PF whose VFs a guest holds, or a VF whose PF a guest holds;
                               never when a running guest holds it live (taking a PF from its
                               driver destroys its VFs) */
-    PP_GUARD_GUEST_ADDRESS, /* the guest address is in use in that guest: never */
     PP_GUARD_HOTPLUG,      /* a live attach to a PCI Express guest without a free hot-plug
                               port: never (libvirt would refuse) */
     PP_GUARD_NO_RESET,     /* the kernel has no reset method for it (forceable) */

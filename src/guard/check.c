@@ -280,7 +280,6 @@ static const char *fix_for(pp_guard_kind k)
         return _("shut the guest down or detach it first");
     case PP_GUARD_SRIOV:
         return _("detach the related PF or VF from its guest first");
-    case PP_GUARD_GUEST_ADDRESS:
     case PP_GUARD_HOTPLUG:
         return NULL; /* about a guest, not the function: attach says it */
     case PP_GUARD_NO_RESET:

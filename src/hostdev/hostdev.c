@@ -713,6 +713,19 @@ bool pp_hostdev_validate(const pp_hostdev *hd, const pp_domain_info *guest)
         pp_error_set(_("%s is already assigned to guest '%s'"), name, guest->name);
         return false;
     }
+    if (hd->has_guest_addr && hd->guest_addr_full) {
+        size_t i;
+        for (i = 0; i < guest->nslots && !pp_pci_addr_eq(&guest->slots[i], &hd->guest_addr); i++)
+            ;
+        if (i < guest->nslots) {
+            /* libvirt would say "Attempted double use of PCI Address" only when it is sent */
+            pp_pci_addr_format(&hd->guest_addr, name);
+            pp_error_set(_("guest-address: %s is already in use in guest '%s'; choose a free one "
+                           "or leave it to libvirt"),
+                         name, guest->name);
+            return false;
+        }
+    }
     if (hd->has_uid && contains(guest->uids, guest->nuids, hd->uid)) {
         pp_error_set(_("zpci uid: 0x%04x is already used in guest '%s'; uids must be unique within "
                        "a guest"),

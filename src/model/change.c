@@ -146,36 +146,15 @@ static bool in_def(const pp_domain_info *d, const pp_pci_addr *a)
     return pp_domain_find(d, a) != NULL;
 }
 
-/* Guards that need the guest's own definitions: a guest address already taken there, and for a
- * live attach to a PCI Express guest a free hot-plug port (libvirt says "No more available PCI
- * slots" only when the change is sent). */
+/* For a live attach to a PCI Express guest, a free hot-plug place of the right kind (libvirt says
+ * "No more available PCI slots" only when the change is sent). A guest address already in use is
+ * the assignment's own validation (pp_hostdev_validate), so the form says it as it is typed. */
 static void guest_guards(const pp_change *c, const pp_host *host, const pp_guest *g,
                          pp_findings *out)
 {
     size_t i, k, ports, slots, need_pcie = 0, need_pci = 0, need_any = 0;
-    char name[PP_PCI_ADDR_STRLEN], gaddr[PP_PCI_ADDR_STRLEN];
+    char gaddr[PP_PCI_ADDR_STRLEN];
 
-    for (i = 0; i < c->n; i++) {
-        const pp_hostdev *hd = &c->hds[i];
-        pp_pci_addr_format(&hd->source, name);
-        if (hd->has_guest_addr && hd->guest_addr_full) {
-            for (int pass = 0; pass < 2; pass++) {
-                const pp_domain_info *d = pass ? &g->live : &g->config;
-                if (pass ? !g->has_live : !g->has_config)
-                    continue;
-                for (k = 0; k < d->nslots && !pp_pci_addr_eq(&d->slots[k], &hd->guest_addr); k++)
-                    ;
-                if (k < d->nslots) {
-                    pp_pci_addr_format(&hd->guest_addr, gaddr);
-                    pp_guard_add(out, PP_GUARD_GUEST_ADDRESS, false, &hd->source,
-                                 xasprintf(_("guest-address: %s is already in use in guest "
-                                             "'%s'; choose a free one or leave it to libvirt"),
-                                           gaddr, g->name));
-                    break;
-                }
-            }
-        }
-    }
     if (!(c->affect & PP_AFFECT_LIVE) || !g->has_live || !g->live.pcie)
         return;
     /* one hot-plug slot per guest slot (functions given one slot share it), of the kind the host
@@ -354,12 +333,15 @@ size_t pp_change_blocking(const pp_findings *f, bool force, const pp_findings *a
 static void fill_record(const pp_change *c, const pp_guest *g, const char *uri, pp_jrec *r)
 {
     const char *action = c->undoes ? "undo" : kind_action(c->kind);
-    char *flags = xasprintf("%s%s%s%s%s%s%s", c->undoes ? kind_action(c->kind) : "",
-                            c->undoes && c->affect ? "," : "",
+    /* an undo names the action it reverts first, so history reads "undo ... attach" and a
+     * resolution knows the operation (its reverse) */
+    const char *reverts = c->undoes && c->undoes->action ? c->undoes->action : NULL;
+    char *flags = xasprintf("%s%s%s%s%s%s%s", reverts ? reverts : "",
+                            reverts && c->affect ? "," : "",
                             (c->affect & PP_AFFECT_LIVE) ? "live" : "",
                             (c->affect & PP_AFFECT_LIVE) && (c->affect & PP_AFFECT_CONFIG) ? "," : "",
                             (c->affect & PP_AFFECT_CONFIG) ? "config" : "",
-                            c->force && (c->affect || c->undoes) ? "," : "", c->force ? "force" : "");
+                            c->force && (c->affect || reverts) ? "," : "", c->force ? "force" : "");
 
     memset(r, 0, sizeof(*r));
     r->uri = xstrdup(uri);

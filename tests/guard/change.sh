@@ -210,7 +210,7 @@ while [ $i -lt 6 ]; do
         k=$((k + 1))
     done
     config_of ca | cmp -s - "$WORK/ca-before.xml" ||
-        { bad=$((bad + 1)); { cat "$WORK/ub.err" "$WORK/uc.all"; pp ucj history; cat "$WORK/ucj.out"; } | diag; }
+        { bad=$((bad + 1)); { cat "$WORK/ub.err" "$WORK/uc.all"; pp ucj history; cat "$WORK/ucj.out"; cut -c1-400 "$J"; } | diag; }
     i=$((i + 1))
 done
 [ $bad -eq 0 ]; ok $? "6 undos killed at random: the next undo resolves each, the guest is as before ($bad)"
