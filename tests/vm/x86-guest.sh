@@ -14,7 +14,9 @@ finish() { sync; busybox poweroff -f; }
 trap 'cleanup_work; finish' EXIT
 
 # --- the machine: fresh state directories over the host's, the fetched kernel's modules -------------
-for d in /run /tmp /var/lib/libvirt /var/cache/libvirt /var/log/libvirt /etc/libvirt/qemu; do
+# (not /tmp: the tree under test may live there, as a fresh clone often does; the overlay already
+# keeps the VM's writes in its own tmpfs)
+for d in /run /var/lib/libvirt /var/cache/libvirt /var/log/libvirt /etc/libvirt/qemu; do
     mkdir -p "$d" && mount -t tmpfs tmpfs "$d"
 done
 mkdir -p /dev/pts && mount -t devpts devpts /dev/pts
