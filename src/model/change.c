@@ -91,10 +91,10 @@ static int lock_open(const pp_change *c)
         struct timespec d = { 0, 100 * 1000 * 1000 };
         nanosleep(&d, NULL);
     }
-    /* who holds it, for the one who waits */
+    /* who holds it, for the one who waits: a courtesy, so a failed write changes nothing */
     snprintf(holder, sizeof(holder), "%ld\n", (long)getpid());
-    if (ftruncate(fd, 0) == 0 && pwrite(fd, holder, strlen(holder), 0) < 0)
-        (void)0; /* only a courtesy to whoever waits */
+    if (ftruncate(fd, 0) == 0)
+        (void)!pwrite(fd, holder, strlen(holder), 0);
     free(path);
     return fd;
 }
@@ -426,11 +426,20 @@ static void detach_truth(pp_app *app, pp_change *c, const pp_guest *g)
             free(c->pending);
             c->pending = t;
         }
+        if (c->pending)
+            pp_error_set(_("unplug requested; guest '%s' has not released %s"), g->name,
+                         c->pending);
     }
     if ((c->affect & PP_AFFECT_CONFIG) && pp_virt_guest_reread(app->virt, g->uuid, &now)) {
-        for (i = 0; i < c->n; i++)
-            if (now.has_config && pp_domain_find(&now.config, &src[i]))
+        for (i = 0; i < c->n; i++) {
+            if (now.has_config && pp_domain_find(&now.config, &src[i])) {
                 c->state = PP_CHANGE_REQUESTED;
+                pp_pci_addr_format(&src[i], name);
+                pp_error_set(_("libvirt accepted the detach, but the persistent configuration of "
+                               "guest '%s' still holds %s"),
+                             g->name, name);
+            }
+        }
         pp_guest_clear(&now);
     }
     free(present);
@@ -473,6 +482,13 @@ pp_change_state pp_change_apply(pp_app *app, pp_change *c)
     size_t i;
     bool ok = false;
 
+    /* the outcome of an earlier apply of the same plan goes */
+    free(c->xml);
+    free(c->pending);
+    free(c->error);
+    free(c->record_error);
+    c->xml = c->pending = c->error = c->record_error = NULL;
+    c->recorded = false;
     c->state = PP_CHANGE_REFUSED;
     free(c->devices);
     c->devices = join_sources(c);
