@@ -69,14 +69,10 @@ char *pp_domain_element_xml(const char *domxml, const pp_pci_addr *source);
 char *pp_domain_add(const char *domxml, const pp_hostdev *hd);
 /* Several elements in one edit, so that a redefinition takes all of them or none. */
 char *pp_domain_add_many(const char *domxml, const pp_hostdev *hds, size_t n);
-/* ELEMXML as given (an element pcipass read back earlier, e.g. for undo), appended to <devices>. */
-char *pp_domain_add_element(const char *domxml, const char *elemxml);
 /* The <hostdev>/<interface> elements in TEXT (as a journal of earlier pcipass kept them) as
  * fields, so that they can be built anew rather than sent as text; *OUT is malloc'd. false when
  * TEXT is not well-formed. */
 bool pp_elements_parse(const char *text, pp_hostdev **out, size_t *n);
-/* The source address of a <hostdev>/<interface> element given as text; false if it is none. */
-bool pp_element_source(const char *elemxml, pp_pci_addr *out);
 /* A guest slot for a multifunction device: on a PCI Express guest that is running (HOTPLUG) slot 0
  * behind its first free pcie-root-port, or for a conventional PCI device (PCIE 0) the first free
  * slot of a pcie-to-pci-bridge; else the lowest slot on guest bus 0 (from 0x01) that no device of

@@ -479,56 +479,6 @@ bool pp_elements_parse(const char *text, pp_hostdev **out, size_t *n)
     return ok;
 }
 
-/* ELEMXML parsed as a document of its own; NULL with the error slot set. */
-static xmlDocPtr parse_element(const char *elemxml)
-{
-    xmlDocPtr doc = xmlReadMemory(elemxml, (int)strlen(elemxml), "element.xml", NULL,
-                                  XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING |
-                                      XML_PARSE_NOBLANKS);
-    pp_hostdev hd;
-
-    if (!doc || !xmlDocGetRootElement(doc) || !read_element(xmlDocGetRootElement(doc), &hd)) {
-        pp_error_set(_("not a <hostdev type='pci'> or <interface type='hostdev'> element"));
-        if (doc)
-            xmlFreeDoc(doc);
-        return NULL;
-    }
-    return doc;
-}
-
-bool pp_element_source(const char *elemxml, pp_pci_addr *out)
-{
-    xmlDocPtr doc = parse_element(elemxml);
-    pp_hostdev hd;
-
-    if (!doc)
-        return false;
-    read_element(xmlDocGetRootElement(doc), &hd);
-    *out = hd.source;
-    xmlFreeDoc(doc);
-    return true;
-}
-
-char *pp_domain_add_element(const char *domxml, const char *elemxml)
-{
-    xmlDocPtr doc, edoc = parse_element(elemxml);
-    xmlNodePtr copy;
-    char *s;
-
-    if (!edoc)
-        return NULL;
-    if (!(doc = parse_doc(domxml))) {
-        xmlFreeDoc(edoc);
-        return NULL;
-    }
-    copy = xmlDocCopyNode(xmlDocGetRootElement(edoc), doc, 1);
-    xmlAddChild(devices_of(doc), copy);
-    s = doc_to_string(doc);
-    xmlFreeDoc(doc);
-    xmlFreeDoc(edoc);
-    return s;
-}
-
 bool pp_domcaps_hostdev(const char *capsxml, bool *pci, bool *vfio)
 {
     xmlDocPtr doc = xmlReadMemory(capsxml, (int)strlen(capsxml), "domcaps.xml", NULL,
