@@ -562,10 +562,19 @@ bool pp_journal_read(const char *path, pp_journal *out)
         unsigned crc;
         int used = 0;
         bool v1 = strncmp(hdr, MAGIC1, strlen(MAGIC1)) == 0;
+        char line[64];
+        size_t k;
 
+        /* the header's numbers from a copy of its line: sscanf on the buffer itself would
+         * measure all that follows, for every record (quadratic in the journal's size) */
+        for (k = 0; k + 1 < sizeof(line) && pos + strlen(MAGIC) + k < len &&
+                    hdr[strlen(MAGIC) + k] != '\n';
+             k++)
+            line[k] = hdr[strlen(MAGIC) + k];
+        line[k] = '\0';
         if ((v1 || strncmp(hdr, MAGIC, strlen(MAGIC)) == 0) &&
-            sscanf(hdr + strlen(MAGIC), "%llu %8x%n", &plen, &crc, &used) == 2 &&
-            hdr[strlen(MAGIC) + (size_t)used] == '\n' && plen <= MAX_RECORD) {
+            sscanf(line, "%llu %8x%n", &plen, &crc, &used) == 2 && (size_t)used == k &&
+            pos + strlen(MAGIC) + k < len && plen <= MAX_RECORD) {
             size_t start = pos + strlen(MAGIC) + (size_t)used + 1;
             if (start + plen < len && buf[start + plen] == '\n' &&
                 checksum(buf + start, (size_t)plen) == crc) {
