@@ -63,7 +63,7 @@ static void draw(ui_view *v, int y, int h, int w)
 
 /* The same guards as `pcipass attach`, through the same change: unforceable findings refuse,
  * forceable ones need the operator's explicit yes (the console's --force), each on its own. */
-static bool guards_allow(pp_app *app, pp_change *c)
+bool ui_guards_allow(pp_app *app, pp_change *c)
 {
     size_t i;
 
@@ -120,7 +120,7 @@ static void apply(ui_view *v)
     c.want_live = t->affect & PP_AFFECT_LIVE;
     c.want_config = t->affect & PP_AFFECT_CONFIG;
     c.waiting = say_waiting;
-    if (!guards_allow(app, &c)) {
+    if (!ui_guards_allow(app, &c)) {
         pp_change_clear(&c);
         return;
     }
@@ -267,6 +267,33 @@ ui_view *ui_preview_view(const pp_function *f, const char *guest, const pp_hostd
     return ui_view_new(&ops_preview, t);
 }
 
+/* The first binding with I's key, action and help text (I itself when none comes before). */
+static size_t same_binding(size_t i)
+{
+    const ui_binding *b = &ui_bindings[i];
+    size_t k;
+
+    for (k = 0; k < i; k++) {
+        const ui_binding *o = &ui_bindings[k];
+        if (o->key == b->key && o->action == b->action && o->help && b->help && o->view &&
+            b->view && strcmp(o->help, b->help) == 0)
+            return k;
+    }
+    return i;
+}
+
+static void help_row(char **s, const ui_binding *b, const char *views)
+{
+    const char *cells[] = { "", _(b->keyname), _(b->help), views };
+    const int widths[] = { 1, 12, 45, 0 };
+    char line[512], *t;
+
+    ui_columns(line, sizeof(line), cells, widths, 4);
+    t = xasprintf("%s%s\n", *s, line);
+    free(*s);
+    *s = t;
+}
+
 ui_view *ui_help_view(void)
 {
     char *s = xstrdup(""), *t;
@@ -275,16 +302,21 @@ ui_view *ui_help_view(void)
 
     for (i = 0; i < ui_nbindings; i++) {
         const ui_binding *b = &ui_bindings[i];
-        if (!b->help)
+        char *views;
+        size_t k;
+        if (!b->help || same_binding(i) < i)
             continue;
-        const char *cells[] = { "", _(b->keyname), _(b->help), b->view ? b->view : _("everywhere") };
-        const int widths[] = { 1, 12, 45, 0 };
-        char line[512];
-
-        ui_columns(line, sizeof(line), cells, widths, 4);
-        t = xasprintf("%s%s\n", s, line);
-        free(s);
-        s = t;
+        /* one row for a key that does the same on several screens, naming them all */
+        views = xstrdup(b->view ? b->view : _("everywhere"));
+        for (k = i + 1; b->view && k < ui_nbindings; k++) {
+            if (same_binding(k) != i)
+                continue;
+            t = xasprintf("%s, %s", views, ui_bindings[k].view);
+            free(views);
+            views = t;
+        }
+        help_row(&s, b, views);
+        free(views);
     }
     t = xasprintf("%s\n  %s\n  %s\n", s, _("Owners: L = in the running guest, C = in its persistent configuration."),
                   _("A function held by more than one guest is a CONFLICT: only one of them can start."));
