@@ -82,13 +82,33 @@ static void plan_free(pp_change *c, pp_journal *j)
     pp_journal_clear(j);
 }
 
+static void say_done(const pp_change *c)
+{
+    const pp_jrec *r = c->undoes;
+    const char *when = r->time ? r->time : "?";
+
+    if (c->recorded && r->guest)
+        ui_status(UI_OK, _("Undone: the %s of %s for guest '%s' (%s)."), r->action, r->devices,
+                  r->guest, when);
+    else if (c->recorded)
+        ui_status(UI_OK, _("Undone: the %s of %s (%s)."), r->action, r->devices, when);
+    else if (r->guest)
+        ui_status(UI_ERROR,
+                  _("Undone: the %s of %s for guest '%s' (%s), but not recorded in the journal: "
+                    "%s"),
+                  r->action, r->devices, r->guest, when, c->record_error);
+    else
+        ui_status(UI_ERROR, _("Undone: the %s of %s (%s), but not recorded in the journal: %s"),
+                  r->action, r->devices, when, c->record_error);
+}
+
 void ui_undo(void)
 {
     pp_app *app = ui->app;
     pp_change c = { 0 };
     pp_findings accepted = { 0 };
     pp_journal j;
-    char *path, *id = NULL, *what = NULL, *q;
+    char *path, *id = NULL, *q;
     bool go;
 
     if (!(path = pp_journal_path(app->journal))) {
@@ -127,23 +147,13 @@ void ui_undo(void)
     }
     c.accepted = &accepted;
     c.wait = PP_UNPLUG_WAIT_SECONDS;
-    what = c.undoes->guest
-               ? xasprintf(_("the %s of %s for guest '%s' (%s)"), c.undoes->action,
-                           c.undoes->devices, c.undoes->guest,
-                           c.undoes->time ? c.undoes->time : "?")
-               : xasprintf(_("the %s of %s (%s)"), c.undoes->action, c.undoes->devices,
-                           c.undoes->time ? c.undoes->time : "?");
     ui_status(UI_NORMAL, "%s", _("Undoing through libvirt ..."));
     pp_change_apply(app, &c);
     pp_change_unlock();
     ui_refresh_guests(); /* before the status line, which it would overwrite */
     switch (c.state) {
     case PP_CHANGE_DONE:
-        if (c.recorded)
-            ui_status(UI_OK, _("Undone: %s."), what);
-        else
-            ui_status(UI_ERROR, _("Undone: %s, but not recorded in the journal: %s"), what,
-                      c.record_error);
+        say_done(&c);
         break;
     case PP_CHANGE_REQUESTED:
         if (c.pending)
@@ -166,7 +176,6 @@ out_plan:
     plan_free(&c, &j);
 out:
     pp_findings_clear(&accepted);
-    free(what);
     free(id);
     free(path);
 }
