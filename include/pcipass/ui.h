@@ -196,7 +196,6 @@ ui_view *ui_text_view(const char *title, const char *text, const char *name);
 ui_view *ui_owners_view(void);
 ui_view *ui_help_view(void);
 /* The XML of the N elements that apply sends together */
-ui_view *ui_preview_view(const pp_function *f, const char *guest, const pp_hostdev *hds, size_t n,
-                         unsigned affect);
+ui_view *ui_preview_view(const char *guest, const pp_hostdev *hds, size_t n, unsigned affect);
 
 #endif

@@ -416,7 +416,7 @@ static bool key(ui_view *v, int k, enum ui_action a)
                 return true;
             }
             ui_cursor(0, 0, false);
-            ui_push(ui_preview_view(f, fm->guest, fm->hds, fm->n, fm->apply[fm->apply_i]));
+            ui_push(ui_preview_view(fm->guest, fm->hds, fm->n, fm->apply[fm->apply_i]));
         } else if (field_is_text(fm->focus)) {
             step(fm, 1);
         } else {

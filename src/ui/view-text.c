@@ -229,14 +229,12 @@ ui_view *ui_text_view(const char *ttl, const char *s, const char *name)
     return ui_view_new(strcmp(name, "help") == 0 ? &ops_help : &ops_text, t);
 }
 
-ui_view *ui_preview_view(const pp_function *f, const char *guest, const pp_hostdev *hds, size_t n,
-                         unsigned affect)
+ui_view *ui_preview_view(const char *guest, const pp_hostdev *hds, size_t n, unsigned affect)
 {
     text *t = xcalloc(1, sizeof(*t));
     char *xml = xstrdup(""), *s;
     size_t i;
 
-    (void)f;
     t->names = xstrdup("");
     /* every element that will be sent, as the builder makes it */
     for (i = 0; i < n; i++) {
