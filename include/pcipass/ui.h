@@ -180,7 +180,8 @@ size_t ui_view_selected(ui_view *v, bool *any);
 /* "running and persistent configuration", ... for the PP_AFFECT_* bits of a change, translated */
 const char *ui_affect_name(unsigned affect);
 /* The guards of C (pp_change_check) on the status line: unforceable findings refuse, forceable
- * ones each need the operator's explicit yes. true: go on (C->findings hold what was said yes to). */
+ * ones each need the operator's explicit yes. true: go on (C->findings hold what was said yes
+ * to). */
 struct pp_change;
 bool ui_guards_allow(pp_app *app, struct pp_change *c);
 /* Undo of the journal's last change, asked first; the outcome on the status line. */

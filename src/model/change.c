@@ -911,7 +911,8 @@ bool pp_change_build_hostdevs(const pp_hostdev *tmpl, bool all_functions, const 
 {
     pp_hostdev *v;
     /* a live change needs a place the running guest has free (a hot-plug one) */
-    const pp_domain_info *d = (affect & PP_AFFECT_LIVE) && g->has_live ? &g->live : pp_guest_info(g);
+    const pp_domain_info *d =
+        (affect & PP_AFFECT_LIVE) && g->has_live ? &g->live : pp_guest_info(g);
     pp_pci_addr slot = { 0, 0, 0, 0 };
     bool shared_slot = false;
     size_t i, same = 0;

@@ -24,7 +24,8 @@ bottom() { tmx capture-pane -p -N -t t | tail -n 5 | tr -d '\n' | tr -s ' '; }
 # the form for FUNCTION and the guest at the top of the picker (build: shut off, x86_64)
 form_for() {
     keys Home; keys -l /; wait_for "Filter:"
-    keys BSpace BSpace BSpace BSpace BSpace BSpace BSpace BSpace BSpace BSpace; keys -l "$1"; keys Enter; wait_for "1 shown"
+    keys BSpace BSpace BSpace BSpace BSpace BSpace BSpace BSpace BSpace BSpace; keys -l "$1"
+keys Enter; wait_for "1 shown"
     keys Enter; wait_for "Pick the guest for 0000:$1"; keys Home Enter
     wait_for "Assign 0000:$1 to guest 'build'"
 }
@@ -33,23 +34,27 @@ tui_start 120 40 --dev-root "$X86-dev" --sysfs-root "$X86" -c "$URI"
 wait_for "Host PCI functions"
 
 # --- undo with nothing to undo ---
-keys u; wait_for "holds no change to undo"; ok $? "u with an empty journal: nothing to undo, and why"
+keys u; wait_for "holds no change to undo"
+ok $? "u with an empty journal: nothing to undo, and why"
 
 # --- whole IOMMU group: the GPU 0000:65:00.0 and its audio function share group 40 ---
 form_for 65:00.0
 keys Tab Tab Tab; wait_for "Also                < just this function >"
 ok $? "the form offers what goes with the function, just it by default"
 keys Right; wait_for "< whole IOMMU group >"
-screen | grep -q "< whole IOMMU group >.*0000:65:00.0, 0000:65:00.1"; ok $? "whole group: both functions named"
+screen | grep -q "< whole IOMMU group >.*0000:65:00.0, 0000:65:00.1"
+ok $? "whole group: both functions named"
 golden form-group-120x40; ok $? "golden: the form with the whole group"
 keys Tab Enter; wait_for "XML preview: 0000:65:00.0, 0000:65:00.1 to guest 'build' (config only)"
 ok $? "the preview names both functions"
 [ "$(screen | grep -c '<address domain="0x0000" bus="0x65" slot="0x00" function="0x[01]"/>')" = 2 ]
 ok $? "and shows both elements that will be sent"
 golden preview-group-120x40; ok $? "golden: the preview of two elements"
-keys Enter; wait_for "Attach 0000:65:00.0, 0000:65:00.1 to the persistent configuration of guest 'build'? [y/N]"
+keys Enter
+wait_for "Attach 0000:65:00.0, 0000:65:00.1 to the persistent configuration of guest 'build'? [y/N]"
 ok $? "apply asks for both"
-keys y; wait_for "Override and apply anyway?"; ok $? "ml-train holds the GPU: an explicit override is asked"
+keys y; wait_for "Override and apply anyway?"
+ok $? "ml-train holds the GPU: an explicit override is asked"
 keys y; wait_for "Assignment applied"; ok $? "both attached in one change"
 keys Escape; wait_for "Host PCI functions"; keys o; wait_for "Who owns what"
 screen | grep -q "^0000:65:00.0 .*build .*C "; ok $? "libvirt holds the GPU in build"
@@ -59,10 +64,12 @@ grep -q '"action":"attach"' "$J"; ok $? "the change is in the journal"
 # --- undo of that console attach, from the review ---
 keys u; wait_for "Undo the attach of 0000:65:00.0,0000:65:00.1 for guest 'build' ("
 ok $? "u: the question names the change, its functions, guest and time"
-bottom | grep -q "by detaching it from the persistent configuration? \[y/N\]"; ok $? "and what the undo does"
+bottom | grep -q "by detaching it from the persistent configuration? \[y/N\]"
+ok $? "and what the undo does"
 keys y; wait_for "Undone: the attach of 0000:65:00.0,0000:65:00.1 for guest 'build'"
 ok $? "undone, said on the status line"
-screen | grep -q "^0000:65:00.1 .*build"; [ $? -ne 0 ]; ok $? "libvirt no longer holds the audio function in build"
+screen | grep -q "^0000:65:00.1 .*build"; [ $? -ne 0 ]
+ok $? "libvirt no longer holds the audio function in build"
 screen | grep -q "^0000:65:00.0 .*build"; [ $? -ne 0 ]; ok $? "nor the GPU"
 keys u; wait_for "holds no change to undo"; ok $? "u again: the undone change is not offered again"
 keys Escape; wait_for "Host PCI functions"
@@ -73,7 +80,9 @@ keys Tab Tab Tab Right Right; wait_for "< all functions >"
 screen | grep -q "< all functions >.*0000:65:00.0, 0000:65:00.1"; ok $? "all functions: both named"
 keys Tab Enter; wait_for "XML preview: 0000:65:00.0, 0000:65:00.1 to guest 'build'"
 screen | grep -q 'multifunction="on"'; ok $? "the preview: function 0 multifunction"
-[ "$(screen | grep -c 'address type="pci" domain="0x0000" bus="0x[0-9a-f]*" slot="0x[0-9a-f]*" function="0x[01]"')" = 2 ]
+
+gslot='address type="pci" domain="0x0000" bus="0x[0-9a-f]*" slot="0x[0-9a-f]*" function="0x[01]"'
+[ "$(screen | grep -c "$gslot")" = 2 ]
 ok $? "and both in one guest slot"
 keys Enter; wait_for "[y/N]"; keys y; wait_for "Override and apply anyway?"; keys y
 wait_for "Assignment applied"; ok $? "all functions attached"
@@ -106,8 +115,10 @@ ok $? "held live only: no scope to choose, the confirmation says where"
 keys n; wait_for "Nothing detached."
 
 # --- undo of a console detach, with the guard's override asked again ---
-keys '/'; wait_for "Filter:"; keys BSpace BSpace BSpace BSpace BSpace build Enter; wait_for "filter: build"
-screen | grep -q "^0000:17:02.1 .*build .*C "; ok $? "build holds the VF in its persistent configuration"
+keys '/'; wait_for "Filter:"; keys BSpace BSpace BSpace BSpace BSpace build Enter
+wait_for "filter: build"
+screen | grep -q "^0000:17:02.1 .*build .*C "
+ok $? "build holds the VF in its persistent configuration"
 keys d; wait_for "Detach 0000:17:02.1 from the persistent configuration of guest 'build'? [y/N]"
 ok $? "held in one configuration only: no scope to choose"
 keys y; wait_for "0000:17:02.1 detached from the persistent configuration of guest 'build'."
@@ -115,13 +126,15 @@ keys u; wait_for "Undo the detach of 0000:17:02.1 for guest 'build' ("
 bottom | grep -q "by attaching it again to the persistent configuration? \[y/N\]"
 ok $? "undo of the detach: attach again where it was detached from"
 keys y; wait_for "Override and apply anyway?"
-bottom | grep -q "0000:17:02.1 is held by .*web01"; ok $? "web01 holds it too: the override is asked, as for an attach"
+bottom | grep -q "0000:17:02.1 is held by .*web01"
+ok $? "web01 holds it too: the override is asked, as for an attach"
 keys n; wait_for "Nothing applied."; ok $? "n: nothing applied"
 screen | grep -q "^0000:17:02.1 .*build"; [ $? -ne 0 ]; ok $? "and build does not hold it"
 keys u; wait_for "Undo the detach of 0000:17:02.1 for guest 'build'"; keys y
 wait_for "Override and apply anyway?"; keys y
 wait_for "Undone: the detach of 0000:17:02.1 for guest 'build'"; ok $? "y, y: undone"
-screen | grep -q "^0000:17:02.1 .*build .*C "; ok $? "libvirt holds it in build's persistent configuration again"
+screen | grep -q "^0000:17:02.1 .*build .*C "
+ok $? "libvirt holds it in build's persistent configuration again"
 keys q; wait_for "EXITED"; screen | grep -q "EXITED 0 icanon echo"; ok $? "q exits 0"
 
 # --- a damaged end of the journal: undo refuses and says why ---
