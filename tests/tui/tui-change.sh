@@ -145,4 +145,19 @@ keys u; wait_for "damaged"; ok $? "a damaged journal end: u refuses and says so"
 screen | grep -q "Undo the"; [ $? -ne 0 ]; ok $? "and asks nothing"
 keys q; wait_for "EXITED 0"
 
+# --- a change cut short: its intent alone in the journal; u resolves it and says so, not undone ---
+J2="$WORK/journal-cut"
+PCIPASS_JOURNAL="$J2" "$PCIPASS" -c "$URI" --sysfs-root "$X86" --dev-root "$X86-dev" \
+    attach --config build 0000:b3:00.0 > /dev/null 2>&1
+ok $? "the CLI attaches 0000:b3:00.0 (in its own copy of the test driver's guests)"
+head -n 2 "$J2" > "$J2.cut" && mv "$J2.cut" "$J2"
+grep -q '"phase":"intent"' "$J2"; ok $? "the journal holds the intent alone, as a killed attach leaves it"
+TUI_ENV="PCIPASS_JOURNAL=$J2" tui_start 120 40 --dev-root "$X86-dev" --sysfs-root "$X86" -c "$URI"
+wait_for "Host PCI functions"
+keys u; wait_for "Nothing undone: the last change (attach of 0000:b3:00.0) was cut short"
+ok $? "u: resolved as not made, said as such"
+screen | grep -q "Undo the"; [ $? -ne 0 ]; ok $? "and nothing is asked or undone"
+[ "$(grep -c '^#pcipass-journal' "$J2")" = 2 ]; ok $? "the resolution is recorded"
+keys q; wait_for "EXITED 0"
+
 done_testing
