@@ -91,6 +91,28 @@ wait_for "Undo the attach of 0000:65:00.0,0000:65:00.1 for guest 'build'"
 ok $? "undo from the function list offers it"
 keys y; wait_for "Undone: the attach"; ok $? "and undoes it"
 
+# --- detach of function 0 of a multifunction slot: the sibling that stays is named ---
+form_for 65:00.0
+keys Tab Tab Tab Right Right; wait_for "< all functions >"; keys Tab Enter; wait_for "XML preview"
+keys Enter; wait_for "[y/N]"; keys y; wait_for "Override and apply anyway?"; keys y
+wait_for "Assignment applied"; keys Escape; wait_for "Host PCI functions"
+keys o; wait_for "Who owns what"
+keys '/'; wait_for "Filter:"; keys -l "65:00.0 build"; keys Enter; wait_for "1 shown"
+keys d; wait_for "Detach 0000:65:00.0 from the persistent configuration of guest 'build'? [y/N]"
+keys y
+wait_for "0000:65:00.0 detached from the persistent configuration of guest 'build'; 0000:65:00.1 shares"
+ok $? "detach of function 0: the status line names the sibling that stays"
+keys '/'; wait_for "Filter:"; keys BSpace BSpace BSpace BSpace BSpace BSpace BSpace BSpace BSpace
+keys BSpace BSpace BSpace BSpace; keys -l "65:00.1 build"; keys Enter; wait_for "1 shown"
+screen | grep -q "^0000:65:00.1 .*build .*C "; ok $? "and libvirt still holds the sibling"
+keys d; wait_for "[y/N]"; keys y
+wait_for "0000:65:00.1 detached from the persistent configuration of guest 'build'."
+ok $? "the sibling detached on its own"
+keys '/'; wait_for "Filter:"; keys BSpace BSpace BSpace BSpace BSpace BSpace BSpace BSpace BSpace
+keys BSpace BSpace BSpace BSpace Enter; wait_gone "[filter:"
+screen | grep -q "^0000:65:00.0 .*ml-train"; ok $? "the whole review again"
+! screen | grep -Eq "^0000:65:00\.[01] +(yes|no) +build "; ok $? "build holds neither afterwards"
+
 # --- detach scope: web01 runs and holds 0000:17:02.1 live and persistent ---
 keys o; wait_for "Who owns what"
 keys '/'; wait_for "Filter:"; keys web01 Enter; wait_for "filter: web01"
