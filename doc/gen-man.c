@@ -180,19 +180,37 @@ static void print_commands(FILE *out)
     free(names);
 }
 
+/* Whether bindings A and B are one key doing the same on two screens (one entry, as on the help
+ * screen). */
+static bool same_key(const ui_binding *a, const ui_binding *b)
+{
+    return a->key == b->key && a->action == b->action && a->help && b->help && a->view &&
+           b->view && strcmp(a->help, b->help) == 0;
+}
+
 static void print_keys(FILE *out)
 {
-    size_t i, n = 0;
+    size_t i, k, n = 0;
 
     for (i = 0; i < ui_nbindings; i++) {
         const ui_binding *b = &ui_bindings[i];
+        bool later = false;
         if (!b->help) /* an alias, named in another entry's key name */
+            continue;
+        for (k = 0; k < i && !later; k++)
+            later = same_key(&ui_bindings[k], b);
+        if (later)
             continue;
         fputs(".TP\n\\fB", out);
         roff_str(out, b->keyname, 0);
         fputs("\\fR", out);
-        if (b->view)
-            fprintf(out, " (\\fI%s\\fR)", b->view);
+        if (b->view) {
+            fprintf(out, " (\\fI%s\\fR", b->view);
+            for (k = i + 1; k < ui_nbindings; k++)
+                if (same_key(b, &ui_bindings[k]))
+                    fprintf(out, ", \\fI%s\\fR", ui_bindings[k].view);
+            fputc(')', out);
+        }
         fputc('\n', out);
         roff_str(out, b->help, 1);
         fputc('\n', out);

@@ -90,4 +90,18 @@ void pp_change_unlock(void);
 bool pp_change_plan_undo(pp_app *app, const pp_journal *j, const char *path, pp_change *c,
                          bool *resolved_only);
 
+/* The functions that go together with SOURCE, for the CLI's --whole-group / --all-functions and
+ * the console form's "Also" choice alike: SOURCE, its device's other functions (ALL_FUNCTIONS;
+ * SOURCE must be function 0) and the free endpoints of each one's IOMMU group (WHOLE_GROUP).
+ * *SET is malloc'd. false with the error slot set. */
+bool pp_change_build_set(const pp_guard_in *in, const pp_pci_addr *source, bool whole_group,
+                         bool all_functions, pp_pci_addr **set, size_t *n);
+/* One element per function of SET, TMPL's options applied to each (TMPL->source is the function
+ * the operator named); with ALL_FUNCTIONS, the functions of one device share one guest slot,
+ * multifunction on function 0, at TMPL's guest address or the guest's first free slot (a hot-plug
+ * one for a live change, per AFFECT). *OUT is malloc'd. false with the error slot set. */
+bool pp_change_build_hostdevs(const pp_hostdev *tmpl, bool all_functions, const pp_host *h,
+                              const pp_guest *g, unsigned affect, const pp_pci_addr *set,
+                              size_t n, pp_hostdev **out);
+
 #endif

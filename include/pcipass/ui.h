@@ -73,6 +73,9 @@ const char *ui_status_text(void);
 enum ui_role ui_status_role(void);
 void ui_status_clear(void);
 void ui_draw_too_small(void);
+/* A one-line choice at the bottom, in the form's "< choice >" style: Left/Right (Space) change,
+ * Enter takes it. The index of the choice taken, DEF at first; -1 on Esc. */
+int ui_choose(const char *question, const char *const *choices, int n, int def);
 /* Edits BUF (SIZE bytes) on the bottom line after PROMPT; false on Esc. */
 bool ui_prompt(const char *prompt, char *buf, size_t size);
 size_t ui_text_width(const char *s);
@@ -104,6 +107,7 @@ enum ui_action {
     ACT_BRIDGES,
     ACT_ASSIGN,
     ACT_DETACH,
+    ACT_UNDO,
 };
 
 typedef struct ui_binding {
@@ -175,6 +179,13 @@ void ui_view_invalidate(ui_view *v);
 size_t ui_view_selected(ui_view *v, bool *any);
 /* "running and persistent configuration", ... for the PP_AFFECT_* bits of a change, translated */
 const char *ui_affect_name(unsigned affect);
+/* The guards of C (pp_change_check) on the status line: unforceable findings refuse, forceable
+ * ones each need the operator's explicit yes. true: go on (C->findings hold what was said yes
+ * to). */
+struct pp_change;
+bool ui_guards_allow(pp_app *app, struct pp_change *c);
+/* Undo of the journal's last change, asked first; the outcome on the status line. */
+void ui_undo(void);
 /* Re-reads guests and owners from libvirt, showing that work is under way. */
 bool ui_refresh_guests(void);
 
@@ -185,7 +196,7 @@ ui_view *ui_form_view(const pp_function *f, const char *guest);
 ui_view *ui_text_view(const char *title, const char *text, const char *name);
 ui_view *ui_owners_view(void);
 ui_view *ui_help_view(void);
-ui_view *ui_preview_view(const pp_function *f, const char *guest, const pp_hostdev *hd,
-                         unsigned affect);
+/* The XML of the N elements that apply sends together */
+ui_view *ui_preview_view(const char *guest, const pp_hostdev *hds, size_t n, unsigned affect);
 
 #endif

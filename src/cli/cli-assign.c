@@ -203,95 +203,6 @@ int pp_cmd_xml(pp_app *app, int argc, char **argv)
     return PP_EXIT_OK;
 }
 
-/* The functions that go together: DEVICE, its device's other functions (--all-functions) and
- * its IOMMU group's free endpoints (--whole-group). -1: go on; else exit status. */
-static int build_set(const pp_cli_cmd *cmd, const assign_opts *o, const pp_guard_in *in,
-                     pp_pci_addr **set, size_t *n)
-{
-    pp_pci_addr *v, *g;
-    size_t nv, ng, i, j, k;
-
-    if (o->all_functions && o->hd.source.function != 0)
-        return pp_cli_usage_error(cmd, _("--all-functions: DEVICE must be function 0 of its "
-                                         "device (DDDD:BB:SS.0), not function %u"),
-                                  o->hd.source.function);
-    if (o->all_functions) {
-        nv = pp_guard_all_functions(in->host, &o->hd.source, &v);
-    } else {
-        v = xmalloc(sizeof(*v));
-        v[0] = o->hd.source;
-        nv = 1;
-    }
-    if (o->whole_group) {
-        size_t base = nv;
-        for (i = 0; i < base; i++) {
-            ng = pp_guard_whole_group(in, &v[i], &g);
-            for (j = 0; j < ng; j++) {
-                for (k = 0; k < nv && !pp_pci_addr_eq(&v[k], &g[j]); k++)
-                    ;
-                if (k == nv) {
-                    v = xreallocarray(v, nv + 1, sizeof(*v));
-                    v[nv++] = g[j];
-                }
-            }
-            free(g);
-        }
-    }
-    *set = v;
-    *n = nv;
-    return -1;
-}
-
-/* One assignment per function of SET, the operator's options applied to each; several functions
- * of one device share one guest slot, multifunction on function 0. */
-static bool build_hostdevs(const assign_opts *o, const pp_host *h, const pp_guest *g,
-                           unsigned affect, const pp_pci_addr *set, size_t n, pp_hostdev **out)
-{
-    pp_hostdev *v = xcalloc(n, sizeof(*v));
-    /* a live change needs a place the running guest has free (a hot-plug one) */
-    const pp_domain_info *d = (affect & PP_AFFECT_LIVE) && g->has_live ? &g->live : pp_guest_info(g);
-    pp_pci_addr slot = { 0, 0, 0, 0 };
-    bool shared_slot = false;
-    size_t i, same = 0;
-
-    for (i = 0; i < n; i++)
-        if (set[i].domain == o->hd.source.domain && set[i].bus == o->hd.source.bus &&
-            set[i].slot == o->hd.source.slot)
-            same++;
-    if (o->all_functions && same > 1) {
-        shared_slot = true;
-        if (o->hd.has_guest_addr) {
-            slot = o->hd.guest_addr;
-        } else if (!pp_domain_free_slot(d, (affect & PP_AFFECT_LIVE) != 0,
-                                            pp_host_pcie(h, &o->hd.source), &slot)) {
-            pp_error_set(_("guest-address: guest '%s' has no free slot for a multifunction device "
-                           "(on a running PCI Express guest: no free pcie-root-port); give one "
-                           "with --guest-address, or use --config"),
-                         g->name);
-            free(v);
-            return false;
-        }
-    }
-    for (i = 0; i < n; i++) {
-        v[i] = o->hd;
-        v[i].source = set[i];
-        if (n > 1 && !shared_slot)
-            v[i].has_guest_addr = v[i].guest_addr_full = false;
-        if (shared_slot && set[i].domain == o->hd.source.domain && set[i].bus == o->hd.source.bus &&
-            set[i].slot == o->hd.source.slot) {
-            v[i].has_guest_addr = v[i].guest_addr_full = true;
-            v[i].guest_addr = slot;
-            v[i].guest_addr.function = set[i].function;
-            v[i].multifunction = set[i].function == 0;
-        }
-        /* a VF's MAC that does not change between runs: the guest's network config keeps it */
-        if (v[i].kind == PP_HD_INTERFACE && !v[i].mac[0])
-            pp_hostdev_stable_mac(g->uuid, &set[i], v[i].mac);
-    }
-    *out = v;
-    return true;
-}
-
 int pp_cmd_attach(pp_app *app, int argc, char **argv)
 {
     static const struct option opts[] = {
@@ -332,16 +243,15 @@ int pp_cmd_attach(pp_app *app, int argc, char **argv)
     in.host = h;
     in.owners = &app->owners;
     in.guest = g;
-    if ((rc = build_set(cmd, &o, &in, &set, &n)) != -1)
-        return rc;
+    if (o.all_functions && o.hd.source.function != 0)
+        return pp_cli_usage_error(cmd, _("--all-functions: DEVICE must be function 0 of its "
+                                         "device (DDDD:BB:SS.0), not function %u"),
+                                  o.hd.source.function);
+    /* the same builders as the console's form */
+    if (!pp_change_build_set(&in, &o.hd.source, o.whole_group, o.all_functions, &set, &n))
+        return pp_cli_fail();
     rc = PP_EXIT_FAIL;
-    if (n > 1 && (o.hd.has_uid || o.hd.has_fid || o.hd.mac[0])) {
-        pp_error_set(_("%s: several functions go together here; libvirt chooses each one's zPCI "
-                       "ids and pcipass each one's MAC; attach them one by one to choose"),
-                     o.hd.has_uid ? "zpci uid" : o.hd.has_fid ? "zpci fid" : "mac");
-        goto fail;
-    }
-    if (!build_hostdevs(&o, h, g, affect, set, n, &hds))
+    if (!pp_change_build_hostdevs(&o.hd, o.all_functions, h, g, affect, set, n, &hds))
         goto fail;
     c.kind = PP_CHANGE_ATTACH;
     c.guest = o.guest;

@@ -358,6 +358,28 @@ bool ui_confirm(const char *question)
     return ch == 'y' || ch == 'Y';
 }
 
+int ui_choose(const char *question, const char *const *choices, int n, int def)
+{
+    int i = def, ch;
+
+    for (;;) {
+        char *q = xasprintf("%s < %s > %s", question, choices[i],
+                            _("(Left/Right: change, Enter: choose, Esc: cancel)"));
+        ui_put(LINES - 2, 0, COLS, UI_ERROR, q);
+        free(q);
+        refresh();
+        ch = ui_getkey();
+        if (ch == UI_KEY_ENTER)
+            return i;
+        if (ch == UI_KEY_ESC)
+            return -1;
+        if (ch == UI_KEY_LEFT)
+            i = (i + n - 1) % n;
+        else if (ch == UI_KEY_RIGHT || ch == ' ')
+            i = (i + 1) % n;
+    }
+}
+
 bool ui_prompt(const char *prompt, char *buf, size_t size)
 {
     size_t len = strlen(buf);

@@ -29,6 +29,8 @@ const ui_binding ui_bindings[] = {
     { UI_KEY_ENTER, ACT_ENTER, "preview", N_("Enter"), N_("apply the assignment (asks first)") },
     { UI_KEY_ENTER, ACT_ENTER, "owners", N_("Enter"), N_("show the function in the list") },
     { 'd', ACT_DETACH, "owners", "d", N_("detach from the guest (asks first)") },
+    { 'u', ACT_UNDO, "functions", "u", N_("undo the journal's last change (asks first)") },
+    { 'u', ACT_UNDO, "owners", "u", N_("undo the journal's last change (asks first)") },
     { '/', ACT_FILTER, NULL, "/", N_("filter by any text (empty: all)") },
     { 'b', ACT_BRIDGES, "functions", "b", N_("hide or show bridges") },
     { 'o', ACT_OWNERS, NULL, "o", N_("who owns what: the ownership review") },

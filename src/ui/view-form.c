@@ -11,8 +11,11 @@
 #include "pcipass/guard.h"
 #include "pcipass/ui.h"
 
-enum field { F_KIND, F_MAC, F_MANAGED, F_PREPARE, F_RELEASE, F_GADDR, F_UID, F_FID, F_APPLY, F_PREVIEW,
-             F_COUNT };
+enum field { F_KIND, F_MAC, F_MANAGED, F_PREPARE, F_RELEASE, F_GADDR, F_UID, F_FID, F_APPLY, F_ALSO,
+             F_PREVIEW, F_COUNT };
+
+/* what goes with the function: the CLI's --whole-group and --all-functions */
+enum also { ALSO_ONE, ALSO_GROUP, ALSO_DEVICE };
 
 typedef struct form {
     pp_pci_addr addr;
@@ -25,10 +28,15 @@ typedef struct form {
     unsigned apply[3];
     int napply, apply_i;
     bool net_vf, s390;
+    enum also also[3]; /* the choices that add something here */
+    int nalso, also_i;
     bool dirty;
     bool valid;
     char msg[512];
+    char *set_names; /* the functions that go, comma-separated */
     pp_hostdev hd;
+    pp_hostdev *hds; /* the elements the preview shows and apply sends */
+    size_t n;
 } form;
 
 static const pp_guest *fguest(const form *fm)
@@ -46,6 +54,8 @@ static bool field_shown(const form *fm, enum field f)
     case F_UID:
     case F_FID:
         return fm->s390;
+    case F_ALSO:
+        return fm->nalso > 1;
     case F_PREPARE:
     case F_RELEASE:
         return fm->managed == 1; /* managed='no': the host side is the operator's job */
@@ -87,12 +97,53 @@ static const char *apply_name(unsigned a)
                                                     : _("persistent config only");
 }
 
+static const char *also_name(enum also a)
+{
+    return a == ALSO_GROUP ? _("whole IOMMU group") : a == ALSO_DEVICE ? _("all functions")
+                                                                      : _("just this function");
+}
+
+/* The elements from the form's assignment, with the same builders as the CLI's --whole-group and
+ * --all-functions. */
+static bool build(form *fm, const pp_guest *g)
+{
+    pp_app *app = ui->app;
+    pp_guard_in in = { app->host, &app->owners, g };
+    enum also a = fm->also[fm->also_i];
+    pp_pci_addr *set;
+    size_t n, i;
+
+    if (!pp_change_build_set(&in, &fm->addr, a == ALSO_GROUP, a == ALSO_DEVICE, &set, &n))
+        return false;
+    if (!pp_change_build_hostdevs(&fm->hd, a == ALSO_DEVICE, app->host, g, fm->apply[fm->apply_i],
+                                  set, n, &fm->hds)) {
+        free(set);
+        return false;
+    }
+    fm->n = n;
+    fm->set_names = xstrdup("");
+    for (i = 0; i < n; i++) {
+        char name[PP_PCI_ADDR_STRLEN], *t;
+        pp_pci_addr_format(&set[i], name);
+        t = xasprintf("%s%s%s", fm->set_names, i ? ", " : "", name);
+        free(fm->set_names);
+        fm->set_names = t;
+    }
+    free(set);
+    return true;
+}
+
 /* Builds the assignment from the fields with the same parsers the CLI uses. */
 static void validate(form *fm)
 {
     const pp_guest *g = fguest(fm);
     pp_hostdev *hd = &fm->hd;
 
+    free(fm->hds);
+    free(fm->set_names);
+    fm->hds = NULL;
+    fm->set_names = NULL;
+    fm->n = 0;
     memset(hd, 0, sizeof(*hd));
     hd->source = fm->addr;
     hd->kind = fm->kind ? PP_HD_INTERFACE : PP_HD_HOSTDEV;
@@ -122,6 +173,8 @@ static void validate(form *fm)
     if ((g->has_config && !pp_hostdev_validate(hd, &g->config)) ||
         (g->has_live && !pp_hostdev_validate(hd, &g->live)))
         goto bad;
+    if (!build(fm, g))
+        goto bad;
     fm->valid = true;
     snprintf(fm->msg, sizeof(fm->msg), "%s", _("Valid. Enter on [Preview XML] shows what will be sent."));
     return;
@@ -142,7 +195,7 @@ static void draw(ui_view *v, int y, int h, int w)
     enum field f;
     static const char *const labels[F_COUNT] = {
         N_("Form"), N_("MAC address"), N_("Managed"), "", "", N_("Guest PCI address"),
-        N_("zPCI uid"), N_("zPCI fid"), N_("Apply to"), "",
+        N_("zPCI uid"), N_("zPCI fid"), N_("Apply to"), N_("Also"), "",
     };
     static const char *const hints[F_COUNT] = {
         N_("interface: VF with a MAC"),
@@ -153,6 +206,7 @@ static void draw(ui_view *v, int y, int h, int w)
         N_("empty: libvirt picks"),
         N_("0x0001-0xffff"),
         N_("0x00000000-0xffffffff"),
+        "",
         "",
         "",
     };
@@ -191,11 +245,16 @@ static void draw(ui_view *v, int y, int h, int w)
             snprintf(value, sizeof(value), "< %s >", fm->managed ? _("no") : _("yes"));
         else if (f == F_APPLY)
             snprintf(value, sizeof(value), "< %s >", apply_name(fm->apply[fm->apply_i]));
+        else if (f == F_ALSO)
+            snprintf(value, sizeof(value), "< %s >", also_name(fm->also[fm->also_i]));
         else
             snprintf(value, sizeof(value), "%s", txt);
         ui_putf(line, 0, 22, UI_NORMAL, "  %s", _(labels[f]));
         ui_put(line, 22, 30, focus ? UI_FIELD_FOCUS : UI_FIELD, value);
-        ui_put(line, 52, w - 52, UI_DIM, hints[f][0] ? _(hints[f]) : ""); /* _("") is the PO header */
+        if (f == F_ALSO) /* the functions that go, as the builder has them */
+            ui_put(line, 52, w - 52, UI_DIM, fm->set_names ? fm->set_names : "");
+        else /* _("") is the PO header */
+            ui_put(line, 52, w - 52, UI_DIM, hints[f][0] ? _(hints[f]) : "");
         if (focus && field_is_text(f)) {
             cy = line;
             cx = 22 + (int)ui_text_width(txt);
@@ -229,6 +288,9 @@ static void change_choice(form *fm, int dir)
         break;
     case F_APPLY:
         fm->apply_i = (fm->apply_i + dir + fm->napply) % fm->napply;
+        break;
+    case F_ALSO:
+        fm->also_i = (fm->also_i + dir + fm->nalso) % fm->nalso;
         break;
     default:
         return;
@@ -354,7 +416,7 @@ static bool key(ui_view *v, int k, enum ui_action a)
                 return true;
             }
             ui_cursor(0, 0, false);
-            ui_push(ui_preview_view(f, fm->guest, &fm->hd, fm->apply[fm->apply_i]));
+            ui_push(ui_preview_view(fm->guest, fm->hds, fm->n, fm->apply[fm->apply_i]));
         } else if (field_is_text(fm->focus)) {
             step(fm, 1);
         } else {
@@ -387,6 +449,8 @@ static void ffree(ui_view *v)
     form *fm = v->data;
     free(fm->guest);
     free(fm->title);
+    free(fm->hds);
+    free(fm->set_names);
     free(fm);
 }
 
@@ -457,6 +521,20 @@ ui_view *ui_form_view(const pp_function *f, const char *guest)
     }
     if (fm->s390 && g)
         suggest_zpci(fm, f, g);
+    fm->also[fm->nalso++] = ALSO_ONE;
+    if (g) {
+        pp_guard_in in = { ui->app->host, &ui->app->owners, g };
+        pp_pci_addr *set;
+        /* offered where it adds a function */
+        if (pp_guard_whole_group(&in, &f->addr, &set) > 1)
+            fm->also[fm->nalso++] = ALSO_GROUP;
+        free(set);
+        if (f->addr.function == 0) {
+            if (pp_guard_all_functions(ui->app->host, &f->addr, &set) > 1)
+                fm->also[fm->nalso++] = ALSO_DEVICE;
+            free(set);
+        }
+    }
     fm->focus = fm->net_vf ? F_KIND : F_MANAGED;
     validate(fm);
     return ui_view_new(&ops, fm);

@@ -125,9 +125,10 @@ static void detach(ui_view *v, size_t row)
 {
     const pp_owner *o = owner(v, row);
     pp_app *app = ui->app;
-    char addr[PP_PCI_ADDR_STRLEN], *gname = xstrdup(o->guest->name), *q;
+    char addr[PP_PCI_ADDR_STRLEN], *gname = xstrdup(o->guest->name), *q = NULL;
     pp_hostdev hd = { 0 };
     pp_change c = { 0 };
+    unsigned affect = (o->live ? PP_AFFECT_LIVE : 0) | (o->config ? PP_AFFECT_CONFIG : 0);
 
     hd.source = o->source;
     pp_pci_addr_format(&hd.source, addr);
@@ -135,13 +136,27 @@ static void detach(ui_view *v, size_t row)
     c.guest = gname;
     c.hds = &hd;
     c.n = 1;
-    c.want_live = o->live;
-    c.want_config = o->config;
+    /* held in both: the operator picks the scope, both by default (the CLI's --live / --config) */
+    if (affect == (PP_AFFECT_LIVE | PP_AFFECT_CONFIG)) {
+        static const unsigned scopes[] = { PP_AFFECT_LIVE | PP_AFFECT_CONFIG, PP_AFFECT_LIVE,
+                                           PP_AFFECT_CONFIG };
+        const char *names[] = { _("both"), _("live only"), _("persistent only") };
+        int i;
+        q = xasprintf(_("Detach %s from guest '%s':"), addr, gname);
+        i = ui_choose(q, names, 3, 0);
+        free(q);
+        q = NULL;
+        if (i < 0) {
+            ui_status(UI_NORMAL, "%s", _("Nothing detached."));
+            goto out;
+        }
+        affect = scopes[i];
+    }
+    c.want_live = affect & PP_AFFECT_LIVE;
+    c.want_config = affect & PP_AFFECT_CONFIG;
     c.wait = PP_UNPLUG_WAIT_SECONDS;
     c.waiting = say_waiting;
-    q = xasprintf(_("Detach %s from the %s of guest '%s'?"), addr,
-                  ui_affect_name((o->live ? PP_AFFECT_LIVE : 0) | (o->config ? PP_AFFECT_CONFIG : 0)),
-                  gname);
+    q = xasprintf(_("Detach %s from the %s of guest '%s'?"), addr, ui_affect_name(affect), gname);
     if (!ui_confirm(q)) {
         ui_status(UI_NORMAL, "%s", _("Nothing detached."));
         goto out;
@@ -152,14 +167,26 @@ static void detach(ui_view *v, size_t row)
     ui_refresh_guests(); /* before the status line, which it would overwrite */
     switch (c.state) {
     case PP_CHANGE_DONE:
-        if (c.recorded)
-            ui_status(UI_OK, _("%s detached from guest '%s'"), addr, gname);
-        else
+        /* what libvirt holds now: where it is gone, and the slot's siblings that stay */
+        if (!c.recorded)
             ui_status(UI_ERROR, _("%s detached from guest '%s', but not recorded for undo: %s"),
                       addr, gname, c.record_error);
+        else if (c.siblings)
+            ui_status(UI_OK,
+                      _("%s detached from the %s of guest '%s'; %s shares its guest slot and "
+                        "stays attached."),
+                      addr, ui_affect_name(c.affect), gname, c.siblings);
+        else
+            ui_status(UI_OK, _("%s detached from the %s of guest '%s'."), addr,
+                      ui_affect_name(c.affect), gname);
         break;
     case PP_CHANGE_REQUESTED:
-        if (c.pending)
+        if (c.pending && c.siblings)
+            ui_status(UI_ERROR,
+                      _("Unplug requested; guest '%s' has not released %s. %s shares its guest "
+                        "slot and stays attached."),
+                      gname, c.pending, c.siblings);
+        else if (c.pending)
             ui_status(UI_ERROR, _("Unplug requested; guest '%s' has not released %s."), gname,
                       c.pending);
         else

@@ -18,9 +18,10 @@ typedef struct text {
     char name[16];
     /* the preview: what Enter applies */
     bool preview;
-    pp_pci_addr addr;
     char *guest;
-    pp_hostdev hd;
+    char *names; /* the functions, comma-separated */
+    pp_hostdev *hds;
+    size_t nhds;
     unsigned affect;
 } text;
 
@@ -62,7 +63,7 @@ static void draw(ui_view *v, int y, int h, int w)
 
 /* The same guards as `pcipass attach`, through the same change: unforceable findings refuse,
  * forceable ones need the operator's explicit yes (the console's --force), each on its own. */
-static bool guards_allow(pp_app *app, pp_change *c)
+bool ui_guards_allow(pp_app *app, pp_change *c)
 {
     size_t i;
 
@@ -99,12 +100,12 @@ static void apply(ui_view *v)
 {
     text *t = v->data;
     pp_app *app = ui->app;
-    char *q, *body, name[PP_PCI_ADDR_STRLEN];
+    char *q, *body;
+    const char *name = t->names;
     const char *where = ui_affect_name(t->affect);
     pp_change c = { 0 };
     pp_findings accepted = { 0 };
 
-    pp_pci_addr_format(&t->addr, name);
     q = xasprintf(_("Attach %s to the %s of guest '%s'?"), name, where, t->guest);
     if (!ui_confirm(q)) {
         free(q);
@@ -114,12 +115,12 @@ static void apply(ui_view *v)
     free(q);
     c.kind = PP_CHANGE_ATTACH;
     c.guest = t->guest;
-    c.hds = &t->hd;
-    c.n = 1;
+    c.hds = t->hds; /* all or nothing: the service attaches them together */
+    c.n = t->nhds;
     c.want_live = t->affect & PP_AFFECT_LIVE;
     c.want_config = t->affect & PP_AFFECT_CONFIG;
     c.waiting = say_waiting;
-    if (!guards_allow(app, &c)) {
+    if (!ui_guards_allow(app, &c)) {
         pp_change_clear(&c);
         return;
     }
@@ -135,9 +136,9 @@ static void apply(ui_view *v)
     case PP_CHANGE_DONE:
         body = xasprintf(_("Applied. libvirt stored this in the %s of guest '%s':\n\n%s"), where,
                          t->guest, c.xml);
-        q = c.recorded ? xasprintf(_("%s attached to guest '%s'"), name, t->guest)
+        q = c.recorded ? xasprintf(_("%s attached to guest '%s'"), c.devices, t->guest)
                        : xasprintf(_("%s attached to guest '%s', but not recorded for undo: %s"),
-                                   name, t->guest, c.record_error);
+                                   c.devices, t->guest, c.record_error);
         ui_pop_to_home(); /* frees this view: T is gone from here on */
         ui_push(ui_text_view(_("Assignment applied"), body, "result"));
         ui_status(UI_OK, "%s", q);
@@ -210,6 +211,8 @@ static void tfree(ui_view *v)
     free(t->lines);
     free(t->title);
     free(t->guest);
+    free(t->names);
+    free(t->hds);
     free(t);
 }
 
@@ -226,14 +229,27 @@ ui_view *ui_text_view(const char *ttl, const char *s, const char *name)
     return ui_view_new(strcmp(name, "help") == 0 ? &ops_help : &ops_text, t);
 }
 
-ui_view *ui_preview_view(const pp_function *f, const char *guest, const pp_hostdev *hd,
-                         unsigned affect)
+ui_view *ui_preview_view(const char *guest, const pp_hostdev *hds, size_t n, unsigned affect)
 {
     text *t = xcalloc(1, sizeof(*t));
-    char *xml = pp_hostdev_to_xml(hd);
+    char *xml = xstrdup(""), *s;
+    size_t i;
 
+    t->names = xstrdup("");
+    /* every element that will be sent, as the builder makes it */
+    for (i = 0; i < n; i++) {
+        char name[PP_PCI_ADDR_STRLEN], *one = pp_hostdev_to_xml(&hds[i]);
+        pp_pci_addr_format(&hds[i].source, name);
+        s = xasprintf("%s%s", xml, one);
+        free(xml);
+        free(one);
+        xml = s;
+        s = xasprintf("%s%s%s", t->names, i ? ", " : "", name);
+        free(t->names);
+        t->names = s;
+    }
     t->title = xasprintf(_("XML preview: %s to guest '%s' (%s). Enter applies, Esc goes back"),
-                         f->name, guest,
+                         t->names, guest,
                          affect == (PP_AFFECT_LIVE | PP_AFFECT_CONFIG) ? _("live and config")
                          : affect == PP_AFFECT_LIVE                    ? _("live only")
                                                                        : _("config only"));
@@ -241,11 +257,39 @@ ui_view *ui_preview_view(const pp_function *f, const char *guest, const pp_hostd
     set_text(t, xml);
     free(xml);
     t->preview = true;
-    t->addr = f->addr;
     t->guest = xstrdup(guest);
-    t->hd = *hd;
+    t->hds = xcalloc(n ? n : 1, sizeof(*t->hds));
+    memcpy(t->hds, hds, n * sizeof(*hds));
+    t->nhds = n;
     t->affect = affect;
     return ui_view_new(&ops_preview, t);
+}
+
+/* The first binding with I's key, action and help text (I itself when none comes before). */
+static size_t same_binding(size_t i)
+{
+    const ui_binding *b = &ui_bindings[i];
+    size_t k;
+
+    for (k = 0; k < i; k++) {
+        const ui_binding *o = &ui_bindings[k];
+        if (o->key == b->key && o->action == b->action && o->help && b->help && o->view &&
+            b->view && strcmp(o->help, b->help) == 0)
+            return k;
+    }
+    return i;
+}
+
+static void help_row(char **s, const ui_binding *b, const char *views)
+{
+    const char *cells[] = { "", _(b->keyname), _(b->help), views };
+    const int widths[] = { 1, 12, 45, 0 };
+    char line[512], *t;
+
+    ui_columns(line, sizeof(line), cells, widths, 4);
+    t = xasprintf("%s%s\n", *s, line);
+    free(*s);
+    *s = t;
 }
 
 ui_view *ui_help_view(void)
@@ -256,16 +300,21 @@ ui_view *ui_help_view(void)
 
     for (i = 0; i < ui_nbindings; i++) {
         const ui_binding *b = &ui_bindings[i];
-        if (!b->help)
+        char *views;
+        size_t k;
+        if (!b->help || same_binding(i) < i)
             continue;
-        const char *cells[] = { "", _(b->keyname), _(b->help), b->view ? b->view : _("everywhere") };
-        const int widths[] = { 1, 12, 45, 0 };
-        char line[512];
-
-        ui_columns(line, sizeof(line), cells, widths, 4);
-        t = xasprintf("%s%s\n", s, line);
-        free(s);
-        s = t;
+        /* one row for a key that does the same on several screens, naming them all */
+        views = xstrdup(b->view ? b->view : _("everywhere"));
+        for (k = i + 1; b->view && k < ui_nbindings; k++) {
+            if (same_binding(k) != i)
+                continue;
+            t = xasprintf("%s, %s", views, ui_bindings[k].view);
+            free(views);
+            views = t;
+        }
+        help_row(&s, b, views);
+        free(views);
     }
     t = xasprintf("%s\n  %s\n  %s\n", s, _("Owners: L = in the running guest, C = in its persistent configuration."),
                   _("A function held by more than one guest is a CONFLICT: only one of them can start."));

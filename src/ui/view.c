@@ -322,6 +322,10 @@ static void generic_action(ui_view *v, enum ui_action a)
         if (strcmp(v->ops->name, "owners") != 0)
             ui_push(ui_owners_view());
         break;
+    case ACT_UNDO:
+        ui_undo();
+        ui_view_invalidate(v);
+        break;
     case ACT_HELP:
         if (strcmp(v->ops->name, "help") != 0)
             ui_push(ui_help_view());

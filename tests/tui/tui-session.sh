@@ -74,4 +74,29 @@ virsh_s dumpxml --inactive zs | grep -q "domain='0x0003'"
 [ "$(wc -c < "$JOURNAL")" = "$journal_before" ]; ok $? "and the journal unchanged"
 virsh_s dumpxml --inactive zs | grep -q "<zpci uid='0x0302' fid='0x00000302'/>"
 ok $? "virsh shows the stored zPCI ids"
+
+# undo from the console of a change the CLI made, then of the console's own, read back with virsh
+as_session env PCIPASS_JOURNAL="$JOURNAL" "$PCIPASS" -c qemu:///session --sysfs-root "$S390" \
+    --dev-root "$S390-dev" attach --config zs 0003:00:00.0 \
+    > "$WORK/cli-attach.out" 2>&1
+ok $? "the CLI attaches 0003:00:00.0 to zs"
+virsh_s dumpxml --inactive zs | grep -q "domain='0x0003'"; ok $? "virsh shows it"
+tui_start 120 40 --dev-root "$S390-dev" --sysfs-root "$S390" -c qemu:///session
+wait_for "Setup checklist"; keys Escape; wait_for "Host PCI functions"
+keys u; wait_for "Undo the attach of 0003:00:00.0 for guest 'zs' ("
+ok $? "u: the console offers to undo the CLI's attach"
+keys y; wait_for "Undone: the attach of 0003:00:00.0 for guest 'zs'"; ok $? "and undoes it"
+virsh_s dumpxml --inactive zs | grep -q "domain='0x0003'"; [ $? -ne 0 ]
+ok $? "virsh: zs no longer holds it"
+virsh_s dumpxml --inactive zs | grep -q "domain='0x0002'"; ok $? "and still holds the earlier one"
+keys Home j j j Enter; wait_for "Pick the guest for 0003:00:00.0"; keys Enter
+wait_for "Assign 0003:00:00.0 to guest 'zs'"; keys Tab Tab Tab Tab Tab Enter; wait_for "XML preview"
+keys Enter; wait_for "[y/N]"; keys y; wait_for "Assignment applied"
+virsh_s dumpxml --inactive zs | grep -q "domain='0x0003'"; ok $? "the console attaches it again"
+keys Escape; wait_for "Host PCI functions"; keys u
+wait_for "Undo the attach of 0003:00:00.0 for guest 'zs' ("; keys y
+wait_for "Undone: the attach of 0003:00:00.0 for guest 'zs'"
+ok $? "u undoes the console's own attach"
+virsh_s dumpxml --inactive zs | grep -q "domain='0x0003'"; [ $? -ne 0 ]; ok $? "virsh: gone again"
+keys q; wait_for "EXITED 0"; ok $? "q exits 0"
 done_testing

@@ -73,7 +73,8 @@ screen | grep -q "^0002:00:00.0 .*zlinux2 .*C .*hostdev .*0x0005 .*0x00000005"; 
 # detach from the review, with a confirmation
 keys '/'; wait_for "Filter:"; keys zlinux2 Enter; wait_for "filter: zlinux2"
 keys d; wait_for "Detach 0002:00:00.0 from the persistent configuration of guest 'zlinux2'? [y/N]"
-keys y; wait_for "0002:00:00.0 detached from guest 'zlinux2'"; ok $? "detach from the review"
+keys y; wait_for "0002:00:00.0 detached from the persistent configuration of guest 'zlinux2'."
+ok $? "detach from the review"
 screen | grep -q "(nothing to show)"; ok $? "the filtered review is empty afterwards"
 
 # a refusal from the model: same uid as the guest already uses
@@ -128,7 +129,7 @@ wait_for "Host PCI functions"
 # a guard: the GPU is in ml-train's persistent config; giving it to build needs an explicit override
 keys Home; keys -l /; wait_for "Filter:"; keys -l 65:00.0; keys Enter; wait_for "1 shown"
 keys Enter; wait_for "Pick the guest for 0000:65:00.0"; keys Home Enter
-wait_for "Assign 0000:65:00.0 to guest 'build'"; keys Tab Tab Tab Enter
+wait_for "Assign 0000:65:00.0 to guest 'build'"; keys Tab Tab Tab Tab Enter
 wait_for "XML preview: 0000:65:00.0"; keys Enter; wait_for "[y/N]"; keys y
 wait_for "Override and apply anyway?"; ok $? "a function another guest holds: the console asks for an explicit override"
 keys n; wait_for "Nothing applied."; ok $? "and n applies nothing"

@@ -1,0 +1,181 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Undo from the console: the journal's last change, planned by the change service as `pcipass
+ * undo` plans it, shown in a question, guarded, applied, and its outcome on the status line. */
+#include <config.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pcipass/change.h"
+#include "pcipass/common.h"
+#include "pcipass/journal.h"
+#include "pcipass/ui.h"
+
+static void say_waiting(void *arg, const char *msg)
+{
+    (void)arg;
+    ui_status(UI_NORMAL, "%s", msg);
+}
+
+/* Under the lock: the journal read and the undo planned from it. 1: C is filled (J must outlive
+ * it); 0: nothing to do, the status line says why; -1: a failure, the status line says it. */
+static int plan(pp_app *app, const char *path, pp_journal *j, pp_change *c)
+{
+    bool resolved_only;
+
+    if (!pp_change_lock(c)) {
+        ui_status(UI_ERROR, "%s", pp_error_get());
+        return -1;
+    }
+    if (!pp_journal_read(path, j)) {
+        pp_change_unlock();
+        ui_status(UI_ERROR, "%s", pp_error_get());
+        return -1;
+    }
+    if (pp_change_plan_undo(app, j, path, c, &resolved_only)) {
+        c->waiting = say_waiting; /* the plan starts C afresh */
+        return 1;
+    }
+    pp_change_unlock();
+    free(c->hds);
+    pp_change_clear(c);
+    /* resolving a change cut short was all there was to do: said as such, not as an undo */
+    if (resolved_only)
+        ui_status(UI_NORMAL, _("Nothing undone: %s."), pp_error_get());
+    else
+        ui_status(UI_ERROR, "%s", pp_error_get());
+    pp_journal_clear(j);
+    return 0;
+}
+
+/* The question: what the change was, when, and what its undo does. */
+static char *question(const pp_change *c)
+{
+    const pp_jrec *r = c->undoes;
+    const char *when = r->time ? r->time : "?";
+    const char *where = ui_affect_name((c->want_live ? PP_AFFECT_LIVE : 0) |
+                                       (c->want_config ? PP_AFFECT_CONFIG : 0));
+
+    switch (c->kind) {
+    case PP_CHANGE_DETACH:
+        return xasprintf(_("Undo the %s of %s for guest '%s' (%s) by detaching it from the %s?"),
+                         r->action, r->devices, c->guest, when, where);
+    case PP_CHANGE_ATTACH:
+        return xasprintf(_("Undo the %s of %s for guest '%s' (%s) by attaching it again to the "
+                           "%s?"),
+                         r->action, r->devices, c->guest, when, where);
+    case PP_CHANGE_RELEASE:
+        return xasprintf(_("Undo the %s of %s (%s) by giving it back to its host driver?"),
+                         r->action, r->devices, when);
+    default:
+        return xasprintf(_("Undo the %s of %s (%s) by binding it to vfio-pci again?"), r->action,
+                         r->devices, when);
+    }
+}
+
+static void plan_free(pp_change *c, pp_journal *j)
+{
+    free(c->hds);
+    pp_change_clear(c);
+    memset(c, 0, sizeof(*c));
+    pp_journal_clear(j);
+}
+
+static void say_done(const pp_change *c)
+{
+    const pp_jrec *r = c->undoes;
+    const char *when = r->time ? r->time : "?";
+
+    if (c->recorded && r->guest)
+        ui_status(UI_OK, _("Undone: the %s of %s for guest '%s' (%s)."), r->action, r->devices,
+                  r->guest, when);
+    else if (c->recorded)
+        ui_status(UI_OK, _("Undone: the %s of %s (%s)."), r->action, r->devices, when);
+    else if (r->guest)
+        ui_status(UI_ERROR,
+                  _("Undone: the %s of %s for guest '%s' (%s), but not recorded in the journal: "
+                    "%s"),
+                  r->action, r->devices, r->guest, when, c->record_error);
+    else
+        ui_status(UI_ERROR, _("Undone: the %s of %s (%s), but not recorded in the journal: %s"),
+                  r->action, r->devices, when, c->record_error);
+}
+
+void ui_undo(void)
+{
+    pp_app *app = ui->app;
+    pp_change c = { 0 };
+    pp_findings accepted = { 0 };
+    pp_journal j;
+    char *path, *id = NULL, *q;
+    bool go;
+
+    if (!(path = pp_journal_path(app->journal))) {
+        ui_status(UI_ERROR, "%s", pp_error_get());
+        return;
+    }
+    c.waiting = say_waiting;
+    if (plan(app, path, &j, &c) <= 0)
+        goto out;
+    c.wait = PP_UNPLUG_WAIT_SECONDS;
+    /* the operator answers without the lock held; the plan is made again under it afterwards */
+    pp_change_unlock();
+    id = xstrdup(c.undoes->id ? c.undoes->id : "");
+    q = question(&c);
+    go = ui_confirm(q);
+    free(q);
+    if (!go) {
+        ui_status(UI_NORMAL, "%s", _("Nothing undone."));
+        goto out_plan;
+    }
+    if (!ui_guards_allow(app, &c))
+        goto out_plan;
+    accepted = c.findings;
+    c.findings = (pp_findings){ 0 };
+    plan_free(&c, &j);
+    c.waiting = say_waiting;
+    if (plan(app, path, &j, &c) <= 0)
+        goto out;
+    /* another pcipass may have added a change while the question was open */
+    if (strcmp(id, c.undoes->id ? c.undoes->id : "") != 0) {
+        pp_change_unlock();
+        ui_status(UI_ERROR, "%s",
+                  _("Nothing undone: the journal has a newer change than the one shown; press u "
+                    "again."));
+        goto out_plan;
+    }
+    c.accepted = &accepted;
+    c.wait = PP_UNPLUG_WAIT_SECONDS;
+    ui_status(UI_NORMAL, "%s", _("Undoing through libvirt ..."));
+    pp_change_apply(app, &c);
+    pp_change_unlock();
+    ui_refresh_guests(); /* before the status line, which it would overwrite */
+    switch (c.state) {
+    case PP_CHANGE_DONE:
+        say_done(&c);
+        break;
+    case PP_CHANGE_REQUESTED:
+        if (c.pending)
+            ui_status(UI_ERROR, _("Unplug requested; guest '%s' has not released %s."), c.guest,
+                      c.pending);
+        else
+            ui_status(UI_ERROR, "%s", c.error ? c.error : "?");
+        break;
+    case PP_CHANGE_REFUSED:
+        if (pp_change_blocking(&c.findings, false, &accepted) && c.findings.n)
+            ui_status(UI_ERROR, _("refused: %s"), c.findings.v[0].msg);
+        else
+            ui_status(UI_ERROR, "%s", c.error ? c.error : "?");
+        break;
+    default:
+        ui_status(UI_ERROR, "%s", c.error ? c.error : "?");
+        break;
+    }
+out_plan:
+    plan_free(&c, &j);
+out:
+    pp_findings_clear(&accepted);
+    free(id);
+    free(path);
+}
