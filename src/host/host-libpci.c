@@ -168,8 +168,16 @@ static bool fill_one(struct pci_access *pacc, pp_host *h, pp_function *f)
                       (int)f->addr.function);
     /* The driver and IOMMU group links are read by pp_host_read_extra(), once each: libpci would
      * resolve each with realpath(), one readlink per component of the path. */
+    /* the extended capabilities for the Device Serial Number: the one id that tells two cards
+     * of the same model apart, for the audit */
     pci_fill_info(dev, PCI_FILL_IDENT | PCI_FILL_CLASS | PCI_FILL_CLASS_EXT | PCI_FILL_SUBSYS |
-                           PCI_FILL_NUMA_NODE);
+                           PCI_FILL_NUMA_NODE | PCI_FILL_CAPS | PCI_FILL_EXT_CAPS);
+    struct pci_cap *dsn = pci_find_cap(dev, PCI_EXT_CAP_ID_DSN, PCI_CAP_EXTENDED);
+    if (dsn) {
+        f->has_serial = true;
+        f->serial = ((uint64_t)pci_read_long(dev, dsn->addr + 8) << 32) |
+                    pci_read_long(dev, dsn->addr + 4);
+    }
     f->vendor_id = dev->vendor_id;
     f->device_id = dev->device_id;
     f->class_code = ((uint32_t)dev->device_class << 8) | dev->prog_if;
