@@ -75,7 +75,7 @@ typedef struct pp_domain_info {
     size_t nids;
 } pp_domain_info;
 
-/* The metadata element for the N identities (without a namespace prefix; libvirt adds its key),
+/* The metadata element for the N identities, without a namespace (libvirt gives it its own),
  * NULL when N is 0. Caller frees. */
 char *pp_identity_to_xml(const pp_identity *v, size_t n);
 const pp_identity *pp_domain_identity(const pp_domain_info *d, const pp_pci_addr *addr);

@@ -74,7 +74,7 @@ int pp_cmd_audit(pp_app *app, int argc, char **argv)
     int c, rc;
     size_t i;
 
-    while ((rc = pp_cli_getopt(cmd, argc, argv, "+h", opts, &c)) == -1 && c != -1) {
+    while ((rc = pp_cli_getopt(cmd, argc, argv, "h", opts, &c)) == -1 && c != -1) {
         if (c == 'j')
             json = true;
         else if (c == 'r')

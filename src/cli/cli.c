@@ -226,6 +226,16 @@ pp_change_state pp_cli_apply(pp_app *app, pp_change *c)
             fprintf(stderr, _("%s: warning: the change is made, but its outcome is not recorded "
                               "for undo: %s\n"),
                     pp_progname(), c->record_error ? c->record_error : "?");
+        if (c->identity) {
+            /* what the audit will compare against, as stored in the guest's definition */
+            char *guest = pp_escape_ctl(c->guest), *t, *line, *save = NULL;
+            t = xstrdup(c->identity);
+            for (line = strtok_r(t, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
+                fprintf(stderr, _("%s: identity recorded in guest '%s': %s\n"), pp_progname(),
+                        guest, line);
+            free(t);
+            free(guest);
+        }
         /* the assignment stands; the audit will call it unrecorded */
         if (c->identity_error)
             fprintf(stderr, _("%s: warning: the change is made, but the function's identity is "

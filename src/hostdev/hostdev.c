@@ -107,19 +107,18 @@ char *pp_identity_to_xml(const pp_identity *v, size_t n)
 {
     xmlDocPtr doc;
     xmlNodePtr root;
-    xmlNsPtr ns;
     char *s, name[PP_PCI_ADDR_STRLEN], serial[24];
     size_t i;
 
     if (n == 0)
         return NULL;
     doc = xmlNewDoc(BAD_CAST "1.0");
+    /* no namespace here: libvirt puts the element and its children into PP_IDENTITY_NS under
+     * its key itself, and fails to when the element brings one of its own */
     root = xmlNewDocNode(doc, NULL, BAD_CAST "identity", NULL);
-    ns = xmlNewNs(root, BAD_CAST PP_IDENTITY_NS, NULL);
-    xmlSetNs(root, ns);
     xmlDocSetRootElement(doc, root);
     for (i = 0; i < n; i++) {
-        xmlNodePtr f = xmlNewChild(root, ns, BAD_CAST "function", NULL);
+        xmlNodePtr f = xmlNewChild(root, NULL, BAD_CAST "function", NULL);
         pp_pci_addr_format(&v[i].addr, name);
         xmlNewProp(f, BAD_CAST "address", BAD_CAST name);
         set_hex_attr(f, "vendor", v[i].vendor, 4);

@@ -528,8 +528,8 @@ static bool write_identity(pp_app *app, const char *uuid, unsigned affect, const
 {
     const pp_host *host = pp_app_host(app);
     pp_guest now;
-    bool ok = true;
-
+    bool ok = true, set_ok = true;
+    char *lines = NULL;
     unsigned show;
 
     if (!host || !pp_virt_guest_reread(app->virt, uuid, &now))
@@ -567,24 +567,30 @@ static bool write_identity(pp_app *app, const char *uuid, unsigned affect, const
                 continue;
             }
             identity_of(f, &ids[n]);
-            if (what && a == show) {
+            if (a == show) {
                 line = pp_identity_line(&ids[n]);
-                t = xasprintf("%s%s%s", *what ? *what : "", *what ? "\n" : "", line);
-                free(*what);
+                t = xasprintf("%s%s%s", lines ? lines : "", lines ? "\n" : "", line);
+                free(lines);
                 free(line);
-                *what = t;
+                lines = t;
             }
             n++;
             changed = true;
         }
         if (changed) {
             xml = pp_identity_to_xml(ids, n);
-            ok = pp_virt_set_identity(app->virt, &now, a, xml) && ok;
+            if (!pp_virt_set_identity(app->virt, &now, a, xml))
+                ok = set_ok = false;
             free(xml);
         }
         free(ids);
     }
     pp_guest_clear(&now);
+    /* said recorded only when libvirt took it */
+    if (what && set_ok)
+        *what = lines;
+    else
+        free(lines);
     return ok;
 }
 
