@@ -120,6 +120,8 @@ int pp_cmd_audit(pp_app *app, int argc, char **argv)
         json_object_object_add(o, "findings", arr);
         pp_json_print(o);
     } else {
+        if (jrec) /* the text said what was recorded as it went */
+            json_object_put(jrec);
         for (i = 0; i < a.n; i++) {
             char *msg = pp_escape_ctl(a.v[i].msg), *adv = pp_escape_ctl(a.v[i].advice);
             char *guest = pp_escape_ctl(a.v[i].guest);

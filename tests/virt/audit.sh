@@ -126,6 +126,19 @@ has_finding z uid-not-unique zdup 0002:00:00.0 "uid_is_unique is 0" &&
     [ -z "$(finding z uid-not-unique zdup 0001:00:00.0)" ]
 ok $? "s390: a function whose uid the host does not keep unique, and only that one"
 
+# --- x86 on the test driver: SR-IOV, reset, managed='no' (guests running) ---
+X="$WORK/roots/x86"
+sh "$top_srcdir/tests/lib/mkfakesys.sh" "$top_srcdir/tests/data/audit-x86.hw" "$X" >&2
+run_cmd x -c "test://$top_srcdir/tests/data/audit-x86.xml" --sysfs-root "$X" audit --json
+[ "$(rc x)" = 1 ] && has_finding x sriov pfguest 0000:17:00.0 "VF 0000:17:02.0, which guest 'vfguest'" &&
+    has_finding x sriov vfguest 0000:17:02.0 "PF 0000:17:00.0, which guest 'pfguest'"
+ok $? "a PF in one guest and its VF (an interface type='hostdev') in another: a finding for each"
+has_finding x no-reset vfguest 0000:20:00.0 "no reset method"
+ok $? "a function the kernel cannot reset"
+has_finding x unmanaged vfguest 0000:21:00.0 "managed='no' in running guest 'vfguest', but is on driver igb" &&
+    finding x unmanaged vfguest 0000:21:00.0 | jq -r .advice | grep -qF "pcipass prepare 0000:21:00.0"
+ok $? "managed='no' in a running guest while the function is on a host driver"
+
 # the test driver's redefinition path records the identity too (SetMetadata works there)
 run_cmd zt -c "test://$top_srcdir/tests/data/audit-s390.xml" --sysfs-root "$ROOT" --journal "$WORK/tj" \
     attach zdup 0000:09:00.0 --config --force
