@@ -139,6 +139,14 @@ has_finding x unmanaged vfguest 0000:21:00.0 "managed='no' in running guest 'vfg
     finding x unmanaged vfguest 0000:21:00.0 | jq -r .advice | grep -qF "pcipass prepare 0000:21:00.0"
 ok $? "managed='no' in a running guest while the function is on a host driver"
 
+# hostile input: a guest name with a newline, an identity entry that does not parse
+has_finding x unrecorded "$(printf 'evil\nname')" 0000:22:00.0
+ok $? "an identity entry that does not parse is left out: the assignment is unrecorded"
+run_cmd xt -c "test://$top_srcdir/tests/data/audit-x86.xml" --sysfs-root "$X" audit
+[ "$(rc xt)" = 1 ] && out_has xt "unrecorded in guest 'evil\x0aname': 0000:22:00.0" &&
+    out_has xt "sriov in guest 'pfguest'" && ! grep -q "^name'" "$WORK/xt.out"
+ok $? "text: the newline of a guest's name is escaped, and the other guests are audited"
+
 # the test driver's redefinition path records the identity too (SetMetadata works there)
 run_cmd zt -c "test://$top_srcdir/tests/data/audit-s390.xml" --sysfs-root "$ROOT" --journal "$WORK/tj" \
     attach zdup 0000:09:00.0 --config --force
