@@ -57,6 +57,10 @@ typedef struct pp_change {
     char *xml;            /* attach: as libvirt holds them now; detach: as the guest held them */
     char *pending;        /* detach: the functions the guest has not released */
     char *siblings;       /* detach: functions that share the guest slot and stay */
+    char *identity;       /* attach: the identities recorded in the guest's metadata, one line
+                             per function ("ADDR vendor:device ..."); NULL: none */
+    char *identity_error; /* recording (attach) or removing (detach) them failed: why; the
+                             assignment stands */
     bool recorded;        /* the outcome is in the journal */
     char *record_error;   /* why not */
     char *error;          /* REFUSED, FAILED, REQUESTED: why, as the error slot said it (kept,
@@ -71,6 +75,15 @@ bool pp_change_check(pp_app *app, pp_change *c);
  * read them again. */
 pp_change_state pp_change_apply(pp_app *app, pp_change *c);
 void pp_change_clear(pp_change *c);
+
+/* Records the current identity of the N functions of ADDRS (as the host shows them now) in the
+ * pcipass metadata of guest GUEST, in every configuration of the guest that holds them, under the
+ * host-wide lock (audit --record). *WHAT: one line per function recorded. false with the error
+ * slot set. */
+bool pp_change_record_identity(pp_app *app, const char *guest, const pp_pci_addr *addrs, size_t n,
+                               char **what);
+/* One line for an identity: "0000:03:00.0 8086:10fb subsystem 8086:000c class 020000 ...". */
+char *pp_identity_line(const pp_identity *id);
 
 /* The findings of F that stop a change: unforceable ones, and forceable ones neither FORCE nor
  * ACCEPTED lets pass. */

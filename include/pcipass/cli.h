@@ -57,6 +57,7 @@ int pp_cmd_prepare(pp_app *app, int argc, char **argv);
 int pp_cmd_release(pp_app *app, int argc, char **argv);
 int pp_cmd_undo(pp_app *app, int argc, char **argv);
 int pp_cmd_history(pp_app *app, int argc, char **argv);
+int pp_cmd_audit(pp_app *app, int argc, char **argv);
 
 /* pp_change_apply for the CLI: what it waits for, the findings that refused it, its error and a
  * missing journal record go to stderr; the command prints the result. */

@@ -35,6 +35,9 @@ void *xreallocarray(void *p, size_t n, size_t size);
 char *xstrdup(const char *s);
 char *xasprintf(const char *fmt, ...) PP_PRINTF(1, 2);
 char *xvasprintf(const char *fmt, va_list ap) PP_PRINTF(1, 0);
+/* S with control characters (C0, DEL) written as \xNN, so that text from outside (a guest's name)
+ * cannot move the cursor or recolour a terminal. Caller frees. */
+char *pp_escape_ctl(const char *s);
 
 /* One error slot, in the spirit of virGetLastError(): a failing call sets it, the face prints it. */
 void pp_error_set(const char *fmt, ...) PP_PRINTF(1, 2);

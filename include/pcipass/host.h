@@ -39,6 +39,9 @@ typedef struct pp_function {
     unsigned sriov_total, sriov_enabled;
     bool has_zpci;
     pp_zpci_host zpci;
+    bool has_serial; /* the PCIe Device Serial Number capability (unreadable to non-root: the
+                        kernel shows others only the first 64 bytes of config space) */
+    uint64_t serial;
     char *driver_override; /* the sysfs attribute; NULL: absent or "(null)" (none set) */
     /* The kernel's reset_method attribute as written ("flr bus"); NULL: absent (a kernel before
      * 5.15, or one that offers no reset and hides it), "": emptied, no method left. */

@@ -33,6 +33,24 @@ typedef struct pp_hostdev {
     bool no_driver; /* read from a guest without <driver name='vfio'/>: rebuilt the same way */
 } pp_hostdev;
 
+/* What a host function was when pcipass assigned it, kept in the guest's own definition (libvirt
+ * metadata), so that an audit can tell later whether the address still holds that device. */
+typedef struct pp_identity {
+    pp_pci_addr addr;
+    unsigned vendor, device, subsys_vendor, subsys_device;
+    uint32_t class_code;
+    bool has_serial; /* the PCIe Device Serial Number, where the host has it */
+    uint64_t serial;
+    bool has_zpci;
+    uint32_t fid, uid;
+} pp_identity;
+
+/* The metadata namespace: a URN, because pcipass owns no domain name to put in a URL, and a URN
+ * in its own name resolves nowhere and collides with nobody. The version is in it: a change of the
+ * element's shape gets a new one. KEY is the prefix libvirt writes. */
+#define PP_IDENTITY_NS "urn:pcipass:identity:1"
+#define PP_IDENTITY_KEY "pcipass"
+
 /* What pcipass needs to know of a guest's domain XML. */
 typedef struct pp_domain_info {
     char *name;
@@ -53,7 +71,16 @@ typedef struct pp_domain_info {
     size_t nfree_ports;
     size_t free_bridge_slots;
     pp_pci_addr bridge_slot; /* the first of them, when there is one */
+    pp_identity *ids; /* the identities pcipass recorded in the metadata (PP_IDENTITY_NS) */
+    size_t nids;
 } pp_domain_info;
+
+/* The metadata element for the N identities, without a namespace (libvirt gives it its own),
+ * NULL when N is 0. Caller frees. */
+char *pp_identity_to_xml(const pp_identity *v, size_t n);
+const pp_identity *pp_domain_identity(const pp_domain_info *d, const pp_pci_addr *addr);
+/* "00-1b-21-ff-ff-aa-bb-cc", as lspci writes the Device Serial Number (high byte first) */
+void pp_serial_format(uint64_t serial, char out[24]);
 
 /* The element as text, indented, no XML declaration. Caller frees. */
 char *pp_hostdev_to_xml(const pp_hostdev *hd);

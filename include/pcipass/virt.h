@@ -87,6 +87,10 @@ bool pp_virt_read_held(pp_virt *v, const pp_guest *g, unsigned affect, const pp_
  * "live configuration", "persistent configuration"; the faces pass them through _(). */
 const char *pp_affect_words(unsigned affect);
 
+/* Stores XML (pp_identity_to_xml) as the guest's pcipass metadata in the configurations of
+ * AFFECT (virDomainSetMetadata); XML NULL removes it. false with the error slot set. */
+bool pp_virt_set_identity(pp_virt *v, const pp_guest *g, unsigned affect, const char *xml);
+
 /* Binds ADDR to vfio-pci through libvirt (virNodeDeviceDetachFlags) or gives it back to its host
  * driver (virNodeDeviceReAttach). */
 bool pp_virt_prepare(pp_virt *v, const pp_pci_addr *addr, bool release);

@@ -94,6 +94,18 @@ static const pp_cli_cmd commands[] = {
       N_("      --json   one JSON array, one object per change, with its state (done,\n"
          "               requested, failed, unknown)\n"),
       pp_cmd_history },
+    { "audit", N_("[GUEST...] [--json] [--record]"),
+      N_("check that the assignments of every guest (or of GUESTs) are still right on this host"),
+      N_("      --json     one JSON object: guests, assignments, findings (kind, severity,\n"
+         "                 guest, address, message, advice) and, with --record, recorded\n"
+         "      --record   store the current identity of each assignment that has none in\n"
+         "                 its guest's definition, print what was stored, then audit\n"
+         "Every PCI hostdev and hostdev interface of running and shut-off guests, live and\n"
+         "persistent definitions: the address missing or holding another device than was\n"
+         "assigned, held by another guest too, IOMMU group not viable, host-critical,\n"
+         "SR-IOV PF and VFs split, managed='no' off vfio-pci, no reset method, zPCI ids.\n"
+         "Exit status 0 when there are no findings, 1 when there are.\n"),
+      pp_cmd_audit },
 };
 
 const pp_cli_cmd *pp_cli_find(const char *name)
@@ -222,6 +234,21 @@ pp_change_state pp_cli_apply(pp_app *app, pp_change *c)
             fprintf(stderr, _("%s: warning: the change is made, but its outcome is not recorded "
                               "for undo: %s\n"),
                     pp_progname(), c->record_error ? c->record_error : "?");
+        if (c->identity) {
+            /* what the audit will compare against, as stored in the guest's definition */
+            char *guest = pp_escape_ctl(c->guest), *t, *line, *save = NULL;
+            t = xstrdup(c->identity);
+            for (line = strtok_r(t, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
+                fprintf(stderr, _("%s: identity recorded in guest '%s': %s\n"), pp_progname(),
+                        guest, line);
+            free(t);
+            free(guest);
+        }
+        /* the assignment stands; the audit will call it unrecorded */
+        if (c->identity_error)
+            fprintf(stderr, _("%s: warning: the change is made, but the function's identity is "
+                              "not recorded in the guest's definition: %s\n"),
+                    pp_progname(), c->identity_error);
     }
     return st;
 }

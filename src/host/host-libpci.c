@@ -4,6 +4,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <setjmp.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -149,8 +150,23 @@ static char *class_name(struct pci_access *pacc, unsigned cls)
     return n;
 }
 
+/* Whether the extended config space (from 0x100) of the function under DEVDIR can be read: the
+ * kernel shows only 64 bytes to non-root, a conventional function has 256; libpci would warn on
+ * every short read while it walks the capabilities. */
+static bool ext_config_readable(const char *devdir, const char *name)
+{
+    char *path = xasprintf("%s/%s/config", devdir, name), buf[4];
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    bool ok = fd >= 0 && pread(fd, buf, sizeof(buf), 0x100) == (ssize_t)sizeof(buf);
+
+    if (fd >= 0)
+        close(fd);
+    free(path);
+    return ok;
+}
+
 /* Reads one function through libpci. False when libpci gave up on it (the entry is skipped). */
-static bool fill_one(struct pci_access *pacc, pp_host *h, pp_function *f)
+static bool fill_one(struct pci_access *pacc, pp_host *h, pp_function *f, bool ext)
 {
     /* volatile: it lives across the longjmp back from libpci's error callback. */
     struct pci_dev *volatile dev = NULL;
@@ -168,8 +184,16 @@ static bool fill_one(struct pci_access *pacc, pp_host *h, pp_function *f)
                       (int)f->addr.function);
     /* The driver and IOMMU group links are read by pp_host_read_extra(), once each: libpci would
      * resolve each with realpath(), one readlink per component of the path. */
+    /* the extended capabilities for the Device Serial Number: the one id that tells two cards
+     * of the same model apart, for the audit */
     pci_fill_info(dev, PCI_FILL_IDENT | PCI_FILL_CLASS | PCI_FILL_CLASS_EXT | PCI_FILL_SUBSYS |
-                           PCI_FILL_NUMA_NODE);
+                           PCI_FILL_NUMA_NODE | (ext ? PCI_FILL_CAPS | PCI_FILL_EXT_CAPS : 0));
+    struct pci_cap *dsn = ext ? pci_find_cap(dev, PCI_EXT_CAP_ID_DSN, PCI_CAP_EXTENDED) : NULL;
+    if (dsn) {
+        f->has_serial = true;
+        f->serial = ((uint64_t)pci_read_long(dev, dsn->addr + 8) << 32) |
+                    pci_read_long(dev, dsn->addr + 4);
+    }
     f->vendor_id = dev->vendor_id;
     f->device_id = dev->device_id;
     f->class_code = ((uint32_t)dev->device_class << 8) | dev->prog_if;
@@ -233,7 +257,7 @@ static bool libpci_load(pp_host *h, const char *root)
         memset(&f, 0, sizeof(f));
         f.addr = addrs[i];
         pp_pci_addr_format(&f.addr, f.name);
-        if (!fill_one(pacc, h, &f))
+        if (!fill_one(pacc, h, &f, ext_config_readable(devdir, f.name)))
             continue;
         path = xasprintf("%s/%s", devdir, f.name);
         pp_host_read_extra(h, &f, path);

@@ -95,6 +95,60 @@ char *pp_hostdev_to_xml(const pp_hostdev *hd)
     return s;
 }
 
+void pp_serial_format(uint64_t serial, char out[24])
+{
+    int i;
+    for (i = 0; i < 8; i++)
+        snprintf(out + i * 3, 4, "%02x%s", (unsigned)(serial >> (56 - 8 * i)) & 0xff,
+                 i < 7 ? "-" : "");
+}
+
+char *pp_identity_to_xml(const pp_identity *v, size_t n)
+{
+    xmlDocPtr doc;
+    xmlNodePtr root;
+    char *s, name[PP_PCI_ADDR_STRLEN], serial[24];
+    size_t i;
+
+    if (n == 0)
+        return NULL;
+    doc = xmlNewDoc(BAD_CAST "1.0");
+    /* no namespace here: libvirt puts the element and its children into PP_IDENTITY_NS under
+     * its key itself, and fails to when the element brings one of its own */
+    root = xmlNewDocNode(doc, NULL, BAD_CAST "identity", NULL);
+    xmlDocSetRootElement(doc, root);
+    for (i = 0; i < n; i++) {
+        xmlNodePtr f = xmlNewChild(root, NULL, BAD_CAST "function", NULL);
+        pp_pci_addr_format(&v[i].addr, name);
+        xmlNewProp(f, BAD_CAST "address", BAD_CAST name);
+        set_hex_attr(f, "vendor", v[i].vendor, 4);
+        set_hex_attr(f, "device", v[i].device, 4);
+        set_hex_attr(f, "subsystem-vendor", v[i].subsys_vendor, 4);
+        set_hex_attr(f, "subsystem-device", v[i].subsys_device, 4);
+        set_hex_attr(f, "class", v[i].class_code, 6);
+        if (v[i].has_serial) {
+            pp_serial_format(v[i].serial, serial);
+            xmlNewProp(f, BAD_CAST "serial", BAD_CAST serial);
+        }
+        if (v[i].has_zpci) {
+            set_hex_attr(f, "zpci-fid", v[i].fid, 8);
+            set_hex_attr(f, "zpci-uid", v[i].uid, 4);
+        }
+    }
+    s = node_to_string(doc, root);
+    xmlFreeDoc(doc);
+    return s;
+}
+
+const pp_identity *pp_domain_identity(const pp_domain_info *d, const pp_pci_addr *addr)
+{
+    size_t i;
+    for (i = 0; i < d->nids; i++)
+        if (pp_pci_addr_eq(&d->ids[i].addr, addr))
+            return &d->ids[i];
+    return NULL;
+}
+
 /* ---- parsing ---- */
 
 static xmlDocPtr parse_doc(const char *xml)
@@ -160,6 +214,50 @@ static bool attr_num(xmlNodePtr n, const char *name, unsigned long long max, uns
         *out = x;
     free(v);
     return ok;
+}
+
+/* One <function> of the identity metadata; the metadata comes from outside (anyone may write a
+ * guest's definition), so an entry that does not parse is left out, never half read. */
+static bool read_identity(xmlNodePtr n, pp_identity *id)
+{
+    unsigned long long v[6];
+    static const char *const names[] = { "vendor", "device", "subsystem-vendor",
+                                         "subsystem-device", "class" };
+    static const unsigned long long max[] = { 0xffff, 0xffff, 0xffff, 0xffff, 0xffffff };
+    char *a = attr(n, "address"), *ser;
+    size_t i;
+    bool ok;
+
+    memset(id, 0, sizeof(*id));
+    ok = a && pp_pci_addr_parse(a, "identity address", &id->addr);
+    free(a);
+    for (i = 0; ok && i < 5; i++)
+        ok = attr_num(n, names[i], max[i], &v[i]);
+    if (!ok)
+        return false;
+    id->vendor = (unsigned)v[0];
+    id->device = (unsigned)v[1];
+    id->subsys_vendor = (unsigned)v[2];
+    id->subsys_device = (unsigned)v[3];
+    id->class_code = (uint32_t)v[4];
+    if ((ser = attr(n, "serial"))) {
+        unsigned b[8];
+        int used = 0;
+        ok = sscanf(ser, "%2x-%2x-%2x-%2x-%2x-%2x-%2x-%2x%n", &b[0], &b[1], &b[2], &b[3], &b[4],
+                    &b[5], &b[6], &b[7], &used) == 8 && ser[used] == '\0';
+        free(ser);
+        if (!ok)
+            return false;
+        id->has_serial = true;
+        for (i = 0; i < 8; i++)
+            id->serial = (id->serial << 8) | (b[i] & 0xff);
+    }
+    if (attr_num(n, "zpci-fid", 0xffffffffULL, &v[0]) && attr_num(n, "zpci-uid", 0xffff, &v[1])) {
+        id->has_zpci = true;
+        id->fid = (uint32_t)v[0];
+        id->uid = (uint32_t)v[1];
+    }
+    return true;
 }
 
 static bool read_pci(xmlNodePtr a, pp_pci_addr *out)
@@ -322,6 +420,19 @@ bool pp_domain_parse(const char *xml, pp_domain_info *out)
         }
     }
     xmlXPathFreeObject(o);
+
+    o = xmlXPathEvalExpression(BAD_CAST "/domain/metadata/*[local-name()='identity' and "
+                                        "namespace-uri()='" PP_IDENTITY_NS "']/*[local-name()="
+                                        "'function']",
+                               ctx);
+    for (i = 0; o && o->nodesetval && i < o->nodesetval->nodeNr; i++) {
+        pp_identity id;
+        if (read_identity(o->nodesetval->nodeTab[i], &id) && !pp_domain_identity(out, &id.addr)) {
+            out->ids = xreallocarray(out->ids, out->nids + 1, sizeof(*out->ids));
+            out->ids[out->nids++] = id;
+        }
+    }
+    xmlXPathFreeObject(o);
     xmlXPathFreeContext(ctx);
     xmlFreeDoc(doc);
     return true;
@@ -371,6 +482,7 @@ void pp_domain_info_clear(pp_domain_info *d)
     free(d->fids);
     free(d->slots);
     free(d->free_ports);
+    free(d->ids);
     memset(d, 0, sizeof(*d));
 }
 

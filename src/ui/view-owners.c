@@ -1,11 +1,13 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* Ownership review: every held function and its guests, conflicts first; detach from here. */
+/* Ownership review: every held function and its guests, the audit's worst findings first, then
+ * conflicts; detach from here. */
 #include <config.h>
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "pcipass/audit.h"
 #include "pcipass/change.h"
 #include "pcipass/common.h"
 #include "pcipass/ui.h"
@@ -13,11 +15,13 @@
 typedef struct orow {
     size_t owner; /* index into app->owners */
     bool conflict;
+    const pp_audit_finding *finding; /* the worst of this function in this guest, or NULL */
 } orow;
 
 typedef struct oview {
     orow *rows;
     size_t n;
+    pp_audit audit;
     unsigned built_gen; /* the read of guests the rows were built from */
     bool built;
 } oview;
@@ -39,10 +43,26 @@ static void build(oview *o)
             if (c != (pass == 0))
                 continue;
             for (size_t j = 0; j < n; j++)
-                o->rows[k++] = (orow){ i + j, c };
+                o->rows[k++] = (orow){ i + j, c, NULL };
         }
     }
     o->n = k;
+    /* the audit's findings per function and guest, worst first (stable: conflicts, address) */
+    pp_audit_clear(&o->audit);
+    if (ui->app->host &&
+        pp_audit_run(ui->app->host, &ui->app->guests, ow, NULL, 0, &o->audit)) {
+        orow *sorted = xcalloc(k ? k : 1, sizeof(*sorted));
+        size_t m = 0;
+        for (i = 0; i < k; i++)
+            o->rows[i].finding = pp_audit_worst(&o->audit, &ow->v[o->rows[i].owner].source,
+                                                ow->v[o->rows[i].owner].guest->name);
+        for (int sev = 3; sev >= 0; sev--)
+            for (i = 0; i < k; i++)
+                if ((o->rows[i].finding ? o->rows[i].finding->severity : 0) == sev)
+                    sorted[m++] = o->rows[i];
+        free(o->rows);
+        o->rows = sorted;
+    }
     o->built_gen = ui->app->guests_gen;
     o->built = true;
 }
@@ -63,7 +83,7 @@ static const pp_owner *owner(ui_view *v, size_t row)
 
 static const char *title(ui_view *v)
 {
-    return _("Who owns what (conflicts first)");
+    return _("Who owns what (findings and conflicts first)");
 }
 
 static size_t rows(ui_view *v)
@@ -75,7 +95,7 @@ static const char *heading(ui_view *v)
 {
     static char buf[256];
     const char *cells[] = { _("ADDRESS"), _("CONFLICT"), _("GUEST"), _("IN"), _("TYPE"),
-                            _("MANAGED"), _("UID"), _("FID"), _("DEVICE") };
+                            _("MANAGED"), _("UID"), _("FID"), _("DEVICE OR FINDING") };
     const int widths[] = { 12, 9, 20, 4, 10, 8, 7, 11, 0 };
 
     ui_columns(buf, sizeof(buf), cells, widths, 9);
@@ -104,7 +124,14 @@ static void draw_row(ui_view *v, size_t row, int y, int w, bool sel)
     x += ui_cell(y, x, 9, r, o->dev->managed == PP_MANAGED_NO ? _("no") : _("yes"));
     x += ui_cell(y, x, 8, r, uid);
     x += ui_cell(y, x, 12, r, fid);
-    ui_put(y, x, w - x, r, f ? (f->device_name ? f->device_name : "?") : _("(not on this host)"));
+    const pp_audit_finding *fd = data(v)->rows[row].finding;
+    if (fd) { /* what the audit says is wrong, in place of the name: its kind first */
+        char *t = xasprintf("%s: %s", pp_audit_kind_name(fd->kind), fd->msg);
+        ui_put(y, x, w - x, sel ? UI_SELECTED : UI_CONFLICT, t);
+        free(t);
+    } else
+        ui_put(y, x, w - x, r,
+               f ? (f->device_name ? f->device_name : "?") : _("(not on this host)"));
 }
 
 static char *row_text(ui_view *v, size_t row)
@@ -233,6 +260,7 @@ static void ofree(ui_view *v)
 {
     oview *o = v->data;
     free(o->rows);
+    pp_audit_clear(&o->audit);
     free(o);
 }
 

@@ -136,9 +136,12 @@ static void apply(ui_view *v)
     case PP_CHANGE_DONE:
         body = xasprintf(_("Applied. libvirt stored this in the %s of guest '%s':\n\n%s"), where,
                          t->guest, c.xml);
-        q = c.recorded ? xasprintf(_("%s attached to guest '%s'"), c.devices, t->guest)
-                       : xasprintf(_("%s attached to guest '%s', but not recorded for undo: %s"),
-                                   c.devices, t->guest, c.record_error);
+        q = !c.recorded ? xasprintf(_("%s attached to guest '%s', but not recorded for undo: %s"),
+                                    c.devices, t->guest, c.record_error)
+            : c.identity_error
+                ? xasprintf(_("%s attached to guest '%s', but its identity is not recorded: %s"),
+                            c.devices, t->guest, c.identity_error)
+                : xasprintf(_("%s attached to guest '%s'"), c.devices, t->guest);
         ui_pop_to_home(); /* frees this view: T is gone from here on */
         ui_push(ui_text_view(_("Assignment applied"), body, "result"));
         ui_status(UI_OK, "%s", q);

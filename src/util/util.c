@@ -130,3 +130,18 @@ void pp_error_clear(void)
 {
     last_error[0] = '\0';
 }
+
+char *pp_escape_ctl(const char *s)
+{
+    char *out = xmalloc(strlen(s) * 4 + 1), *p = out;
+
+    for (; *s; s++) {
+        unsigned char c = (unsigned char)*s;
+        if (c < 0x20 || c == 0x7f)
+            p += sprintf(p, "\\x%02x", c);
+        else
+            *p++ = (char)c;
+    }
+    *p = '\0';
+    return out;
+}

@@ -359,3 +359,19 @@ bool pp_virt_settle(pp_virt *v, const pp_guest *g)
     pp_virt_set_error(_("waiting for libvirt to finish what it was asked before"));
     return false;
 }
+
+bool pp_virt_set_identity(pp_virt *v, const pp_guest *g, unsigned affect, const char *xml)
+{
+    const char *what = _("recording the function's identity in the guest's metadata");
+    virDomainPtr dom = lookup(v, g, what);
+    bool ok;
+
+    if (!dom)
+        return false;
+    ok = virDomainSetMetadata(dom, VIR_DOMAIN_METADATA_ELEMENT, xml, xml ? PP_IDENTITY_KEY : NULL,
+                              PP_IDENTITY_NS, to_flags(affect)) == 0;
+    if (!ok)
+        pp_virt_set_error(what);
+    virDomainFree(dom);
+    return ok;
+}

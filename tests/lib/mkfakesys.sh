@@ -12,6 +12,8 @@
 #   fn ADDRESS VENDOR DEVICE CLASS [key=value ...]
 #       keys: rev=HH sub=VVVV:DDDD numa=N group=N driver=NAME parent=ADDRESS physfn=ADDRESS
 #             sriov=TOTAL/ENABLED boot_vga=1 fid=0xN uid=0xN uid_unique=0|1 pchid=0xN header=N
+#             dsn=HEX16 (a PCIe capability and the Device Serial Number extended capability in
+#             config space, as lspci shows it: 0011223344556677 is 00-11-22-33-44-55-66-77)
 #             reset=METHOD[,METHOD...]|none|absent|old (default flr: reset_method and reset;
 #             none: reset_method emptied; absent: neither, as the kernel shows a function it cannot
 #             reset; old: reset only, as kernels before 5.15) override=DRIVER (driver_override,
@@ -92,14 +94,29 @@ byte() { _fmt="$_fmt\\$(( ($1 >> 6) & 3 ))$(( ($1 >> 3) & 7 ))$(( $1 & 7 ))"; }
 le16() { byte $(( $1 & 255 )); byte $(( ($1 >> 8) & 255 )); }
 
 # the first 64 bytes of config space, consistent with the attribute files
-write_config() { # FILE VENDOR DEVICE CLASS REV SUBV SUBD HEADER
+write_config() { # FILE VENDOR DEVICE CLASS REV SUBV SUBD HEADER [DSN]
     _fmt=""
     le16 "$2"; le16 "$3"; le16 0x0006; le16 0x0010
     byte $(( $5 & 255 )); byte $(( $4 & 255 )); byte $(( ($4 >> 8) & 255 )); byte $(( ($4 >> 16) & 255 ))
     byte 0; byte 0; byte $(( $8 & 255 )); byte 0
     i=0; while [ $i -lt 28 ]; do byte 0; i=$((i + 1)); done
     le16 "$6"; le16 "$7"
-    i=0; while [ $i -lt 16 ]; do byte 0; i=$((i + 1)); done
+    if [ -n "${9:-}" ]; then
+        # capability pointer 0x40: a PCI Express capability (libpci looks for extended ones only
+        # behind it), then at 0x100 the Device Serial Number (id 3, version 1), low dword first
+        byte 0; byte 0; byte 0; byte 0; byte 64
+        i=0; while [ $i -lt 11 ]; do byte 0; i=$((i + 1)); done
+        byte 16; byte 0; byte 2; byte 0
+        i=0; while [ $i -lt 188 ]; do byte 0; i=$((i + 1)); done
+        le16 3; le16 1
+        _h=$9; _k=14
+        while [ $_k -ge 0 ]; do
+            _c=$(printf '%s' "$_h" | cut -c$((_k + 1))-$((_k + 2)))
+            byte $((0x$_c)); _k=$((_k - 2))
+        done
+    else
+        i=0; while [ $i -lt 16 ]; do byte 0; i=$((i + 1)); done
+    fi
     # shellcheck disable=SC2059
     printf "$_fmt" > "$1"
 }
@@ -111,7 +128,7 @@ fn() {
     addr=$1 vendor=0x$2 device=0x$3 class=0x$4
     shift 4
     rev=00 sub="" numa="" group="" driver="" parent="" physfn="" sriov="" bootvga=""
-    fid="" uid="" uidu=1 pchid="" header="" broken="" reset=flr override="(null)"
+    fid="" uid="" uidu=1 pchid="" header="" broken="" reset=flr override="(null)" dsn=""
     for kv in "$@"; do
         case $kv in
             rev=*) rev=${kv#*=} ;; sub=*) sub=${kv#*=} ;; numa=*) numa=${kv#*=} ;;
@@ -119,7 +136,7 @@ fn() {
             physfn=*) physfn=${kv#*=} ;; sriov=*) sriov=${kv#*=} ;; boot_vga=*) bootvga=${kv#*=} ;;
             fid=*) fid=${kv#*=} ;; uid=*) uid=${kv#*=} ;; uid_unique=*) uidu=${kv#*=} ;;
             pchid=*) pchid=${kv#*=} ;; header=*) header=${kv#*=} ;; broken=*) broken=${kv#*=} ;;
-            reset=*) reset=${kv#*=} ;; override=*) override=${kv#*=} ;;
+            reset=*) reset=${kv#*=} ;; override=*) override=${kv#*=} ;; dsn=*) dsn=${kv#*=} ;;
             *) echo "mkfakesys: $addr: unknown key '$kv'" >&2; exit 1 ;;
         esac
     done
@@ -163,7 +180,7 @@ fn() {
         none) : > "$dir/reset"; printf '\n' > "$dir/reset_method" ;;
         *) : > "$dir/reset"; commas_to_blanks "$reset"; printf '%s\n' "$_j" > "$dir/reset_method" ;;
     esac
-    write_config "$dir/config" "$vendor" "$device" "$class" "0x$rev" "$subv" "$subd" "$header"
+    write_config "$dir/config" "$vendor" "$device" "$class" "0x$rev" "$subv" "$subd" "$header" "$dsn"
     if [ "$broken" = unreadable-numa ]; then
         mkdir "$dir/numa_node"           # reading a directory fails, even as root
     else

@@ -35,7 +35,7 @@ for size in 80x24 120x40; do
     keys Escape Escape; wait_for "Pick the guest"; ok $? "$size: Esc goes back, no question for an untouched form"
     keys Escape; wait_for "Host PCI functions"
     keys o; wait_for "Who owns what"
-    golden "owners-$size"; ok $? "$size: ownership review, conflict first"
+    golden "owners-$size"; ok $? "$size: ownership review, findings and conflicts first"
     keys '?'; wait_for "Help: keys"
     golden "help-$size"; ok $? "$size: help generated from the key table"
     keys Escape Escape q; wait_for "EXITED"
@@ -111,8 +111,9 @@ keys Enter; wait_for "Pick the guest"; ok $? "Enter on the first non-bridge open
 keys Escape b; wait_for "PCI bridge"; keys j Enter
 wait_for "0000:00:01.0 is a bridge: bridges cannot be assigned to a guest"; ok $? "a bridge is refused with the reason"
 
-# Enter in the review goes back to the list, on that function
-keys o; wait_for "Who owns what"; keys Enter
+# Enter in the review goes back to the list, on that function (the audit's worst, a function
+# not on this host, is first)
+keys o; wait_for "Who owns what"; keys j Enter
 wait_for "Host PCI functions"; wait_for " 0000:17:02.1 [8086:154c]"
 ok $? "Enter in the ownership review: the list, on the function, its detail shown"
 

@@ -129,6 +129,62 @@ int main(void)
         ok(pp_hostdev_parse_fid("0xffffffff", &v) && v == 0xffffffffu, "fid 0xffffffff accepted");
         ok(pp_hostdev_parse_fid("0", &v) && v == 0, "fid 0 accepted");
     }
+    {
+        /* the identity metadata: built, put where libvirt puts it, read back; broken entries out */
+        pp_identity ids[2] = { { .vendor = 0x8086, .device = 0x10fb, .subsys_vendor = 0x8086,
+                                 .subsys_device = 0x000c, .class_code = 0x020000,
+                                 .has_serial = true, .serial = 0x001b21ffffaa0001ULL },
+                               { .vendor = 0x15b3, .device = 0x1016, .class_code = 0x020000,
+                                 .has_zpci = true, .fid = 0x301, .uid = 0x301 } };
+        char *el, *dom, *t;
+        pp_domain_info di;
+        const pp_identity *got;
+        char serial[24];
+
+        ids[0].addr = (pp_pci_addr){ 0, 3, 0, 0 };
+        ids[1].addr = (pp_pci_addr){ 1, 0, 0, 0 };
+        ok(pp_identity_to_xml(ids, 0) == NULL, "no identities: no element");
+        el = pp_identity_to_xml(ids, 2);
+        ok(el && strstr(el, "serial=\"00-1b-21-ff-ff-aa-00-01\"") &&
+               strstr(el, "zpci-uid=\"0x0301\"") && !strstr(el, "xmlns"),
+           "identity element: serial as lspci writes it, zPCI ids, no namespace of its own");
+        /* libvirt puts it into the namespace under its key */
+        {
+            const char *in = strstr(el, ">") + 1, *end = strstr(el, "</identity>");
+            t = xasprintf("<pcipass:identity xmlns:pcipass=\"" PP_IDENTITY_NS "\">%.*s"
+                          "</pcipass:identity>",
+                          (int)(end - in), in);
+        }
+        dom = xasprintf("<domain><name>x</name><metadata>%s"
+                        "<other:identity xmlns:other='urn:other'><function address='0000:09:00.0' "
+                        "vendor='0x1' device='0x2' subsystem-vendor='0' subsystem-device='0' "
+                        "class='0'/></other:identity></metadata><devices/></domain>",
+                        t);
+        ok(pp_domain_parse(dom, &di) && di.nids == 2, "both read back, another namespace ignored");
+        got = pp_domain_identity(&di, &ids[0].addr);
+        ok(got && got->has_serial && got->serial == ids[0].serial && got->subsys_device == 0x000c &&
+               got->class_code == 0x020000 && !got->has_zpci,
+           "first identity round-trips");
+        got = pp_domain_identity(&di, &ids[1].addr);
+        ok(got && !got->has_serial && got->has_zpci && got->fid == 0x301 && got->uid == 0x301,
+           "second identity round-trips");
+        pp_serial_format(0x0102030405060708ULL, serial);
+        is_str(serial, "01-02-03-04-05-06-07-08", "serial format, high byte first");
+        pp_domain_info_clear(&di);
+        free(dom);
+        dom = xstrdup("<domain><metadata><p:identity xmlns:p='" PP_IDENTITY_NS "'>"
+                      "<p:function address='0000:03:00.0' vendor='0x8086' device='0x10fb' "
+                      "subsystem-vendor='0' subsystem-device='0' class='0x20000' serial='zz'/>"
+                      "<p:function address='nonsense' vendor='1' device='1' subsystem-vendor='0' "
+                      "subsystem-device='0' class='0'/>"
+                      "<p:function address='0000:04:00.0' vendor='0x8086'/>"
+                      "</p:identity></metadata><devices/></domain>");
+        ok(pp_domain_parse(dom, &di) && di.nids == 0, "broken identity entries are left out whole");
+        pp_domain_info_clear(&di);
+        free(dom);
+        free(t);
+        free(el);
+    }
     pp_domain_info_clear(&d);
     return tap_done();
 }
