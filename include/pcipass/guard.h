@@ -59,6 +59,8 @@ typedef struct pp_guard_in {
     const pp_host *host;
     const pp_owners *owners; /* NULL: guests not known, owner checks skipped */
     const pp_guest *guest;   /* the target; NULL: readiness for any guest */
+    unsigned affect;         /* the target's configurations the change goes to (PP_AFFECT_*);
+                                0: any (a function the target holds anywhere counts as held) */
 } pp_guard_in;
 
 /* Findings for attaching the N functions of SET together to in->guest. Partners inside SET count

@@ -136,11 +136,13 @@ static int parse(const pp_cli_cmd *cmd, int argc, char **argv, const struct opti
 }
 
 /* Both definitions of the guest: the assignment must fit the running one and the persistent one. */
-static bool validate_for_guest(const pp_hostdev *hd, const pp_guest *g)
+/* The definitions of AFFECT (0: both) the assignment must fit. */
+static bool validate_for_guest(const pp_hostdev *hd, const pp_guest *g, unsigned affect)
 {
-    if (g->has_config && !pp_hostdev_validate(hd, &g->config))
+    if ((!affect || (affect & PP_AFFECT_CONFIG)) && g->has_config &&
+        !pp_hostdev_validate(hd, &g->config))
         return false;
-    if (g->has_live && !pp_hostdev_validate(hd, &g->live))
+    if ((!affect || (affect & PP_AFFECT_LIVE)) && g->has_live && !pp_hostdev_validate(hd, &g->live))
         return false;
     return true;
 }
@@ -194,7 +196,7 @@ int pp_cmd_xml(pp_app *app, int argc, char **argv)
         const pp_guest *g;
         if (!pp_app_guests(app, true))
             return pp_cli_fail();
-        if (!(g = pp_app_find_guest(app, o.guest)) || !validate_for_guest(&o.hd, g))
+        if (!(g = pp_app_find_guest(app, o.guest)) || !validate_for_guest(&o.hd, g, 0))
             return pp_cli_fail();
     }
     xml = pp_hostdev_to_xml(&o.hd);
@@ -237,12 +239,13 @@ int pp_cmd_attach(pp_app *app, int argc, char **argv)
         return pp_cli_fail();
     if (!pp_app_guests(app, o.dry_run))
         return pp_cli_fail();
-    if (!(g = pp_app_find_guest(app, o.guest)) || !validate_for_guest(&o.hd, g) ||
-        !pp_virt_affect(g, o.live, o.config, &affect))
+    if (!(g = pp_app_find_guest(app, o.guest)) || !pp_virt_affect(g, o.live, o.config, &affect) ||
+        !validate_for_guest(&o.hd, g, affect))
         return pp_cli_fail();
     in.host = h;
     in.owners = &app->owners;
     in.guest = g;
+    in.affect = affect;
     if (o.all_functions && o.hd.source.function != 0)
         return pp_cli_usage_error(cmd, _("--all-functions: DEVICE must be function 0 of its "
                                          "device (DDDD:BB:SS.0), not function %u"),

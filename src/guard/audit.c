@@ -242,7 +242,7 @@ static void audit_guest(pp_audit *a, const pp_host *h, const pp_owners *o, const
     pp_pci_addr *set = NULL;
     const pp_hostdev **hds = NULL;
     pp_findings gf = { 0 };
-    pp_guard_in in = { h, o, g };
+    pp_guard_in in = { h, o, g, 0 };
     size_t i, k, n = 0;
 
     /* each function the guest holds, once, from either definition */

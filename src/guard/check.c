@@ -317,7 +317,7 @@ static void check_device_host(pp_checks *c, const pp_app *app, const pp_function
 static void check_device(pp_checks *c, pp_app *app, const pp_pci_addr *a, bool have_guests,
                          const char *why_not)
 {
-    pp_guard_in in = { app->host, have_guests ? &app->owners : NULL, NULL };
+    pp_guard_in in = { app->host, have_guests ? &app->owners : NULL, NULL, 0 };
     pp_findings f = { 0 };
     const pp_function *fn = pp_host_find(app->host, a);
     size_t i;

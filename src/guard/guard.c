@@ -62,12 +62,16 @@ static char *other_owners(const pp_owners *owners, const pp_pci_addr *a, const p
     return s;
 }
 
-static bool held_by(const pp_owners *owners, const pp_pci_addr *a, const pp_guest *g)
+/* Whether G holds A in one of the configurations of AFFECT (0: in any). */
+static bool held_by(const pp_owners *owners, const pp_pci_addr *a, const pp_guest *g,
+                    unsigned affect)
 {
     const pp_owner *first;
     size_t i, n = owners ? pp_owners_of(owners, a, &first) : 0;
     for (i = 0; i < n; i++)
-        if (first[i].guest == g)
+        if (first[i].guest == g &&
+            (!affect || ((affect & PP_AFFECT_LIVE) && first[i].live) ||
+             ((affect & PP_AFFECT_CONFIG) && first[i].config)))
             return true;
     return false;
 }
@@ -125,7 +129,7 @@ static void check_group(const pp_guard_in *in, const pp_function *f, const pp_pc
 
         if (p == f || p->iommu_group != f->iommu_group || p->bridge || in_set(set, nset, &p->addr))
             continue;
-        if (in->guest && held_by(in->owners, &p->addr, in->guest))
+        if (in->guest && held_by(in->owners, &p->addr, in->guest, 0))
             continue;
         others = other_owners(in->owners, &p->addr, in->guest, false);
         if (others) {
@@ -199,7 +203,7 @@ void pp_guard_attach(const pp_guard_in *in, const pp_pci_addr *set, size_t n, pp
         char name[PP_PCI_ADDR_STRLEN], *others;
 
         pp_pci_addr_format(&set[k], name);
-        if (in->guest && held_by(in->owners, &set[k], in->guest))
+        if (in->guest && held_by(in->owners, &set[k], in->guest, in->affect))
             pp_guard_add(out, PP_GUARD_IN_GUEST, false, &set[k],
                 xasprintf(_("%s is already assigned to guest '%s'"), name, in->guest->name));
         if ((others = other_owners(in->owners, &set[k], in->guest, false))) {

@@ -275,19 +275,25 @@ static bool check_locked(pp_app *app, pp_change *c, const pp_guest **gout)
         return false;
     in.owners = &app->owners;
     in.guest = NULL;
+    in.affect = 0;
     if (c->kind == PP_CHANGE_ATTACH || c->kind == PP_CHANGE_DETACH) {
         if (!(g = pp_app_find_guest(app, c->guest)) ||
             !pp_virt_affect(g, c->want_live, c->want_config, &c->affect))
             return false;
         in.guest = g;
+        /* "already assigned" where the change goes: a persistent-only attach of what the guest
+         * holds only live (an undo of a persistent-only detach) is no double assignment */
+        in.affect = c->affect;
     }
     *gout = g;
     switch (c->kind) {
     case PP_CHANGE_ATTACH: {
         pp_pci_addr *set = xcalloc(c->n, sizeof(*set));
         for (i = 0; i < c->n; i++) {
-            if ((g->has_config && !pp_hostdev_validate(&c->hds[i], &g->config)) ||
-                (g->has_live && !pp_hostdev_validate(&c->hds[i], &g->live))) {
+            if (((c->affect & PP_AFFECT_CONFIG) && g->has_config &&
+                 !pp_hostdev_validate(&c->hds[i], &g->config)) ||
+                ((c->affect & PP_AFFECT_LIVE) && g->has_live &&
+                 !pp_hostdev_validate(&c->hds[i], &g->live))) {
                 free(set);
                 return false;
             }
@@ -860,6 +866,20 @@ static bool resolve(pp_app *app, const pp_jrec *r, const char *path, bool *made)
             nanosleep(&d, NULL);
         }
         *made = kind == PP_CHANGE_ATTACH ? last != 0 : last == 0;
+        {
+            /* the identity as the killed process would have left it: recorded for what went in,
+             * gone for what went out (a failure leaves it for `audit --record`) */
+            const pp_guest *g = rec_guest(app, r);
+            pp_pci_addr *src = xcalloc(r->nelems + 1, sizeof(*src));
+            bool add = kind == PP_CHANGE_ATTACH && *made;
+            for (size_t i = 0; i < r->nelems; i++)
+                src[i] = r->elems[i].source;
+            if (g && !write_identity(app, g->uuid, rec_affect(r), add ? src : NULL,
+                                     add ? r->nelems : 0, NULL))
+                fprintf(stderr, _("%s: warning: the identity of %s is not recorded: %s\n"),
+                        pp_progname(), r->devices, pp_error_get());
+            free(src);
+        }
     } else if (kind == PP_CHANGE_PREPARE || kind == PP_CHANGE_RELEASE) {
         pp_pci_addr a;
         const pp_function *f;

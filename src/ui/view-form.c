@@ -108,7 +108,7 @@ static const char *also_name(enum also a)
 static bool build(form *fm, const pp_guest *g)
 {
     pp_app *app = ui->app;
-    pp_guard_in in = { app->host, &app->owners, g };
+    pp_guard_in in = { app->host, &app->owners, g, fm->apply[fm->apply_i] };
     enum also a = fm->also[fm->also_i];
     pp_pci_addr *set;
     size_t n, i;
@@ -523,7 +523,7 @@ ui_view *ui_form_view(const pp_function *f, const char *guest)
         suggest_zpci(fm, f, g);
     fm->also[fm->nalso++] = ALSO_ONE;
     if (g) {
-        pp_guard_in in = { ui->app->host, &ui->app->owners, g };
+        pp_guard_in in = { ui->app->host, &ui->app->owners, g, 0 };
         pp_pci_addr *set;
         /* offered where it adds a function */
         if (pp_guard_whole_group(&in, &f->addr, &set) > 1)

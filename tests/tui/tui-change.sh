@@ -135,6 +135,13 @@ screen | grep -q "^0000:17:02.1 .*web01 .*L "; ok $? "libvirt holds it in the ru
 keys d; wait_for "Detach 0000:17:02.1 from the running configuration of guest 'web01'? [y/N]"
 ok $? "held live only: no scope to choose, the confirmation says where"
 keys n; wait_for "Nothing detached."
+# its undo attaches it to the persistent configuration again: that the running guest still holds it
+# is no double assignment (build's persistent configuration holding it asks for an override)
+keys u; wait_for "Undo the detach of 0000:17:02.1 for guest 'web01'"; keys y
+wait_for "Override and apply anyway?"; keys y
+wait_for "Undone: the detach of 0000:17:02.1 for guest 'web01'"
+ok $? "undo of a persistent-only detach of what the guest holds live is not refused as assigned"
+screen | grep -q "^0000:17:02.1 .*web01 .*L+C "; ok $? "web01 holds it in both configurations again"
 
 # --- undo of a console detach, with the guard's override asked again ---
 keys '/'; wait_for "Filter:"; keys BSpace BSpace BSpace BSpace BSpace build Enter
