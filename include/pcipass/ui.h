@@ -183,7 +183,14 @@ const char *ui_affect_name(unsigned affect);
  * ones each need the operator's explicit yes. true: go on (C->findings hold what was said yes
  * to). */
 struct pp_change;
+struct pp_findings;
 bool ui_guards_allow(pp_app *app, struct pp_change *c);
+/* What a change waits for (another pcipass's lock, a guest's release), on the status line: the
+ * pp_change.waiting of every change the console makes. */
+void ui_change_waiting(void *arg, const char *msg);
+/* A change that is not done, on the status line: the finding that refused it (ACCEPTED: what the
+ * operator said yes to), the functions a guest has not released, or the error. */
+void ui_change_failed(const struct pp_change *c, const struct pp_findings *accepted);
 /* Undo of the journal's last change, asked first; the outcome on the status line. */
 void ui_undo(void);
 /* Re-reads guests and owners from libvirt, showing that work is under way. */

@@ -12,12 +12,6 @@
 #include "pcipass/journal.h"
 #include "pcipass/ui.h"
 
-static void say_waiting(void *arg, const char *msg)
-{
-    (void)arg;
-    ui_status(UI_NORMAL, "%s", msg);
-}
-
 /* Under the lock: the journal read and the undo planned from it. 1: C is filled (J must outlive
  * it); 0: nothing to do, the status line says why; -1: a failure, the status line says it. */
 static int plan(pp_app *app, const char *path, pp_journal *j, pp_change *c)
@@ -34,7 +28,7 @@ static int plan(pp_app *app, const char *path, pp_journal *j, pp_change *c)
         return -1;
     }
     if (pp_change_plan_undo(app, j, path, c, &resolved_only)) {
-        c->waiting = say_waiting; /* the plan starts C afresh */
+        c->waiting = ui_change_waiting; /* the plan starts C afresh */
         return 1;
     }
     pp_change_unlock();
@@ -115,7 +109,7 @@ void ui_undo(void)
         ui_status(UI_ERROR, "%s", pp_error_get());
         return;
     }
-    c.waiting = say_waiting;
+    c.waiting = ui_change_waiting;
     if (plan(app, path, &j, &c) <= 0)
         goto out;
     c.wait = PP_UNPLUG_WAIT_SECONDS;
@@ -134,7 +128,7 @@ void ui_undo(void)
     accepted = c.findings;
     c.findings = (pp_findings){ 0 };
     plan_free(&c, &j);
-    c.waiting = say_waiting;
+    c.waiting = ui_change_waiting;
     if (plan(app, path, &j, &c) <= 0)
         goto out;
     /* another pcipass may have added a change while the question was open */
@@ -155,21 +149,8 @@ void ui_undo(void)
     case PP_CHANGE_DONE:
         say_done(&c);
         break;
-    case PP_CHANGE_REQUESTED:
-        if (c.pending)
-            ui_status(UI_ERROR, _("Unplug requested; guest '%s' has not released %s."), c.guest,
-                      c.pending);
-        else
-            ui_status(UI_ERROR, "%s", c.error ? c.error : "?");
-        break;
-    case PP_CHANGE_REFUSED:
-        if (pp_change_blocking(&c.findings, false, &accepted) && c.findings.n)
-            ui_status(UI_ERROR, _("refused: %s"), c.findings.v[0].msg);
-        else
-            ui_status(UI_ERROR, "%s", c.error ? c.error : "?");
-        break;
     default:
-        ui_status(UI_ERROR, "%s", c.error ? c.error : "?");
+        ui_change_failed(&c, &accepted);
         break;
     }
 out_plan:

@@ -301,12 +301,6 @@ static void change_choice(form *fm, int dir)
 
 /* managed='no': bind the function to vfio-pci (or give it back) through libvirt, behind the same
  * guards and journal as `pcipass prepare` / `release`. */
-static void say_waiting(void *arg, const char *msg)
-{
-    (void)arg;
-    ui_status(UI_NORMAL, "%s", msg);
-}
-
 static void host_prepare(form *fm, bool release)
 {
     pp_app *app = ui->app;
@@ -319,7 +313,7 @@ static void host_prepare(form *fm, bool release)
     c.kind = release ? PP_CHANGE_RELEASE : PP_CHANGE_PREPARE;
     c.hds = &hd;
     c.n = 1;
-    c.waiting = say_waiting;
+    c.waiting = ui_change_waiting;
     if (!pp_change_check(app, &c)) {
         ui_status(UI_ERROR, "%s", pp_error_get());
         goto out;
@@ -350,14 +344,8 @@ static void host_prepare(form *fm, bool release)
             ui_status(UI_ERROR, _("%s: done, but not recorded for undo: %s"), name,
                       c.record_error);
         break;
-    case PP_CHANGE_REFUSED:
-        if (c.findings.n)
-            ui_status(UI_ERROR, _("refused: %s"), c.findings.v[0].msg);
-        else
-            ui_status(UI_ERROR, "%s", c.error ? c.error : "?");
-        break;
     default:
-        ui_status(UI_ERROR, "%s", c.error ? c.error : "?");
+        ui_change_failed(&c, NULL);
         break;
     }
 out:

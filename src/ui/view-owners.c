@@ -142,12 +142,6 @@ static char *row_text(ui_view *v, size_t row)
     return xasprintf("%s %s", addr, o->guest->name);
 }
 
-static void say_waiting(void *arg, const char *msg)
-{
-    (void)arg;
-    ui_status(UI_NORMAL, "%s", msg);
-}
-
 static void detach(ui_view *v, size_t row)
 {
     const pp_owner *o = owner(v, row);
@@ -182,7 +176,7 @@ static void detach(ui_view *v, size_t row)
     c.want_live = affect & PP_AFFECT_LIVE;
     c.want_config = affect & PP_AFFECT_CONFIG;
     c.wait = PP_UNPLUG_WAIT_SECONDS;
-    c.waiting = say_waiting;
+    c.waiting = ui_change_waiting;
     q = xasprintf(_("Detach %s from the %s of guest '%s'?"), addr, ui_affect_name(affect), gname);
     if (!ui_confirm(q)) {
         ui_status(UI_NORMAL, "%s", _("Nothing detached."));
@@ -213,14 +207,11 @@ static void detach(ui_view *v, size_t row)
                       _("Unplug requested; guest '%s' has not released %s. %s shares its guest "
                         "slot and stays attached."),
                       gname, c.pending, c.siblings);
-        else if (c.pending)
-            ui_status(UI_ERROR, _("Unplug requested; guest '%s' has not released %s."), gname,
-                      c.pending);
         else
-            ui_status(UI_ERROR, "%s", c.error ? c.error : "?");
+            ui_change_failed(&c, NULL);
         break;
     default:
-        ui_status(UI_ERROR, "%s", c.error ? c.error : "?");
+        ui_change_failed(&c, NULL);
         break;
     }
 out:

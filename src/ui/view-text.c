@@ -89,11 +89,22 @@ bool ui_guards_allow(pp_app *app, pp_change *c)
     return true;
 }
 
-/* What the change waits for (another pcipass's lock, a guest's release), on the status line. */
-static void say_waiting(void *arg, const char *msg)
+void ui_change_waiting(void *arg, const char *msg)
 {
     (void)arg;
     ui_status(UI_NORMAL, "%s", msg);
+}
+
+void ui_change_failed(const pp_change *c, const pp_findings *accepted)
+{
+    if (c->state == PP_CHANGE_REFUSED && c->findings.n &&
+        pp_change_blocking(&c->findings, false, accepted))
+        ui_status(UI_ERROR, _("refused: %s"), c->findings.v[0].msg);
+    else if (c->state == PP_CHANGE_REQUESTED && c->pending)
+        ui_status(UI_ERROR, _("Unplug requested; guest '%s' has not released %s."), c->guest,
+                  c->pending);
+    else
+        ui_status(UI_ERROR, "%s", c->error ? c->error : "?");
 }
 
 static void apply(ui_view *v)
@@ -119,7 +130,7 @@ static void apply(ui_view *v)
     c.n = t->nhds;
     c.want_live = t->affect & PP_AFFECT_LIVE;
     c.want_config = t->affect & PP_AFFECT_CONFIG;
-    c.waiting = say_waiting;
+    c.waiting = ui_change_waiting;
     if (!ui_guards_allow(app, &c)) {
         pp_change_clear(&c);
         return;
@@ -148,14 +159,8 @@ static void apply(ui_view *v)
         free(q);
         free(body);
         break;
-    case PP_CHANGE_REFUSED:
-        if (pp_change_blocking(&c.findings, false, &accepted) && c.findings.n)
-            ui_status(UI_ERROR, _("refused: %s"), c.findings.v[0].msg);
-        else
-            ui_status(UI_ERROR, "%s", c.error ? c.error : "?");
-        break;
     default:
-        ui_status(UI_ERROR, "%s", c.error ? c.error : "?");
+        ui_change_failed(&c, &accepted);
         break;
     }
     pp_findings_clear(&accepted);
