@@ -208,6 +208,11 @@ ppc att attach g1 "$E1000E"
 holds g1 "$E1000E"; ok $? "libvirt's live XML of g1 holds $E1000E"
 holds g1 "$E1000E" --inactive; ok $? "and its persistent XML (live+config by default)"
 [ "$(drv "$E1000E")" = vfio-pci ]; ok $? "and the kernel has it on vfio-pci (managed)"
+for d in --live --config; do
+    vx metadata g1 urn:pcipass:identity:1 $d > "$WORK/meta$d" 2>&1
+    grep -q "address=.$E1000E." "$WORK/meta$d"
+    ok_or $? "its identity is recorded in g1's metadata ($d)" "$WORK/meta$d"
+done
 ppc own owners --json
 [ "$(jq -r ".[] | select(.address == \"$E1000E\") | .owners[] | select(.guest == \"g1\") | \"\(.live) \(.config)\"" "$WORK/own.out")" = "true true" ]
 ok $? "owners: g1 holds $E1000E live and in its configuration"
@@ -262,12 +267,16 @@ ok_or $? "the journal records it as requested, not as done" "$WORK/hdet.out"
 ppc own2 owners --json
 [ "$(jq -r ".[] | select(.address == \"$VF0\") | .owners[] | select(.guest == \"g1\") | \"\(.live) \(.config)\"" "$WORK/own2.out")" = "true false" ]
 ok $? "owners after detach: g1 holds $VF0 live only (what libvirt holds)"
-# undo of that detach: libvirt's live XML still holds the function, so the re-attach is refused
+# undo of that detach: libvirt's live XML still holds the function, so only the persistent
+# configuration it left gets it back (what libvirt shows there is something to revert)
 ppc undod undo
-[ "$(rc undod)" -ne 0 ]; ok $? "undo of the detach of $VF0 is refused: the live XML still holds it"
-grep -q "already assigned to guest 'g1'" "$WORK/undod.err"
-ok_or $? "and says so: already assigned to guest 'g1'" "$WORK/undod.err"
-! holds g1 "$VF0" --inactive; ok $? "and g1's configuration stays without it"
+[ "$(rc undod)" -eq 0 ] && grep -q "# undone: detach of $VF0 for guest 'g1'" "$WORK/undod.out"
+ok_or $? "undo of the requested detach of $VF0 puts it back where it went" "$WORK/undod.err"
+holds g1 "$VF0" --inactive && holds g1 "$VF0"
+ok $? "g1 holds it again in both configurations, as before the detach"
+ppc hund history --json
+[ "$(jq -r '.[-1] | [.action, .state, .flags] | @tsv' "$WORK/hund.out")" = "$(printf 'undo\tdone\tdetach,config')" ]
+ok_or $? "the undo went to the persistent configuration only, and is recorded as done" "$WORK/hund.out"
 mark detach
 
 # --- undo of an attach to a shut-off guest (config) -------------------------------------------------
@@ -325,6 +334,28 @@ screen > "$WORK/tui-detach"; cat "$WORK/tui-detach" >&2
 holds g1 "$E1000E2"; ok $? "after the console's detach libvirt's live XML still holds $E1000E2 (no OS to release it)"
 grep -q "Unplug requested; guest 'g1' has not released $E1000E2" "$WORK/tui-detach"
 ok $? "console: says the unplug is requested and the guest has not released it"
+# the same guards from the console: the PF whose VFs g1 holds live, and a guest without a free
+# pcie-root-port (g2)
+clear_filter() { keys /; wait_for "Filter:"; for _k in 1 2 3 4 5 6 7 8 9 10 11 12; do keys BSpace; done; }
+keys Escape Escape; wait_for "Host PCI functions" 30
+clear_filter; keys "$NVME" Enter; wait_for "1 shown" 20
+keys Enter; wait_for "Pick the guest for $NVME" 30
+keys Home j Enter; wait_for "Assign $NVME to guest 'g2'" 30
+keys BTab Enter; wait_for "XML preview: $NVME" 30
+keys Enter; wait_for "of guest 'g2'? [y/N]" 30; keys y
+wait_for "refused: $NVME is the SR-IOV PF of VF" 60
+ok $? "console: the PF whose VFs g1 holds live is refused, with the reason"
+! holds g2 "$NVME" && ! holds g2 "$NVME" --inactive; ok $? "console: and nothing was sent"
+keys Escape Escape Escape; wait_for "Host PCI functions" 30
+clear_filter; keys "$E1000E2" Enter; wait_for "1 shown" 20
+keys Enter; wait_for "Pick the guest for $E1000E2" 30
+keys Home j Enter; wait_for "Assign $E1000E2 to guest 'g2'" 30
+keys BTab Enter; wait_for "XML preview: $E1000E2" 30
+keys Enter; wait_for "of guest 'g2'? [y/N]" 30; keys y
+wait_for "refused: guest 'g2' has 0 free pcie-root-ports for hot-plug" 60
+ok $? "console: a live attach to g2 without a free pcie-root-port is refused before libvirt is asked"
+! holds g2 "$E1000E2"; ok $? "console: and nothing was sent"
+keys Escape Escape Escape; wait_for "Host PCI functions" 30
 keys q; wait_for EXITED 30; screen | grep -q "EXITED 0"; ok $? "console: quits with status 0"
 tui_stop
 mark console
