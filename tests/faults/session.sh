@@ -7,11 +7,7 @@
 . "$srcdir/tests/lib/common.sh"
 . "$srcdir/tests/lib/session.sh"
 
-if ! session_usable || ! command -v ss > /dev/null; then
-    echo "1..0 # SKIP needs root (for setpriv), libvirtd and ss"
-    exit 0
-fi
-session_setup
+session_start ss
 X86=$(fake_root x86-server)
 chmod -R a+rX "$WORK/roots"
 pp() { run_session "$@"; }

@@ -55,6 +55,19 @@ session_usable() {
         [ -x /usr/sbin/libvirtd ]
 }
 
+# session_start [TOOL...]: the start of every session test: the whole test is skipped (TAP 1..0,
+# with the reason) where this machine cannot run a private session or lacks a TOOL; else the
+# private session is set up
+session_start() {
+    _miss=""
+    for _t in "$@"; do command -v "$_t" > /dev/null || _miss="$_miss $_t"; done
+    if ! session_usable || [ -n "$_miss" ]; then
+        echo "1..0 # SKIP needs root (for setpriv) and libvirtd${*:+, and }$*"
+        exit 0
+    fi
+    session_setup
+}
+
 # session_define NAME ARCH: defines an empty guest of ARCH (s390x or x86_64) on the session daemon,
 # never started (no VFIO here). The UUID is derived from the name, so it is the same on every run.
 session_define() {

@@ -6,11 +6,7 @@
 . "$srcdir/tests/lib/session.sh"
 . "$srcdir/tests/lib/tmux.sh"
 
-if ! session_usable || ! command -v tmux >/dev/null; then
-    echo "1..0 # SKIP needs root (for setpriv), libvirtd and tmux"
-    exit 0
-fi
-session_setup
+session_start tmux
 trap 'tui_stop; session_stop; cleanup_work' EXIT
 S390=$(fake_root s390-lpar)
 chmod -R a+rX "$WORK/roots"

@@ -10,11 +10,7 @@
 . "$srcdir/tests/lib/common.sh"
 . "$srcdir/tests/lib/session.sh"
 
-if ! session_usable || ! command -v jq > /dev/null; then
-    echo "1..0 # SKIP needs root (for setpriv), libvirtd and jq"
-    exit 0
-fi
-session_setup
+session_start jq
 ROOT="$WORK/roots/audit"
 mkdir -p "$WORK/roots"
 sh "$top_srcdir/tests/lib/mkfakesys.sh" "$top_srcdir/tests/data/audit.hw" "$ROOT" >&2

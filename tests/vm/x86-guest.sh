@@ -337,25 +337,25 @@ ok $? "console: says the unplug is requested and the guest has not released it"
 # the same guards from the console: the PF whose VFs g1 holds live, and a guest without a free
 # pcie-root-port (g2)
 clear_filter() { keys /; wait_for "Filter:"; for _k in 1 2 3 4 5 6 7 8 9 10 11 12; do keys BSpace; done; }
+# console_attach_g2 FUNCTION REFUSAL: from the list, FUNCTION to g2 with the form's defaults, applied;
+# true when the status line says REFUSAL (the console is back on the list afterwards)
+console_attach_g2() {
+    clear_filter; keys "$1" Enter; wait_for "1 shown" 20
+    keys Enter; wait_for "Pick the guest for $1" 30
+    keys Home j Enter; wait_for "Assign $1 to guest 'g2'" 30
+    keys BTab Enter; wait_for "XML preview: $1" 30
+    keys Enter; wait_for "of guest 'g2'? [y/N]" 30; keys y
+    wait_for "$2" 60; _r=$?
+    keys Escape Escape Escape; wait_for "Host PCI functions" 30
+    return $_r
+}
 keys Escape Escape; wait_for "Host PCI functions" 30
-clear_filter; keys "$NVME" Enter; wait_for "1 shown" 20
-keys Enter; wait_for "Pick the guest for $NVME" 30
-keys Home j Enter; wait_for "Assign $NVME to guest 'g2'" 30
-keys BTab Enter; wait_for "XML preview: $NVME" 30
-keys Enter; wait_for "of guest 'g2'? [y/N]" 30; keys y
-wait_for "refused: $NVME is the SR-IOV PF of VF" 60
+console_attach_g2 "$NVME" "refused: $NVME is the SR-IOV PF of VF"
 ok $? "console: the PF whose VFs g1 holds live is refused, with the reason"
 ! holds g2 "$NVME" && ! holds g2 "$NVME" --inactive; ok $? "console: and nothing was sent"
-keys Escape Escape Escape; wait_for "Host PCI functions" 30
-clear_filter; keys "$E1000E2" Enter; wait_for "1 shown" 20
-keys Enter; wait_for "Pick the guest for $E1000E2" 30
-keys Home j Enter; wait_for "Assign $E1000E2 to guest 'g2'" 30
-keys BTab Enter; wait_for "XML preview: $E1000E2" 30
-keys Enter; wait_for "of guest 'g2'? [y/N]" 30; keys y
-wait_for "refused: guest 'g2' has 0 free pcie-root-ports for hot-plug" 60
+console_attach_g2 "$E1000E2" "refused: guest 'g2' has 0 free pcie-root-ports for hot-plug"
 ok $? "console: a live attach to g2 without a free pcie-root-port is refused before libvirt is asked"
 ! holds g2 "$E1000E2"; ok $? "console: and nothing was sent"
-keys Escape Escape Escape; wait_for "Host PCI functions" 30
 keys q; wait_for EXITED 30; screen | grep -q "EXITED 0"; ok $? "console: quits with status 0"
 tui_stop
 mark console
