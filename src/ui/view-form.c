@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "pcipass/change.h"
 #include "pcipass/common.h"
@@ -176,7 +177,19 @@ static void validate(form *fm)
     if (!build(fm, g))
         goto bad;
     fm->valid = true;
-    snprintf(fm->msg, sizeof(fm->msg), "%s", _("Valid. Enter on [Preview XML] shows what will be sent."));
+    {
+        /* a number typed without 0x is decimal: say how it was read */
+        char read[128] = "";
+        size_t o = 0;
+        if (fm->s390 && fm->uid[0] && strncasecmp(fm->uid, "0x", 2) != 0)
+            o += (size_t)snprintf(read + o, sizeof(read) - o, _("zpci uid %s read as 0x%04x. "),
+                                  fm->uid, hd->uid);
+        if (fm->s390 && fm->fid[0] && strncasecmp(fm->fid, "0x", 2) != 0 && o < sizeof(read))
+            snprintf(read + o, sizeof(read) - o, _("zpci fid %s read as 0x%08x. "), fm->fid,
+                     hd->fid);
+        snprintf(fm->msg, sizeof(fm->msg), "%s%s", read,
+                 _("Valid. Enter on [Preview XML] shows what will be sent."));
+    }
     return;
 bad:
     snprintf(fm->msg, sizeof(fm->msg), "%s", pp_error_get());
@@ -253,6 +266,8 @@ static void draw(ui_view *v, int y, int h, int w)
         ui_put(line, 22, 30, focus ? UI_FIELD_FOCUS : UI_FIELD, value);
         if (f == F_ALSO) /* the functions that go, as the builder has them */
             ui_put(line, 52, w - 52, UI_DIM, fm->set_names ? fm->set_names : "");
+        else if (f == F_MAC && !fm->mac[0] && fm->n) /* what empty sends */
+            ui_putf(line, 52, w - 52, UI_DIM, _("empty: %s"), fm->hds[0].mac);
         else /* _("") is the PO header */
             ui_put(line, 52, w - 52, UI_DIM, hints[f][0] ? _(hints[f]) : "");
         if (focus && field_is_text(f)) {
@@ -369,7 +384,7 @@ static bool key(ui_view *v, int k, enum ui_action a)
         }
         return true;
     }
-    if (txt && k == UI_KEY_BACKSPACE) {
+    if (txt && a == ACT_CLEAR) {
         size_t len = strlen(txt);
         if (len)
             txt[len - 1] = '\0';
@@ -377,23 +392,20 @@ static bool key(ui_view *v, int k, enum ui_action a)
         validate(fm);
         return true;
     }
-    switch (k) {
-    case UI_KEY_TAB:
-    case UI_KEY_DOWN:
+    switch (a) {
+    case ACT_NEXT:
         step(fm, 1);
         return true;
-    case UI_KEY_BTAB:
-    case UI_KEY_UP:
+    case ACT_PREV:
         step(fm, -1);
         return true;
-    case UI_KEY_LEFT:
+    case ACT_LEFT:
         change_choice(fm, -1);
         return true;
-    case UI_KEY_RIGHT:
-    case ' ':
+    case ACT_RIGHT:
         change_choice(fm, 1);
         return true;
-    case UI_KEY_ENTER:
+    case ACT_ENTER:
         if (fm->focus == F_PREPARE || fm->focus == F_RELEASE) {
             host_prepare(fm, fm->focus == F_RELEASE);
         } else if (fm->focus == F_PREVIEW) {
@@ -411,7 +423,7 @@ static bool key(ui_view *v, int k, enum ui_action a)
             change_choice(fm, 1);
         }
         return true;
-    case UI_KEY_ESC:
+    case ACT_BACK:
         if (fm->dirty && !ui_confirm(_("Leave the form? Its input is lost.")))
             return true;
         ui_cursor(0, 0, false);
@@ -420,7 +432,8 @@ static bool key(ui_view *v, int k, enum ui_action a)
     default:
         break;
     }
-    if (a == ACT_HELP || a == ACT_OWNERS || a == ACT_REFRESH || a == ACT_QUIT) {
+    if (a == ACT_HELP || a == ACT_OWNERS || a == ACT_REFRESH || a == ACT_QUIT ||
+        a == ACT_CHECKLIST) {
         ui_cursor(0, 0, false);
         return false;
     }
@@ -451,41 +464,18 @@ static const ui_view_ops ops = {
     .free = ffree,
 };
 
-static bool used(const uint32_t *v, size_t n, uint32_t x)
+/* zPCI ids as both faces choose them (pp_change_zpci_ids): the host's own where the guest has them
+ * free; a field left empty is libvirt's choice */
+static void suggest_zpci(form *fm, const pp_guest *g)
 {
-    for (size_t i = 0; i < n; i++)
-        if (v[i] == x)
-            return true;
-    return false;
-}
+    pp_hostdev hd = { 0 };
 
-static bool uid_used(const pp_guest *g, uint32_t x)
-{
-    return used(g->config.uids, g->config.nuids, x) || used(g->live.uids, g->live.nuids, x);
-}
-
-static bool fid_used(const pp_guest *g, uint32_t x)
-{
-    return used(g->config.fids, g->config.nfids, x) || used(g->live.fids, g->live.nfids, x);
-}
-
-/* zPCI suggestions: the host's own ids when the guest has them free, else the lowest free ones */
-static void suggest_zpci(form *fm, const pp_function *f, const pp_guest *g)
-{
-    uint32_t uid = 1, fid = 0;
-
-    if (f->has_zpci && f->zpci.uid >= PP_ZPCI_UID_MIN && !uid_used(g, f->zpci.uid))
-        uid = f->zpci.uid;
-    else
-        while (uid < PP_ZPCI_UID_MAX && uid_used(g, uid))
-            uid++;
-    if (f->has_zpci && !fid_used(g, f->zpci.fid))
-        fid = f->zpci.fid;
-    else
-        while (fid < PP_ZPCI_FID_MAX && fid_used(g, fid))
-            fid++;
-    snprintf(fm->uid, sizeof(fm->uid), "0x%04x", uid);
-    snprintf(fm->fid, sizeof(fm->fid), "0x%08x", fid);
+    hd.source = fm->addr;
+    pp_change_zpci_ids(ui->app->host, g, NULL, 0, &hd);
+    if (hd.has_uid)
+        snprintf(fm->uid, sizeof(fm->uid), "0x%04x", hd.uid);
+    if (hd.has_fid)
+        snprintf(fm->fid, sizeof(fm->fid), "0x%08x", hd.fid);
 }
 
 ui_view *ui_form_view(const pp_function *f, const char *guest)
@@ -508,7 +498,7 @@ ui_view *ui_form_view(const pp_function *f, const char *guest)
         fm->napply = 1;
     }
     if (fm->s390 && g)
-        suggest_zpci(fm, f, g);
+        suggest_zpci(fm, g);
     fm->also[fm->nalso++] = ALSO_ONE;
     if (g) {
         pp_guard_in in = { ui->app->host, &ui->app->owners, g, 0 };

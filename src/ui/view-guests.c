@@ -103,6 +103,7 @@ static void pfree(ui_view *v)
 
 static const ui_view_ops ops = {
     .name = "guests",
+    .flags = UI_VIEW_FILTER,
     .title = title,
     .rows = rows,
     .draw_row = draw_row,

@@ -257,6 +257,7 @@ static void ofree(ui_view *v)
 
 static const ui_view_ops ops = {
     .name = "owners",
+    .flags = UI_VIEW_FILTER | UI_VIEW_OWNERS,
     .title = title,
     .rows = rows,
     .draw_row = draw_row,

@@ -111,6 +111,13 @@ bool pp_parse_number(const char *s, const char *field, uint64_t min, uint64_t ma
         if (p[0] == '0' && (p[1] == 'x' || p[1] == 'X'))
             goto bad;
     }
+    /* "0400": hex to one reader, octal to another (libvirt's own parser), decimal to a third */
+    if (base == 10 && p[0] == '0' && p[1] && !p[strspn(p, "0123456789")]) {
+        pp_error_set(_("%s: '%s' is ambiguous: a leading zero without 0x (write 0x%s for hex, or "
+                       "the decimal number without the zero); valid range 0x%0*" PRIx64 "-0x%0*" PRIx64),
+                     field, s, p, hexdigits, min, hexdigits, max);
+        return false;
+    }
     /* strtoull accepts leading blanks and signs; an operator's "-1" must not wrap around. */
     if (!isxdigit((unsigned char)*p) || (base == 10 && !isdigit((unsigned char)*p)))
         goto bad;

@@ -1,0 +1,94 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The router: which screen each action opens (the engine in view.c knows none of them), and the
+ * console's start: the host read, the function list, the checklist when something fails. */
+#include <config.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "pcipass/check.h"
+#include "pcipass/common.h"
+#include "pcipass/ui.h"
+
+static ui_view *open_owners(void)
+{
+    return ui_owners_view();
+}
+
+static ui_view *open_help(void)
+{
+    return ui_help_view();
+}
+
+static ui_view *open_checklist(void)
+{
+    pp_checks c = { 0 };
+    ui_view *v;
+
+    ui_checks_run(&c);
+    v = ui_checklist_view(&c);
+    pp_checks_clear(&c);
+    return v;
+}
+
+static const struct route {
+    enum ui_action action;
+    unsigned flag; /* the screen it opens: not opened again over itself */
+    ui_view *(*open)(void);
+} routes[] = {
+    { ACT_OWNERS, UI_VIEW_OWNERS, open_owners },
+    { ACT_HELP, UI_VIEW_HELP, open_help },
+    { ACT_CHECKLIST, UI_VIEW_CHECKLIST, open_checklist },
+};
+
+bool ui_route(enum ui_action a)
+{
+    for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
+        if (routes[i].action != a)
+            continue;
+        if (!(ui->top->ops->flags & routes[i].flag))
+            ui_push(routes[i].open());
+        return true;
+    }
+    return false;
+}
+
+int pp_tui_main(pp_app *app)
+{
+    ui_ctx ctx = { app, NULL, false, PP_EXIT_OK };
+    pp_checks c = { 0 };
+    bool guests_ok;
+    char *gerr;
+    pp_host *h;
+
+    /* read everything before the screen changes, so errors print plainly */
+    h = pp_app_host(app);
+    if (!h) {
+        fprintf(stderr, "%s: %s\n", pp_progname(), pp_error_get());
+        return PP_EXIT_FAIL;
+    }
+    ui = &ctx;
+    ui_display_init(!app->no_color);
+    ui_push(ui_functions_view());
+    /* guests first: the checklist and the list both use them */
+    guests_ok = pp_app_guests(app, true);
+    gerr = guests_ok ? NULL : xstrdup(pp_error_get()); /* the checks reuse the error slot */
+    /* the checklist first when something fails: a first-time setup is where an operator most
+     * needs to hear that the IOMMU or vfio-pci is missing */
+    if (ui_checks_run(&c))
+        ui_push(ui_checklist_view(&c));
+    pp_checks_clear(&c);
+    if (!guests_ok)
+        ui_status(UI_ERROR, _("no guests: %s"), gerr);
+    else if (h->nwarnings)
+        ui_status(UI_ERROR, P_("%zu sysfs entry was skipped or read in part (pcipass list shows why)",
+                               "%zu sysfs entries were skipped or read in part (pcipass list shows why)",
+                               h->nwarnings),
+                  h->nwarnings);
+    free(gerr);
+    ui_loop();
+    ui_close_all();
+    ui_display_restore();
+    ui = NULL;
+    return ctx.exit_status;
+}
