@@ -43,8 +43,7 @@ const ui_binding ui_bindings[] = {
     { 'd', ACT_DETACH, "owners", "d", N_("detach from the guest (asks first)"), N_("detach") },
     { 'u', ACT_UNDO, "functions", "u", N_("undo the journal's last change (asks first)"), NULL },
     { 'u', ACT_UNDO, "owners", "u", N_("undo the journal's last change (asks first)"), NULL },
-    { '/', ACT_FILTER, NULL, "/", N_("filter as you type: addresses, classes (GPU, Ethernet), "
-                                     "names, drivers, owners"),
+    { '/', ACT_FILTER, NULL, "/", N_("filter as you type (class, GPU, name, driver, owner)"),
       N_("filter") },
     { CTRL('u'), ACT_CLEAR, "filter", N_("Ctrl-U"), N_("empty the filter while typing it"), NULL },
     { 'b', ACT_BRIDGES, "functions", "b", N_("hide or show bridges"), N_("bridges") },

@@ -277,8 +277,14 @@ static void draw(ui_view *v, int y, int h, int w)
         line++;
     }
     line++;
-    if (line < y + h)
-        ui_put(line, 0, w, fm->valid ? UI_OK : UI_ERROR, fm->msg);
+    {
+        /* the verdict whole, wrapped at words below the fields */
+        char **l;
+        size_t n = ui_wrap(fm->msg, w, NULL, &l), i;
+        for (i = 0; i < n && line < y + h; i++)
+            ui_put(line++, 0, w, fm->valid ? UI_OK : UI_ERROR, l[i]);
+        ui_wrap_free(l, n);
+    }
     /* the text cursor where typing goes */
     ui_cursor(cy >= 0 ? cy : 0, cx >= 0 ? cx : 0, cy >= 0);
 }

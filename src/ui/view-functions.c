@@ -200,8 +200,9 @@ static char *row_text(ui_view *v, size_t row)
     size_t n = owners_of(f, &first), i;
     char *dev = device_name(f, true), *s, *t;
 
-    s = xasprintf("%s %s %s %s", f->name, f->class_name ? f->class_name : "", dev,
-                  f->driver ? f->driver : "");
+    /* what operators call the class too: a display controller is the GPU */
+    s = xasprintf("%s %s %s %s %s", f->name, f->class_name ? f->class_name : "", dev,
+                  f->driver ? f->driver : "", (f->class_code >> 16) == 0x03 ? "GPU" : "");
     for (i = 0; i < n; i++) {
         t = xasprintf("%s %s", s, first[i].guest->name);
         free(s);

@@ -190,6 +190,9 @@ static void draw_view(ui_view *v)
             v->top = v->cursor;
         if (v->cursor >= v->top + (size_t)height)
             v->top = v->cursor - (size_t)height + 1;
+        /* no empty rows below while rows above are hidden (after a filter shortened the list) */
+        if (v->top > 0 && v->nvis < v->top + (size_t)height)
+            v->top = v->nvis > (size_t)height ? v->nvis - (size_t)height : 0;
         for (i = 0; i < height; i++) {
             size_t r = v->top + (size_t)i;
             if (r < v->nvis)
