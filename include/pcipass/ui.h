@@ -195,6 +195,7 @@ struct ui_view {
 typedef struct ui_ctx {
     pp_app *app;
     ui_view *top;
+    bool row_only; /* the last key changed the cursor row only: repaint that row */
     bool quit;
     int exit_status;
 } ui_ctx;
@@ -213,6 +214,12 @@ ui_view *ui_pop_to_home(void);
 /* Forgets the visible-row map (after a change of the rows or the filter). */
 void ui_view_invalidate(ui_view *v);
 size_t ui_view_selected(ui_view *v, bool *any);
+/* "0000:65:00.0, 0000:65:00.1": the N addresses of SET (malloc'd) */
+char *ui_addr_list(const pp_pci_addr *set, size_t n);
+/* Forgets the marks of the function list V (after the marked functions were assigned) */
+void ui_functions_unmark(ui_view *v);
+/* After a key that changed only the cursor row of V: the next paint redraws that row alone. */
+void ui_repaint_row(ui_view *v);
 /* "running and persistent configuration", ... for the PP_AFFECT_* bits of a change, translated */
 const char *ui_affect_name(unsigned affect);
 /* The guards of C (pp_change_check) on the status line: unforceable findings refuse, forceable
@@ -241,7 +248,12 @@ bool ui_route(enum ui_action a);
 /* ---- the screens ---- */
 ui_view *ui_functions_view(void);
 ui_view *ui_guests_view(const pp_function *f);
+/* The picker for the N functions of SET, assigned together (marked in the list) */
+ui_view *ui_guests_view_set(const pp_pci_addr *set, size_t n);
 ui_view *ui_form_view(const pp_function *f, const char *guest);
+/* The form for the N functions of SET together (N > 1): the functions of one device share one
+ * guest slot, as one multifunction device. */
+ui_view *ui_form_view_set(const pp_pci_addr *set, size_t n, const char *guest);
 /* The outcome of a change, as libvirt stored it: Enter and Esc go back to the function list. */
 ui_view *ui_result_view(const char *title, const char *text);
 ui_view *ui_owners_view(void);

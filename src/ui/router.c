@@ -55,7 +55,7 @@ bool ui_route(enum ui_action a)
 
 int pp_tui_main(pp_app *app)
 {
-    ui_ctx ctx = { app, NULL, false, PP_EXIT_OK };
+    ui_ctx ctx = { .app = app, .exit_status = PP_EXIT_OK };
     pp_checks c = { 0 };
     bool guests_ok;
     char *gerr;

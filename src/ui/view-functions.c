@@ -9,6 +9,21 @@
 #include "pcipass/common.h"
 #include "pcipass/ui.h"
 
+/* the functions marked with Space, to be assigned together */
+typedef struct marks {
+    pp_pci_addr *v;
+    size_t n;
+} marks;
+
+static bool marked(const ui_view *v, const pp_function *f)
+{
+    const marks *m = v->data;
+    for (size_t i = 0; i < m->n; i++)
+        if (pp_pci_addr_eq(&m->v[i], &f->addr))
+            return true;
+    return false;
+}
+
 static const pp_function *func(size_t row)
 {
     return &ui->app->host->funcs[row];
@@ -175,6 +190,8 @@ static void draw_row(ui_view *v, size_t row, int y, int w, bool sel)
     else
         snprintf(group, sizeof(group), "%*s", c.grp, "-");
     x += ui_cell(y, x, c.addr + 1, role, f->name);
+    if (marked(v, f)) /* in the blank after the address */
+        ui_put(y, c.addr, 1, sel ? UI_SELECTED : UI_FIELD_FOCUS, "*");
     x += ui_cell(y, x, c.cls + 1, role, f->class_name ? f->class_name : "?");
     x += ui_cell(y, x, c.dev + 1, role, dev);
     x += ui_cell(y, x, c.drv + 1, role, f->driver ? f->driver : "-");
@@ -386,9 +403,43 @@ static bool key(ui_view *v, int k, enum ui_action a)
     bool any;
     size_t row;
 
+    marks *m = v->data;
+    size_t i;
+
     switch (a) {
+    case ACT_MARK:
+        row = ui_view_selected(v, &any);
+        if (!any)
+            return true;
+        if (func(row)->bridge) {
+            ui_status(UI_ERROR, _("%s is a bridge: bridges cannot be assigned to a guest"),
+                      func(row)->name);
+            return true;
+        }
+        for (i = 0; i < m->n && !pp_pci_addr_eq(&m->v[i], &func(row)->addr); i++)
+            ;
+        if (i < m->n) {
+            m->v[i] = m->v[--m->n];
+        } else {
+            m->v = xreallocarray(m->v, m->n + 1, sizeof(*m->v));
+            m->v[m->n++] = func(row)->addr;
+        }
+        if (m->n)
+            ui_status(UI_NORMAL,
+                      P_("%zu function marked; Enter assigns the marked together, Space unmarks",
+                         "%zu functions marked; Enter assigns the marked together, Space unmarks",
+                         m->n),
+                      m->n);
+        else
+            ui_status_clear();
+        ui_repaint_row(v);
+        return true;
     case ACT_ENTER:
     case ACT_ASSIGN:
+        if (m->n > 1) {
+            ui_push(ui_guests_view_set(m->v, m->n));
+            return true;
+        }
         row = ui_view_selected(v, &any);
         if (!any)
             return true;
@@ -408,6 +459,13 @@ static bool key(ui_view *v, int k, enum ui_action a)
     }
 }
 
+static void ffree(ui_view *v)
+{
+    marks *m = v->data;
+    free(m->v);
+    free(m);
+}
+
 static const ui_view_ops ops = {
     .name = "functions",
     .flags = UI_VIEW_HOME | UI_VIEW_FILTER,
@@ -420,9 +478,16 @@ static const ui_view_ops ops = {
     .draw_detail = draw_detail,
     .key = key,
     .hidden = hidden,
+    .free = ffree,
 };
 
 ui_view *ui_functions_view(void)
 {
-    return ui_view_new(&ops, NULL);
+    return ui_view_new(&ops, xcalloc(1, sizeof(marks)));
+}
+
+void ui_functions_unmark(ui_view *v)
+{
+    marks *m = v->data;
+    m->n = 0;
 }

@@ -177,7 +177,8 @@ static void apply(ui_view *v)
                 ? xasprintf(_("%s attached to guest '%s', but its identity is not recorded: %s"),
                             c.devices, t->guest, c.identity_error)
                 : xasprintf(_("%s attached to guest '%s'"), c.devices, t->guest);
-        ui_pop_to_home(); /* frees this view: T is gone from here on */
+        /* frees this view: T is gone from here on; the marks are assigned */
+        ui_functions_unmark(ui_pop_to_home());
         ui_push(ui_result_view(_("Assignment applied"), body));
         ui_status(UI_OK, "%s", q);
         free(q);

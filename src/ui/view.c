@@ -164,6 +164,8 @@ static int list_area(ui_view *v, int *y0, int *detail)
     return bottom - top + 1;
 }
 
+static int drawn_msg_lines; /* the message area's height at the last full paint */
+
 static void draw_view(ui_view *v)
 {
     int w = ui_cols(), y0, detail, height, i;
@@ -217,10 +219,35 @@ static void draw_view(ui_view *v)
         ui_status_set(UI_NORMAL, p);
         free(p);
     }
-    ui_message(ui_lines() - 2, ui_status_role(), ui_status_text());
+    drawn_msg_lines = ui_message(ui_lines() - 2, ui_status_role(), ui_status_text());
     keys = ui_footer_keys(v->ops);
     ui_putf(ui_lines() - 1, 0, w, UI_TITLE, " %s", keys);
     free(keys);
+}
+
+void ui_repaint_row(ui_view *v)
+{
+    if (v == ui->top && !v->ops->draw && !vis_stale(v))
+        ui->row_only = true;
+}
+
+/* The cursor row alone, its detail pane, the status and the footer: what a key that changed one
+ * row needs, not the whole screen. */
+static void draw_row_only(ui_view *v)
+{
+    int y0, detail, height = list_area(v, &y0, &detail), w = ui_cols();
+
+    /* a message of another height moves the list: then the whole screen */
+    if (v->cursor < v->top || v->cursor >= v->top + (size_t)height || !v->nvis ||
+        ui_message_lines(ui_status_text(), 0) != drawn_msg_lines) {
+        ui->row_only = false;
+        return;
+    }
+    v->ops->draw_row(v, v->vis[v->cursor], y0 + (int)(v->cursor - v->top), w, true);
+    if (detail)
+        v->ops->draw_detail(v, v->vis[v->cursor], y0 + height + 1, detail, w);
+    ui_message(ui_lines() - 2, ui_status_role(), ui_status_text());
+    ui_flush();
 }
 
 static void draw(void)
@@ -421,8 +448,11 @@ void ui_loop(void)
         int key;
         enum ui_action a;
 
-        if (redraw)
+        if (redraw && ui->row_only && !ui_too_small())
+            draw_row_only(v);
+        if (redraw && !ui->row_only)
             draw();
+        ui->row_only = false;
         redraw = true;
         key = ui_getkey();
         if (key == UI_KEY_NONE) {
@@ -454,4 +484,17 @@ void ui_close_all(void)
         ui->top = v->below;
         view_free(v);
     }
+}
+
+char *ui_addr_list(const pp_pci_addr *set, size_t n)
+{
+    char *s = xstrdup(""), *t, name[PP_PCI_ADDR_STRLEN];
+
+    for (size_t i = 0; i < n; i++) {
+        pp_pci_addr_format(&set[i], name);
+        t = xasprintf("%s%s%s", s, i ? ", " : "", name);
+        free(s);
+        s = t;
+    }
+    return s;
 }

@@ -88,6 +88,42 @@ wait_for "0000:05:00.0 Ethernet co"; ok $? "filter by class name"
 keys / C-u Enter; wait_for "Host PCI functions"
 keys q; wait_for "EXITED"
 
+# the screen's guest addresses (blanks and line breaks left out: long lines wrap at 80 columns):
+# functions 0 and 1 in one slot, multifunction on function 0
+one_slot() {
+    screen | tr -d ' \n' | grep -o '<addresstype="pci"domain="0x0000"bus="0x00"slot="0x[0-9a-f]*"function="0x[01]"[^/]*/>' > "$WORK/slots"
+    _s0=$(sed -n 's/.*slot="\([^"]*\)"function="0x0"multifunction="on".*/\1/p' "$WORK/slots")
+    _s1=$(sed -n 's/.*slot="\([^"]*\)"function="0x1".*/\1/p' "$WORK/slots")
+    [ -n "$_s0" ] && [ "$_s0" = "$_s1" ] || { screen | diag; return 1; }
+}
+
+# --- the GPU and its audio function marked and assigned together, one multifunction device ---
+for size in 80x24 120x40; do
+    tui_start "${size%x*}" "${size#*x}" --dev-root "$X86-dev" --sysfs-root "$X86" -c "$URI"
+    wait_for "Host PCI functions"
+    keys /; keys -l 65:00; keys Enter; wait_for "2 shown"
+    keys Space; wait_for "1 function marked"; keys j Space; wait_for "2 functions marked"
+    screen | grep -q "^0000:65:00.0\*" && screen | grep -q "^0000:65:00.1\*"
+    ok $? "$size: Space marks the GPU and its audio function"
+    golden "functions-marked-$size"; ok $? "$size: golden list with two marks"
+    keys Enter; wait_for "Pick the guest for 0000:65:00.0, 0000:65:00.1 (together)"
+    keys Home Enter; wait_for "Assign 0000:65:00.0, 0000:65:00.1 together to guest 'build'"
+    wait_for "Preview and apply ask for an explicit override"
+    ok $? "$size: the form shows the guard finding as it opens, and what resolves it"
+    screen | grep -q "IOMMU group 40 partner"; [ $? -ne 0 ]
+    ok $? "$size: the audio partner goes along: no group finding"
+    golden "form-marked-$size"; ok $? "$size: golden form for the two functions"
+    keys Tab Tab Tab Enter; wait_for "XML preview: 0000:65:00.0, 0000:65:00.1 to guest 'build'"
+    wait_for "This plan needs 1 explicit override at apply"; ok $? "$size: the preview says the override the plan needs"
+    one_slot; ok $? "$size: preview: one guest slot, multifunction on function 0"
+    keys Enter; wait_for "[y/N]"; keys y; wait_for "Override and apply anyway?"; keys y
+    wait_for "Assignment applied"; ok $? "$size: applied after the explicit override"
+    one_slot; ok $? "$size: libvirt stored both functions in one slot"
+    keys Enter; wait_for "Host PCI functions"
+    screen | grep -q "^0000:65:00.1 .*build\[C\]"; ok $? "$size: the list shows build holding the audio function, marks gone"
+    screen | grep -q "^0000:65:00.[01]\*"; [ $? -ne 0 ]; ok $? "$size: no marks left after the apply"
+done
+
 # --- a long libvirt error, whole at 80x24 ---
 LONG="$WORK/a-rather-long-directory-name-for-the-host-file/guests-of-the-lab.xml"
 tui_start 80 24 --dev-root "$X86-dev" --sysfs-root "$X86" -c "test://$LONG"
