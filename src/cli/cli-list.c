@@ -41,7 +41,7 @@ json_object *pp_json_reset_method(const pp_function *f)
     return a;
 }
 
-static json_object *function_json(const pp_app *app, const pp_function *f)
+static json_object *function_json(const pp_app *app, const pp_host *h, const pp_function *f)
 {
     const pp_owner *first;
     size_t i, n = pp_owners_of(&app->owners, &f->addr, &first);
@@ -56,8 +56,11 @@ static json_object *function_json(const pp_app *app, const pp_function *f)
     json_object_object_add(o, "device_id", pp_json_hex(f->device_id, 4));
     json_object_object_add(o, "vendor", pp_json_str_or_null(f->vendor_name));
     json_object_object_add(o, "device", pp_json_str_or_null(f->device_name));
-    json_object_object_add(o, "subsystem_vendor_id", pp_json_hex(f->subsys_vendor_id, 4));
-    json_object_object_add(o, "subsystem_device_id", pp_json_hex(f->subsys_device_id, 4));
+    /* node devices do not carry them: unknown, not zero */
+    json_object_object_add(o, "subsystem_vendor_id",
+                           h->partial ? NULL : pp_json_hex(f->subsys_vendor_id, 4));
+    json_object_object_add(o, "subsystem_device_id",
+                           h->partial ? NULL : pp_json_hex(f->subsys_device_id, 4));
     json_object_object_add(o, "driver", pp_json_str_or_null(f->driver));
     json_object_object_add(o, "iommu_group",
                            f->iommu_group >= 0 ? json_object_new_int(f->iommu_group) : NULL);
@@ -108,7 +111,7 @@ static void print_json(const pp_app *app, const pp_host *h)
     }
     fputs("[\n", stdout);
     for (i = 0; i < h->nfuncs; i++) {
-        json_object *o = function_json(app, &h->funcs[i]);
+        json_object *o = function_json(app, h, &h->funcs[i]);
         const char *p = json_object_to_json_string_ext(
             o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED | JSON_C_TO_STRING_NOSLASHESCAPE);
 

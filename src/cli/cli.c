@@ -274,7 +274,9 @@ bool pp_cli_findings(const pp_findings *f, bool force)
     bool go = pp_findings_blocking(f, force) == 0;
 
     for (i = 0; i < f->n; i++) {
-        if (go)
+        if (f->v[i].warning)
+            fprintf(stderr, _("%s: warning: %s\n"), pp_progname(), f->v[i].msg);
+        else if (go)
             fprintf(stderr, _("%s: warning: %s (overridden by --force)\n"), pp_progname(),
                     f->v[i].msg);
         else if (f->v[i].forceable && !force)

@@ -285,6 +285,8 @@ static const char *fix_for(pp_guard_kind k)
     case PP_GUARD_NO_RESET:
         return _("assign it only if the guest is never restarted without a host reboot; --force "
                  "assigns it anyway");
+    case PP_GUARD_UNKNOWN:
+        return _("run 'pcipass check' on that host itself to learn it");
     }
     return NULL;
 }
@@ -325,7 +327,8 @@ static void check_device(pp_checks *c, pp_app *app, const pp_pci_addr *a, bool h
     pp_guard_attach(&in, a, 1, &f);
     for (i = 0; i < f.n; i++)
         item(c, f.v[i].kind == PP_GUARD_NO_RESET ? "reset" : "device",
-             f.v[i].kind == PP_GUARD_OWNER ? PP_CHECK_WARN : PP_CHECK_FAIL, xstrdup(f.v[i].msg),
+             f.v[i].kind == PP_GUARD_OWNER || f.v[i].warning ? PP_CHECK_WARN : PP_CHECK_FAIL,
+             xstrdup(f.v[i].msg),
              fix_for(f.v[i].kind));
     if (f.n == 0 && fn && !have_guests)
         /* nobody can say it is free: not "ready" */

@@ -2,6 +2,7 @@
 /* The state both faces share: the inventory, the connection, the guests and who owns what. */
 #include <config.h>
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,51 +12,176 @@
 #include "pcipass/common.h"
 #include "pcipass/journal.h"
 
+bool pp_uri_is_remote(const char *uri)
+{
+    const char *colon, *auth;
+    size_t schemelen;
+
+    if (!uri)
+        uri = getenv("LIBVIRT_DEFAULT_URI");
+    if (!uri || !*uri)
+        return false;
+    if (!(colon = strchr(uri, ':')))
+        return false;
+    schemelen = (size_t)(colon - uri);
+    /* a transport: qemu+ssh, qemu+tcp, qemu+tls, qemu+unix (a socket names a daemon of its own) */
+    if (memchr(uri, '+', schemelen))
+        return true;
+    if (strncmp(colon, "://", 3) != 0)
+        return false;
+    auth = colon + 3;
+    return *auth && *auth != '/' && *auth != '?';
+}
+
+bool pp_app_uses_nodedev(const pp_app *app)
+{
+    if (app->inventory)
+        return strcmp(app->inventory, "libvirt") == 0;
+    return pp_uri_is_remote(app->uri);
+}
+
+/* The roots of this machine belong to no remote host: with node devices there are none. */
 const char *pp_app_proc_root(const pp_app *app)
 {
     if (app->proc_root)
         return app->proc_root;
-    return app->sysfs_root ? NULL : "/proc";
+    return app->sysfs_root || pp_app_uses_nodedev(app) ? NULL : "/proc";
 }
 
 const char *pp_app_boot_root(const pp_app *app)
 {
     if (app->boot_root)
         return app->boot_root;
-    return app->sysfs_root ? NULL : "/boot";
+    return app->sysfs_root || pp_app_uses_nodedev(app) ? NULL : "/boot";
 }
 
 const char *pp_app_conf_root(const pp_app *app)
 {
     if (app->conf_root)
         return app->conf_root;
-    return app->sysfs_root ? NULL : "";
+    return app->sysfs_root || pp_app_uses_nodedev(app) ? NULL : "";
+}
+
+static pp_host *load_host(pp_app *app)
+{
+    pp_host *h;
+    pp_virt *v;
+
+    if (pp_app_uses_nodedev(app)) {
+        /* any connection will do: node devices are read, never changed here */
+        if (!(v = app->virt ? app->virt : pp_app_virt(app, true)))
+            return NULL;
+        return pp_host_load_nodedev(v);
+    }
+    h = pp_host_load(app->sysfs_root);
+    if (h) {
+        pp_host_find_critical(h, pp_app_proc_root(app));
+        pp_host_find_bindings(h, pp_app_proc_root(app), pp_app_conf_root(app));
+    }
+    return h;
 }
 
 pp_host *pp_app_host(pp_app *app)
 {
-    if (!app->host) {
-        app->host = pp_host_load(app->sysfs_root);
-        if (app->host) {
-            pp_host_find_critical(app->host, pp_app_proc_root(app));
-            pp_host_find_bindings(app->host, pp_app_proc_root(app), pp_app_conf_root(app));
-        }
-    }
+    if (!app->host)
+        app->host = load_host(app);
     return app->host;
 }
 
 bool pp_app_reload_host(pp_app *app)
 {
-    pp_host *h = pp_host_load(app->sysfs_root);
+    pp_host *h = load_host(app);
 
     /* the old inventory stays when the new one cannot be read */
     if (!h)
         return false;
-    pp_host_find_critical(h, pp_app_proc_root(app));
-    pp_host_find_bindings(h, pp_app_proc_root(app), pp_app_conf_root(app));
     pp_host_free(app->host);
     app->host = h;
     return true;
+}
+
+typedef struct guests_job {
+    pp_app *app;
+    bool readonly, ok;
+    char *error;
+} guests_job;
+
+static void *read_guests(void *arg)
+{
+    guests_job *j = arg;
+    j->ok = pp_app_guests(j->app, j->readonly);
+    if (!j->ok)
+        j->error = xstrdup(pp_error_get());
+    return NULL;
+}
+
+bool pp_app_read(pp_app *app, bool readonly, char **guests_error)
+{
+    guests_job j = { app, readonly, false, NULL };
+    pthread_t th;
+    bool threaded, ok;
+
+    *guests_error = NULL;
+    /* node devices need the connection first; the guests then share it */
+    if (pp_app_uses_nodedev(app) && !pp_app_virt(app, readonly)) {
+        pp_error_prefix("%s", pp_app_host_label(app));
+        return false;
+    }
+    /* the guests come over libvirt's socket while the sysfs scan waits on the kernel: together
+     * they take about as long as the longer one */
+    threaded = pthread_create(&th, NULL, read_guests, &j) == 0;
+    ok = pp_app_host(app) != NULL;
+    if (threaded)
+        pthread_join(th, NULL);
+    else
+        read_guests(&j);
+    *guests_error = j.error;
+    return ok;
+}
+
+const char *pp_app_host_label(const pp_app *app)
+{
+    if (app->uri)
+        return app->uri;
+    if (getenv("LIBVIRT_DEFAULT_URI") && *getenv("LIBVIRT_DEFAULT_URI"))
+        return getenv("LIBVIRT_DEFAULT_URI");
+    return "default";
+}
+
+static void *read_member(void *arg)
+{
+    pp_app *m = arg;
+    char *gerr = NULL;
+
+    if (!pp_app_read(m, true, &gerr)) {
+        m->unreachable = pp_escape_ctl(pp_error_get());
+    } else if (gerr) {
+        /* a host whose inventory was read but not its guests: its owners unknown, said so */
+        m->unreachable = pp_escape_ctl(gerr);
+    }
+    free(gerr);
+    return NULL;
+}
+
+void pp_fleet_read(pp_app *app, bool readonly)
+{
+    pthread_t *th = xcalloc(app->nmembers, sizeof(*th));
+    bool *started = xcalloc(app->nmembers, sizeof(*started));
+    size_t i;
+
+    (void)readonly;
+    for (i = 0; i < app->nmembers; i++) {
+        if (app->members[i].host || app->members[i].unreachable)
+            continue; /* read already */
+        started[i] = pthread_create(&th[i], NULL, read_member, &app->members[i]) == 0;
+        if (!started[i])
+            read_member(&app->members[i]);
+    }
+    for (i = 0; i < app->nmembers; i++)
+        if (started[i])
+            pthread_join(th[i], NULL);
+    free(th);
+    free(started);
 }
 
 void pp_app_print_host_warnings(pp_app *app)
@@ -177,6 +303,12 @@ void pp_app_forget_guests(pp_app *app)
 
 void pp_app_free(pp_app *app)
 {
+    size_t i;
+
+    for (i = 0; i < app->nmembers; i++)
+        pp_app_free(&app->members[i]);
+    free(app->members);
+    free(app->unreachable);
     pp_app_forget_guests(app);
     pp_virt_close(app->virt);
     pp_host_free(app->host);

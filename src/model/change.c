@@ -325,7 +325,7 @@ size_t pp_change_blocking(const pp_findings *f, bool force, const pp_findings *a
     size_t i, k, n = 0;
 
     for (i = 0; i < f->n; i++) {
-        bool ok = f->v[i].forceable && force;
+        bool ok = f->v[i].warning || (f->v[i].forceable && force);
         for (k = 0; !ok && f->v[i].forceable && accepted && k < accepted->n; k++)
             ok = accepted->v[k].kind == f->v[i].kind &&
                  pp_pci_addr_eq(&accepted->v[k].addr, &f->v[i].addr);
