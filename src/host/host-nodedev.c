@@ -11,6 +11,7 @@
 #include "pcipass/host.h"
 #include "pcipass/nodedev.h"
 #include "pcipass/virt.h"
+#include "host-private.h"
 
 static int func_cmp(const void *a, const void *b)
 {

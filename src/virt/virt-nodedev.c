@@ -13,7 +13,7 @@
 #include <libvirt/virterror.h>
 
 #include "pcipass/common.h"
-#include "pcipass/virt-private.h"
+#include "virt-private.h"
 
 /* Requests in flight per connection: enough to hide a link's latency, well under what makes a
  * daemon run out of file descriptors or workers (its default max_client_requests is 5 per
