@@ -123,10 +123,8 @@ bool pp_app_read(pp_app *app, bool readonly, char **guests_error)
 
     *guests_error = NULL;
     /* node devices need the connection first; the guests then share it */
-    if (pp_app_uses_nodedev(app) && !pp_app_virt(app, readonly)) {
-        pp_error_prefix("%s", pp_app_host_label(app));
+    if (pp_app_uses_nodedev(app) && !pp_app_virt(app, readonly))
         return false;
-    }
     /* the guests come over libvirt's socket while the sysfs scan waits on the kernel: together
      * they take about as long as the longer one */
     threaded = pthread_create(&th, NULL, read_guests, &j) == 0;
