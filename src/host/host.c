@@ -57,17 +57,11 @@ fail:
 
 bool pp_host_parse_attr_number(const char *s, int base, unsigned long max, unsigned long *out)
 {
-    char *end;
-    unsigned long v;
+    uint64_t v;
 
-    /* strtoul would take blanks and a sign ("-1" wraps around): the kernel writes neither */
-    if (!s || !isxdigit((unsigned char)*s))
+    if (pp_parse_u64(s, base, max, &v) != 0)
         return false;
-    errno = 0;
-    v = strtoul(s, &end, base);
-    if (errno || *end || v > max)
-        return false;
-    *out = v;
+    *out = (unsigned long)v;
     return true;
 }
 

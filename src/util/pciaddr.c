@@ -96,29 +96,48 @@ bool pp_pci_addr_eq(const pp_pci_addr *a, const pp_pci_addr *b)
     return pp_pci_addr_cmp(a, b) == 0;
 }
 
-bool pp_parse_number(const char *s, const char *field, uint64_t min, uint64_t max, int hexdigits,
-                     uint64_t *out)
+static bool has_0x(const char *p)
+{
+    return p[0] == '0' && (p[1] == 'x' || p[1] == 'X');
+}
+
+int pp_parse_u64(const char *s, int base, uint64_t max, uint64_t *out)
 {
     const char *p = s ? s : "";
-    int base = 10;
     unsigned long long v;
     char *end;
 
-    if (p[0] == '0' && (p[1] == 'x' || p[1] == 'X')) {
+    if (base != 10 && has_0x(p)) {
         base = 16;
         p += 2;
         /* strtoull would skip a second 0x: "0x0x10" is no number */
-        if (p[0] == '0' && (p[1] == 'x' || p[1] == 'X'))
-            goto bad;
+        if (has_0x(p))
+            return -1;
+    } else if (base == 0) {
+        base = 10; /* never octal: an operator's 0400 is not 256 */
     }
-    /* strtoull accepts leading blanks and signs; an operator's "-1" must not wrap around. */
+    /* strtoull accepts leading blanks and signs; "-1" must not wrap around. */
     if (!isxdigit((unsigned char)*p) || (base == 10 && !isdigit((unsigned char)*p)))
-        goto bad;
+        return -1;
     errno = 0;
     v = strtoull(p, &end, base);
     if (*end != '\0')
+        return -1;
+    if (errno == ERANGE || v > max)
+        return 1;
+    *out = v;
+    return 0;
+}
+
+bool pp_parse_number(const char *s, const char *field, uint64_t min, uint64_t max, int hexdigits,
+                     uint64_t *out)
+{
+    uint64_t v;
+    int r = pp_parse_u64(s, 0, max, &v);
+
+    if (r < 0)
         goto bad;
-    if (errno == ERANGE || v < min || v > max)
+    if (r > 0 || v < min)
         goto range;
     *out = v;
     return true;

@@ -12,6 +12,7 @@
 #include <libvirt/libvirt.h>
 #include <libvirt/virterror.h>
 
+#include "pcipass/buf.h"
 #include "pcipass/common.h"
 #include "virt-private.h"
 
@@ -286,7 +287,8 @@ bool pp_virt_read_held(pp_virt *v, const pp_guest *g, unsigned affect, const pp_
                        size_t n, char **xml, size_t *missing)
 {
     virDomainPtr dom = lookup(v, g, _("reading the guest back"));
-    char *defs[2] = { NULL, NULL }, *el, *t;
+    char *defs[2] = { NULL, NULL }, *el;
+    pp_buf out = PP_BUF_INIT;
     size_t i;
     int k;
 
@@ -306,7 +308,6 @@ bool pp_virt_read_held(pp_virt *v, const pp_guest *g, unsigned affect, const pp_
         free(defs[1]);
         return false;
     }
-    *xml = xstrdup("");
     for (i = 0; i < n; i++) {
         bool shown = false;
         for (k = 0; k < 2; k++) {
@@ -317,14 +318,13 @@ bool pp_virt_read_held(pp_virt *v, const pp_guest *g, unsigned affect, const pp_
                 continue;
             }
             if (!shown) {
-                t = xasprintf("%s%s", *xml, el);
-                free(*xml);
-                *xml = t;
+                pp_buf_add(&out, el);
                 shown = true;
             }
             free(el);
         }
     }
+    *xml = pp_buf_take(&out);
     free(defs[0]);
     free(defs[1]);
     return true;
