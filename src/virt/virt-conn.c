@@ -42,6 +42,7 @@ static void init_once(void)
     virSetErrorFunc(NULL, quiet_errors);
     /* before the first connection, so that it can deliver events (a guest's device release) */
     events = virEventRegisterDefaultImpl() == 0;
+    pp_xml_init();
 }
 
 pp_virt *pp_virt_open(const char *uri, bool readonly)
