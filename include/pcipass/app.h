@@ -35,6 +35,10 @@ typedef struct pp_app {
     struct pp_app *members;
     size_t nmembers;
     char *unreachable; /* a member that could not be read: libvirt's reason (escaped) */
+    /* A member whose read did not end in time: its thread still owns it (reading, abandoned);
+     * late says so for the faces. */
+    bool reading, abandoned;
+    char *late;
 } pp_app;
 
 /* Whether URI names another host or a transport (qemu+ssh://h/system, test+unix:///f?socket=,
@@ -47,8 +51,11 @@ bool pp_app_uses_nodedev(const pp_app *app);
  * the guests could not be read, NULL when they were. */
 bool pp_app_read(pp_app *app, bool readonly, char **guests_error);
 /* Reads every member of a fleet, a thread each, so that a slow host holds up no other; a member
- * that cannot be read gets its reason in ->unreachable. */
+ * that cannot be read gets its reason in ->unreachable, one that does not answer within
+ * $PCIPASS_FLEET_TIMEOUT seconds (default 60) is abandoned with ->late set. Use a member only when
+ * pp_fleet_usable(). */
 void pp_fleet_read(pp_app *app, bool readonly);
+bool pp_fleet_usable(const pp_app *member);
 /* The host name of APP as the operator gave it (its URI, or "default"). */
 const char *pp_app_host_label(const pp_app *app);
 

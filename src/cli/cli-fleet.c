@@ -20,9 +20,9 @@ int pp_cli_fleet_read(pp_app *app)
     pp_fleet_read(app, true);
     for (i = 0; i < app->nmembers; i++) {
         char *host = pp_escape_ctl(pp_app_host_label(&app->members[i]));
-        if (app->members[i].unreachable) {
+        if (app->members[i].unreachable || app->members[i].late) {
             fprintf(stderr, _("%s: %s: unreachable: %s\n"), pp_progname(), host,
-                    app->members[i].unreachable);
+                    app->members[i].late ? app->members[i].late : app->members[i].unreachable);
             rc = PP_EXIT_FAIL;
         } else if (app->members[i].host) {
             size_t k;
@@ -180,7 +180,7 @@ int pp_cmd_find(pp_app *app, int argc, char **argv)
         rc = PP_EXIT_OK;
     }
     for (i = 0; i < nm; i++)
-        if (!members[i].unreachable && members[i].host)
+        if (nm == 1 || pp_fleet_usable(&members[i]))
             zpci = zpci || pp_host_is_s390(members[i].host);
     if (!json) {
         t = pp_table_new(zpci ? 8 : 6);
@@ -191,7 +191,7 @@ int pp_cmd_find(pp_app *app, int argc, char **argv)
     for (i = 0; i < nm; i++) {
         pp_app *m = &members[i];
         const char *host = fleet ? pp_app_host_label(m) : NULL;
-        if (m->unreachable || !m->host)
+        if (fleet && !pp_fleet_usable(m))
             continue;
         if (t)
             pp_table_lead_value(t, host);
@@ -284,7 +284,7 @@ int pp_cli_fleet_dispatch(pp_app *app, const pp_cli_cmd *cmd, int argc, char **a
     for (i = 0; i < app->nmembers; i++) {
         pp_app *m = &app->members[i];
         bool has;
-        if (m->unreachable)
+        if (!pp_fleet_usable(m))
             continue;
         has = guest ? pp_guests_find(&m->guests, guest) != NULL
                     : pp_host_find(m->host, &addr) != NULL;

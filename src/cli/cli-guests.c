@@ -128,7 +128,7 @@ int pp_cmd_guests(pp_app *app, int argc, char **argv)
             guests_header(tf);
         }
         for (m = 0; m < app->nmembers; m++)
-            if (!app->members[m].unreachable)
+            if (pp_fleet_usable(&app->members[m]))
                 guests_rows(&app->members[m], arr, tf, pp_app_host_label(&app->members[m]));
         if (json)
             pp_json_print(arr);
@@ -296,7 +296,7 @@ int pp_cmd_owners(pp_app *app, int argc, char **argv)
     }
     if (app->nmembers > 1) {
         for (m = 0; m < app->nmembers; m++)
-            if (!app->members[m].unreachable)
+            if (pp_fleet_usable(&app->members[m]))
                 owners_rows(&app->members[m], arr, t, pp_app_host_label(&app->members[m]));
     } else {
         owners_rows(app, arr, t, NULL);

@@ -193,21 +193,21 @@ static int list_fleet(pp_app *app, bool json)
 
     if (json) {
         for (i = 0; i < app->nmembers; i++)
-            if (!app->members[i].unreachable)
+            if (pp_fleet_usable(&app->members[i]))
                 json_rows(&app->members[i], app->members[i].host,
                           pp_app_host_label(&app->members[i]), &count);
         pp_json_stream(NULL, &count);
         return rc;
     }
     for (i = 0; i < app->nmembers; i++)
-        if (!app->members[i].unreachable)
+        if (pp_fleet_usable(&app->members[i]))
             zpci = zpci || pp_host_is_s390(app->members[i].host);
     t = pp_table_new(zpci ? 8 : 6);
     pp_table_lead(t, _("HOST"));
     pp_list_header(t, zpci);
     for (i = 0; i < app->nmembers; i++) {
         pp_app *m = &app->members[i];
-        if (m->unreachable)
+        if (!pp_fleet_usable(m))
             continue;
         pp_table_lead_value(t, pp_app_host_label(m));
         for (k = 0; k < m->host->nfuncs; k++)

@@ -3,6 +3,7 @@
 #include <config.h>
 
 #include <pthread.h>
+#include <time.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -147,9 +148,21 @@ const char *pp_app_host_label(const pp_app *app)
     return "default";
 }
 
-static void *read_member(void *arg)
+/* One host's read, in a thread of its own. The thread and the waiting face share the job: when
+ * the face stops waiting, the member is abandoned to the thread (never touched or freed again). */
+typedef struct fleet_wait {
+    pthread_mutex_t lock;
+    pthread_cond_t cond;
+    size_t done;
+} fleet_wait;
+
+typedef struct member_job {
+    pp_app *m;
+    fleet_wait *w;
+} member_job;
+
+static void read_member(pp_app *m)
 {
-    pp_app *m = arg;
     char *gerr = NULL;
 
     if (!pp_app_read(m, true, &gerr)) {
@@ -159,28 +172,79 @@ static void *read_member(void *arg)
         m->unreachable = pp_escape_ctl(gerr);
     }
     free(gerr);
+}
+
+static void *member_thread(void *arg)
+{
+    member_job *j = arg;
+
+    read_member(j->m);
+    pthread_mutex_lock(&j->w->lock);
+    j->m->reading = false;
+    j->w->done++;
+    pthread_cond_signal(&j->w->cond);
+    pthread_mutex_unlock(&j->w->lock);
     return NULL;
+}
+
+bool pp_fleet_usable(const pp_app *m)
+{
+    return m->host && !m->unreachable && !m->abandoned;
 }
 
 void pp_fleet_read(pp_app *app, bool readonly)
 {
-    pthread_t *th = xcalloc(app->nmembers, sizeof(*th));
-    bool *started = xcalloc(app->nmembers, sizeof(*started));
-    size_t i;
+    fleet_wait *w = xcalloc(1, sizeof(*w));
+    member_job *jobs = xcalloc(app->nmembers, sizeof(*jobs));
+    const char *env = getenv("PCIPASS_FLEET_TIMEOUT");
+    long limit = env && *env ? strtol(env, NULL, 10) : 0;
+    size_t i, started = 0;
+    bool left = false;
+    struct timespec until;
+    pthread_t th;
 
     (void)readonly;
+    if (limit <= 0)
+        limit = 60;
+    pthread_mutex_init(&w->lock, NULL);
+    pthread_cond_init(&w->cond, NULL);
     for (i = 0; i < app->nmembers; i++) {
-        if (app->members[i].host || app->members[i].unreachable)
-            continue; /* read already */
-        started[i] = pthread_create(&th[i], NULL, read_member, &app->members[i]) == 0;
-        if (!started[i])
-            read_member(&app->members[i]);
+        pp_app *m = &app->members[i];
+        if (m->host || m->unreachable || m->abandoned)
+            continue; /* read already, or left to a thread that did not finish */
+        jobs[i] = (member_job){ m, w };
+        m->reading = true;
+        if (pthread_create(&th, NULL, member_thread, &jobs[i]) == 0) {
+            pthread_detach(th);
+            started++;
+        } else {
+            m->reading = false;
+            read_member(m);
+        }
     }
-    for (i = 0; i < app->nmembers; i++)
-        if (started[i])
-            pthread_join(th[i], NULL);
-    free(th);
-    free(started);
+    /* a host that does not answer (a TCP connect to a dead machine waits for minutes) holds up
+     * no other: after LIMIT seconds it is reported and left to its thread */
+    clock_gettime(CLOCK_REALTIME, &until);
+    until.tv_sec += limit;
+    pthread_mutex_lock(&w->lock);
+    while (w->done < started && pthread_cond_timedwait(&w->cond, &w->lock, &until) == 0)
+        ;
+    for (i = 0; i < app->nmembers; i++) {
+        pp_app *m = &app->members[i];
+        if (m->reading) {
+            m->abandoned = true;
+            m->late = xasprintf(_("no answer within %ld s"), limit);
+            left = true;
+        }
+    }
+    pthread_mutex_unlock(&w->lock);
+    /* what a thread still running uses stays with it until the process ends */
+    if (!left) {
+        pthread_cond_destroy(&w->cond);
+        pthread_mutex_destroy(&w->lock);
+        free(w);
+        free(jobs);
+    }
 }
 
 void pp_app_print_host_warnings(pp_app *app)
@@ -303,8 +367,14 @@ void pp_app_free(pp_app *app)
     size_t i;
 
     for (i = 0; i < app->nmembers; i++)
-        pp_app_free(&app->members[i]);
-    free(app->members);
+        if (!app->members[i].abandoned) /* a thread may still be reading it */
+            pp_app_free(&app->members[i]);
+    /* with an abandoned member, the array stays for its thread until the process ends */
+    for (i = 0; i < app->nmembers && !app->members[i].abandoned; i++)
+        ;
+    if (i == app->nmembers)
+        free(app->members);
+    free(app->late);
     free(app->unreachable);
     pp_app_forget_guests(app);
     pp_virt_close(app->virt);

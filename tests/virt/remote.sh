@@ -160,6 +160,28 @@ pp f7 -c "$B" -c "$L" find --class 0x12345
 pp f8 -c "$B" -c "$L" find --vendor xyz
 [ "$(rc f8)" -eq 2 ] && err_has f8 "hex 0000-ffff"; ok $? "a bad --vendor names the valid range"
 
+# a host that accepts the connection and never answers holds up no other
+if command -v python3 > /dev/null; then
+    python3 -c '
+import socket, sys
+s = socket.socket(socket.AF_UNIX); s.bind(sys.argv[1]); s.listen(8); held = []
+while True: held.append(s.accept()[0])' "$WORK/silent.sock" &
+    silent=$!
+    i=0; while [ ! -S "$WORK/silent.sock" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+    chmod 777 "$WORK/silent.sock"
+    SLOW="test+unix://$WORK/hostb.xml?socket=$WORK/silent.sock"
+    t0=$(date +%s)
+    as_session env PCIPASS_FLEET_TIMEOUT=3 "$PCIPASS" -c "$SLOW" -c "$B" list > "$WORK/f12.out" 2> "$WORK/f12.err"
+    echo $? > "$WORK/f12.rc"
+    t1=$(date +%s)
+    [ "$(rc f12)" -eq 1 ] && err_has f12 "$SLOW: unreachable: no answer within 3 s" && out_has f12 "0003:c1:00.0" &&
+        [ $((t1 - t0)) -lt 20 ]
+    ok $? "a host that never answers is reported after the fleet timeout, the others listed ($((t1 - t0)) s)"
+    kill "$silent"
+else
+    ok 0 "# SKIP no python3 for a silent socket"
+fi
+
 # a change goes to the host of its guest
 pp f9 -c "$B" -c "$L" -c "$DEAD" attach db1 0003:c1:00.0 --dry-run
 [ "$(rc f9)" -eq 0 ] && out_has f9 "bus=\"0xc1\""; ok $? "attach in a fleet: planned on the guest's host"
