@@ -550,6 +550,15 @@ static bool write_identity(pp_app *app, const char *uuid, unsigned affect, const
                 ok = false;
                 continue;
             }
+            if (host->partial) {
+                /* a reference with zeros for what the host did not say would make the audit
+                 * call the right function replaced */
+                pp_error_set(_("identity: %s is not recorded: libvirt's node devices do not carry "
+                               "its subsystem ids"),
+                             f->name);
+                ok = false;
+                continue;
+            }
             identity_of(f, &ids[n]);
             if (a == show) {
                 line = pp_identity_line(&ids[n]);

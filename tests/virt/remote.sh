@@ -13,64 +13,7 @@ SOCK="$SESSION/run/libvirt/libvirt-sock"
 [ -S "$SOCK" ]; ok $? "private daemon listening on its socket"
 
 # A host no machine here has: addresses, ids and groups that /sys cannot hold by accident.
-cat > "$WORK/hostb.xml" <<'XML'
-<node>
-  <device>
-    <name>computer</name>
-    <capability type='system'>
-      <hardware><vendor>pcipass</vendor><uuid>0c1d0000-0000-4000-8000-0000000000b0</uuid></hardware>
-    </capability>
-  </device>
-  <device>
-    <name>pci_0000_b5_00_0</name>
-    <parent>computer</parent>
-    <capability type='pci'>
-      <class>0x020000</class>
-      <domain>0</domain><bus>181</bus><slot>0</slot><function>0</function>
-      <product id='0x1572'>Ethernet Controller X710 for 10GbE SFP+</product>
-      <vendor id='0x8086'>Intel Corporation</vendor>
-      <capability type='virt_functions' maxCount='64'>
-        <address domain='0x0000' bus='0xb5' slot='0x02' function='0x0'/>
-      </capability>
-      <iommuGroup number='71'><address domain='0x0000' bus='0xb5' slot='0x00' function='0x0'/></iommuGroup>
-      <numa node='1'/>
-      <pci-express><link validity='cap' port='0' speed='8' width='8'/></pci-express>
-    </capability>
-  </device>
-  <device>
-    <name>pci_0000_b5_02_0</name>
-    <parent>pci_0000_b5_00_0</parent>
-    <capability type='pci'>
-      <class>0x020000</class>
-      <domain>0</domain><bus>181</bus><slot>2</slot><function>0</function>
-      <product id='0x154c'>Ethernet Virtual Function 700 Series</product>
-      <vendor id='0x8086'>Intel Corporation</vendor>
-      <capability type='phys_function'><address domain='0x0000' bus='0xb5' slot='0x00' function='0x0'/></capability>
-      <iommuGroup number='90'><address domain='0x0000' bus='0xb5' slot='0x02' function='0x0'/></iommuGroup>
-    </capability>
-  </device>
-  <device>
-    <name>pci_0003_c1_00_0</name>
-    <parent>computer</parent>
-    <capability type='pci'>
-      <class>0x030200</class>
-      <domain>3</domain><bus>193</bus><slot>0</slot><function>0</function>
-      <product id='0x20b5'>GA100 [A100 PCIe 80GB]</product>
-      <vendor id='0x10de'>NVIDIA Corporation</vendor>
-      <iommuGroup number='120'><address domain='0x0003' bus='0xc1' slot='0x00' function='0x0'/></iommuGroup>
-    </capability>
-  </device>
-  <domain type='test'>
-    <name>db1</name><uuid>0c1d0000-0000-4000-8000-0000000000d1</uuid>
-    <memory>1048576</memory><os><type arch='x86_64'>hvm</type></os>
-    <devices>
-      <hostdev mode='subsystem' type='pci' managed='yes'>
-        <source><address domain='0x0000' bus='0xb5' slot='0x02' function='0x0'/></source>
-      </hostdev>
-    </devices>
-  </domain>
-</node>
-XML
+cp "$top_srcdir/tests/data/remote-host.xml" "$WORK/hostb.xml"
 chmod 644 "$WORK/hostb.xml"
 B="test+unix://$WORK/hostb.xml?socket=$SOCK"
 L="qemu+unix:///session?socket=$SOCK"
