@@ -107,7 +107,8 @@ void pp_table_lead(pp_table *t, const char *header)
 void pp_table_lead_value(pp_table *t, const char *value)
 {
     free(t->lead_value);
-    t->lead_value = value ? xstrdup(value) : NULL;
+    /* a host's URI as the operator gave it (a hosts file): no control byte reaches the terminal */
+    t->lead_value = value ? pp_escape_ctl(value) : NULL;
 }
 
 void pp_table_span(pp_table *t, size_t col, const char *text)
