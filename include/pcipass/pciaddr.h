@@ -21,6 +21,9 @@ typedef struct pp_pci_addr {
 /* Accepts DDDD:BB:SS.F and BB:SS.F (domain 0000), hex digits, case-insensitive. On failure sets the
  * error slot with a message naming FIELD and the valid form, and returns false. */
 bool pp_pci_addr_parse(const char *s, const char *field, pp_pci_addr *out);
+/* The same test as a predicate, for text from sysfs or a guest's metadata: the error slot is left
+ * alone, so a caller need not save and restore it around a probe. */
+bool pp_pci_addr_read(const char *s, pp_pci_addr *out);
 void pp_pci_addr_format(const pp_pci_addr *a, char buf[PP_PCI_ADDR_STRLEN]);
 int pp_pci_addr_cmp(const pp_pci_addr *a, const pp_pci_addr *b);
 bool pp_pci_addr_eq(const pp_pci_addr *a, const pp_pci_addr *b);

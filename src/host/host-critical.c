@@ -41,13 +41,8 @@ static bool pci_ancestor(const char *path, pp_pci_addr *out)
     while (!found && (slash = strrchr(copy, '/'))) {
         const char *comp = slash + 1;
         /* DDDD:BB:SS.F is 12 characters; cheap filter before the strict parser */
-        if (strlen(comp) == 12 && comp[4] == ':' && comp[10] == '.') {
-            char saved[2048];
-            snprintf(saved, sizeof(saved), "%s", pp_error_get());
-            found = pp_pci_addr_parse(comp, "sysfs", out);
-            if (!found)
-                pp_error_set("%s", saved);
-        }
+        if (strlen(comp) == 12 && comp[4] == ':' && comp[10] == '.')
+            found = pp_pci_addr_read(comp, out);
         *slash = '\0';
     }
     free(copy);

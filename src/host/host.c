@@ -103,7 +103,7 @@ static void read_sriov(pp_host *h, pp_function *f, int dirfd)
         link[n] = '\0';
         base = strrchr(link, '/');
         base = base ? base + 1 : link;
-        if (pp_pci_addr_parse(base, "physfn", &f->physfn))
+        if (pp_pci_addr_read(base, &f->physfn))
             f->is_vf = true;
         else
             pp_host_warn(h, _("%s: 'physfn' points to '%s', not a PCI function"), f->name, link);

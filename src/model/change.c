@@ -717,12 +717,11 @@ pp_change_state pp_change_apply(pp_app *app, pp_change *c)
         c->xml = pp_buf_take_or_null(&removed);
         if (!ok && i > 1) {
             /* put back what went out, built anew from its fields */
-            err = xstrdup(pp_error_get());
+            pp_error_preserve_last(&err);
             if (!pp_virt_attach_many(app->virt, g, held, i - 1, c->affect))
                 fprintf(stderr, _("%s: putting back what was detached failed too: %s\n"),
                         pp_progname(), pp_error_get());
-            pp_error_set("%s", err);
-            free(err);
+            pp_error_restore(&err);
         }
         break;
     }

@@ -132,6 +132,20 @@ void pp_error_clear(void)
     last_error[0] = '\0';
 }
 
+void pp_error_preserve_last(char **saved)
+{
+    *saved = last_error[0] ? xstrdup(last_error) : NULL;
+}
+
+void pp_error_restore(char **saved)
+{
+    if (!*saved)
+        return;
+    snprintf(last_error, sizeof(last_error), "%s", *saved);
+    free(*saved);
+    *saved = NULL;
+}
+
 char *pp_escape_ctl(const char *s)
 {
     char *out = xmalloc(strlen(s) * 4 + 1), *p = out;

@@ -173,7 +173,7 @@ bool pp_virt_attach_many(pp_virt *v, const pp_guest *g, const pp_hostdev *hds, s
     } else if (!ok) {
         char *failed;
         pp_virt_set_error(what);
-        failed = xstrdup(pp_error_get());
+        pp_error_preserve_last(&failed);
         /* take back what went in, so the guest is as it was */
         while (done-- > 0) {
             char *rm = NULL;
@@ -187,8 +187,7 @@ bool pp_virt_attach_many(pp_virt *v, const pp_guest *g, const pp_hostdev *hds, s
             }
             free(rm);
         }
-        pp_error_set("%s", failed);
-        free(failed);
+        pp_error_restore(&failed);
     }
     virDomainFree(dom);
 out:

@@ -217,7 +217,7 @@ static bool read_identity(xmlNodePtr n, pp_identity *id)
     bool ok;
 
     memset(id, 0, sizeof(*id));
-    ok = a && pp_pci_addr_parse(a, "identity address", &id->addr);
+    ok = a && pp_pci_addr_read(a, &id->addr);
     free(a);
     for (i = 0; ok && i < 5; i++)
         ok = attr_num(n, names[i], max[i], &v[i]);
