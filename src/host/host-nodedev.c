@@ -44,7 +44,8 @@ static bool nodedev_load(pp_host *h, const char *root, void *conn)
         free(name);
     }
     pp_nodedev_xmls_free(v, n);
-    qsort(h->funcs, h->nfuncs, sizeof(*h->funcs), func_cmp);
+    if (h->nfuncs)
+        qsort(h->funcs, h->nfuncs, sizeof(*h->funcs), func_cmp);
     /* two devices with one address would make lookups ambiguous: keep the first */
     for (i = 1; i < h->nfuncs;) {
         if (pp_pci_addr_eq(&h->funcs[i].addr, &h->funcs[i - 1].addr)) {

@@ -135,7 +135,10 @@ bool pp_app_read(pp_app *app, bool readonly, char **guests_error)
         pthread_join(th, NULL);
     else
         read_guests(&j);
-    *guests_error = j.error;
+    if (ok)
+        *guests_error = j.error;
+    else
+        free(j.error); /* the inventory's failure is what is said */
     return ok;
 }
 
