@@ -22,9 +22,9 @@ static char *guest_xml(const char *name, const char *spec)
 
     pp_buf_printf(&b,
                   "<domain type='kvm'>\n  <name>%s</name>\n"
-                  "  <uuid>6f0a6a6c-1d1e-4b8a-9e0a-%012x</uuid>\n"
+                  "  <uuid>6f0a6a6c-1d1e-4b8a-9e0a-000000000001</uuid>\n"
                   "  <os><type arch='x86_64' machine='pc-q35-8.2'>hvm</type></os>\n  <devices>\n",
-                  name, (unsigned)strlen(name));
+                  name);
     for (tok = strtok_r(copy, " ", &save); tok; tok = strtok_r(NULL, " ", &save), n++) {
         const char *a = tok, *managed = "yes";
         pp_pci_addr addr;

@@ -527,14 +527,14 @@ int main(void)
     }
 
     /* A writer killed at a random moment: every record in the file is whole. This cannot catch a
-     * torn write, by construction: SIGKILL ends the writer between system calls, and a write() of
-     * a few hundred bytes to a regular file has copied its record into the page cache, which
-     * outlives the process, before the kill takes effect (the kernel looks for a fatal signal
-     * only between the pages of a larger write). Only the machine stopping (power loss, a crash)
-     * or a full disk tears a record, so the file below only ever holds whole ones, and the check
-     * asserts that it does (torn == 0): it shows that a record goes out in one write() and that
-     * appending goes on, never how the reader meets a torn record. torn_records() makes those
-     * by hand. */
+     * torn write, by construction. SIGKILL ends a process between system calls, and the bytes a
+     * write() copied into the page cache outlive the process: a record of a few hundred bytes
+     * written by one write() lands whole (the kernel stops a write for a fatal signal only
+     * between its page-sized steps, a window of a few instructions for a record that straddles
+     * a page). Only the machine stopping (power loss, a crash) or a full disk tears a record. So
+     * the file below holds whole records, the check asserts just that (torn == 0), and the
+     * reader never meets a torn record here: this shows that a record goes out in one write()
+     * and that appending goes on. torn_records() makes the torn and damaged records by hand. */
     free(path2);
     path2 = xasprintf("%s/killed", dir);
     pid = fork();
