@@ -131,7 +131,8 @@ static void draw_header(void)
         char *nc = xasprintf(P_("%zu conflict", "%zu conflicts", conflicts), conflicts);
         char *lv = app->virt ? xasprintf(_("libvirt: %s"), pp_virt_uri(app->virt))
                              : xstrdup(_("libvirt: (not connected)"));
-        char *hs = xasprintf(_("host: %s"), app->host->sysfs_root);
+        char *hs = xasprintf(_("host: %s"), app->host->partial ? pp_app_host_label(app)
+                                                               : app->host->sysfs_root);
         ui_putf(0, 0, ui_cols(), UI_TITLE, " pcipass  %s, %s, %s, %s  %s  %s", nf, ng, nh, nc, lv,
                 hs);
         free(nf);
@@ -442,10 +443,12 @@ static void show_checklist_if_failing(pp_app *app)
 int pp_tui_main(pp_app *app)
 {
     ui_ctx ctx = { app, NULL, false, PP_EXIT_OK };
-    bool guests_ok;
+    bool guests_ok, own_display;
     char *gerr;
     pp_host *h;
 
+    if (app->nmembers > 1)
+        return ui_fleet_main(app);
     /* read everything before the screen changes, so errors print plainly */
     h = pp_app_host(app);
     if (!h) {
@@ -453,7 +456,10 @@ int pp_tui_main(pp_app *app)
         return PP_EXIT_FAIL;
     }
     ui = &ctx;
-    ui_display_init(!app->no_color);
+    /* a fleet's host list opened this host's console: the terminal is in curses mode already */
+    own_display = !ui_display_active();
+    if (own_display)
+        ui_display_init(!app->no_color);
     ui_push(ui_functions_view());
     /* guests first: the checklist and the list both use them */
     guests_ok = pp_app_guests(app, true);
@@ -473,7 +479,8 @@ int pp_tui_main(pp_app *app)
         ui->top = v->below;
         view_free(v);
     }
-    ui_display_restore();
+    if (own_display)
+        ui_display_restore();
     ui = NULL;
     return ctx.exit_status;
 }

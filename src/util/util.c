@@ -8,7 +8,8 @@
 #include "pcipass/common.h"
 
 static pp_cleanup_fn die_cleanup;
-static char last_error[2048];
+/* per thread: the fleet reads its hosts in parallel, each with its own failure */
+static _Thread_local char last_error[2048];
 
 const char *pp_progname(void)
 {
