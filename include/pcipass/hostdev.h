@@ -87,6 +87,8 @@ void pp_serial_format(uint64_t serial, char out[24]);
 char *pp_hostdev_to_xml(const pp_hostdev *hd);
 
 bool pp_domain_parse(const char *xml, pp_domain_info *out);
+/* Readies the XML library for parsing in several threads at once; called once, before any. */
+void pp_xml_init(void);
 void pp_domain_info_clear(pp_domain_info *d);
 const pp_hostdev *pp_domain_find(const pp_domain_info *d, const pp_pci_addr *source);
 

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "pcipass/buf.h"
 #include "cli-private.h"
 #include "pcipass/common.h"
 #include "pcipass/table.h"
@@ -53,20 +54,20 @@ char *pp_owner_label(const pp_owner *o)
 
 char *pp_owners_label(const pp_owner *first, size_t n)
 {
-    char *s = xstrdup(""), *t, *l;
+    pp_buf b = PP_BUF_INIT;
+    char *l, *s;
     size_t i;
 
     for (i = 0; i < n; i++) {
         l = pp_owner_label(&first[i]);
-        t = xasprintf("%s%s%s", s, i ? "," : "", l);
+        pp_buf_item(&b, ",", l);
         free(l);
-        free(s);
-        s = t;
     }
+    s = pp_buf_take(&b);
     if (pp_owners_conflict(first, n)) {
-        t = xasprintf(_("%s CONFLICT"), s);
+        l = xasprintf(_("%s CONFLICT"), s);
         free(s);
-        s = t;
+        s = l;
     }
     return s;
 }
@@ -101,20 +102,72 @@ static size_t guest_sources(const pp_app *app, const pp_guest *g, const pp_owner
     return n;
 }
 
+static void guests_header(pp_table *t);
+static void guests_rows(pp_app *app, json_object *arr, pp_table *t, const char *host);
+
 int pp_cmd_guests(pp_app *app, int argc, char **argv)
 {
     const pp_cli_cmd *cmd = pp_cli_find("guests");
     bool json = false;
-    size_t i, j;
     pp_table *t;
     int rc = simple_args(cmd, argc, argv, &json);
 
     if (rc != -1)
         return rc;
+    if (app->nmembers > 1) {
+        size_t m;
+        json_object *arr = NULL;
+        pp_table *tf = NULL;
+
+        rc = pp_cli_fleet_read(app);
+        if (json)
+            arr = json_object_new_array();
+        else {
+            tf = pp_table_new(6);
+            pp_table_lead(tf, _("HOST"));
+            guests_header(tf);
+        }
+        for (m = 0; m < app->nmembers; m++)
+            if (pp_fleet_usable(&app->members[m]))
+                guests_rows(&app->members[m], arr, tf, pp_app_host_label(&app->members[m]));
+        if (json)
+            pp_json_print(arr);
+        else {
+            pp_table_print(tf, stdout);
+            pp_table_free(tf);
+        }
+        return rc;
+    }
     if (!pp_app_guests(app, true))
         return pp_cli_fail();
     if (json) {
         json_object *arr = json_object_new_array();
+        guests_rows(app, arr, NULL, NULL);
+        pp_json_print(arr);
+        return PP_EXIT_OK;
+    }
+    t = pp_table_new(6);
+    guests_header(t);
+    guests_rows(app, NULL, t, NULL);
+    pp_table_print(t, stdout);
+    pp_table_free(t);
+    return PP_EXIT_OK;
+}
+
+static void guests_header(pp_table *t)
+{
+    pp_table_row(t, _("NAME"), _("STATE"), _("ARCH"), _("MACHINE"), _("PERSISTENT"),
+                 _("HOST FUNCTIONS"));
+}
+
+/* One host's guests into ARR (JSON) or T (text); HOST non-NULL: a fleet's member. */
+static void guests_rows(pp_app *app, json_object *arr, pp_table *t, const char *host)
+{
+    size_t i, j;
+
+    if (t)
+        pp_table_lead_value(t, host);
+    if (arr) {
         for (i = 0; i < app->guests.n; i++) {
             const pp_guest *g = &app->guests.v[i];
             const pp_domain_info *d = pp_guest_info(g);
@@ -122,6 +175,8 @@ int pp_cmd_guests(pp_app *app, int argc, char **argv)
             size_t n = guest_sources(app, g, &held);
             json_object *o = json_object_new_object(), *h = json_object_new_array();
 
+            if (host)
+                json_object_object_add(o, "host", json_object_new_string(host));
             json_object_object_add(o, "name", json_object_new_string(g->name));
             json_object_object_add(o, "uuid", json_object_new_string(g->uuid));
             json_object_object_add(o, "state", json_object_new_string(pp_guest_state_name(g)));
@@ -137,56 +192,43 @@ int pp_cmd_guests(pp_app *app, int argc, char **argv)
             json_object_array_add(arr, o);
             free(held);
         }
-        pp_json_print(arr);
-        return PP_EXIT_OK;
+        return;
     }
-    t = pp_table_new(6);
-    pp_table_row(t, _("NAME"), _("STATE"), _("ARCH"), _("MACHINE"), _("PERSISTENT"),
-                 _("HOST FUNCTIONS"));
     for (i = 0; i < app->guests.n; i++) {
         const pp_guest *g = &app->guests.v[i];
         const pp_domain_info *d = pp_guest_info(g);
         const pp_owner **held;
         size_t n = guest_sources(app, g, &held);
-        char *funcs = xstrdup("");
+        pp_buf b = PP_BUF_INIT;
+        char *funcs;
 
         for (j = 0; j < n; j++) {
-            char buf[PP_PCI_ADDR_STRLEN], *s2;
+            char buf[PP_PCI_ADDR_STRLEN];
             pp_pci_addr_format(&held[j]->source, buf);
-            s2 = xasprintf("%s%s%s", funcs, j ? " " : "", buf);
-            free(funcs);
-            funcs = s2;
+            pp_buf_item(&b, " ", buf);
         }
+        funcs = pp_buf_take(&b);
         pp_table_row(t, g->name, _(pp_guest_state_name(g)), d->arch, d->machine,
                      g->persistent ? _("yes") : _("no"), n ? funcs : NULL);
         free(funcs);
         free(held);
     }
-    pp_table_print(t, stdout);
-    pp_table_free(t);
-    return PP_EXIT_OK;
 }
 
-int pp_cmd_owners(pp_app *app, int argc, char **argv)
+static void owners_header(pp_table *t)
 {
-    const pp_cli_cmd *cmd = pp_cli_find("owners");
-    bool json = false;
-    size_t i, n;
-    int rc = simple_args(cmd, argc, argv, &json);
-    json_object *arr = NULL;
-    pp_table *t = NULL;
+    pp_table_row(t, _("ADDRESS"), _("CONFLICT"), _("GUEST"), _("IN"), _("TYPE"), _("MANAGED"),
+                 _("UID"), _("FID"), _("GUEST ADDRESS"));
+}
 
-    if (rc != -1)
-        return rc;
-    if (!pp_app_guests(app, true))
-        return pp_cli_fail();
-    if (json)
-        arr = json_object_new_array();
-    else {
-        t = pp_table_new(9);
-        pp_table_row(t, _("ADDRESS"), _("CONFLICT"), _("GUEST"), _("IN"), _("TYPE"), _("MANAGED"),
-                     _("UID"), _("FID"), _("GUEST ADDRESS"));
-    }
+/* One host's held functions into ARR (JSON) or T (text); HOST non-NULL: a fleet's member (a
+ * conflict is always within one host). */
+static void owners_rows(pp_app *app, json_object *arr, pp_table *t, const char *host)
+{
+    size_t i, n;
+
+    if (t)
+        pp_table_lead_value(t, host);
     for (i = 0; i < app->owners.n; i += n) {
         const pp_owner *first;
         char addr[PP_PCI_ADDR_STRLEN];
@@ -196,8 +238,10 @@ int pp_cmd_owners(pp_app *app, int argc, char **argv)
         n = pp_owners_of(&app->owners, &app->owners.v[i].source, &first);
         conflict = pp_owners_conflict(first, n);
         pp_pci_addr_format(&first->source, addr);
-        if (json) {
+        if (arr) {
             json_object *o = json_object_new_object(), *list = json_object_new_array();
+            if (host)
+                json_object_object_add(o, "host", json_object_new_string(host));
             json_object_object_add(o, "address", json_object_new_string(addr));
             for (j = 0; j < n; j++)
                 json_object_array_add(list, pp_json_owner(&first[j]));
@@ -223,11 +267,45 @@ int pp_cmd_owners(pp_app *app, int argc, char **argv)
                    uid, fid, gaddr);
         }
     }
+}
+
+int pp_cmd_owners(pp_app *app, int argc, char **argv)
+{
+    const pp_cli_cmd *cmd = pp_cli_find("owners");
+    bool json = false;
+    size_t m;
+    int rc = simple_args(cmd, argc, argv, &json);
+    json_object *arr = NULL;
+    pp_table *t = NULL;
+
+    if (rc != -1)
+        return rc;
+    if (app->nmembers > 1)
+        rc = pp_cli_fleet_read(app);
+    else if (!pp_app_guests(app, true))
+        return pp_cli_fail();
+    else
+        rc = PP_EXIT_OK;
+    if (json)
+        arr = json_object_new_array();
+    else {
+        t = pp_table_new(9);
+        if (app->nmembers > 1)
+            pp_table_lead(t, _("HOST"));
+        owners_header(t);
+    }
+    if (app->nmembers > 1) {
+        for (m = 0; m < app->nmembers; m++)
+            if (pp_fleet_usable(&app->members[m]))
+                owners_rows(&app->members[m], arr, t, pp_app_host_label(&app->members[m]));
+    } else {
+        owners_rows(app, arr, t, NULL);
+    }
     if (json) {
         pp_json_print(arr);
     } else {
         pp_table_print(t, stdout);
         pp_table_free(t);
     }
-    return PP_EXIT_OK;
+    return rc;
 }

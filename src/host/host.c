@@ -57,17 +57,11 @@ fail:
 
 bool pp_host_parse_attr_number(const char *s, int base, unsigned long max, unsigned long *out)
 {
-    char *end;
-    unsigned long v;
+    uint64_t v;
 
-    /* strtoul would take blanks and a sign ("-1" wraps around): the kernel writes neither */
-    if (!s || !isxdigit((unsigned char)*s))
+    if (pp_parse_u64(s, base, max, &v) != 0)
         return false;
-    errno = 0;
-    v = strtoul(s, &end, base);
-    if (errno || *end || v > max)
-        return false;
-    *out = v;
+    *out = (unsigned long)v;
     return true;
 }
 
@@ -109,7 +103,7 @@ static void read_sriov(pp_host *h, pp_function *f, int dirfd)
         link[n] = '\0';
         base = strrchr(link, '/');
         base = base ? base + 1 : link;
-        if (pp_pci_addr_parse(base, "physfn", &f->physfn))
+        if (pp_pci_addr_read(base, &f->physfn))
             f->is_vf = true;
         else
             pp_host_warn(h, _("%s: 'physfn' points to '%s', not a PCI function"), f->name, link);
@@ -244,7 +238,7 @@ pp_host *pp_host_load(const char *root)
     while (len > 1 && h->sysfs_root[len - 1] == '/')
         h->sysfs_root[--len] = '\0';
     h->source = src->name;
-    if (!src->load(h, h->sysfs_root)) {
+    if (!src->load(h, h->sysfs_root, NULL)) {
         pp_host_free(h);
         return NULL;
     }
@@ -323,6 +317,10 @@ int pp_host_pcie(const pp_host *h, const pp_pci_addr *a)
     ssize_t n;
     unsigned pos, hops;
 
+    if (h->partial) { /* node devices: what libvirt said, no sysfs here */
+        const pp_function *f = pp_host_find(h, a);
+        return f ? f->pcie : -1;
+    }
     pp_pci_addr_format(a, name);
     /* the kernel shows the link attributes of PCI Express functions only */
     path = xasprintf("%s/bus/pci/devices/%s/max_link_speed", h->sysfs_root, name);

@@ -34,7 +34,7 @@ static ui_view *open_checklist(void)
 static const struct route {
     enum ui_action action;
     unsigned flag; /* the screen it opens: not opened again over itself */
-    ui_view *(*open)(void);
+    ui_view *(*make)(void);
 } routes[] = {
     { ACT_OWNERS, UI_VIEW_OWNERS, open_owners },
     { ACT_HELP, UI_VIEW_HELP, open_help },
@@ -47,7 +47,7 @@ bool ui_route(enum ui_action a)
         if (routes[i].action != a)
             continue;
         if (!(ui->top->ops->flags & routes[i].flag))
-            ui_push(routes[i].open());
+            ui_push(routes[i].make());
         return true;
     }
     return false;
@@ -57,10 +57,12 @@ int pp_tui_main(pp_app *app)
 {
     ui_ctx ctx = { .app = app, .exit_status = PP_EXIT_OK };
     pp_checks c = { 0 };
-    bool guests_ok;
+    bool guests_ok, own_display;
     char *gerr;
     pp_host *h;
 
+    if (app->nmembers > 1)
+        return ui_fleet_main(app);
     /* read everything before the screen changes, so errors print plainly */
     h = pp_app_host(app);
     if (!h) {
@@ -68,7 +70,10 @@ int pp_tui_main(pp_app *app)
         return PP_EXIT_FAIL;
     }
     ui = &ctx;
-    ui_display_init(!app->no_color);
+    /* a fleet's host list opened this host's console: the terminal is in curses mode already */
+    own_display = !ui_display_active();
+    if (own_display)
+        ui_display_init(!app->no_color);
     ui_push(ui_functions_view());
     /* guests first: the checklist and the list both use them */
     guests_ok = pp_app_guests(app, true);
@@ -88,7 +93,8 @@ int pp_tui_main(pp_app *app)
     free(gerr);
     ui_loop();
     ui_close_all();
-    ui_display_restore();
+    if (own_display)
+        ui_display_restore();
     ui = NULL;
     return ctx.exit_status;
 }

@@ -255,7 +255,9 @@ static void host_facts(const pp_function *f, dline *d, size_t *n)
         line = xstrdup(_(" Driver: none bound"));
     }
     add(d, n, UI_NORMAL, line);
-    if (f->reset_method && *f->reset_method)
+    if (ui->app->host->partial)
+        line = xstrdup(_(" Reset: unknown on this host (libvirt's node devices do not say)"));
+    else if (f->reset_method && *f->reset_method)
         line = xasprintf(_(" Reset: the kernel can reset it (reset_method: %s)"), f->reset_method);
     else if (f->resettable)
         line = xstrdup(_(" Reset: the kernel can reset it; this kernel does not list its methods"));
@@ -277,11 +279,17 @@ static size_t detail(const pp_function *f, dline *d)
 
     if (f->numa_node >= 0)
         snprintf(numa, sizeof(numa), "%d", f->numa_node);
-    add(d, &nd, UI_NORMAL,
-        xasprintf(" %s [%04x:%04x] rev %02x sub %04x:%04x NUMA %s  %s: %s %s", f->name, f->vendor_id,
-                  f->device_id, f->revision, f->subsys_vendor_id, f->subsys_device_id, numa,
-                  f->class_name ? f->class_name : "?", f->vendor_name ? f->vendor_name : "",
-                  f->device_name ? f->device_name : ""));
+    if (ui->app->host->partial) /* node devices carry no revision, subsystem or class name */
+        add(d, &nd, UI_NORMAL,
+            xasprintf(_(" %s [%04x:%04x] rev unknown sub unknown NUMA %s  class %06x: %s %s"),
+                      f->name, f->vendor_id, f->device_id, numa, (unsigned)f->class_code,
+                      f->vendor_name ? f->vendor_name : "", f->device_name ? f->device_name : ""));
+    else
+        add(d, &nd, UI_NORMAL,
+            xasprintf(" %s [%04x:%04x] rev %02x sub %04x:%04x NUMA %s  %s: %s %s", f->name,
+                      f->vendor_id, f->device_id, f->revision, f->subsys_vendor_id,
+                      f->subsys_device_id, numa, f->class_name ? f->class_name : "?",
+                      f->vendor_name ? f->vendor_name : "", f->device_name ? f->device_name : ""));
 
     if (f->is_vf) {
         char pf[PP_PCI_ADDR_STRLEN];

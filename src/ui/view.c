@@ -139,7 +139,8 @@ static void draw_header(void)
         char *nc = xasprintf(P_("%zu conflict", "%zu conflicts", conflicts), conflicts);
         char *lv = app->virt ? xasprintf(_("libvirt: %s"), pp_virt_uri(app->virt))
                              : xstrdup(_("libvirt: (not connected)"));
-        char *hs = xasprintf(_("host: %s"), app->host->sysfs_root);
+        char *hs = xasprintf(_("host: %s"), app->host->partial ? pp_app_host_label(app)
+                                                               : app->host->sysfs_root);
         ui_putf(0, 0, ui_cols(), UI_TITLE, " pcipass  %s, %s, %s, %s  %s  %s", nf, ng, nh, nc, lv,
                 hs);
         free(nf);

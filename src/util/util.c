@@ -8,7 +8,8 @@
 #include "pcipass/common.h"
 
 static pp_cleanup_fn die_cleanup;
-static char last_error[2048];
+/* per thread: the fleet reads its hosts in parallel, each with its own failure */
+static _Thread_local char last_error[2048];
 
 const char *pp_progname(void)
 {
@@ -129,6 +130,20 @@ const char *pp_error_get(void)
 void pp_error_clear(void)
 {
     last_error[0] = '\0';
+}
+
+void pp_error_preserve_last(char **saved)
+{
+    *saved = last_error[0] ? xstrdup(last_error) : NULL;
+}
+
+void pp_error_restore(char **saved)
+{
+    if (!*saved)
+        return;
+    snprintf(last_error, sizeof(last_error), "%s", *saved);
+    free(*saved);
+    *saved = NULL;
 }
 
 char *pp_escape_ctl(const char *s)

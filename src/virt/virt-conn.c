@@ -2,6 +2,7 @@
 /* The libvirt connection and its errors. */
 #include <config.h>
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,18 +35,25 @@ int pp_virt_last_error_code(void)
     return e ? e->code : VIR_ERR_OK;
 }
 
+static int events = -1;
+
+static void init_once(void)
+{
+    virSetErrorFunc(NULL, quiet_errors);
+    /* before the first connection, so that it can deliver events (a guest's device release) */
+    events = virEventRegisterDefaultImpl() == 0;
+    pp_xml_init();
+}
+
 pp_virt *pp_virt_open(const char *uri, bool readonly)
 {
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
     pp_virt *v;
     virConnectPtr c;
     char *what;
 
-    static int events = -1;
-
-    virSetErrorFunc(NULL, quiet_errors);
-    /* before the first connection, so that it can deliver events (a guest's device release) */
-    if (events < 0)
-        events = virEventRegisterDefaultImpl() == 0;
+    /* once, also when the hosts of a fleet connect from several threads at a time */
+    pthread_once(&once, init_once);
     c = readonly ? virConnectOpenReadOnly(uri) : virConnectOpen(uri);
     if (!c) {
         what = xasprintf(_("cannot connect to libvirt at '%s'"),
@@ -55,6 +63,10 @@ pp_virt *pp_virt_open(const char *uri, bool readonly)
         free(what);
         return NULL;
     }
+    /* a remote host that stops answering is given up after about 15 s instead of TCP's minutes;
+     * drivers without keepalive (local ones) say so, which is no failure */
+    if (virConnectSetKeepAlive(c, 5, 3) < 0)
+        virResetLastError();
     v = xcalloc(1, sizeof(*v));
     v->conn = c;
     v->events = events > 0;
