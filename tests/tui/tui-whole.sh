@@ -124,6 +124,14 @@ for size in 80x24 120x40; do
     screen | grep -q "^0000:65:00.[01]\*"; [ $? -ne 0 ]; ok $? "$size: no marks left after the apply"
 done
 
+# --- the ownership review's finding, whole in its detail pane at 80x24 ---
+tui_start 80 24 --dev-root "$X86-dev" --sysfs-root "$X86" -c "$URI"
+wait_for "Host PCI functions"; keys o; wait_for "Who owns what"; keys j
+wait_for "0000:17:02.1, guest 'build': shared"
+flat | grep -qF "0000:17:02.1, guest 'build': shared: 0000:17:02.1 is held by guest 'web01' (running and persistent configuration); two guests holding one function cannot both start"
+ok $? "80x24: the review's finding whole, wrapped in the detail pane"
+keys q; wait_for "EXITED"
+
 # --- a long libvirt error, whole at 80x24 ---
 LONG="$WORK/a-rather-long-directory-name-for-the-host-file/guests-of-the-lab.xml"
 tui_start 80 24 --dev-root "$X86-dev" --sysfs-root "$X86" -c "test://$LONG"
