@@ -149,8 +149,20 @@ int main(int argc, char **argv)
     textdomain(PACKAGE);
 #endif
 
+    pp_output_guard(false, true);
     /* '+': stop at the command; its own options are parsed by the command. */
     while ((c = getopt_long(argc, argv, "+c:hV", opts, NULL)) != -1) {
+        if (c >= OPT_SYSFS && c != OPT_DEMO && c != OPT_NO_COLOR && optarg && !*optarg) {
+            /* '' would make every path relative to the working directory, or the root */
+            const char *name = "?";
+            for (size_t i = 0; opts[i].name; i++)
+                if (opts[i].val == c)
+                    name = opts[i].name;
+            fprintf(stderr, _("%s: --%s: empty; give a path, or leave the option out\n"),
+                    pp_progname(), name);
+            fprintf(stderr, _("Try '%s --help' for more information.\n"), pp_progname());
+            return PP_EXIT_USAGE;
+        }
         switch (c) {
         case OPT_SYSFS:
             app.sysfs_root = optarg;
@@ -213,9 +225,10 @@ int main(int argc, char **argv)
             app.uri = app.demo_uri;
     }
 
-    if (optind < argc)
+    if (optind < argc) {
+        pp_output_guard(true, false);
         rc = pp_cli_main(&app, argc - optind, argv + optind);
-    else
+    } else
         rc = pp_tui_main(&app);
 
     pp_app_free(&app);

@@ -109,8 +109,8 @@ static void print_json(const pp_app *app, const pp_host *h)
     fputs("[\n", stdout);
     for (i = 0; i < h->nfuncs; i++) {
         json_object *o = function_json(app, &h->funcs[i]);
-        const char *p = json_object_to_json_string_ext(
-            o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED | JSON_C_TO_STRING_NOSLASHESCAPE);
+        char *text = pp_json_text(o);
+        const char *p = text;
 
         /* one level deeper: JSON strings never hold a raw newline, so every newline is layout */
         fputs("  ", stdout);
@@ -120,6 +120,7 @@ static void print_json(const pp_app *app, const pp_host *h)
                 fputs("  ", stdout);
         }
         fputs(i + 1 < h->nfuncs ? ",\n" : "\n", stdout);
+        free(text);
         json_object_put(o);
     }
     fputs("]\n", stdout);

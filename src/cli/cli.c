@@ -181,10 +181,21 @@ int pp_cli_main(pp_app *app, int argc, char **argv)
     return cmd->run(app, argc, argv);
 }
 
+char *pp_json_text(json_object *o)
+{
+    /* json-c copies bytes that are no UTF-8 as they are, which is no JSON: they become the text
+     * \xNN (README); DEL, C1 and bidi controls become \u escapes, the same characters */
+    return pp_escape(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY |
+                                                           JSON_C_TO_STRING_SPACED |
+                                                           JSON_C_TO_STRING_NOSLASHESCAPE),
+                     PP_ESC_JSON | PP_ESC_LAYOUT);
+}
+
 void pp_json_print(json_object *o)
 {
-    puts(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
-                                               JSON_C_TO_STRING_NOSLASHESCAPE));
+    char *t = pp_json_text(o);
+    puts(t);
+    free(t);
     json_object_put(o);
 }
 
