@@ -11,6 +11,8 @@
 #include <unistd.h>
 
 #include "pcipass/app.h"
+#include "pcipass/cli.h"
+#include "pcipass/ui.h"
 #include "pcipass/common.h"
 
 static void usage(FILE *out)

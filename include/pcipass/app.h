@@ -67,11 +67,4 @@ bool pp_app_reload_host(pp_app *app);
 /* Prints the inventory's warnings to stderr, once. */
 void pp_app_print_host_warnings(pp_app *app);
 
-#include <stdio.h>
-
-int pp_cli_main(pp_app *app, int argc, char **argv);
-void pp_cli_print_commands(FILE *out);
-void pp_print_version(FILE *out);
-int pp_tui_main(pp_app *app);
-
 #endif

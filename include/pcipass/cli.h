@@ -1,16 +1,12 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* The command-line face: one entry per command in a table (cli.c), one file per command family. */
+/* The command-line face as the rest of the program sees it: its entry point and its command table
+ * (for the man page generator). The commands themselves share src/cli/cli-private.h. */
 #ifndef PCIPASS_CLI_H
 #define PCIPASS_CLI_H
 
-#include <getopt.h>
-#include <stdbool.h>
 #include <stdio.h>
 
-#include <json-c/json.h>
-
 #include "pcipass/app.h"
-#include "pcipass/change.h"
 
 typedef struct pp_cli_cmd {
     const char *name;
@@ -20,53 +16,10 @@ typedef struct pp_cli_cmd {
     int (*run)(pp_app *app, int argc, char **argv);
 } pp_cli_cmd;
 
-/* Parses a command's options: argv[0] is the command. Handles --help and usage errors: returns
- * -1 when parsing went on, or the exit status when the command should end now. */
-int pp_cli_getopt(const pp_cli_cmd *cmd, int argc, char **argv, const char *shortopts,
-                  const struct option *longopts, int *opt);
+/* The command NAME, or NULL. */
 const pp_cli_cmd *pp_cli_find(const char *name);
-int pp_cli_usage_error(const pp_cli_cmd *cmd, const char *fmt, ...) PP_PRINTF(2, 3);
-int pp_cli_fail(void);
-struct pp_findings;
-/* Prints the guards' findings on stderr, one line each; true when the change may go on (none, or
- * only forceable ones with FORCE). */
-bool pp_cli_findings(const struct pp_findings *f, bool force);
-
-/* JSON out: pretty, stable key order as inserted, slashes unescaped. Takes ownership. */
-void pp_json_print(json_object *o);
-/* O as pretty JSON text that is valid UTF-8 whatever its strings hold (malloc'd). */
-char *pp_json_text(json_object *o);
-json_object *pp_json_hex(unsigned long long v, int digits);
-json_object *pp_json_str_or_null(const char *s);
-
-json_object *pp_json_owner(const pp_owner *o);
-/* {"source", "detail"} of why F is on its driver, or NULL (no driver). */
-json_object *pp_json_binding(const pp_app *app, const pp_function *f);
-/* The kernel's reset methods as an array ([] when emptied), NULL when not known. */
-json_object *pp_json_reset_method(const pp_function *f);
-/* "web01[LC],build[C] CONFLICT": L running, C persistent configuration. Caller frees. */
-char *pp_owner_label(const pp_owner *o);
-char *pp_owners_label(const pp_owner *first, size_t n);
-
-int pp_cmd_list(pp_app *app, int argc, char **argv);
-int pp_cmd_guests(pp_app *app, int argc, char **argv);
-int pp_cmd_owners(pp_app *app, int argc, char **argv);
-int pp_cmd_xml(pp_app *app, int argc, char **argv);
-int pp_cmd_attach(pp_app *app, int argc, char **argv);
-int pp_cmd_detach(pp_app *app, int argc, char **argv);
-int pp_cmd_check(pp_app *app, int argc, char **argv);
-int pp_cmd_prepare(pp_app *app, int argc, char **argv);
-int pp_cmd_release(pp_app *app, int argc, char **argv);
-int pp_cmd_undo(pp_app *app, int argc, char **argv);
-int pp_cmd_history(pp_app *app, int argc, char **argv);
-int pp_cmd_audit(pp_app *app, int argc, char **argv);
-
-/* pp_change_apply for the CLI: what it waits for, the findings that refused it, its error and a
- * missing journal record go to stderr; the command prints the result. */
-pp_change_state pp_cli_apply(pp_app *app, pp_change *c);
-/* What a change waits for, on stderr (pp_change.waiting). */
-void pp_cli_say_waiting(void *arg, const char *msg);
-/* --wait SECONDS: 0 to 3600; false with the error slot set. */
-bool pp_cli_parse_wait(const char *s, double *out);
+int pp_cli_main(pp_app *app, int argc, char **argv);
+void pp_cli_print_commands(FILE *out);
+void pp_print_version(FILE *out);
 
 #endif

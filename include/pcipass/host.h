@@ -163,15 +163,4 @@ size_t pp_host_vfio_id_rules(const char *conf_root, unsigned vendor, unsigned de
 /* driverctl is installed under CONF_ROOT (usr/sbin or sbin). */
 bool pp_host_has_driverctl(const char *conf_root);
 
-/* Internal to the host module: used by the sources. */
-void pp_host_warn(pp_host *h, const char *fmt, ...) PP_PRINTF(2, 3);
-void pp_host_add(pp_host *h, const pp_function *f);
-/* Reads the pcipass-owned attributes of F under DEVDIR (SR-IOV, zPCI, boot_vga). */
-void pp_host_read_extra(pp_host *h, pp_function *f, const char *devdir);
-/* The pure parts of those reads. An attribute's text (newline already cut) as a number of BASE
- * (0: 0x for hex) up to MAX; false for anything else. */
-bool pp_host_parse_attr_number(const char *s, int base, unsigned long max, unsigned long *out);
-/* The last component of a link's target ("../../bus/pci/drivers/i40e" -> "i40e"). */
-const char *pp_host_link_base(const char *target);
-
 #endif

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* The assignment model and its XML. The only module that uses libxml2: it builds the <hostdev> or
- * <interface type='hostdev'> element as a tree, parses such elements out of a guest's domain XML,
- * and edits a domain XML the way `virsh edit` would for drivers without device attach. */
+/* The assignment model (src/model/hostdev.c: fields, stable MAC, validation) and its XML
+ * (src/xml/xml.c, the only user of libxml2: it builds the <hostdev> or <interface type='hostdev'>
+ * element as a tree, parses such elements out of a guest's domain XML, and edits a domain XML the
+ * way `virsh edit` would for drivers without device attach). */
 #ifndef PCIPASS_HOSTDEV_H
 #define PCIPASS_HOSTDEV_H
 

@@ -206,4 +206,7 @@ ui_view *ui_help_view(void);
 /* The XML of the N elements that apply sends together */
 ui_view *ui_preview_view(const char *guest, const pp_hostdev *hds, size_t n, unsigned affect);
 
+/* The console: runs until the operator quits; the exit status. */
+int pp_tui_main(pp_app *app);
+
 #endif

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "pcipass/cli.h"
+#include "cli-private.h"
 #include "pcipass/common.h"
 #include "pcipass/guard.h"
 #include "pcipass/change.h"

@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "pcipass/audit.h"
-#include "pcipass/cli.h"
+#include "cli-private.h"
 #include "pcipass/common.h"
 
 /* --record: the current identity of every assignment that has none, guest by guest, through the

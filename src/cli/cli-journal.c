@@ -8,7 +8,7 @@
 #include <unistd.h>
 
 #include "pcipass/change.h"
-#include "pcipass/cli.h"
+#include "cli-private.h"
 #include "pcipass/common.h"
 #include "pcipass/table.h"
 #include "pcipass/guard.h"

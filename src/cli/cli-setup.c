@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "pcipass/check.h"
-#include "pcipass/cli.h"
+#include "cli-private.h"
 #include "pcipass/common.h"
 #include "pcipass/guard.h"
 #include "pcipass/table.h"

@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "pcipass/change.h"
-#include "pcipass/cli.h"
+#include "cli-private.h"
 #include "pcipass/common.h"
 #include "pcipass/guard.h"
 

@@ -3,7 +3,7 @@
 
 #include <stdio.h>
 
-#include "pcipass/app.h"
+#include "pcipass/cli.h"
 #include "pcipass/common.h"
 #include "pcipass/virt.h"
 

@@ -13,7 +13,7 @@
 #include <unistd.h>
 
 #include "pcipass/common.h"
-#include "pcipass/host.h"
+#include "host-private.h"
 
 /* dm over md over a partition is three levels; more is a loop */
 #define MAX_DEPTH 8

@@ -15,7 +15,7 @@
 #include <pci/pci.h>
 
 #include "pcipass/common.h"
-#include "pcipass/host.h"
+#include "host-private.h"
 
 /* libpci's error callback must not return; it longjmps here, so a broken entry costs that entry only. */
 static jmp_buf libpci_jmp;

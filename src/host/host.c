@@ -12,7 +12,7 @@
 #include <unistd.h>
 
 #include "pcipass/common.h"
-#include "pcipass/host.h"
+#include "host-private.h"
 
 void pp_host_warn(pp_host *h, const char *fmt, ...)
 {

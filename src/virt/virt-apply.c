@@ -13,7 +13,7 @@
 #include <libvirt/virterror.h>
 
 #include "pcipass/common.h"
-#include "pcipass/virt-private.h"
+#include "virt-private.h"
 
 bool pp_virt_affect(const pp_guest *g, bool want_live, bool want_config, unsigned *affect)
 {

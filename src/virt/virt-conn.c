@@ -10,7 +10,7 @@
 #include <libvirt/virterror.h>
 
 #include "pcipass/common.h"
-#include "pcipass/virt-private.h"
+#include "virt-private.h"
 
 /* libvirt prints every error to stderr unless a handler is set; pcipass reports them itself. */
 static void quiet_errors(void *opaque, virErrorPtr err)

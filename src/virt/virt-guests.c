@@ -9,7 +9,7 @@
 #include <libvirt/virterror.h>
 
 #include "pcipass/common.h"
-#include "pcipass/virt-private.h"
+#include "virt-private.h"
 
 static bool read_definition(virDomainPtr dom, unsigned flags, pp_domain_info *out)
 {

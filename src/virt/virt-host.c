@@ -10,7 +10,7 @@
 #include <libvirt/virterror.h>
 
 #include "pcipass/common.h"
-#include "pcipass/virt-private.h"
+#include "virt-private.h"
 
 bool pp_virt_prepare(pp_virt *v, const pp_pci_addr *addr, bool release)
 {

@@ -12,7 +12,7 @@
 #include <unistd.h>
 
 #include "pcipass/common.h"
-#include "pcipass/host.h"
+#include "host-private.h"
 #include "fuzz.h"
 
 static const char *const files[] = { "sriov_totalvfs", "sriov_numvfs", "function_id", "uid",

@@ -1,0 +1,59 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
+# The module rules, in the style of libvirt's sc_prohibit_* syntax checks. The build itself stops a
+# foreign library's header outside its owner module (src/forbid); this checks that it still does,
+# and the rules a compiler cannot see: which file inside a module may use its library, that private
+# headers stay in their module, and that nobody calls a library by name without including it.
+. "$srcdir/tests/lib/common.sh"
+
+cd "$top_srcdir" || exit 1
+SRC=$(find src -name '*.c' -o -name '*.h' | grep -v '^src/forbid/' | sort)
+
+# lines of FILES (outside ALLOWED, a grep -E pattern of paths) that match PATTERN
+offenders() { # PATTERN ALLOWED
+    for f in $SRC; do
+        printf '%s\n' "$f" | grep -Eq "$2" && continue
+        grep -nE "$1" "$f" /dev/null
+    done
+}
+rule() { # DESCRIPTION PATTERN ALLOWED
+    offenders "$2" "$3" > "$WORK/out"
+    [ ! -s "$WORK/out" ]; ok $? "$1"
+    diag < "$WORK/out"
+}
+
+# The fence: every outside library's headers, seen from a module that does not own it.
+for h in libvirt/libvirt.h libvirt/virterror.h pci/pci.h libxml/tree.h json-c/json.h curses.h \
+         ncursesw/curses.h zlib.h; do
+    printf '#include <%s>\n' "$h" > "$WORK/probe.c"
+    # shellcheck disable=SC2086 # the flags are words
+    ${CC:-cc} $FORBID_CPPFLAGS -E "$WORK/probe.c" > /dev/null 2> "$WORK/err"
+    rc=$?
+    [ $rc -ne 0 ] && grep -q 'belongs to' "$WORK/err"; ok $? "<$h> outside its owner stops the build"
+    diag < "$WORK/err"
+done
+
+rule "libvirt is included only in src/virt" '#include <libvirt/' '^src/virt/'
+rule "libpci is included only in src/host/host-libpci.c" '#include <pci/' '^src/host/host-libpci\.c$'
+rule "libxml2 is included only in src/xml" '#include <libxml/' '^src/xml/'
+rule "json-c is included only in src/cli and the journal" '#include <json' \
+    '^src/cli/|^src/model/journal\.c$'
+rule "ncurses is included only in src/ui/display.c" '#include <(n?curses|ncursesw/|term\.h)' \
+    '^src/ui/display\.c$'
+rule "zlib is included only in src/util/zio.c" '#include <zlib\.h>' '^src/util/zio\.c$'
+rule "libvirt's functions are called only in src/virt" '\bvir[A-Z][A-Za-z]+\(' '^src/virt/'
+rule "libxml2's functions are called only in src/xml" '\bxml[A-Z][A-Za-z]+\(' '^src/xml/'
+rule "curses calls only in src/ui/display.c" \
+    '\b(w?refresh|mvw?addn?str|w?getch|wattr_?on|initscr|endwin|newwin|delwin|keypad|curs_set)\(' \
+    '^src/ui/display\.c$'
+rule "virt-private.h stays in src/virt" '"virt-private\.h"' '^src/virt/'
+rule "host-private.h stays in src/host" '"host-private\.h"' '^src/host/'
+rule "cli-private.h stays in src/cli" '"cli-private\.h"' '^src/cli/'
+find include -name '*private*' > "$WORK/out"
+[ ! -s "$WORK/out" ]; ok $? "no private header in the public folder"
+diag < "$WORK/out"
+# The views draw through display.c's ui_* calls; the front ends reach the OS through the model.
+rule "the console opens no files and runs no programs" '\b(fopen|open|opendir|popen|system|exec[lv]p?)\(' \
+    '^src/(util|host|xml|virt|model|setup|cli)/|^src/main\.c$'
+
+done_testing
