@@ -66,5 +66,7 @@ int pp_app_journal_open(pp_app *app, char **path);
 bool pp_app_reload_host(pp_app *app);
 /* Prints the inventory's warnings to stderr, once. */
 void pp_app_print_host_warnings(pp_app *app);
+/* One warning on stderr for each guest read whose definition is not well-formed. */
+void pp_app_print_guest_warnings(pp_app *app);
 
 #endif

@@ -41,6 +41,8 @@ typedef enum {
     PP_GUARD_HOTPLUG,      /* a live attach to a PCI Express guest without a free hot-plug
                               port: never (libvirt would refuse) */
     PP_GUARD_NO_RESET,     /* the kernel has no reset method for it (forceable) */
+    PP_GUARD_UNKNOWN,      /* a guest's definition is not well-formed: whether it holds the
+                              function is unknown (forceable) */
 } pp_guard_kind;
 
 typedef struct pp_finding {

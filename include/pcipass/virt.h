@@ -46,6 +46,9 @@ bool pp_virt_guest_reread(pp_virt *v, const char *uuid, pp_guest *out);
 const pp_guest *pp_guests_find(const pp_guests *g, const char *name);
 /* untranslated, as virsh words it (JSON uses it as is; text passes it through _()) */
 const char *pp_guest_state_name(const pp_guest *g);
+/* Why a definition of G is not well-formed (escaped), or NULL: what G holds is then not known for
+ * sure (read with recovery, or not at all). */
+const char *pp_guest_damaged(const pp_guest *g);
 /* The definition that describes the guest best: the persistent one, else the live one. */
 const pp_domain_info *pp_guest_info(const pp_guest *g);
 

@@ -170,6 +170,7 @@ int pp_cli_getopt(const pp_cli_cmd *cmd, int argc, char **argv, const char *shor
 int pp_cli_main(pp_app *app, int argc, char **argv)
 {
     const pp_cli_cmd *cmd = pp_cli_find(argv[0]);
+    int rc;
 
     if (!cmd) {
         fprintf(stderr, _("%s: unknown command '%s'\nTry '%s --help' for the list of commands.\n"),
@@ -178,7 +179,10 @@ int pp_cli_main(pp_app *app, int argc, char **argv)
     }
     /* 0, not 1: glibc then starts afresh, permuting options after operands again */
     optind = 0;
-    return cmd->run(app, argc, argv);
+    rc = cmd->run(app, argc, argv);
+    /* after the command's own output: a guest read with recovery is never passed over in silence */
+    pp_app_print_guest_warnings(app);
+    return rc;
 }
 
 char *pp_json_text(json_object *o)

@@ -67,6 +67,19 @@ void pp_app_print_host_warnings(pp_app *app)
         fprintf(stderr, _("%s: warning: %s\n"), pp_progname(), app->host->warnings[i]);
 }
 
+void pp_app_print_guest_warnings(pp_app *app)
+{
+    size_t i;
+    if (!app->have_guests)
+        return;
+    for (i = 0; i < app->owners.nunknown; i++)
+        fprintf(stderr,
+                _("%s: warning: guest '%s': its definition is not well-formed XML (%s); listed "
+                  "with what could be read, what it holds is not known for sure\n"),
+                pp_progname(), app->owners.unknown[i]->name,
+                pp_guest_damaged(app->owners.unknown[i]));
+}
+
 pp_virt *pp_app_virt(pp_app *app, bool readonly)
 {
     if (app->virt && !readonly && !app->virt_rw) {

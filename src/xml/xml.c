@@ -135,27 +135,61 @@ char *pp_identity_to_xml(const pp_identity *v, size_t n)
 
 /* ---- parsing ---- */
 
-static xmlDocPtr parse_doc(const char *xml)
+static xmlDocPtr read_doc(const char *xml, int extra)
 {
-    xmlDocPtr doc;
-
     xmlResetLastError(); /* the message below must not come from an earlier parse */
     /* No network, no entity expansion from outside: domain XML is data. */
-    doc = xmlReadMemory(xml, (int)strlen(xml), "domain.xml", NULL,
-                                  XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING |
-                                      XML_PARSE_NOBLANKS);
-    if (!doc || !xmlDocGetRootElement(doc) ||
-        xmlStrcmp(xmlDocGetRootElement(doc)->name, BAD_CAST "domain") != 0) {
+    return xmlReadMemory(xml, (int)strlen(xml), "domain.xml", NULL,
+                         XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING |
+                             XML_PARSE_NOBLANKS | extra);
+}
+
+static bool is_domain(xmlDocPtr doc)
+{
+    return doc && xmlDocGetRootElement(doc) &&
+           xmlStrcmp(xmlDocGetRootElement(doc)->name, BAD_CAST "domain") == 0;
+}
+
+/* The domain XML, strictly. With RECOVERED given, a document that is not well-formed (libvirt
+ * writes a control character of a description as it is, which XML does not allow) is read again
+ * with libxml2's recovery, *RECOVERED set and the strict parser's complaint in the error slot:
+ * what it yields may lack parts, so it is only read, never edited and defined again. */
+static xmlDocPtr parse_doc_ex(const char *xml, bool *recovered)
+{
+    xmlDocPtr doc = read_doc(xml, 0);
+    char *why = NULL;
+
+    if (!is_domain(doc)) {
         const xmlError *e = xmlGetLastError();
-        if (e && e->message)
-            pp_error_set(_("not a libvirt domain XML: %s"), e->message);
-        else
-            pp_error_set(_("not a libvirt domain XML"));
+        /* with recovery to follow, the parser's own words: the caller says what they mean */
+        why = e && e->message ? xasprintf(recovered ? "%s" : _("not a libvirt domain XML: %s"),
+                                          e->message)
+                              : xstrdup(_("not a libvirt domain XML"));
+        /* libxml2's messages end in a newline */
+        if (*why && why[strlen(why) - 1] == '\n')
+            why[strlen(why) - 1] = '\0';
         if (doc)
             xmlFreeDoc(doc);
-        return NULL;
+        doc = NULL;
+        if (recovered) {
+            doc = read_doc(xml, XML_PARSE_RECOVER);
+            if (!is_domain(doc)) {
+                if (doc)
+                    xmlFreeDoc(doc);
+                doc = NULL;
+            } else {
+                *recovered = true;
+            }
+        }
+        pp_error_set("%s", why);
+        free(why);
     }
     return doc;
+}
+
+static xmlDocPtr parse_doc(const char *xml)
+{
+    return parse_doc_ex(xml, NULL);
 }
 
 static xmlNodePtr child(xmlNodePtr n, const char *name)
@@ -321,14 +355,18 @@ static void push_u32(uint32_t **v, size_t *n, uint32_t x)
 
 bool pp_domain_parse(const char *xml, pp_domain_info *out)
 {
-    xmlDocPtr doc = parse_doc(xml);
+    xmlDocPtr doc;
     xmlXPathContextPtr ctx;
     xmlXPathObjectPtr o;
+    bool recovered = false;
     int i;
 
     memset(out, 0, sizeof(*out));
+    doc = parse_doc_ex(xml, &recovered);
     if (!doc)
         return false;
+    if (recovered)
+        out->damaged = xstrdup(pp_error_get());
     ctx = xmlXPathNewContext(doc);
     out->name = xpath_string(ctx, "string(/domain/name)");
     out->uuid = xpath_string(ctx, "string(/domain/uuid)");
