@@ -55,6 +55,9 @@ bool pp_app_binding(const pp_app *app, const pp_function *f, pp_binding *out);
 char *pp_binding_sentence(const pp_function *f, const pp_binding *b);
 /* The guest of that name among those read; NULL with the error slot naming the valid ones. */
 const pp_guest *pp_app_find_guest(pp_app *app, const char *name);
+/* Guests G read elsewhere (the console's worker, through V) become the app's, with V its
+ * connection (RW: opened writable); G is emptied. */
+void pp_app_take_guests(pp_app *app, pp_virt *v, bool rw, pp_guests *g);
 /* Forgets guests and owners, so that the next pp_app_guests() reads them anew (after a change). */
 void pp_app_forget_guests(pp_app *app);
 void pp_app_free(pp_app *app);

@@ -180,6 +180,19 @@ const pp_guest *pp_app_find_guest(pp_app *app, const char *name)
     return NULL;
 }
 
+void pp_app_take_guests(pp_app *app, pp_virt *v, bool rw, pp_guests *g)
+{
+    pp_app_forget_guests(app);
+    if (app->virt != v)
+        pp_virt_close(app->virt);
+    app->virt = v;
+    app->virt_rw = rw;
+    app->guests = *g;
+    memset(g, 0, sizeof(*g));
+    pp_owners_build(&app->guests, &app->owners);
+    app->have_guests = true;
+}
+
 void pp_app_forget_guests(pp_app *app)
 {
     pp_owners_clear(&app->owners);
