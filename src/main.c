@@ -229,6 +229,7 @@ int main(int argc, char **argv)
 
     if (optind < argc) {
         pp_output_guard(true, false);
+        pp_virt_connect_watchdog(true);
         rc = pp_cli_main(&app, argc - optind, argv + optind);
     } else
         rc = pp_tui_main(&app);

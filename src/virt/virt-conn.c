@@ -2,9 +2,11 @@
 /* The libvirt connection and its errors. */
 #include <config.h>
 
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <libvirt/libvirt.h>
 #include <libvirt/virterror.h>
@@ -21,11 +23,41 @@ static void quiet_errors(void *opaque, virErrorPtr err)
 
 void pp_virt_set_error(const char *what)
 {
-    const char *msg = virGetLastErrorMessage();
-    if (msg && *msg && strcmp(msg, "no error") != 0)
-        pp_error_set("%s: %s", what, msg);
+    /* by its code: the message is translated, and "no error" is one of them */
+    virErrorPtr e = virGetLastError();
+    if (e && e->code != VIR_ERR_OK && e->message && *e->message)
+        pp_error_set("%s: %s", what, e->message);
     else
         pp_error_set("%s", what);
+}
+
+static int timeout_s = -1;
+static bool connect_watchdog;
+static char watchdog_msg[512];
+
+int pp_virt_timeout(void)
+{
+    if (timeout_s < 0) {
+        const char *env = getenv("PCIPASS_LIBVIRT_TIMEOUT");
+        char *end;
+        long v = env && *env ? strtol(env, &end, 10) : 0;
+        timeout_s = env && *env && !*end && v >= 1 && v <= 3600 ? (int)v : PP_VIRT_TIMEOUT;
+    }
+    return timeout_s;
+}
+
+void pp_virt_connect_watchdog(bool on)
+{
+    connect_watchdog = on;
+}
+
+static void on_alarm(int sig)
+{
+    size_t n = strlen(watchdog_msg);
+    (void)sig;
+    if (write(STDERR_FILENO, watchdog_msg, n) < 0)
+        _exit(PP_EXIT_FAIL);
+    _exit(PP_EXIT_FAIL);
 }
 
 int pp_virt_last_error_code(void)
@@ -46,7 +78,28 @@ pp_virt *pp_virt_open(const char *uri, bool readonly)
     /* before the first connection, so that it can deliver events (a guest's device release) */
     if (events < 0)
         events = virEventRegisterDefaultImpl() == 0;
+    if (connect_watchdog) {
+        /* a daemon that accepts the connection and never answers (stopped) would hold the open
+         * for good: before keepalive can work there is only the clock */
+        struct sigaction sa;
+        snprintf(watchdog_msg, sizeof(watchdog_msg),
+                 _("%s: libvirt at '%s' did not answer within %d s (is its daemon stopped or "
+                   "hung?); nothing was changed\n"),
+                 pp_progname(), uri ? uri : _("the default URI"), pp_virt_timeout());
+        memset(&sa, 0, sizeof(sa));
+        sa.sa_handler = on_alarm;
+        sigaction(SIGALRM, &sa, NULL);
+        alarm((unsigned)pp_virt_timeout());
+    }
     c = readonly ? virConnectOpenReadOnly(uri) : virConnectOpen(uri);
+    if (connect_watchdog)
+        alarm(0);
+    /* every later call is bounded: libvirt closes a connection whose peer stops answering its
+     * keepalive (remote drivers only; the others answer at once or have nothing to wait for) */
+    if (c && events > 0) {
+        int interval = pp_virt_timeout() / 5 > 0 ? pp_virt_timeout() / 5 : 1;
+        virConnectSetKeepAlive(c, interval, 4);
+    }
     if (!c) {
         what = xasprintf(_("cannot connect to libvirt at '%s'"),
                          uri ? uri : getenv("LIBVIRT_DEFAULT_URI") ? getenv("LIBVIRT_DEFAULT_URI")
