@@ -234,9 +234,11 @@ pp_change_state pp_cli_apply(pp_app *app, pp_change *c)
     } else if (st == PP_CHANGE_REFUSED || st == PP_CHANGE_FAILED) {
         fprintf(stderr, "%s: %s\n", pp_progname(), pp_error_get());
     } else if (st == PP_CHANGE_REQUESTED && c->pending) {
+        char *guest = pp_escape_ctl(c->guest);
         fprintf(stderr, _("%s: unplug requested; guest '%s' has not released %s (it may still do "
                           "so; 'pcipass owners' shows what libvirt holds)\n"),
-                pp_progname(), c->guest, c->pending);
+                pp_progname(), guest, c->pending);
+        free(guest);
     } else if (st == PP_CHANGE_REQUESTED) {
         /* made, but libvirt does not show it as asked: said as it is */
         fprintf(stderr, "%s: %s\n", pp_progname(), c->error ? c->error : "?");

@@ -18,7 +18,9 @@ void pp_guard_add(pp_findings *out, pp_guard_kind kind, bool forceable, const pp
     out->v[out->n].kind = kind;
     out->v[out->n].forceable = forceable;
     out->v[out->n].addr = *a;
-    out->v[out->n].msg = msg;
+    /* findings quote guest names and sysfs text: escaped once here for every face */
+    out->v[out->n].msg = pp_escape_ctl(msg);
+    free(msg);
     out->n++;
 }
 

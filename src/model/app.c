@@ -72,12 +72,14 @@ void pp_app_print_guest_warnings(pp_app *app)
     size_t i;
     if (!app->have_guests)
         return;
-    for (i = 0; i < app->owners.nunknown; i++)
+    for (i = 0; i < app->owners.nunknown; i++) {
+        char *name = pp_escape_ctl(app->owners.unknown[i]->name);
         fprintf(stderr,
                 _("%s: warning: guest '%s': its definition is not well-formed XML (%s); listed "
                   "with what could be read, what it holds is not known for sure\n"),
-                pp_progname(), app->owners.unknown[i]->name,
-                pp_guest_damaged(app->owners.unknown[i]));
+                pp_progname(), name, pp_guest_damaged(app->owners.unknown[i]));
+        free(name);
+    }
 }
 
 pp_virt *pp_app_virt(pp_app *app, bool readonly)

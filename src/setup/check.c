@@ -15,7 +15,9 @@ static void item(pp_checks *c, const char *id, pp_check_status st, char *message
     c->v = xreallocarray(c->v, c->n + 1, sizeof(*c->v));
     c->v[c->n].id = id;
     c->v[c->n].status = st;
-    c->v[c->n].message = message;
+    /* messages quote guest names, libvirt's errors and sysfs: escaped once, for every face */
+    c->v[c->n].message = pp_escape_ctl(message);
+    free(message);
     c->v[c->n].fix = st == PP_CHECK_PASS || !fix ? NULL : xstrdup(fix);
     c->n++;
 }
