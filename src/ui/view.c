@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "pcipass/check.h"
 #include "pcipass/common.h"
@@ -238,11 +239,15 @@ static void guest_read_run(void *arg)
 {
     guest_read *r = arg;
 
+    time_t start = time(NULL);
+
     if (!r->virt)
         r->virt = pp_virt_open(r->uri, true);
     r->ok = r->virt && pp_virt_guests(r->virt, &r->guests);
-    if (!r->ok && r->reused) {
-        /* the daemon may have gone and come back: a new connection, once */
+    /* the daemon may have gone and come back (the old connection fails at once): a new
+     * connection, once; not after keepalive gave up on a daemon that stopped answering, which a
+     * new connection would wait on again */
+    if (!r->ok && r->reused && time(NULL) - start < pp_virt_timeout() / 2) {
         pp_virt_close(r->virt);
         r->rw = false;
         r->virt = pp_virt_open(r->uri, true);

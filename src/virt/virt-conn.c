@@ -2,10 +2,12 @@
 /* The libvirt connection and its errors. */
 #include <config.h>
 
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <libvirt/libvirt.h>
@@ -66,6 +68,17 @@ int pp_virt_last_error_code(void)
     return e ? e->code : VIR_ERR_OK;
 }
 
+static void *event_loop(void *arg)
+{
+    (void)arg;
+    for (;;)
+        if (virEventRunDefaultImpl() < 0) {
+            struct timespec d = { 0, 100 * 1000 * 1000 };
+            nanosleep(&d, NULL);
+        }
+    return NULL;
+}
+
 pp_virt *pp_virt_open(const char *uri, bool readonly)
 {
     pp_virt *v;
@@ -76,8 +89,20 @@ pp_virt *pp_virt_open(const char *uri, bool readonly)
 
     virSetErrorFunc(NULL, quiet_errors);
     /* before the first connection, so that it can deliver events (a guest's device release) */
-    if (events < 0)
+    if (events < 0) {
         events = virEventRegisterDefaultImpl() == 0;
+        /* the loop runs all the time in a thread of its own: keepalive needs it to notice a
+         * daemon that stopped answering while a call waits on it */
+        if (events > 0) {
+            pthread_t t;
+            pthread_attr_t attr;
+            pthread_attr_init(&attr);
+            pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+            if (pthread_create(&t, &attr, event_loop, NULL) != 0)
+                events = 0;
+            pthread_attr_destroy(&attr);
+        }
+    }
     if (connect_watchdog) {
         /* a daemon that accepts the connection and never answers (stopped) would hold the open
          * for good: before keepalive can work there is only the clock */
@@ -99,6 +124,7 @@ pp_virt *pp_virt_open(const char *uri, bool readonly)
     if (c && events > 0) {
         int interval = pp_virt_timeout() / 5 > 0 ? pp_virt_timeout() / 5 : 1;
         virConnectSetKeepAlive(c, interval, 4);
+        virResetLastError(); /* a local driver has no keepalive: not an error */
     }
     if (!c) {
         what = xasprintf(_("cannot connect to libvirt at '%s'"),

@@ -184,6 +184,19 @@ screen | grep -q "EXITED 143 icanon echo"; ok $? "SIGTERM while libvirt does not
 [ "$(tmx display -p -t t '#{alternate_on} #{cursor_flag}')" = "0 1" ]
 ok $? "no alternate screen, the cursor visible"
 
+# a fresh console with its connection open, the daemon stopped under it, r not cancelled: keepalive
+# gives up after about PCIPASS_LIBVIRT_TIMEOUT (4 s) and the status line says so
+kill -CONT "$DPID"
+tui_start 160 50 --dev-root "$X86-dev" --sysfs-root "$X86" -c qemu:///session
+wait_for "Setup checklist" 20 > /dev/null; keys Escape; wait_for "Host PCI functions" > /dev/null
+kill -STOP "$DPID"
+keys r
+wait_for "Waiting for libvirt" 5 > /dev/null
+wait_for "keepalive" 20; ok $? "the daemon stopped under an open connection: keepalive ends the wait, the status line says so"
+screen | grep -q "r: reconnect"; ok $? "and offers r"
+keys q; wait_for "EXITED" 5
+screen | grep -q "EXITED 0 icanon echo"; ok $? "q then leaves normally"
+
 # ---- a stopped daemon under the CLI ----
 start=$(date +%s)
 as_session env PCIPASS_LIBVIRT_TIMEOUT=3 "$PCIPASS" -c qemu:///session guests > "$WORK/stop.out" 2> "$WORK/stop.err"
