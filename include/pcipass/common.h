@@ -65,6 +65,10 @@ void pp_error_set(const char *fmt, ...) PP_PRINTF(1, 2);
 void pp_error_prefix(const char *fmt, ...) PP_PRINTF(1, 2);
 const char *pp_error_get(void);
 void pp_error_clear(void);
+/* As libvirt's virErrorPreserveLast/virErrorRestore: *SAVED keeps the current error (NULL when
+ * none) while clean-up calls that may fail too run; restore puts it back and frees it. */
+void pp_error_preserve_last(char **saved);
+void pp_error_restore(char **saved);
 
 /* Called before the process dies so that a face (the TUI) can restore the terminal first. */
 typedef void (*pp_cleanup_fn)(void);

@@ -21,10 +21,17 @@ typedef struct pp_pci_addr {
 /* Accepts DDDD:BB:SS.F and BB:SS.F (domain 0000), hex digits, case-insensitive. On failure sets the
  * error slot with a message naming FIELD and the valid form, and returns false. */
 bool pp_pci_addr_parse(const char *s, const char *field, pp_pci_addr *out);
+/* The same test as a predicate, for text from sysfs or a guest's metadata: the error slot is left
+ * alone, so a caller need not save and restore it around a probe. */
+bool pp_pci_addr_read(const char *s, pp_pci_addr *out);
 void pp_pci_addr_format(const pp_pci_addr *a, char buf[PP_PCI_ADDR_STRLEN]);
 int pp_pci_addr_cmp(const pp_pci_addr *a, const pp_pci_addr *b);
 bool pp_pci_addr_eq(const pp_pci_addr *a, const pp_pci_addr *b);
 
+/* The one number reader: S as an unsigned number up to MAX, in BASE 16 (an optional 0x), 10, or 0
+ * (hex with 0x, else decimal; never octal), with nothing before or after it (no blanks or signs).
+ * 0 with *OUT set; -1 not such a number; 1 above MAX. Leaves the error slot alone. */
+int pp_parse_u64(const char *s, int base, uint64_t max, uint64_t *out);
 /* An unsigned number in hex (0x...) or decimal, MIN..MAX inclusive. On failure sets the error slot
  * with FIELD and the range printed in hex with HEXDIGITS digits. */
 bool pp_parse_number(const char *s, const char *field, uint64_t min, uint64_t max, int hexdigits,

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "cli-private.h"
+#include "pcipass/buf.h"
 #include "pcipass/common.h"
 #include "pcipass/guard.h"
 #include "pcipass/change.h"
@@ -235,7 +236,7 @@ int pp_cmd_attach(pp_app *app, int argc, char **argv)
     pp_host *h;
     assign_opts o;
     unsigned affect;
-    char *xml = NULL, *t;
+    char *xml = NULL;
     pp_pci_addr *set = NULL;
     pp_hostdev *hds = NULL;
     pp_change c = { 0 };
@@ -280,14 +281,13 @@ int pp_cmd_attach(pp_app *app, int argc, char **argv)
             goto fail;
         if (!pp_cli_findings(&c.findings, o.force))
             goto out;
-        xml = xstrdup("");
+        pp_buf b = PP_BUF_INIT;
         for (i = 0; i < n; i++) {
             char *one = pp_hostdev_to_xml(&hds[i]);
-            t = xasprintf("%s%s", xml, one);
-            free(xml);
+            pp_buf_add(&b, one);
             free(one);
-            xml = t;
         }
+        xml = pp_buf_take(&b);
         if (!o.json)
             printf(_("# dry run: would attach to the %s of guest '%s':\n"),
                    _(pp_affect_words(c.affect)), shown(g->name));

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "pcipass/buf.h"
 #include "cli-private.h"
 #include "pcipass/common.h"
 #include "pcipass/table.h"
@@ -53,20 +54,20 @@ char *pp_owner_label(const pp_owner *o)
 
 char *pp_owners_label(const pp_owner *first, size_t n)
 {
-    char *s = xstrdup(""), *t, *l;
+    pp_buf b = PP_BUF_INIT;
+    char *l, *s;
     size_t i;
 
     for (i = 0; i < n; i++) {
         l = pp_owner_label(&first[i]);
-        t = xasprintf("%s%s%s", s, i ? "," : "", l);
+        pp_buf_item(&b, ",", l);
         free(l);
-        free(s);
-        s = t;
     }
+    s = pp_buf_take(&b);
     if (pp_owners_conflict(first, n)) {
-        t = xasprintf(_("%s CONFLICT"), s);
+        l = xasprintf(_("%s CONFLICT"), s);
         free(s);
-        s = t;
+        s = l;
     }
     return s;
 }
@@ -148,15 +149,15 @@ int pp_cmd_guests(pp_app *app, int argc, char **argv)
         const pp_domain_info *d = pp_guest_info(g);
         const pp_owner **held;
         size_t n = guest_sources(app, g, &held);
-        char *funcs = xstrdup("");
+        pp_buf b = PP_BUF_INIT;
+        char *funcs;
 
         for (j = 0; j < n; j++) {
-            char buf[PP_PCI_ADDR_STRLEN], *s2;
+            char buf[PP_PCI_ADDR_STRLEN];
             pp_pci_addr_format(&held[j]->source, buf);
-            s2 = xasprintf("%s%s%s", funcs, j ? " " : "", buf);
-            free(funcs);
-            funcs = s2;
+            pp_buf_item(&b, " ", buf);
         }
+        funcs = pp_buf_take(&b);
         pp_table_row(t, g->name, _(pp_guest_state_name(g)), d->arch, d->machine,
                      g->persistent ? _("yes") : _("no"), n ? funcs : NULL);
         free(funcs);

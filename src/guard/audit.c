@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "pcipass/buf.h"
 #include "pcipass/audit.h"
 #include "pcipass/common.h"
 
@@ -127,17 +128,13 @@ static char *describe_fn(const pp_function *f)
  * (comma-separated), NULL when none. Without a serial, each of several same cards is named. */
 static char *found_elsewhere(const pp_host *h, const pp_identity *id)
 {
-    char *s = NULL, *t;
+    pp_buf b = PP_BUF_INIT;
     size_t i;
 
-    for (i = 0; i < h->nfuncs; i++) {
-        if (pp_pci_addr_eq(&h->funcs[i].addr, &id->addr) || !same_device(id, &h->funcs[i]))
-            continue;
-        t = xasprintf("%s%s%s", s ? s : "", s ? ", " : "", h->funcs[i].name);
-        free(s);
-        s = t;
-    }
-    return s;
+    for (i = 0; i < h->nfuncs; i++)
+        if (!pp_pci_addr_eq(&h->funcs[i].addr, &id->addr) && same_device(id, &h->funcs[i]))
+            pp_buf_item(&b, ", ", h->funcs[i].name);
+    return pp_buf_take_or_null(&b);
 }
 
 /* The identity recorded for ADDR: from the persistent definition, else the live one. */

@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "pcipass/file.h"
 #include "pcipass/common.h"
 #include "host-private.h"
 
@@ -40,13 +41,8 @@ static bool pci_ancestor(const char *path, pp_pci_addr *out)
     while (!found && (slash = strrchr(copy, '/'))) {
         const char *comp = slash + 1;
         /* DDDD:BB:SS.F is 12 characters; cheap filter before the strict parser */
-        if (strlen(comp) == 12 && comp[4] == ':' && comp[10] == '.') {
-            char saved[2048];
-            snprintf(saved, sizeof(saved), "%s", pp_error_get());
-            found = pp_pci_addr_parse(comp, "sysfs", out);
-            if (!found)
-                pp_error_set("%s", saved);
-        }
+        if (strlen(comp) == 12 && comp[4] == ':' && comp[10] == '.')
+            found = pp_pci_addr_read(comp, out);
         *slash = '\0';
     }
     free(copy);
@@ -96,29 +92,11 @@ static void resolve_dev(pp_host *h, const char *link, pp_crit_kind kind, const c
     visit_entries(h, real, "lower_", resolve_dev, kind, detail, depth);
 }
 
-static char *read_file(const char *path)
-{
-    FILE *f = fopen(path, "re");
-    char *buf = NULL;
-    size_t cap = 0, n = 0, r;
-
-    if (!f)
-        return NULL;
-    do {
-        if (cap - n < 4096)
-            buf = xrealloc(buf, cap = cap ? cap * 2 : 8192);
-        r = fread(buf + n, 1, cap - n - 1, f);
-        n += r;
-    } while (r > 0);
-    fclose(f);
-    buf[n] = '\0';
-    return buf;
-}
-
 /* mountinfo: "ID PARENT MAJ:MIN ROOT MOUNTPOINT OPTIONS [OPTIONAL...] - FSTYPE SOURCE SUPER" */
 static void find_rootfs(pp_host *h, const char *proc)
 {
-    char *path = xasprintf("%s/self/mountinfo", proc), *text = read_file(path), *line, *save = NULL;
+    char *path = xasprintf("%s/self/mountinfo", proc), *text = pp_read_file(path, NULL);
+    char *line, *save = NULL;
     char majmin[32] = "", source[256] = "";
 
     if (!text) {
@@ -171,7 +149,8 @@ static void route_iface(pp_host *h, const char *iface)
  * IFACE". */
 static void find_route(pp_host *h, const char *proc)
 {
-    char *path = xasprintf("%s/net/route", proc), *text = read_file(path), *line, *save = NULL;
+    char *path = xasprintf("%s/net/route", proc), *text = pp_read_file(path, NULL);
+    char *line, *save = NULL;
     char iface[64], dest[40], mask[16];
     unsigned flags, len;
 
@@ -185,7 +164,7 @@ static void find_route(pp_host *h, const char *proc)
     free(text);
     free(path);
     path = xasprintf("%s/net/ipv6_route", proc);
-    text = read_file(path); /* absent without IPv6: not worth a warning */
+    text = pp_read_file(path, NULL); /* absent without IPv6: not worth a warning */
     save = NULL;
     for (line = text ? strtok_r(text, "\n", &save) : NULL; line; line = strtok_r(NULL, "\n", &save))
         if (sscanf(line, "%39s %x %*s %*s %*s %*s %*s %*s %x %63s", dest, &len, &flags, iface) == 4 &&
@@ -235,7 +214,7 @@ static bool read_line(const char *path, char *buf, size_t size)
 
 static bool file_has(const char *path, const char *needle)
 {
-    char *text = read_file(path);
+    char *text = pp_read_file(path, NULL);
     bool r = text && strstr(text, needle);
     free(text);
     return r;

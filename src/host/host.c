@@ -61,17 +61,11 @@ fail:
 
 bool pp_host_parse_attr_number(const char *s, int base, unsigned long max, unsigned long *out)
 {
-    char *end;
-    unsigned long v;
+    uint64_t v;
 
-    /* strtoul would take blanks and a sign ("-1" wraps around): the kernel writes neither */
-    if (!s || !isxdigit((unsigned char)*s))
+    if (pp_parse_u64(s, base, max, &v) != 0)
         return false;
-    errno = 0;
-    v = strtoul(s, &end, base);
-    if (errno || *end || v > max)
-        return false;
-    *out = v;
+    *out = (unsigned long)v;
     return true;
 }
 
@@ -113,7 +107,7 @@ static void read_sriov(pp_host *h, pp_function *f, int dirfd)
         link[n] = '\0';
         base = strrchr(link, '/');
         base = base ? base + 1 : link;
-        if (pp_pci_addr_parse(base, "physfn", &f->physfn))
+        if (pp_pci_addr_read(base, &f->physfn))
             f->is_vf = true;
         else
             pp_host_warn(h, _("%s: 'physfn' points to '%s', not a PCI function"), f->name, link);

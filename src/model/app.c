@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "pcipass/buf.h"
 #include "pcipass/app.h"
 #include "pcipass/common.h"
 #include "pcipass/journal.h"
@@ -165,17 +166,15 @@ char *pp_binding_sentence(const pp_function *f, const pp_binding *b)
 const pp_guest *pp_app_find_guest(pp_app *app, const char *name)
 {
     const pp_guest *g = pp_guests_find(&app->guests, name);
-    char *names, *t;
+    pp_buf b = PP_BUF_INIT;
+    char *names;
     size_t i;
 
     if (g)
         return g;
-    names = xstrdup("");
-    for (i = 0; i < app->guests.n; i++) {
-        t = xasprintf("%s%s%s", names, i ? ", " : "", app->guests.v[i].name);
-        free(names);
-        names = t;
-    }
+    for (i = 0; i < app->guests.n; i++)
+        pp_buf_item(&b, ", ", app->guests.v[i].name);
+    names = pp_buf_take(&b);
     pp_error_set(_("guest: no guest named '%s' at %s (guests: %s)"), name,
                  pp_virt_uri(app->virt), app->guests.n ? names : _("none"));
     free(names);

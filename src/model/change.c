@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "pcipass/buf.h"
 #include "pcipass/change.h"
 #include "pcipass/common.h"
 
@@ -130,15 +131,14 @@ static const char *kind_action(pp_change_kind k)
 
 static char *join_sources(const pp_change *c)
 {
-    char *s = xstrdup(""), *t, name[PP_PCI_ADDR_STRLEN];
+    pp_buf b = PP_BUF_INIT;
+    char name[PP_PCI_ADDR_STRLEN];
     size_t i;
     for (i = 0; i < c->n; i++) {
         pp_pci_addr_format(&c->hds[i].source, name);
-        t = xasprintf("%s%s%s", s, i ? "," : "", name);
-        free(s);
-        s = t;
+        pp_buf_item(&b, ",", name);
     }
-    return s;
+    return pp_buf_take(&b);
 }
 
 static bool in_def(const pp_domain_info *d, const pp_pci_addr *a)
@@ -227,7 +227,8 @@ static const pp_hostdev *held_element(const pp_guest *g, unsigned affect, const 
 static bool detach_checks(pp_change *c, const pp_guest *g)
 {
     const pp_domain_info *d = (c->affect & PP_AFFECT_CONFIG) ? &g->config : &g->live;
-    char name[PP_PCI_ADDR_STRLEN], *t;
+    char name[PP_PCI_ADDR_STRLEN];
+    pp_buf siblings = PP_BUF_INIT;
     size_t i, k;
 
     for (i = 0; i < c->n; i++) {
@@ -237,6 +238,7 @@ static bool detach_checks(pp_change *c, const pp_guest *g)
             ((c->affect & PP_AFFECT_LIVE) && !in_def(&g->live, &c->hds[i].source))) {
             pp_error_set(_("device: %s is not in the %s of guest '%s'"), name,
                          _(pp_affect_words(c->affect)), g->name);
+            pp_buf_free(&siblings);
             return false;
         }
         hd = pp_domain_find(d, &c->hds[i].source);
@@ -252,11 +254,11 @@ static bool detach_checks(pp_change *c, const pp_guest *g)
                 o->guest_addr.bus != hd->guest_addr.bus || o->guest_addr.slot != hd->guest_addr.slot)
                 continue;
             pp_pci_addr_format(&o->source, name);
-            t = xasprintf("%s%s%s", c->siblings ? c->siblings : "", c->siblings ? "," : "", name);
-            free(c->siblings);
-            c->siblings = t;
+            pp_buf_item(&siblings, ",", name);
         }
     }
+    free(c->siblings);
+    c->siblings = pp_buf_take_or_null(&siblings);
     return true;
 }
 
@@ -342,12 +344,16 @@ static void fill_record(const pp_change *c, const pp_guest *g, const char *uri, 
     /* an undo names the action it reverts first, so history reads "undo ... attach" and a
      * resolution knows the operation (its reverse) */
     const char *reverts = c->undoes && c->undoes->action ? c->undoes->action : NULL;
-    char *flags = xasprintf("%s%s%s%s%s%s%s", reverts ? reverts : "",
-                            reverts && c->affect ? "," : "",
-                            (c->affect & PP_AFFECT_LIVE) ? "live" : "",
-                            (c->affect & PP_AFFECT_LIVE) && (c->affect & PP_AFFECT_CONFIG) ? "," : "",
-                            (c->affect & PP_AFFECT_CONFIG) ? "config" : "",
-                            c->force && (c->affect || reverts) ? "," : "", c->force ? "force" : "");
+    pp_buf flags = PP_BUF_INIT;
+
+    if (reverts)
+        pp_buf_item(&flags, ",", reverts);
+    if (c->affect & PP_AFFECT_LIVE)
+        pp_buf_item(&flags, ",", "live");
+    if (c->affect & PP_AFFECT_CONFIG)
+        pp_buf_item(&flags, ",", "config");
+    if (c->force)
+        pp_buf_item(&flags, ",", "force");
 
     memset(r, 0, sizeof(*r));
     r->uri = xstrdup(uri);
@@ -355,7 +361,7 @@ static void fill_record(const pp_change *c, const pp_guest *g, const char *uri, 
     r->uuid = g ? xstrdup(g->uuid) : NULL;
     r->action = xstrdup(action);
     r->devices = xstrdup(c->devices);
-    r->flags = flags;
+    r->flags = pp_buf_take(&flags);
     r->undoes = c->undoes && c->undoes->id ? xstrdup(c->undoes->id) : NULL;
 }
 
@@ -407,7 +413,8 @@ static void detach_truth(pp_app *app, pp_change *c, const pp_guest *g)
 {
     pp_pci_addr *src = xcalloc(c->n, sizeof(*src));
     bool *present = xcalloc(c->n, sizeof(*present));
-    char name[PP_PCI_ADDR_STRLEN], *t;
+    char name[PP_PCI_ADDR_STRLEN];
+    pp_buf pending = PP_BUF_INIT;
     pp_guest now;
     size_t i;
 
@@ -428,10 +435,10 @@ static void detach_truth(pp_app *app, pp_change *c, const pp_guest *g)
                 continue;
             c->state = PP_CHANGE_REQUESTED;
             pp_pci_addr_format(&src[i], name);
-            t = xasprintf("%s%s%s", c->pending ? c->pending : "", c->pending ? "," : "", name);
-            free(c->pending);
-            c->pending = t;
+            pp_buf_item(&pending, ",", name);
         }
+        free(c->pending);
+        c->pending = pp_buf_take_or_null(&pending);
         if (c->pending)
             pp_error_set(_("unplug requested; guest '%s' has not released %s"), g->name,
                          c->pending);
@@ -506,7 +513,7 @@ static bool write_identity(pp_app *app, const char *uuid, unsigned affect, const
     const pp_host *host = pp_app_host(app);
     pp_guest now;
     bool ok = true, set_ok = true;
-    char *lines = NULL;
+    pp_buf lines = PP_BUF_INIT;
     unsigned show;
 
     if (!host || !pp_virt_guest_reread(app->virt, uuid, &now))
@@ -531,7 +538,7 @@ static bool write_identity(pp_app *app, const char *uuid, unsigned affect, const
         }
         for (i = 0; i < nadd; i++) {
             const pp_function *f = pp_host_find(host, &add[i]);
-            char *line, *t;
+            char *line;
             if (!pp_domain_find(d, &add[i]))
                 continue;
             if (!f) {
@@ -546,10 +553,8 @@ static bool write_identity(pp_app *app, const char *uuid, unsigned affect, const
             identity_of(f, &ids[n]);
             if (a == show) {
                 line = pp_identity_line(&ids[n]);
-                t = xasprintf("%s%s%s", lines ? lines : "", lines ? "\n" : "", line);
-                free(lines);
+                pp_buf_item(&lines, "\n", line);
                 free(line);
-                lines = t;
             }
             n++;
             changed = true;
@@ -565,9 +570,9 @@ static bool write_identity(pp_app *app, const char *uuid, unsigned affect, const
     pp_guest_clear(&now);
     /* said recorded only when libvirt took it */
     if (what && set_ok)
-        *what = lines;
+        *what = pp_buf_take_or_null(&lines);
     else
-        free(lines);
+        pp_buf_free(&lines);
     return ok;
 }
 
@@ -690,27 +695,27 @@ pp_change_state pp_change_apply(pp_app *app, pp_change *c)
     case PP_CHANGE_ATTACH:
         ok = pp_virt_attach_many(app->virt, g, c->hds, c->n, c->affect);
         break;
-    case PP_CHANGE_DETACH:
+    case PP_CHANGE_DETACH: {
+        pp_buf removed = PP_BUF_INIT;
         for (i = 0, ok = true; ok && i < c->n; i++) {
-            char *rm = NULL, *t;
+            char *rm = NULL;
             ok = pp_virt_detach(app->virt, g, &c->hds[i].source, c->affect, &rm);
-            if (ok) {
-                t = xasprintf("%s%s", c->xml ? c->xml : "", rm);
-                free(c->xml);
-                c->xml = t;
-            }
+            if (ok)
+                pp_buf_add(&removed, rm);
             free(rm);
         }
+        free(c->xml);
+        c->xml = pp_buf_take_or_null(&removed);
         if (!ok && i > 1) {
             /* put back what went out, built anew from its fields */
-            err = xstrdup(pp_error_get());
+            pp_error_preserve_last(&err);
             if (!pp_virt_attach_many(app->virt, g, held, i - 1, c->affect))
                 fprintf(stderr, _("%s: putting back what was detached failed too: %s\n"),
                         pp_progname(), pp_error_get());
-            pp_error_set("%s", err);
-            free(err);
+            pp_error_restore(&err);
         }
         break;
+    }
     case PP_CHANGE_PREPARE:
     case PP_CHANGE_RELEASE:
         ok = pp_virt_prepare(app->virt, &c->hds[0].source, c->kind == PP_CHANGE_RELEASE);

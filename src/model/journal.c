@@ -14,6 +14,7 @@
 
 #include <json-c/json.h>
 
+#include "pcipass/file.h"
 #include "pcipass/common.h"
 #include "pcipass/journal.h"
 #include "pcipass/zio.h"
@@ -409,9 +410,7 @@ static void parse_v1(const char *p, size_t n, pp_jrec *r)
 static char *slurp(const char *path, size_t *len, bool *missing)
 {
     int fd;
-    char *buf = NULL;
-    size_t cap = 0, n = 0;
-    ssize_t r;
+    char *buf, *what;
 
     *missing = false;
     if (!check_parents(path, false))
@@ -423,25 +422,10 @@ static char *slurp(const char *path, size_t *len, bool *missing)
             pp_error_clear();
         return NULL;
     }
-    for (;;) {
-        if (cap - n < 65536)
-            buf = xrealloc(buf, cap = cap ? cap * 2 : 131072);
-        r = read(fd, buf + n, cap - n - 1);
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r < 0) {
-            pp_error_set(_("journal: cannot read '%s': %s"), path, strerror(errno));
-            close(fd);
-            free(buf);
-            return NULL;
-        }
-        if (r == 0)
-            break;
-        n += (size_t)r;
-    }
+    what = xasprintf(_("journal '%s'"), path);
+    buf = pp_read_fd(fd, what, len);
+    free(what);
     close(fd);
-    buf[n] = '\0';
-    *len = n;
     return buf;
 }
 

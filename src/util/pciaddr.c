@@ -29,7 +29,9 @@ static const char *hex_field(const char *p, int maxdigits, unsigned *out)
     return p;
 }
 
-bool pp_pci_addr_parse(const char *s, const char *field, pp_pci_addr *out)
+enum { ADDR_OK, ADDR_FORM, ADDR_SLOT, ADDR_FUNCTION };
+
+static int addr_read(const char *s, pp_pci_addr *out)
 {
     pp_pci_addr a = { 0, 0, 0, 0 };
     const char *p = s ? s : "";
@@ -37,35 +39,49 @@ bool pp_pci_addr_parse(const char *s, const char *field, pp_pci_addr *out)
     const char *colon2;
 
     if (!s || !*s)
-        goto bad;
+        return ADDR_FORM;
     /* Two colons: the domain is given. */
     colon2 = strchr(p, ':');
     if (colon2 && strchr(colon2 + 1, ':')) {
         p = hex_field(p, 4, &first);
         if (!p || *p++ != ':')
-            goto bad;
+            return ADDR_FORM;
         a.domain = first;
     }
     p = hex_field(p, 2, &a.bus);
     if (!p || *p++ != ':')
-        goto bad;
+        return ADDR_FORM;
     p = hex_field(p, 2, &a.slot);
     if (!p || *p++ != '.')
-        goto bad;
+        return ADDR_FORM;
     p = hex_field(p, 1, &a.function);
     if (!p || *p != '\0')
-        goto bad;
-    if (a.slot > PP_PCI_SLOT_MAX) {
+        return ADDR_FORM;
+    if (a.slot > PP_PCI_SLOT_MAX)
+        return ADDR_SLOT;
+    if (a.function > PP_PCI_FUNCTION_MAX)
+        return ADDR_FUNCTION;
+    *out = a;
+    return ADDR_OK;
+}
+
+bool pp_pci_addr_read(const char *s, pp_pci_addr *out)
+{
+    return addr_read(s, out) == ADDR_OK;
+}
+
+bool pp_pci_addr_parse(const char *s, const char *field, pp_pci_addr *out)
+{
+    switch (addr_read(s, out)) {
+    case ADDR_OK:
+        return true;
+    case ADDR_SLOT:
         pp_error_set(_("%s: invalid PCI address '%s': slot must be 0x00-0x1f"), field, s);
         return false;
-    }
-    if (a.function > PP_PCI_FUNCTION_MAX) {
+    case ADDR_FUNCTION:
         pp_error_set(_("%s: invalid PCI address '%s': function must be 0-7"), field, s);
         return false;
     }
-    *out = a;
-    return true;
-bad:
     pp_error_set(_("%s: invalid PCI address '%s': expected DDDD:BB:SS.F or BB:SS.F in hex "
                    "(domain 0000-ffff, bus 00-ff, slot 00-1f, function 0-7)"),
                  field, s ? s : "");
@@ -96,29 +112,48 @@ bool pp_pci_addr_eq(const pp_pci_addr *a, const pp_pci_addr *b)
     return pp_pci_addr_cmp(a, b) == 0;
 }
 
-bool pp_parse_number(const char *s, const char *field, uint64_t min, uint64_t max, int hexdigits,
-                     uint64_t *out)
+static bool has_0x(const char *p)
+{
+    return p[0] == '0' && (p[1] == 'x' || p[1] == 'X');
+}
+
+int pp_parse_u64(const char *s, int base, uint64_t max, uint64_t *out)
 {
     const char *p = s ? s : "";
-    int base = 10;
     unsigned long long v;
     char *end;
 
-    if (p[0] == '0' && (p[1] == 'x' || p[1] == 'X')) {
+    if (base != 10 && has_0x(p)) {
         base = 16;
         p += 2;
         /* strtoull would skip a second 0x: "0x0x10" is no number */
-        if (p[0] == '0' && (p[1] == 'x' || p[1] == 'X'))
-            goto bad;
+        if (has_0x(p))
+            return -1;
+    } else if (base == 0) {
+        base = 10; /* never octal: an operator's 0400 is not 256 */
     }
-    /* strtoull accepts leading blanks and signs; an operator's "-1" must not wrap around. */
+    /* strtoull accepts leading blanks and signs; "-1" must not wrap around. */
     if (!isxdigit((unsigned char)*p) || (base == 10 && !isdigit((unsigned char)*p)))
-        goto bad;
+        return -1;
     errno = 0;
     v = strtoull(p, &end, base);
     if (*end != '\0')
+        return -1;
+    if (errno == ERANGE || v > max)
+        return 1;
+    *out = v;
+    return 0;
+}
+
+bool pp_parse_number(const char *s, const char *field, uint64_t min, uint64_t max, int hexdigits,
+                     uint64_t *out)
+{
+    uint64_t v;
+    int r = pp_parse_u64(s, 0, max, &v);
+
+    if (r < 0)
         goto bad;
-    if (errno == ERANGE || v < min || v > max)
+    if (r > 0 || v < min)
         goto range;
     *out = v;
     return true;

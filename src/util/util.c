@@ -156,6 +156,20 @@ void pp_error_clear(void)
     last_error[0] = '\0';
 }
 
+void pp_error_preserve_last(char **saved)
+{
+    *saved = last_error[0] ? xstrdup(last_error) : NULL;
+}
+
+void pp_error_restore(char **saved)
+{
+    if (!*saved)
+        return;
+    snprintf(last_error, sizeof(last_error), "%s", *saved);
+    free(*saved);
+    *saved = NULL;
+}
+
 /* One UTF-8 sequence at S (N bytes there): its length with *CP set; 0 when S ends inside a
  * sequence that more bytes could complete; -1 when the first byte starts no valid sequence
  * (overlong forms, surrogates and values past U+10FFFF are not valid). */

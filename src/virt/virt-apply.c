@@ -13,6 +13,7 @@
 #include <libvirt/libvirt.h>
 #include <libvirt/virterror.h>
 
+#include "pcipass/buf.h"
 #include "pcipass/common.h"
 #include "virt-private.h"
 
@@ -173,7 +174,7 @@ bool pp_virt_attach_many(pp_virt *v, const pp_guest *g, const pp_hostdev *hds, s
     } else if (!ok) {
         char *failed;
         pp_virt_set_error(what);
-        failed = xstrdup(pp_error_get());
+        pp_error_preserve_last(&failed);
         /* take back what went in, so the guest is as it was */
         while (done-- > 0) {
             char *rm = NULL;
@@ -187,8 +188,7 @@ bool pp_virt_attach_many(pp_virt *v, const pp_guest *g, const pp_hostdev *hds, s
             }
             free(rm);
         }
-        pp_error_set("%s", failed);
-        free(failed);
+        pp_error_restore(&failed);
     }
     virDomainFree(dom);
 out:
@@ -310,7 +310,8 @@ bool pp_virt_read_held(pp_virt *v, const pp_guest *g, unsigned affect, const pp_
                        size_t n, char **xml, size_t *missing)
 {
     virDomainPtr dom = lookup(v, g, _("reading the guest back"));
-    char *defs[2] = { NULL, NULL }, *el, *t;
+    char *defs[2] = { NULL, NULL }, *el;
+    pp_buf out = PP_BUF_INIT;
     size_t i;
     int k;
 
@@ -330,7 +331,6 @@ bool pp_virt_read_held(pp_virt *v, const pp_guest *g, unsigned affect, const pp_
         free(defs[1]);
         return false;
     }
-    *xml = xstrdup("");
     for (i = 0; i < n; i++) {
         bool shown = false;
         for (k = 0; k < 2; k++) {
@@ -341,14 +341,13 @@ bool pp_virt_read_held(pp_virt *v, const pp_guest *g, unsigned affect, const pp_
                 continue;
             }
             if (!shown) {
-                t = xasprintf("%s%s", *xml, el);
-                free(*xml);
-                *xml = t;
+                pp_buf_add(&out, el);
                 shown = true;
             }
             free(el);
         }
     }
+    *xml = pp_buf_take(&out);
     free(defs[0]);
     free(defs[1]);
     return true;

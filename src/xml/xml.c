@@ -219,15 +219,13 @@ static bool attr_is(xmlNodePtr n, const char *name, const char *want)
 /* libvirt writes hex with 0x but accepts decimal too; read both. */
 static bool attr_num(xmlNodePtr n, const char *name, unsigned long long max, unsigned long long *out)
 {
-    char *v = attr(n, name), *end;
-    unsigned long long x;
+    char *v = attr(n, name);
+    uint64_t x;
     bool ok;
 
     if (!v)
         return false;
-    errno = 0;
-    x = strtoull(v, &end, 0);
-    ok = *v && !*end && !errno && x <= max;
+    ok = pp_parse_u64(v, 0, max, &x) == 0;
     if (ok)
         *out = x;
     free(v);
@@ -247,7 +245,7 @@ static bool read_identity(xmlNodePtr n, pp_identity *id)
     bool ok;
 
     memset(id, 0, sizeof(*id));
-    ok = a && pp_pci_addr_parse(a, "identity address", &id->addr);
+    ok = a && pp_pci_addr_read(a, &id->addr);
     free(a);
     for (i = 0; ok && i < 5; i++)
         ok = attr_num(n, names[i], max[i], &v[i]);

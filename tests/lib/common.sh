@@ -16,13 +16,14 @@ export LSAN_OPTIONS="suppressions=$top_srcdir/tests/lsan.supp:print_suppressions
 
 tap_n=0
 tap_failed=0
-ok() { # CONDITION-STATUS DESCRIPTION
+ok() { # CONDITION-STATUS DESCRIPTION; returns the status, so `ok $? "..." || diag < F` works
     tap_n=$((tap_n + 1))
     if [ "$1" -eq 0 ]; then
         echo "ok $tap_n - $2"
     else
         echo "not ok $tap_n - $2"
         tap_failed=$((tap_failed + 1))
+        return 1
     fi
 }
 diag() { head -n 60 | sed "s/^/# /"; }
@@ -30,6 +31,18 @@ done_testing() {
     echo "1..$tap_n"
     [ "$tap_failed" -eq 0 ]
 }
+
+# jq as configure found it (the harness passes JQ): a missing one stops the suite, saying so, rather
+# than failing each check that reads JSON
+if [ -n "${JQ+set}" ]; then
+    jq() {
+        if [ -z "$JQ" ]; then
+            echo "Bail out! jq is needed; configure found none (Debian: apt install jq, then configure)"
+            exit 99
+        fi
+        "$JQ" "$@"
+    }
+fi
 
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/pcipass-test.XXXXXX")
 # changes are journalled: never into the tester's state or /var/lib

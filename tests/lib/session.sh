@@ -51,8 +51,8 @@ session_stop() {
 
 # session_usable: whether this machine can run the session test at all (root for setpriv, libvirtd)
 session_usable() {
-    [ "$(id -u)" -eq 0 ] && command -v setpriv >/dev/null && command -v libvirtd >/dev/null ||
-        [ -x /usr/sbin/libvirtd ]
+    [ "$(id -u)" -eq 0 ] && command -v setpriv > /dev/null &&
+        { command -v libvirtd > /dev/null || [ -x /usr/sbin/libvirtd ]; }
 }
 
 # session_start [TOOL...]: the start of every session test: the whole test is skipped (TAP 1..0,

@@ -1,0 +1,59 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <config.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "pcipass/common.h"
+#include "pcipass/file.h"
+
+char *pp_read_fd(int fd, const char *what, size_t *len)
+{
+    char *buf = NULL;
+    size_t cap = 0, n = 0;
+    ssize_t r;
+    int err;
+
+    for (;;) {
+        if (cap - n < 4096)
+            buf = xrealloc(buf, cap = cap ? cap * 2 : 8192);
+        r = read(fd, buf + n, cap - n - 1);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r < 0) {
+            err = errno;
+            pp_error_set(_("%s: cannot read: %s"), what, strerror(err));
+            free(buf);
+            errno = err;
+            return NULL;
+        }
+        if (r == 0)
+            break;
+        n += (size_t)r;
+    }
+    buf[n] = '\0';
+    if (len)
+        *len = n;
+    return buf;
+}
+
+char *pp_read_file(const char *path, size_t *len)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC), err;
+    char *buf;
+
+    if (fd < 0) {
+        err = errno;
+        pp_error_set(_("cannot open '%s': %s"), path, strerror(err));
+        errno = err;
+        return NULL;
+    }
+    buf = pp_read_fd(fd, path, len);
+    err = errno;
+    close(fd);
+    errno = err;
+    return buf;
+}
