@@ -157,33 +157,33 @@ static bool is_domain(xmlDocPtr doc)
 static xmlDocPtr parse_doc_ex(const char *xml, bool *recovered)
 {
     xmlDocPtr doc = read_doc(xml, 0);
-    char *why = NULL;
+    const xmlError *e;
+    char *why;
 
-    if (!is_domain(doc)) {
-        const xmlError *e = xmlGetLastError();
-        /* with recovery to follow, the parser's own words: the caller says what they mean */
-        why = e && e->message ? xasprintf(recovered ? "%s" : _("not a libvirt domain XML: %s"),
-                                          e->message)
-                              : xstrdup(_("not a libvirt domain XML"));
-        /* libxml2's messages end in a newline */
-        if (*why && why[strlen(why) - 1] == '\n')
-            why[strlen(why) - 1] = '\0';
+    if (is_domain(doc))
+        return doc;
+    e = xmlGetLastError();
+    why = xstrdup(e && e->message ? e->message : "");
+    /* libxml2's messages end in a newline */
+    if (*why && why[strlen(why) - 1] == '\n')
+        why[strlen(why) - 1] = '\0';
+    if (doc)
+        xmlFreeDoc(doc);
+    doc = recovered ? read_doc(xml, XML_PARSE_RECOVER) : NULL;
+    if (is_domain(doc)) {
+        /* the strict parser's own words: the caller says what they mean */
+        *recovered = true;
+        pp_error_set("%s", why);
+    } else {
         if (doc)
             xmlFreeDoc(doc);
         doc = NULL;
-        if (recovered) {
-            doc = read_doc(xml, XML_PARSE_RECOVER);
-            if (!is_domain(doc)) {
-                if (doc)
-                    xmlFreeDoc(doc);
-                doc = NULL;
-            } else {
-                *recovered = true;
-            }
-        }
-        pp_error_set("%s", why);
-        free(why);
+        if (*why)
+            pp_error_set(_("not a libvirt domain XML: %s"), why);
+        else
+            pp_error_set(_("not a libvirt domain XML"));
     }
+    free(why);
     return doc;
 }
 
