@@ -4,6 +4,7 @@
 #include <config.h>
 
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,6 +26,16 @@ static void *run(void *p)
 {
     ui_job *j = p;
     bool abandoned;
+    sigset_t set;
+
+    /* the signals that end the console go to its own thread, which knows the terminal's state */
+    sigemptyset(&set);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGHUP);
+    sigaddset(&set, SIGQUIT);
+    sigaddset(&set, SIGUSR1);
+    pthread_sigmask(SIG_BLOCK, &set, NULL);
 
     j->fn(j->arg);
     pthread_mutex_lock(&j->lock);

@@ -291,6 +291,10 @@ typedef struct out_guard {
     size_t npend;
 } out_guard;
 
+/* the guards live as long as the process; held here too, so that leak checkers, which do not look
+ * inside stdio's FILE list, see them */
+static out_guard *guards[2];
+
 static bool write_all(int fd, const char *p, size_t n)
 {
     while (n > 0) {
@@ -354,16 +358,32 @@ static int guard_close(void *cookie)
     out_guard *g = cookie;
     if (g->npend)
         guard_emit(g, g->pend, g->npend, true);
+    for (size_t i = 0; i < 2; i++)
+        if (guards[i] == g)
+            guards[i] = NULL;
     free(g);
     return 0;
 }
 
-static FILE *guard_open(FILE *orig, int mode)
+/* At exit: what stdio holds, then a character the output ended inside of, as bad bytes. */
+static void guard_atexit(void)
+{
+    fflush(stdout);
+    fflush(stderr);
+    for (size_t i = 0; i < 2; i++)
+        if (guards[i] && guards[i]->npend) {
+            guard_emit(guards[i], guards[i]->pend, guards[i]->npend, true);
+            guards[i]->npend = 0;
+        }
+}
+
+static FILE *guard_open(FILE *orig, int mode, size_t which)
 {
     cookie_io_functions_t io = { NULL, guard_write, NULL, guard_close };
     out_guard *g = xcalloc(1, sizeof(*g));
     FILE *f;
 
+    guards[which] = g;
     fflush(orig);
     g->fd = fileno(orig);
     g->flags = PP_ESC_LAYOUT;
@@ -376,6 +396,7 @@ static FILE *guard_open(FILE *orig, int mode)
     f = fopencookie(g, "w", io);
     if (!f) {
         free(g);
+        guards[which] = NULL;
         return orig;
     }
     setvbuf(f, NULL, mode, BUFSIZ);
@@ -384,9 +405,13 @@ static FILE *guard_open(FILE *orig, int mode)
 
 void pp_output_guard(bool out, bool err)
 {
+    static bool registered;
+
+    if (!registered)
+        registered = atexit(guard_atexit) == 0;
     /* glibc's stdout and stderr are assignable; every fprintf(stdout) then goes through here */
     if (out)
-        stdout = guard_open(stdout, isatty(STDOUT_FILENO) ? _IOLBF : _IOFBF);
+        stdout = guard_open(stdout, isatty(STDOUT_FILENO) ? _IOLBF : _IOFBF, 0);
     if (err)
-        stderr = guard_open(stderr, _IONBF);
+        stderr = guard_open(stderr, _IONBF, 1);
 }

@@ -70,7 +70,17 @@ int pp_virt_last_error_code(void)
 
 static void *event_loop(void *arg)
 {
+    sigset_t set;
+
     (void)arg;
+    /* signals are for the threads that know what to do with them (the console restores the
+     * terminal); SIGALRM too (the CLI's clock on the open) */
+    sigfillset(&set);
+    sigdelset(&set, SIGSEGV);
+    sigdelset(&set, SIGBUS);
+    sigdelset(&set, SIGFPE);
+    sigdelset(&set, SIGILL);
+    pthread_sigmask(SIG_BLOCK, &set, NULL);
     for (;;)
         if (virEventRunDefaultImpl() < 0) {
             struct timespec d = { 0, 100 * 1000 * 1000 };
