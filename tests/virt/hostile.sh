@@ -197,6 +197,24 @@ screen | grep -q "r: reconnect"; ok $? "and offers r"
 keys q; wait_for "EXITED" 5
 screen | grep -q "EXITED 0 icanon echo"; ok $? "q then leaves normally"
 
+# a libvirt call in the console's own thread (u: the undo reads the guests through a writable
+# connection) that never returns: SIGINT (what Ctrl-C sends) still ends it, the terminal restored
+kill -CONT "$DPID"
+as_session env PCIPASS_JOURNAL="$SESSION/journal" "$PCIPASS" -c qemu:///session --sysfs-root "$X86" \
+    detach plain 0000:00:17.0 --config > "$WORK/cdet.out" 2>&1
+ok $? "a detach in the console's journal, for u to undo"
+tui_start 160 50 --dev-root "$X86-dev" --sysfs-root "$X86" -c qemu:///session
+wait_for "Setup checklist" 20 > /dev/null; keys Escape; wait_for "Host PCI functions" > /dev/null
+kill -STOP "$DPID"
+keys u
+sleep 2
+! screen | grep -q "EXITED"; ok $? "u with the daemon stopped: the call waits"
+pid=$(pgrep -P "$(tmx display -p -t t '#{pane_pid}')" pcipass)
+kill -INT "$pid"; wait_for "EXITED" 5
+screen | grep -q "EXITED 130 icanon echo" &&
+    [ "$(tmx display -p -t t '#{alternate_on} #{cursor_flag}')" = "0 1" ]
+ok $? "SIGINT inside that call: exit 130, main screen, cursor visible, line mode and echo back"
+
 # ---- a stopped daemon under the CLI ----
 start=$(date +%s)
 as_session env PCIPASS_LIBVIRT_TIMEOUT=3 "$PCIPASS" -c qemu:///session guests > "$WORK/stop.out" 2> "$WORK/stop.err"
