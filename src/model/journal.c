@@ -533,7 +533,7 @@ static void group(pp_journal *j, size_t damage_before)
 bool pp_journal_read(const char *path, pp_journal *out)
 {
     size_t len = 0, pos = 0, cap = 0, damage_before = 0;
-    bool missing;
+    bool missing, resync = false; /* POS was found by looking for a header past damage */
     char *buf;
 
     memset(out, 0, sizeof(*out));
@@ -548,6 +548,7 @@ bool pp_journal_read(const char *path, pp_journal *out)
         bool v1 = strncmp(hdr, MAGIC1, strlen(MAGIC1)) == 0;
         char line[64];
         size_t k;
+        bool framed = false;
 
         /* the header's numbers from a copy of its line: sscanf on the buffer itself would
          * measure all that follows, for every record (quadratic in the journal's size) */
@@ -560,6 +561,7 @@ bool pp_journal_read(const char *path, pp_journal *out)
             sscanf(line, "%llu %8x%n", &plen, &crc, &used) == 2 && (size_t)used == k &&
             pos + strlen(MAGIC) + k < len && plen <= MAX_RECORD) {
             size_t start = pos + strlen(MAGIC) + (size_t)used + 1;
+            framed = true;
             if (start + plen < len && buf[start + plen] == '\n' &&
                 checksum(buf + start, (size_t)plen) == crc) {
                 add_record(out, &cap);
@@ -573,12 +575,19 @@ bool pp_journal_read(const char *path, pp_journal *out)
                     damage_before = out->n;
                 }
                 pos = start + (size_t)plen + 1;
+                resync = false;
                 continue;
             }
         }
-        /* damage: skip to the next header, wherever it starts (a torn record has no newline) */
-        out->torn++;
-        damage_before = out->n;
+        /* damage: skip to the next header, wherever it starts (a torn record has no newline).
+         * Counted once per record: what that search finds inside the damaged record's own text
+         * (a guest name or an XML holding "#pcipass-journal v") has no header line of its own,
+         * so only a whole header line found there is another damaged record. */
+        if (framed || !resync) {
+            out->torn++;
+            damage_before = out->n;
+        }
+        resync = true;
         nl = buf + pos + 1;
         /* memmem, not strstr: a crash can leave NUL bytes before the next record */
         next = nl < buf + len
