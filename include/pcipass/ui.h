@@ -97,7 +97,8 @@ enum ui_wait_result { UI_WAIT_DONE, UI_WAIT_CANCELLED };
  * says "Waiting for libvirt: WHAT (N s)", Esc stops waiting (UI_WAIT_CANCELLED: FN goes on alone
  * and ABANDON(ARG) then frees what it made; ARG must be FN's alone), q leaves the console, and
  * signals end it as always, the terminal restored. */
-enum ui_wait_result ui_wait(const char *what, void (*fn)(void *), void (*abandon)(void *), void *arg);
+enum ui_wait_result ui_wait(const char *what, void (*fn)(void *), void (*abandon)(void *),
+                            void *arg);
 
 /* ---- key bindings (keys.c) ---- */
 enum ui_action {

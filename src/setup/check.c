@@ -330,8 +330,9 @@ static void check_device(pp_checks *c, pp_app *app, const pp_pci_addr *a, bool h
     pp_guard_attach(&in, a, 1, &f);
     for (i = 0; i < f.n; i++)
         item(c, f.v[i].kind == PP_GUARD_NO_RESET ? "reset" : "device",
-             f.v[i].kind == PP_GUARD_OWNER || f.v[i].kind == PP_GUARD_UNKNOWN ? PP_CHECK_WARN
-                                                                               : PP_CHECK_FAIL, xstrdup(f.v[i].msg),
+             f.v[i].kind == PP_GUARD_OWNER || f.v[i].kind == PP_GUARD_UNKNOWN
+                 ? PP_CHECK_WARN
+                 : PP_CHECK_FAIL, xstrdup(f.v[i].msg),
              fix_for(f.v[i].kind));
     if (f.n == 0 && fn && !have_guests)
         /* nobody can say it is free: not "ready" */

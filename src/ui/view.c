@@ -310,8 +310,8 @@ static void say_unknown_owners(void)
     pp_owners *o = &ui->app->owners;
     if (o->nunknown)
         ui_status(UI_ERROR,
-                  P_("guest '%s': its definition is not well-formed XML; what it holds is not known "
-                     "for sure (pcipass check says more)",
+                  P_("guest '%s': its definition is not well-formed XML; what it holds is not "
+                     "known for sure (pcipass check says more)",
                      "guest '%s' and %zu more: definitions not well-formed XML; what they hold is "
                      "not known for sure (pcipass check says more)",
                      o->nunknown),

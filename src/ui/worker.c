@@ -59,7 +59,8 @@ static double now(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-enum ui_wait_result ui_wait(const char *what, void (*fn)(void *), void (*abandon)(void *), void *arg)
+enum ui_wait_result ui_wait(const char *what, void (*fn)(void *), void (*abandon)(void *),
+                            void *arg)
 {
     ui_job *j = xcalloc(1, sizeof(*j));
     pthread_attr_t attr;

@@ -198,8 +198,10 @@ static int utf8_next(const unsigned char *s, size_t n, uint32_t *cp)
             return -1;
         v = v << 6 | (s[i] & 0x3f);
         /* reject overlong and out-of-range forms as soon as their leading bits show it */
-        if (i == 1 && ((len == 3 && c == 0xe0 && s[1] < 0xa0) || (len == 3 && c == 0xed && s[1] >= 0xa0) ||
-                       (len == 4 && c == 0xf0 && s[1] < 0x90) || (len == 4 && c == 0xf4 && s[1] >= 0x90)))
+        if (i == 1 && ((len == 3 && c == 0xe0 && s[1] < 0xa0) ||
+                       (len == 3 && c == 0xed && s[1] >= 0xa0) ||
+                       (len == 4 && c == 0xf0 && s[1] < 0x90) ||
+                       (len == 4 && c == 0xf4 && s[1] >= 0x90)))
             return -1;
     }
     if (v < min)
@@ -210,7 +212,8 @@ static int utf8_next(const unsigned char *s, size_t n, uint32_t *cp)
 
 static bool escaped_cp(uint32_t cp)
 {
-    return (cp >= 0x80 && cp <= 0x9f) || (cp >= 0x202a && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069);
+    return (cp >= 0x80 && cp <= 0x9f) || (cp >= 0x202a && cp <= 0x202e) ||
+           (cp >= 0x2066 && cp <= 0x2069);
 }
 
 size_t pp_escape_step(const char *in, size_t n, unsigned flags, char out[PP_ESCAPE_MAX])

@@ -109,7 +109,8 @@ int main(void)
            d2.ndevs == 1 && d2.damaged && strstr(d2.damaged, "invalid Char value 27"),
        "an ESC in the description: read with recovery, its hostdev found, marked damaged");
     pp_domain_info_clear(&d2);
-    ok(pp_domain_parse("<domain><devices>", &d2) && d2.damaged, "a cut-off domain: read with recovery");
+    ok(pp_domain_parse("<domain><devices>", &d2) && d2.damaged,
+       "a cut-off domain: read with recovery");
     pp_domain_info_clear(&d2);
 
     /* builder: no guest address element unless something goes in it */

@@ -10,7 +10,8 @@
 . "$srcdir/tests/lib/tmux.sh"
 
 session_start jq perl tmux
-trap 'kill -CONT "$(cat "$SESSION/run/libvirt/libvirtd.pid" 2>/dev/null)" 2>/dev/null; tui_stop; session_stop; cleanup_work' EXIT
+resume() { kill -CONT "$(cat "$SESSION/run/libvirt/libvirtd.pid" 2>/dev/null)" 2>/dev/null; }
+trap 'resume; tui_stop; session_stop; cleanup_work' EXIT
 X86=$(fake_root x86-server)
 # a driver name that is no UTF-8 and holds an ESC (the kernel allows any bytes but '/')
 BADDRV=$(printf 'drv-\377\033[7m')
@@ -80,7 +81,9 @@ pp oj owners --json
 [ "$(grep -c '^0000:' "$WORK/owners.out")" -eq "$(jq length "$WORK/oj.out")" ]
 ok $? "owners: as many rows as JSON owners"
 # the columns line up: every row's second column starts where the heading's does
-awk 'NR == 1 { c = index($0, "GUEST") } NR > 1 && /^0000:/ { if (substr($0, c - 2, 2) != "  " || substr($0, c, 1) == " ") bad = 1 } END { exit bad }' "$WORK/owners.out"
+awk 'NR == 1 { c = index($0, "GUEST") }
+    NR > 1 && /^0000:/ { if (substr($0, c - 2, 2) != "  " || substr($0, c, 1) == " ") bad = 1 }
+    END { exit bad }' "$WORK/owners.out"
 ok $? "owners: table widths count the escaped form (columns in line)"
 out_has list 'drv-\xff\x1b[7m'; ok $? "list: a sysfs driver name of bad bytes and ESC, escaped"
 err_has nosuch 'n-\x07-BEL' && err_has nosuch 'n-\u202e-RLO'
@@ -108,10 +111,12 @@ for want in "$(printf 'n-\007-BEL')" "$(printf 'n-\033[31m-ESC')" "$(printf 'n-\
     grep -qxF -- "$want" "$WORK/gj.names" || { echo "# missing: $want" | od -c | diag; false; } || break
 done
 ok $? "guests --json: names byte for byte as libvirt has them"
-[ "$(jq -r '.[] | select(.owners[]?.guest == "v\r\n0000:00:00.0 zz  C") | .address' "$WORK/oj.out" 2>/dev/null | head -1)" = "0000:b3:00.0" ] ||
-    [ "$(jq -r '.[] | select(.guest == "v\r\n0000:00:00.0 zz  C") | .address' "$WORK/oj.out" | head -1)" = "0000:b3:00.0" ]
+forged_at=$(jq -r '.[] | select(.owners[].guest == "v\r\n0000:00:00.0 zz  C") | .address' \
+    "$WORK/oj.out")
+[ "$forged_at" = "0000:b3:00.0" ]
 ok $? "owners --json: the CR+LF name unchanged, JSON-escaped"
-[ "$(jq -r '.[] | select(.address == "0000:b3:00.0") | .driver' "$WORK/lj.out")" = 'drv-\xff'"$(printf '\033')"'[7m' ]
+drv=$(jq -r '.[] | select(.address == "0000:b3:00.0") | .driver' "$WORK/lj.out")
+[ "$drv" = 'drv-\xff'"$(printf '\033')"'[7m' ]
 ok $? "list --json: the byte that is no UTF-8 as the text \\xff, the ESC as \\u001b (README)"
 [ "$(jq -r '.[] | select(.address == "0000:65:00.0") | .owners[].guest' "$WORK/lj.out")" = described ]
 ok $? "list --json: the owner with the broken definition is not dropped"
@@ -144,7 +149,11 @@ done
 ok $? "an empty root option is a usage error naming the option"
 
 # ---- the console on the same guests ----
-TUI_WRAP="setpriv --reuid=$SESSION_UID --regid=$SESSION_UID --clear-groups env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=$SESSION XDG_RUNTIME_DIR=$SESSION/run XDG_CONFIG_HOME=$SESSION/.config XDG_CACHE_HOME=$SESSION/.cache PCIPASS_JOURNAL=$SESSION/journal PCIPASS_LIBVIRT_TIMEOUT=4 LC_ALL=C.UTF-8 TERM=tmux-256color"
+TUI_WRAP="setpriv --reuid=$SESSION_UID --regid=$SESSION_UID --clear-groups env -i"
+TUI_WRAP="$TUI_WRAP PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=$SESSION XDG_RUNTIME_DIR=$SESSION/run"
+TUI_WRAP="$TUI_WRAP XDG_CONFIG_HOME=$SESSION/.config XDG_CACHE_HOME=$SESSION/.cache"
+TUI_WRAP="$TUI_WRAP PCIPASS_JOURNAL=$SESSION/journal PCIPASS_LIBVIRT_TIMEOUT=4 LC_ALL=C.UTF-8"
+TUI_WRAP="$TUI_WRAP TERM=tmux-256color"
 tui_start 160 50 --dev-root "$X86-dev" --sysfs-root "$X86" -c qemu:///session
 wait_for "Setup checklist" 20
 screen | grep -qF "owners are incomplete: guest 'described'"
@@ -160,7 +169,9 @@ grep -qF 'n-\x07-BEL' "$WORK/tui-owners.txt" && grep -qF 'n-\u202e-RLO' "$WORK/t
     grep -qF 'v\x0d\x0a0000:00:00.' "$WORK/tui-owners.txt"
 ok $? "the owners view shows the names escaped"
 # what tmux captured with its own colour escapes: nothing but SGR sequences, no bidi, no C1
-perl -ne 's/\e\[[0-9;:]*m//g; exit 1 if /[\x00-\x08\x0b-\x1f\x7f]|\xc2[\x80-\x9f]|\xe2\x80[\xaa-\xae]|\xe2\x81[\xa6-\xa9]/' "$WORK/tui-owners.cap"
+perl -ne 's/\e\[[0-9;:]*m//g;
+    exit 1 if /[\x00-\x08\x0b-\x1f\x7f]|\xc2[\x80-\x9f]|\xe2\x80[\xaa-\xae]|\xe2\x81[\xa6-\xa9]/' \
+    "$WORK/tui-owners.cap"
 ok $? "capture-pane -e: only the console's own colour sequences reach the terminal"
 keys Escape; wait_for "Host PCI functions"
 screen | grep -q "described"; ok $? "the function list shows the broken guest's holding"
@@ -180,7 +191,8 @@ keys r; wait_for "Waiting for libvirt" 5
 pid=$(pgrep -P "$(tmx display -p -t t '#{pane_pid}')" -f pcipass | head -1)
 [ -n "$pid" ] || pid=$(pgrep -f "pcipass --dev-root $X86-dev" | head -1)
 kill -TERM "$pid"; wait_for "EXITED" 5
-screen | grep -q "EXITED 143 icanon echo"; ok $? "SIGTERM while libvirt does not answer: exit 143, terminal restored"
+screen | grep -q "EXITED 143 icanon echo"
+ok $? "SIGTERM while libvirt does not answer: exit 143, terminal restored"
 [ "$(tmx display -p -t t '#{alternate_on} #{cursor_flag}')" = "0 1" ]
 ok $? "no alternate screen, the cursor visible"
 
@@ -192,7 +204,8 @@ wait_for "Setup checklist" 20 > /dev/null; keys Escape; wait_for "Host PCI funct
 kill -STOP "$DPID"
 keys r
 wait_for "Waiting for libvirt" 5 > /dev/null
-wait_for "keepalive" 20; ok $? "the daemon stopped under an open connection: keepalive ends the wait, the status line says so"
+wait_for "keepalive" 20
+ok $? "the daemon stopped under an open connection: keepalive ends the wait, the status line says so"
 screen | grep -q "r: reconnect"; ok $? "and offers r"
 keys q; wait_for "EXITED" 5
 screen | grep -q "EXITED 0 icanon echo"; ok $? "q then leaves normally"
@@ -217,7 +230,8 @@ ok $? "SIGINT inside that call: exit 130, main screen, cursor visible, line mode
 
 # ---- a stopped daemon under the CLI ----
 start=$(date +%s)
-as_session env PCIPASS_LIBVIRT_TIMEOUT=3 "$PCIPASS" -c qemu:///session guests > "$WORK/stop.out" 2> "$WORK/stop.err"
+as_session env PCIPASS_LIBVIRT_TIMEOUT=3 "$PCIPASS" -c qemu:///session guests \
+    > "$WORK/stop.out" 2> "$WORK/stop.err"
 echo $? > "$WORK/stop.rc"
 took=$(( $(date +%s) - start ))
 [ "$(rc stop)" = 1 ] && [ "$took" -lt 20 ] && err_has stop "did not answer within 3 s"
