@@ -2,6 +2,7 @@
 /* Options common to every command, then the CLI or the TUI. */
 #include <config.h>
 
+#include <errno.h>
 #include <getopt.h>
 #include <locale.h>
 #include <stdio.h>
@@ -35,7 +36,12 @@ static void usage(FILE *out)
             "                        /var/lib/pcipass/journal as root, else\n"
             "                        $XDG_STATE_HOME/pcipass/journal)\n"
             "  -c, --connect URI     libvirt connection URI (default: $LIBVIRT_DEFAULT_URI,\n"
-            "                        else libvirt's default)\n"
+            "                        else libvirt's default); several -c: a fleet\n"
+            "      --hosts FILE      a fleet: one URI per line (default, without -c:\n"
+            "                        $XDG_CONFIG_HOME/pcipass/hosts when it exists)\n"
+            "      --inventory sysfs|libvirt  where the PCI functions are read: this machine's\n"
+            "                        sysfs, or libvirt's node devices (default: sysfs for a\n"
+            "                        local URI, libvirt for one naming a host or transport)\n"
             "      --demo[=HOST]     use the bundled demo host: x86 (default) or s390\n"
             "      --no-color        no colours in the console (also: NO_COLOR set)\n"
             "  -h, --help            show this help and exit\n"
@@ -119,9 +125,69 @@ static int choose_demo(pp_app *app, const char *which)
     return rc;
 }
 
+/* The hosts file: one URI per line; blank lines and lines starting with # are skipped. */
+static bool read_hosts(const char *path, bool must_exist, char ***uris, size_t *n)
+{
+    FILE *f = fopen(path, "r");
+    char line[4096];
+    unsigned lineno = 0;
+
+    if (!f) {
+        if (!must_exist)
+            return true;
+        fprintf(stderr, _("%s: --hosts: cannot read '%s': %s\n"), pp_progname(), path,
+                strerror(errno));
+        return false;
+    }
+    while (fgets(line, sizeof(line), f)) {
+        char *p = line, *e;
+        lineno++;
+        p += strspn(p, " \t");
+        e = p + strlen(p);
+        while (e > p && (e[-1] == '\n' || e[-1] == '\r' || e[-1] == ' ' || e[-1] == '\t'))
+            *--e = '\0';
+        if (!*p || *p == '#')
+            continue;
+        if (strpbrk(p, " \t") || !strstr(p, ":")) {
+            char *esc = pp_escape_ctl(p);
+            fprintf(stderr, _("%s: %s:%u: '%s' is not a libvirt URI (one URI per line)\n"),
+                    pp_progname(), path, lineno, esc);
+            free(esc);
+            fclose(f);
+            return false;
+        }
+        *uris = xreallocarray(*uris, *n + 1, sizeof(**uris));
+        (*uris)[(*n)++] = xstrdup(p);
+    }
+    fclose(f);
+    return true;
+}
+
+/* The options every member of a fleet shares; each has its own URI. */
+static void make_fleet(pp_app *app, char **uris, size_t n)
+{
+    size_t i;
+
+    app->members = xcalloc(n, sizeof(*app->members));
+    app->nmembers = n;
+    for (i = 0; i < n; i++) {
+        pp_app *m = &app->members[i];
+        m->sysfs_root = app->sysfs_root;
+        m->proc_root = app->proc_root;
+        m->dev_root = app->dev_root;
+        m->boot_root = app->boot_root;
+        m->conf_root = app->conf_root;
+        m->journal = app->journal;
+        m->inventory = app->inventory;
+        m->no_color = app->no_color;
+        m->uri = uris[i];
+    }
+}
+
 int main(int argc, char **argv)
 {
-    enum { OPT_SYSFS = 256, OPT_DEMO, OPT_NO_COLOR, OPT_PROC, OPT_DEV, OPT_JOURNAL, OPT_BOOT, OPT_CONF };
+    enum { OPT_SYSFS = 256, OPT_DEMO, OPT_NO_COLOR, OPT_PROC, OPT_DEV, OPT_JOURNAL, OPT_BOOT,
+           OPT_CONF, OPT_HOSTS, OPT_INVENTORY };
     static const struct option opts[] = {
         { "sysfs-root", required_argument, NULL, OPT_SYSFS },
         { "proc-root", required_argument, NULL, OPT_PROC },
@@ -130,6 +196,8 @@ int main(int argc, char **argv)
         { "conf-root", required_argument, NULL, OPT_CONF },
         { "journal", required_argument, NULL, OPT_JOURNAL },
         { "connect", required_argument, NULL, 'c' },
+        { "hosts", required_argument, NULL, OPT_HOSTS },
+        { "inventory", required_argument, NULL, OPT_INVENTORY },
         { "demo", optional_argument, NULL, OPT_DEMO },
         { "no-color", no_argument, NULL, OPT_NO_COLOR },
         { "help", no_argument, NULL, 'h' },
@@ -138,7 +206,9 @@ int main(int argc, char **argv)
     };
     pp_app app = { 0 };
     bool demo = false;
-    const char *demo_which = NULL;
+    const char *demo_which = NULL, *hosts = NULL;
+    char **uris = NULL;
+    size_t nuris = 0, i;
     int c, rc;
 
     setlocale(LC_ALL, "");
@@ -154,12 +224,14 @@ int main(int argc, char **argv)
     pp_output_guard(false, true);
     /* '+': stop at the command; its own options are parsed by the command. */
     while ((c = getopt_long(argc, argv, "+c:hV", opts, NULL)) != -1) {
-        if (c >= OPT_SYSFS && c != OPT_DEMO && c != OPT_NO_COLOR && optarg && !*optarg) {
+        if ((c == OPT_SYSFS || c == OPT_PROC || c == OPT_DEV || c == OPT_BOOT || c == OPT_CONF ||
+             c == OPT_JOURNAL) &&
+            !*optarg) {
             /* '' would make every path relative to the working directory, or the root */
             const char *name = "?";
-            for (size_t i = 0; opts[i].name; i++)
-                if (opts[i].val == c)
-                    name = opts[i].name;
+            for (size_t k = 0; opts[k].name; k++)
+                if (opts[k].val == c)
+                    name = opts[k].name;
             fprintf(stderr, _("%s: --%s: empty; give a path, or leave the option out\n"),
                     pp_progname(), name);
             fprintf(stderr, _("Try '%s --help' for more information.\n"), pp_progname());
@@ -185,7 +257,20 @@ int main(int argc, char **argv)
             app.journal = optarg;
             break;
         case 'c':
-            app.uri = optarg;
+            uris = xreallocarray(uris, nuris + 1, sizeof(*uris));
+            uris[nuris++] = xstrdup(optarg);
+            break;
+        case OPT_HOSTS:
+            hosts = optarg;
+            break;
+        case OPT_INVENTORY:
+            if (strcmp(optarg, "sysfs") && strcmp(optarg, "libvirt")) {
+                fprintf(stderr, _("%s: --inventory: unknown source '%s'; valid: sysfs, libvirt\n"),
+                        pp_progname(), optarg);
+                rc = PP_EXIT_USAGE;
+                goto out;
+            }
+            app.inventory = optarg;
             break;
         case OPT_DEMO:
             demo = true;
@@ -196,23 +281,60 @@ int main(int argc, char **argv)
             break;
         case 'h':
             usage(stdout);
-            return PP_EXIT_OK;
+            rc = PP_EXIT_OK;
+            goto out;
         case 'V':
             pp_print_version(stdout);
-            return PP_EXIT_OK;
+            rc = PP_EXIT_OK;
+            goto out;
         default:
             fprintf(stderr, _("Try '%s --help' for more information.\n"), pp_progname());
-            return PP_EXIT_USAGE;
+            rc = PP_EXIT_USAGE;
+            goto out;
         }
     }
+    if (hosts && !read_hosts(hosts, true, &uris, &nuris)) {
+        rc = PP_EXIT_USAGE;
+        goto out;
+    }
+    if (!hosts && !nuris && !demo && !(getenv("LIBVIRT_DEFAULT_URI") && *getenv("LIBVIRT_DEFAULT_URI"))) {
+        const char *cfg = getenv("XDG_CONFIG_HOME"), *home = getenv("HOME");
+        char *path = cfg && *cfg ? xasprintf("%s/pcipass/hosts", cfg)
+                     : home && *home ? xasprintf("%s/.config/pcipass/hosts", home) : NULL;
+        bool ok = !path || read_hosts(path, false, &uris, &nuris);
+        free(path);
+        if (!ok) {
+            rc = PP_EXIT_USAGE;
+            goto out;
+        }
+    }
+    if (hosts && !nuris) {
+        fprintf(stderr, _("%s: --hosts: '%s' names no host\n"), pp_progname(), hosts);
+        rc = PP_EXIT_USAGE;
+        goto out;
+    }
+    /* a remote host's functions are not under this machine's sysfs: only when said so */
+    for (i = 0; i < nuris; i++)
+        if (app.sysfs_root && pp_uri_is_remote(uris[i]) && !app.inventory) {
+            char *esc = pp_escape_ctl(uris[i]);
+            fprintf(stderr, _("%s: --sysfs-root: '%s' is another host, whose PCI functions are "
+                              "read through libvirt; add --inventory sysfs to read DIR for it "
+                              "anyway\n"),
+                    pp_progname(), esc);
+            free(esc);
+            rc = PP_EXIT_USAGE;
+            goto out;
+        }
+    if (nuris == 1)
+        app.uri = uris[0];
+    else if (nuris > 1)
+        make_fleet(&app, uris, nuris);
     if (getenv("NO_COLOR") && *getenv("NO_COLOR"))
         app.no_color = true;
     if (demo) {
         rc = choose_demo(&app, demo_which);
-        if (rc != PP_EXIT_OK) {
-            pp_app_free(&app);
-            return rc;
-        }
+        if (rc != PP_EXIT_OK)
+            goto out;
         /* Explicit options still win over the demo's choices. */
         if (!app.sysfs_root) {
             struct stat st;
@@ -234,6 +356,10 @@ int main(int argc, char **argv)
     } else
         rc = pp_tui_main(&app);
 
+out:
     pp_app_free(&app);
+    for (i = 0; i < nuris; i++)
+        free(uris[i]);
+    free(uris);
     return rc;
 }

@@ -17,6 +17,7 @@ typedef struct pp_app {
     const char *conf_root;  /* NULL: /, unless sysfs_root is given (see pp_app_conf_root) */
     const char *journal;    /* NULL: pp_journal_path()'s choice */
     const char *uri;        /* NULL: LIBVIRT_DEFAULT_URI or libvirt's default */
+    const char *inventory;  /* --inventory: "sysfs", "libvirt"; NULL: by the URI */
     bool no_color;
     char *demo_root; /* owned copies when --demo chose them */
     char *demo_uri;
@@ -29,7 +30,34 @@ typedef struct pp_app {
     pp_guests guests;
     pp_owners owners;
     unsigned guests_gen; /* bumped each time guests are read, so views know to rebuild */
+    /* A fleet (several -c, or a hosts file): one member per host, each a whole pp_app of its
+     * own with its own connection, inventory and owners; NULL for one host. */
+    struct pp_app *members;
+    size_t nmembers;
+    char *unreachable; /* a member that could not be read: libvirt's reason (escaped) */
+    /* A member whose read did not end in time: its thread still owns it (reading, abandoned);
+     * late says so for the faces. */
+    bool reading, abandoned;
+    char *late;
 } pp_app;
+
+/* Whether URI names another host or a transport (qemu+ssh://h/system, test+unix:///f?socket=,
+ * any host part): its functions are not this machine's. NULL: LIBVIRT_DEFAULT_URI. */
+bool pp_uri_is_remote(const char *uri);
+/* Whether the inventory comes from libvirt's node devices: --inventory, else the URI. */
+bool pp_app_uses_nodedev(const pp_app *app);
+/* The inventory and the guests together, the guests read while the inventory is scanned. false
+ * with the error slot set when the inventory cannot be read; *GUESTS_ERROR (malloc'd) says why
+ * the guests could not be read, NULL when they were. */
+bool pp_app_read(pp_app *app, bool readonly, char **guests_error);
+/* Reads every member of a fleet, a thread each, so that a slow host holds up no other; a member
+ * that cannot be read gets its reason in ->unreachable, one that does not answer within
+ * $PCIPASS_FLEET_TIMEOUT seconds (default 60) is abandoned with ->late set. Use a member only when
+ * pp_fleet_usable(). */
+void pp_fleet_read(pp_app *app, bool readonly);
+bool pp_fleet_usable(const pp_app *member);
+/* The host name of APP as the operator gave it (its URI, or "default"). */
+const char *pp_app_host_label(const pp_app *app);
 
 /* The proc root: --proc-root, else /proc when the sysfs root is the real one. A fake sysfs root
  * with the real /proc would mix two hosts, so then there is none and the root filesystem and

@@ -41,13 +41,16 @@ typedef enum {
     PP_GUARD_HOTPLUG,      /* a live attach to a PCI Express guest without a free hot-plug
                               port: never (libvirt would refuse) */
     PP_GUARD_NO_RESET,     /* the kernel has no reset method for it (forceable) */
-    PP_GUARD_UNKNOWN,      /* a guest's definition is not well-formed: whether it holds the
-                              function is unknown (forceable) */
+    PP_GUARD_UNKNOWN,      /* a fact a guard needs is unknown on this host (node devices carry
+                              no host-critical facts): a warning, never blocking */
+    PP_GUARD_HOLDER_UNKNOWN, /* a guest's definition is not well-formed: whether it holds the
+                                function is unknown (forceable) */
 } pp_guard_kind;
 
 typedef struct pp_finding {
     pp_guard_kind kind;
     bool forceable;
+    bool warning; /* said, never blocking: what a guard could not check */
     pp_pci_addr addr;
     char *msg;
 } pp_finding;
@@ -75,6 +78,8 @@ void pp_guard_prepare(const pp_guard_in *in, const pp_pci_addr *addr, bool relea
  * on the guest's own definitions). */
 void pp_guard_add(pp_findings *out, pp_guard_kind kind, bool forceable, const pp_pci_addr *a,
                   char *msg);
+/* Adds a warning: a check that could not be made, said so that it is no silent pass. */
+void pp_guard_warn(pp_findings *out, pp_guard_kind kind, const pp_pci_addr *a, char *msg);
 /* How many findings stop the action: all of them without FORCE, the unforceable ones with it. */
 size_t pp_findings_blocking(const pp_findings *f, bool force);
 void pp_findings_clear(pp_findings *f);

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The host inventory: every PCI function of the host, from one source behind a small table.
- * Today the source is libpci over a sysfs root; libvirt's node-device API (for remote URIs) can
- * sit beside it as a second pp_host_source. */
+ * Two sources: libpci over a sysfs root (this machine), and libvirt's node devices (a host behind
+ * a remote URI), which know less: a host read from them is partial. */
 #ifndef PCIPASS_HOST_H
 #define PCIPASS_HOST_H
 
@@ -50,6 +50,7 @@ typedef struct pp_function {
                       reset_method nor reset present */
     bool resettable; /* it offers one; neither flag: unknown (an unreadable attribute) */
     struct pp_binding *binding; /* why it is on its driver: pp_host_find_bindings(); NULL: none */
+    int pcie; /* node devices only: 1 PCI Express, -1 unknown (libpci's hosts: pp_host_pcie) */
 } pp_function;
 
 /* Why a function is on its driver, most specific first. */
@@ -88,18 +89,26 @@ typedef struct pp_host {
     pp_critical *critical; /* filled by pp_host_find_critical() */
     size_t ncritical;
     bool critical_checked; /* the rootfs and route were looked for (a proc root was known) */
+    /* Read from node devices: subsystem ids, revision, the host's zPCI ids, host-critical
+     * facts, driver_override, reset method and class names are unknown, not absent. */
+    bool partial;
+    unsigned round_trips; /* node devices: the libvirt calls the read took */
 } pp_host;
 
 typedef struct pp_host_source {
     const char *name;
-    /* Fills H from ROOT; false with the error slot set when nothing could be read at all. */
-    bool (*load)(pp_host *h, const char *root);
+    /* Fills H from ROOT (libpci) or from the connection CONN (a pp_virt: node devices); false
+     * with the error slot set when nothing could be read at all. */
+    bool (*load)(pp_host *h, const char *root, void *conn);
 } pp_host_source;
 
 extern const pp_host_source pp_host_source_libpci;
+extern const pp_host_source pp_host_source_nodedev;
 
 /* Loads the inventory of the sysfs root ROOT (NULL: /sys). NULL with the error slot set on failure. */
 pp_host *pp_host_load(const char *root);
+/* The inventory of the host behind CONN (a pp_virt *), from its PCI node devices: partial. */
+pp_host *pp_host_load_nodedev(void *conn);
 void pp_host_free(pp_host *h);
 
 const pp_function *pp_host_find(const pp_host *h, const pp_pci_addr *addr);

@@ -92,6 +92,8 @@ char *pp_hostdev_to_xml(const pp_hostdev *hd);
 /* XML read strictly, else with libxml2's recovery (OUT->damaged set); false with the error slot
  * set when not even that yields a domain. */
 bool pp_domain_parse(const char *xml, pp_domain_info *out);
+/* Readies the XML library for parsing in several threads at once; called once, before any. */
+void pp_xml_init(void);
 void pp_domain_info_clear(pp_domain_info *d);
 const pp_hostdev *pp_domain_find(const pp_domain_info *d, const pp_pci_addr *source);
 

@@ -21,6 +21,11 @@ typedef struct pp_table pp_table;
 pp_table *pp_table_new(size_t ncols);
 /* One row of exactly NCOLS strings (copied). */
 void pp_table_row(pp_table *t, ...);
+/* A column in front of the others, headed HEADER (a fleet's HOST): called before the first row;
+ * the header row gets HEADER, every later row the value last given to pp_table_lead_value. Column
+ * numbers of the other calls stay as they were. */
+void pp_table_lead(pp_table *t, const char *header);
+void pp_table_lead_value(pp_table *t, const char *value);
 /* A row of one text that starts at column COL and is not measured. */
 void pp_table_span(pp_table *t, size_t col, const char *text);
 /* Column COL is aligned to the right (numbers). */

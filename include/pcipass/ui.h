@@ -58,6 +58,11 @@ enum {
 bool ui_display_usable(char *why, size_t size);
 void ui_display_init(bool color);
 void ui_display_restore(void);
+/* Whether the terminal is in curses mode (a fleet's host list opens a host's console inside it). */
+bool ui_display_active(void);
+
+/* The console of a fleet: the host list, and each host's console from it. */
+int ui_fleet_main(pp_app *app);
 int ui_cols(void);
 int ui_lines(void);
 bool ui_too_small(void);

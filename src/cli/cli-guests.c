@@ -102,20 +102,72 @@ static size_t guest_sources(const pp_app *app, const pp_guest *g, const pp_owner
     return n;
 }
 
+static void guests_header(pp_table *t);
+static void guests_rows(pp_app *app, json_object *arr, pp_table *t, const char *host);
+
 int pp_cmd_guests(pp_app *app, int argc, char **argv)
 {
     const pp_cli_cmd *cmd = pp_cli_find("guests");
     bool json = false;
-    size_t i, j;
     pp_table *t;
     int rc = simple_args(cmd, argc, argv, &json);
 
     if (rc != -1)
         return rc;
+    if (app->nmembers > 1) {
+        size_t m;
+        json_object *arr = NULL;
+        pp_table *tf = NULL;
+
+        rc = pp_cli_fleet_read(app);
+        if (json)
+            arr = json_object_new_array();
+        else {
+            tf = pp_table_new(6);
+            pp_table_lead(tf, _("HOST"));
+            guests_header(tf);
+        }
+        for (m = 0; m < app->nmembers; m++)
+            if (pp_fleet_usable(&app->members[m]))
+                guests_rows(&app->members[m], arr, tf, pp_app_host_label(&app->members[m]));
+        if (json)
+            pp_json_print(arr);
+        else {
+            pp_table_print(tf, stdout);
+            pp_table_free(tf);
+        }
+        return rc;
+    }
     if (!pp_app_guests(app, true))
         return pp_cli_fail();
     if (json) {
         json_object *arr = json_object_new_array();
+        guests_rows(app, arr, NULL, NULL);
+        pp_json_print(arr);
+        return PP_EXIT_OK;
+    }
+    t = pp_table_new(6);
+    guests_header(t);
+    guests_rows(app, NULL, t, NULL);
+    pp_table_print(t, stdout);
+    pp_table_free(t);
+    return PP_EXIT_OK;
+}
+
+static void guests_header(pp_table *t)
+{
+    pp_table_row(t, _("NAME"), _("STATE"), _("ARCH"), _("MACHINE"), _("PERSISTENT"),
+                 _("HOST FUNCTIONS"));
+}
+
+/* One host's guests into ARR (JSON) or T (text); HOST non-NULL: a fleet's member. */
+static void guests_rows(pp_app *app, json_object *arr, pp_table *t, const char *host)
+{
+    size_t i, j;
+
+    if (t)
+        pp_table_lead_value(t, host);
+    if (arr) {
         for (i = 0; i < app->guests.n; i++) {
             const pp_guest *g = &app->guests.v[i];
             const pp_domain_info *d = pp_guest_info(g);
@@ -123,6 +175,8 @@ int pp_cmd_guests(pp_app *app, int argc, char **argv)
             size_t n = guest_sources(app, g, &held);
             json_object *o = json_object_new_object(), *h = json_object_new_array();
 
+            if (host)
+                json_object_object_add(o, "host", json_object_new_string(host));
             json_object_object_add(o, "name", json_object_new_string(g->name));
             json_object_object_add(o, "uuid", json_object_new_string(g->uuid));
             json_object_object_add(o, "state", json_object_new_string(pp_guest_state_name(g)));
@@ -138,12 +192,8 @@ int pp_cmd_guests(pp_app *app, int argc, char **argv)
             json_object_array_add(arr, o);
             free(held);
         }
-        pp_json_print(arr);
-        return PP_EXIT_OK;
+        return;
     }
-    t = pp_table_new(6);
-    pp_table_row(t, _("NAME"), _("STATE"), _("ARCH"), _("MACHINE"), _("PERSISTENT"),
-                 _("HOST FUNCTIONS"));
     for (i = 0; i < app->guests.n; i++) {
         const pp_guest *g = &app->guests.v[i];
         const pp_domain_info *d = pp_guest_info(g);
@@ -163,31 +213,22 @@ int pp_cmd_guests(pp_app *app, int argc, char **argv)
         free(funcs);
         free(held);
     }
-    pp_table_print(t, stdout);
-    pp_table_free(t);
-    return PP_EXIT_OK;
 }
 
-int pp_cmd_owners(pp_app *app, int argc, char **argv)
+static void owners_header(pp_table *t)
 {
-    const pp_cli_cmd *cmd = pp_cli_find("owners");
-    bool json = false;
-    size_t i, n;
-    int rc = simple_args(cmd, argc, argv, &json);
-    json_object *arr = NULL;
-    pp_table *t = NULL;
+    pp_table_row(t, _("ADDRESS"), _("CONFLICT"), _("GUEST"), _("IN"), _("TYPE"), _("MANAGED"),
+                 _("UID"), _("FID"), _("GUEST ADDRESS"));
+}
 
-    if (rc != -1)
-        return rc;
-    if (!pp_app_guests(app, true))
-        return pp_cli_fail();
-    if (json)
-        arr = json_object_new_array();
-    else {
-        t = pp_table_new(9);
-        pp_table_row(t, _("ADDRESS"), _("CONFLICT"), _("GUEST"), _("IN"), _("TYPE"), _("MANAGED"),
-                     _("UID"), _("FID"), _("GUEST ADDRESS"));
-    }
+/* One host's held functions into ARR (JSON) or T (text); HOST non-NULL: a fleet's member (a
+ * conflict is always within one host). */
+static void owners_rows(pp_app *app, json_object *arr, pp_table *t, const char *host)
+{
+    size_t i, n;
+
+    if (t)
+        pp_table_lead_value(t, host);
     for (i = 0; i < app->owners.n; i += n) {
         const pp_owner *first;
         char addr[PP_PCI_ADDR_STRLEN];
@@ -197,8 +238,10 @@ int pp_cmd_owners(pp_app *app, int argc, char **argv)
         n = pp_owners_of(&app->owners, &app->owners.v[i].source, &first);
         conflict = pp_owners_conflict(first, n);
         pp_pci_addr_format(&first->source, addr);
-        if (json) {
+        if (arr) {
             json_object *o = json_object_new_object(), *list = json_object_new_array();
+            if (host)
+                json_object_object_add(o, "host", json_object_new_string(host));
             json_object_object_add(o, "address", json_object_new_string(addr));
             for (j = 0; j < n; j++)
                 json_object_array_add(list, pp_json_owner(&first[j]));
@@ -224,11 +267,45 @@ int pp_cmd_owners(pp_app *app, int argc, char **argv)
                    uid, fid, gaddr);
         }
     }
+}
+
+int pp_cmd_owners(pp_app *app, int argc, char **argv)
+{
+    const pp_cli_cmd *cmd = pp_cli_find("owners");
+    bool json = false;
+    size_t m;
+    int rc = simple_args(cmd, argc, argv, &json);
+    json_object *arr = NULL;
+    pp_table *t = NULL;
+
+    if (rc != -1)
+        return rc;
+    if (app->nmembers > 1)
+        rc = pp_cli_fleet_read(app);
+    else if (!pp_app_guests(app, true))
+        return pp_cli_fail();
+    else
+        rc = PP_EXIT_OK;
+    if (json)
+        arr = json_object_new_array();
+    else {
+        t = pp_table_new(9);
+        if (app->nmembers > 1)
+            pp_table_lead(t, _("HOST"));
+        owners_header(t);
+    }
+    if (app->nmembers > 1) {
+        for (m = 0; m < app->nmembers; m++)
+            if (pp_fleet_usable(&app->members[m]))
+                owners_rows(&app->members[m], arr, t, pp_app_host_label(&app->members[m]));
+    } else {
+        owners_rows(app, arr, t, NULL);
+    }
     if (json) {
         pp_json_print(arr);
     } else {
         pp_table_print(t, stdout);
         pp_table_free(t);
     }
-    return PP_EXIT_OK;
+    return rc;
 }

@@ -41,7 +41,8 @@ json_object *pp_json_reset_method(const pp_function *f)
     return a;
 }
 
-static json_object *function_json(const pp_app *app, const pp_function *f)
+json_object *pp_json_function(const pp_app *app, const pp_host *h, const pp_function *f,
+                              const char *host)
 {
     const pp_owner *first;
     size_t i, n = pp_owners_of(&app->owners, &f->addr, &first);
@@ -49,6 +50,8 @@ static json_object *function_json(const pp_app *app, const pp_function *f)
     json_object *o = json_object_new_object();
     char buf[PP_PCI_ADDR_STRLEN];
 
+    if (host)
+        json_object_object_add(o, "host", json_object_new_string(host));
     json_object_object_add(o, "address", json_object_new_string(f->name));
     json_object_object_add(o, "class", pp_json_hex(f->class_code, 6));
     json_object_object_add(o, "class_name", pp_json_str_or_null(f->class_name));
@@ -56,8 +59,11 @@ static json_object *function_json(const pp_app *app, const pp_function *f)
     json_object_object_add(o, "device_id", pp_json_hex(f->device_id, 4));
     json_object_object_add(o, "vendor", pp_json_str_or_null(f->vendor_name));
     json_object_object_add(o, "device", pp_json_str_or_null(f->device_name));
-    json_object_object_add(o, "subsystem_vendor_id", pp_json_hex(f->subsys_vendor_id, 4));
-    json_object_object_add(o, "subsystem_device_id", pp_json_hex(f->subsys_device_id, 4));
+    /* node devices do not carry them: unknown, not zero */
+    json_object_object_add(o, "subsystem_vendor_id",
+                           h->partial ? NULL : pp_json_hex(f->subsys_vendor_id, 4));
+    json_object_object_add(o, "subsystem_device_id",
+                           h->partial ? NULL : pp_json_hex(f->subsys_device_id, 4));
     json_object_object_add(o, "driver", pp_json_str_or_null(f->driver));
     json_object_object_add(o, "iommu_group",
                            f->iommu_group >= 0 ? json_object_new_int(f->iommu_group) : NULL);
@@ -98,32 +104,33 @@ static json_object *function_json(const pp_app *app, const pp_function *f)
 
 /* The array one element at a time, byte for byte what pp_json_print() makes of the whole array: a
  * tree of 4096 functions would cost more memory than everything else together. */
-static void print_json(const pp_app *app, const pp_host *h)
+void pp_json_stream(json_object *o, size_t *count)
 {
-    size_t i;
+    char *text;
+    const char *p;
 
-    if (h->nfuncs == 0) {
-        pp_json_print(json_object_new_array());
+    if (!o) { /* the end */
+        fputs(*count ? "\n]\n" : "[\n]\n", stdout);
         return;
     }
-    fputs("[\n", stdout);
-    for (i = 0; i < h->nfuncs; i++) {
-        json_object *o = function_json(app, &h->funcs[i]);
-        char *text = pp_json_text(o);
-        const char *p = text;
-
-        /* one level deeper: JSON strings never hold a raw newline, so every newline is layout */
-        fputs("  ", stdout);
-        for (; *p; p++) {
-            putchar(*p);
-            if (*p == '\n')
-                fputs("  ", stdout);
-        }
-        fputs(i + 1 < h->nfuncs ? ",\n" : "\n", stdout);
-        free(text);
-        json_object_put(o);
+    text = pp_json_text(o);
+    fputs(*count ? ",\n  " : "[\n  ", stdout);
+    /* one level deeper: JSON strings never hold a raw newline, so every newline is layout */
+    for (p = text; *p; p++) {
+        putchar(*p);
+        if (*p == '\n')
+            fputs("  ", stdout);
     }
-    fputs("]\n", stdout);
+    free(text);
+    (*count)++;
+    json_object_put(o);
+}
+
+static void json_rows(const pp_app *app, const pp_host *h, const char *host, size_t *count)
+{
+    size_t i;
+    for (i = 0; i < h->nfuncs; i++)
+        pp_json_stream(pp_json_function(app, h, &h->funcs[i], host), count);
 }
 
 static char *device_label(const pp_function *f)
@@ -142,13 +149,8 @@ static char *class_label(const pp_function *f)
     return xasprintf(_("class %04x"), f->class_code >> 8);
 }
 
-static void print_text(const pp_app *app, const pp_host *h)
+void pp_list_header(pp_table *t, bool zpci)
 {
-    /* s390: the ids the firmware gave each function, as the operator's HMC shows them */
-    bool zpci = pp_host_is_s390(h);
-    pp_table *t = pp_table_new(zpci ? 8 : 6);
-    size_t i;
-
     pp_table_right(t, 4);
     if (zpci)
         pp_table_row(t, _("ADDRESS"), _("CLASS"), _("DEVICE"), _("DRIVER"), _("GROUP"), _("FID"),
@@ -156,31 +158,65 @@ static void print_text(const pp_app *app, const pp_host *h)
     else
         pp_table_row(t, _("ADDRESS"), _("CLASS"), _("DEVICE"), _("DRIVER"), _("GROUP"),
                      _("OWNER"));
-    for (i = 0; i < h->nfuncs; i++) {
-        const pp_function *f = &h->funcs[i];
-        char group[16] = "-", fid[16] = "-", uid[16] = "-", *owner, *cls, *dev;
-        const pp_owner *first;
-        size_t n = pp_owners_of(&app->owners, &f->addr, &first);
+}
 
-        owner = n ? pp_owners_label(first, n) : NULL;
-        cls = class_label(f);
-        dev = device_label(f);
-        if (f->iommu_group >= 0)
-            snprintf(group, sizeof(group), "%d", f->iommu_group);
-        if (f->has_zpci) {
-            snprintf(fid, sizeof(fid), "0x%08x", f->zpci.fid);
-            snprintf(uid, sizeof(uid), "0x%04x", f->zpci.uid);
-        }
-        if (zpci)
-            pp_table_row(t, f->name, cls, dev, f->driver, group, fid, uid, owner);
-        else
-            pp_table_row(t, f->name, cls, dev, f->driver, group, owner);
-        free(owner);
-        free(cls);
-        free(dev);
+void pp_list_row(pp_table *t, const pp_app *app, const pp_function *f, bool zpci)
+{
+    char group[16] = "-", fid[16] = "-", uid[16] = "-", *owner, *cls, *dev;
+    const pp_owner *first;
+    size_t n = pp_owners_of(&app->owners, &f->addr, &first);
+
+    owner = n ? pp_owners_label(first, n) : NULL;
+    cls = class_label(f);
+    dev = device_label(f);
+    if (f->iommu_group >= 0)
+        snprintf(group, sizeof(group), "%d", f->iommu_group);
+    if (f->has_zpci) {
+        snprintf(fid, sizeof(fid), "0x%08x", f->zpci.fid);
+        snprintf(uid, sizeof(uid), "0x%04x", f->zpci.uid);
+    }
+    if (zpci)
+        pp_table_row(t, f->name, cls, dev, f->driver, group, fid, uid, owner);
+    else
+        pp_table_row(t, f->name, cls, dev, f->driver, group, owner);
+    free(owner);
+    free(cls);
+    free(dev);
+}
+
+/* A fleet: every reachable host's functions, with the HOST column or key. */
+static int list_fleet(pp_app *app, bool json)
+{
+    size_t i, k, count = 0;
+    bool zpci = false;
+    pp_table *t;
+    int rc = pp_cli_fleet_read(app);
+
+    if (json) {
+        for (i = 0; i < app->nmembers; i++)
+            if (pp_fleet_usable(&app->members[i]))
+                json_rows(&app->members[i], app->members[i].host,
+                          pp_app_host_label(&app->members[i]), &count);
+        pp_json_stream(NULL, &count);
+        return rc;
+    }
+    for (i = 0; i < app->nmembers; i++)
+        if (pp_fleet_usable(&app->members[i]))
+            zpci = zpci || pp_host_is_s390(app->members[i].host);
+    t = pp_table_new(zpci ? 8 : 6);
+    pp_table_lead(t, _("HOST"));
+    pp_list_header(t, zpci);
+    for (i = 0; i < app->nmembers; i++) {
+        pp_app *m = &app->members[i];
+        if (!pp_fleet_usable(m))
+            continue;
+        pp_table_lead_value(t, pp_app_host_label(m));
+        for (k = 0; k < m->host->nfuncs; k++)
+            pp_list_row(t, m, &m->host->funcs[k], zpci);
     }
     pp_table_print(t, stdout);
     pp_table_free(t);
+    return rc;
 }
 
 int pp_cmd_list(pp_app *app, int argc, char **argv)
@@ -193,6 +229,7 @@ int pp_cmd_list(pp_app *app, int argc, char **argv)
     const pp_cli_cmd *cmd = pp_cli_find("list");
     bool json = false;
     pp_host *h;
+    char *gerr = NULL;
     int c, rc;
 
     while ((rc = pp_cli_getopt(cmd, argc, argv, "+h", opts, &c)) == -1 && c != -1)
@@ -203,17 +240,34 @@ int pp_cmd_list(pp_app *app, int argc, char **argv)
     if (optind < argc)
         return pp_cli_usage_error(cmd, _("unexpected argument '%s'"), argv[optind]);
 
-    h = pp_app_host(app);
-    if (!h)
+    if (app->nmembers > 1)
+        return list_fleet(app, json);
+    /* the guests are read while the inventory is scanned */
+    if (!pp_app_read(app, true, &gerr))
         return pp_cli_fail();
+    h = app->host;
     pp_app_print_host_warnings(app);
+    /* for the benchmark: what the remote inventory cost */
+    if (getenv("PCIPASS_STATS") && h->partial)
+        fprintf(stderr, _("%s: stats: %zu node devices in %u libvirt calls, %zu guests\n"),
+                pp_progname(), h->nfuncs, h->round_trips, app->guests.n);
     /* The inventory stands on its own: without libvirt it is listed, with a warning, unowned. */
-    if (!pp_app_guests(app, true))
-        fprintf(stderr, _("%s: warning: owners not shown: %s\n"), pp_progname(), pp_error_get());
-    if (json)
-        print_json(app, h);
-    else {
-        print_text(app, h);
+    if (gerr)
+        fprintf(stderr, _("%s: warning: owners not shown: %s\n"), pp_progname(), gerr);
+    free(gerr);
+    if (json) {
+        size_t count = 0;
+        json_rows(app, h, NULL, &count);
+        pp_json_stream(NULL, &count);
+    } else {
+        bool zpci = pp_host_is_s390(h);
+        pp_table *t = pp_table_new(zpci ? 8 : 6);
+        size_t i;
+        pp_list_header(t, zpci);
+        for (i = 0; i < h->nfuncs; i++)
+            pp_list_row(t, app, &h->funcs[i], zpci);
+        pp_table_print(t, stdout);
+        pp_table_free(t);
     }
     return PP_EXIT_OK;
 }

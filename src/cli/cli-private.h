@@ -41,7 +41,25 @@ json_object *pp_json_reset_method(const pp_function *f);
 char *pp_owner_label(const pp_owner *o);
 char *pp_owners_label(const pp_owner *first, size_t n);
 
+/* One function as JSON; HOST non-NULL (a fleet) adds the "host" key first. */
+json_object *pp_json_function(const pp_app *app, const pp_host *h, const pp_function *f,
+                              const char *host);
+/* Prints a JSON array one element at a time (O taken over; *COUNT 0 at the start); O NULL ends
+ * it. */
+void pp_json_stream(json_object *o, size_t *count);
+struct pp_table;
+/* list's text table: the header (ZPCI: with FID and UID), one row per function */
+void pp_list_header(struct pp_table *t, bool zpci);
+void pp_list_row(struct pp_table *t, const pp_app *app, const pp_function *f, bool zpci);
+/* Reads every host of a fleet in parallel and names the unreachable ones on stderr with
+ * libvirt's reason; PP_EXIT_FAIL when there was one, else PP_EXIT_OK. */
+int pp_cli_fleet_read(pp_app *app);
+/* The command ARGV of a fleet, for the one host it concerns (the host of its GUEST or DEVICE); a
+ * command that concerns no one host is refused. */
+int pp_cli_fleet_dispatch(pp_app *app, const pp_cli_cmd *cmd, int argc, char **argv);
+
 int pp_cmd_list(pp_app *app, int argc, char **argv);
+int pp_cmd_find(pp_app *app, int argc, char **argv);
 int pp_cmd_guests(pp_app *app, int argc, char **argv);
 int pp_cmd_owners(pp_app *app, int argc, char **argv);
 int pp_cmd_xml(pp_app *app, int argc, char **argv);

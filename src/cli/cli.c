@@ -16,6 +16,16 @@
 static const pp_cli_cmd commands[] = {
     { "list", N_("[--json]"), N_("list the host's PCI functions and who holds them"),
       N_("      --json   one JSON array, one object per function\n"), pp_cmd_list },
+    { "find", N_("[--class HEX] [--vendor HEX] [--device HEX] [--free] [--json]"),
+      N_("find functions by class and ids across every host"),
+      N_("      --class HEX    class: base (02), with subclass (0200) or full (020000)\n"
+         "      --vendor HEX   vendor id, 0000-ffff\n"
+         "      --device HEX   device id, 0000-ffff\n"
+         "      --free         only functions no guest holds in any configuration, in a\n"
+         "                     viable IOMMU group, not host-critical and no bridge (what is\n"
+         "                     unknown on a host, as on one read through libvirt, is never free)\n"
+         "      --json         one JSON array, one object per function\n"),
+      pp_cmd_find },
     { "guests", N_("[--json]"), N_("list every guest, running or not, and what it holds"),
       N_("      --json   one JSON array, one object per guest\n"), pp_cmd_guests },
     { "owners", N_("[--json]"), N_("show which guests hold which host functions, conflicts included"),
@@ -179,6 +189,9 @@ int pp_cli_main(pp_app *app, int argc, char **argv)
     }
     /* 0, not 1: glibc then starts afresh, permuting options after operands again */
     optind = 0;
+    if (app->nmembers > 1 && strcmp(cmd->name, "list") && strcmp(cmd->name, "guests") &&
+        strcmp(cmd->name, "owners") && strcmp(cmd->name, "find"))
+        return pp_cli_fleet_dispatch(app, cmd, argc, argv);
     rc = cmd->run(app, argc, argv);
     /* after the command's own output: a guest read with recovery is never passed over in silence */
     pp_app_print_guest_warnings(app);
@@ -291,7 +304,9 @@ bool pp_cli_findings(const pp_findings *f, bool force)
     bool go = pp_findings_blocking(f, force) == 0;
 
     for (i = 0; i < f->n; i++) {
-        if (go)
+        if (f->v[i].warning)
+            fprintf(stderr, _("%s: warning: %s\n"), pp_progname(), f->v[i].msg);
+        else if (go)
             fprintf(stderr, _("%s: warning: %s (overridden by --force)\n"), pp_progname(),
                     f->v[i].msg);
         else if (f->v[i].forceable && !force)

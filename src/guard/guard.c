@@ -17,11 +17,29 @@ void pp_guard_add(pp_findings *out, pp_guard_kind kind, bool forceable, const pp
     out->v = xreallocarray(out->v, out->n + 1, sizeof(*out->v));
     out->v[out->n].kind = kind;
     out->v[out->n].forceable = forceable;
+    out->v[out->n].warning = false;
     out->v[out->n].addr = *a;
     /* findings quote guest names and sysfs text: escaped once here for every face */
     out->v[out->n].msg = pp_escape_ctl(msg);
     free(msg);
     out->n++;
+}
+
+void pp_guard_warn(pp_findings *out, pp_guard_kind kind, const pp_pci_addr *a, char *msg)
+{
+    pp_guard_add(out, kind, true, a, msg);
+    out->v[out->n - 1].warning = true;
+}
+
+/* "not a PCI function of this host": where the inventory came from */
+static char *not_on_host(const pp_host *h, const char *name)
+{
+    if (h->partial)
+        return xasprintf(_("device: %s is not a PCI function of this host (libvirt's node "
+                           "devices)"),
+                         name);
+    return xasprintf(_("device: %s is not a PCI function of this host (sysfs root %s)"), name,
+                     h->sysfs_root);
 }
 
 static bool in_set(const pp_pci_addr *set, size_t n, const pp_pci_addr *a)
@@ -89,6 +107,13 @@ static void check_critical(const pp_host *h, const pp_function *f, pp_findings *
     const pp_critical *c[8];
     size_t i, n = pp_host_critical_of(h, &f->addr, c, 8);
 
+    if (h->partial) {
+        pp_guard_warn(out, PP_GUARD_UNKNOWN, &f->addr,
+            xasprintf(_("%s: whether it is host-critical (root filesystem, default route, boot "
+                        "VGA) is unknown on this host: libvirt's node devices do not say"),
+                      f->name));
+        return;
+    }
     for (i = 0; i < n; i++) {
         char *msg;
         switch (c[i]->kind) {
@@ -187,9 +212,14 @@ static void check_sriov(const pp_guard_in *in, const pp_function *f, const pp_pc
 
 /* Without any reset the function keeps the state a guest left in it: after a guest restart, or in
  * the next guest, it may not come up again. */
-static void check_reset(const pp_function *f, pp_findings *out)
+static void check_reset(const pp_host *h, const pp_function *f, pp_findings *out)
 {
-    if (f->no_reset)
+    if (h->partial)
+        pp_guard_warn(out, PP_GUARD_UNKNOWN, &f->addr,
+            xasprintf(_("%s: whether the kernel can reset it is unknown on this host: libvirt's "
+                        "node devices do not say"),
+                      f->name));
+    else if (f->no_reset)
         pp_guard_add(out, PP_GUARD_NO_RESET, true, &f->addr,
             xasprintf(_("%s has no reset method (the kernel offers none): a guest restart may "
                         "leave it unusable"),
@@ -209,7 +239,7 @@ void pp_guard_attach(const pp_guard_in *in, const pp_pci_addr *set, size_t n, pp
             pp_guard_add(out, PP_GUARD_IN_GUEST, false, &set[k],
                 xasprintf(_("%s is already assigned to guest '%s'"), name, in->guest->name));
         for (size_t u = 0; in->owners && u < in->owners->nunknown; u++)
-            pp_guard_add(out, PP_GUARD_UNKNOWN, true, &set[k],
+            pp_guard_add(out, PP_GUARD_HOLDER_UNKNOWN, true, &set[k],
                 xasprintf(_("whether guest '%s' holds %s is unknown: its definition is not "
                             "well-formed XML (%s)"),
                           in->owners->unknown[u]->name, name,
@@ -222,9 +252,7 @@ void pp_guard_attach(const pp_guard_in *in, const pp_pci_addr *set, size_t n, pp
             free(others);
         }
         if (!f) {
-            pp_guard_add(out, PP_GUARD_NOT_ON_HOST, true, &set[k],
-                xasprintf(_("device: %s is not a PCI function of this host (sysfs root %s)"), name,
-                          in->host->sysfs_root));
+            pp_guard_add(out, PP_GUARD_NOT_ON_HOST, true, &set[k], not_on_host(in->host, name));
             continue;
         }
         if (f->bridge) {
@@ -237,7 +265,7 @@ void pp_guard_attach(const pp_guard_in *in, const pp_pci_addr *set, size_t n, pp
         check_critical(in->host, f, out);
         check_group(in, f, set, n, out);
         check_sriov(in, f, set, n, out);
-        check_reset(f, out);
+        check_reset(in->host, f, out);
     }
 }
 
@@ -257,9 +285,7 @@ void pp_guard_prepare(const pp_guard_in *in, const pp_pci_addr *addr, bool relea
     if (release)
         return;
     if (!f) {
-        pp_guard_add(out, PP_GUARD_NOT_ON_HOST, true, addr,
-            xasprintf(_("device: %s is not a PCI function of this host (sysfs root %s)"), name,
-                      in->host->sysfs_root));
+        pp_guard_add(out, PP_GUARD_NOT_ON_HOST, true, addr, not_on_host(in->host, name));
         return;
     }
     if (f->bridge) {
@@ -276,7 +302,7 @@ size_t pp_findings_blocking(const pp_findings *f, bool force)
 {
     size_t i, n = 0;
     for (i = 0; i < f->n; i++)
-        if (!force || !f->v[i].forceable)
+        if (!f->v[i].warning && (!force || !f->v[i].forceable))
             n++;
     return n;
 }

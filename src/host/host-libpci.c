@@ -2,6 +2,8 @@
 /* The only place that talks to libpci. */
 #include <config.h>
 
+#include <pthread.h>
+
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -277,4 +279,17 @@ fail:
     return false;
 }
 
-const pp_host_source pp_host_source_libpci = { "libpci", libpci_load };
+/* libpci's callbacks reach the host through one static pointer: one scan at a time */
+static pthread_mutex_t libpci_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static bool libpci_load_locked(pp_host *h, const char *root, void *conn)
+{
+    bool ok;
+    (void)conn;
+    pthread_mutex_lock(&libpci_lock);
+    ok = libpci_load(h, root);
+    pthread_mutex_unlock(&libpci_lock);
+    return ok;
+}
+
+const pp_host_source pp_host_source_libpci = { "libpci", libpci_load_locked };

@@ -242,7 +242,7 @@ pp_host *pp_host_load(const char *root)
     while (len > 1 && h->sysfs_root[len - 1] == '/')
         h->sysfs_root[--len] = '\0';
     h->source = src->name;
-    if (!src->load(h, h->sysfs_root)) {
+    if (!src->load(h, h->sysfs_root, NULL)) {
         pp_host_free(h);
         return NULL;
     }
@@ -321,6 +321,10 @@ int pp_host_pcie(const pp_host *h, const pp_pci_addr *a)
     ssize_t n;
     unsigned pos, hops;
 
+    if (h->partial) { /* node devices: what libvirt said, no sysfs here */
+        const pp_function *f = pp_host_find(h, a);
+        return f ? f->pcie : -1;
+    }
     pp_pci_addr_format(a, name);
     /* the kernel shows the link attributes of PCI Express functions only */
     path = xasprintf("%s/bus/pci/devices/%s/max_link_speed", h->sysfs_root, name);

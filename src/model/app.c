@@ -2,6 +2,8 @@
 /* The state both faces share: the inventory, the connection, the guests and who owns what. */
 #include <config.h>
 
+#include <pthread.h>
+#include <time.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,51 +14,240 @@
 #include "pcipass/common.h"
 #include "pcipass/journal.h"
 
+bool pp_uri_is_remote(const char *uri)
+{
+    const char *colon, *auth;
+    size_t schemelen;
+
+    if (!uri)
+        uri = getenv("LIBVIRT_DEFAULT_URI");
+    if (!uri || !*uri)
+        return false;
+    if (!(colon = strchr(uri, ':')))
+        return false;
+    schemelen = (size_t)(colon - uri);
+    /* a transport: qemu+ssh, qemu+tcp, qemu+tls, qemu+unix (a socket names a daemon of its own) */
+    if (memchr(uri, '+', schemelen))
+        return true;
+    if (strncmp(colon, "://", 3) != 0)
+        return false;
+    auth = colon + 3;
+    return *auth && *auth != '/' && *auth != '?';
+}
+
+bool pp_app_uses_nodedev(const pp_app *app)
+{
+    if (app->inventory)
+        return strcmp(app->inventory, "libvirt") == 0;
+    return pp_uri_is_remote(app->uri);
+}
+
+/* The roots of this machine belong to no remote host: with node devices there are none. */
 const char *pp_app_proc_root(const pp_app *app)
 {
     if (app->proc_root)
         return app->proc_root;
-    return app->sysfs_root ? NULL : "/proc";
+    return app->sysfs_root || pp_app_uses_nodedev(app) ? NULL : "/proc";
 }
 
 const char *pp_app_boot_root(const pp_app *app)
 {
     if (app->boot_root)
         return app->boot_root;
-    return app->sysfs_root ? NULL : "/boot";
+    return app->sysfs_root || pp_app_uses_nodedev(app) ? NULL : "/boot";
 }
 
 const char *pp_app_conf_root(const pp_app *app)
 {
     if (app->conf_root)
         return app->conf_root;
-    return app->sysfs_root ? NULL : "";
+    return app->sysfs_root || pp_app_uses_nodedev(app) ? NULL : "";
+}
+
+static pp_host *load_host(pp_app *app)
+{
+    pp_host *h;
+    pp_virt *v;
+
+    if (pp_app_uses_nodedev(app)) {
+        /* any connection will do: node devices are read, never changed here */
+        if (!(v = app->virt ? app->virt : pp_app_virt(app, true)))
+            return NULL;
+        return pp_host_load_nodedev(v);
+    }
+    h = pp_host_load(app->sysfs_root);
+    if (h) {
+        pp_host_find_critical(h, pp_app_proc_root(app));
+        pp_host_find_bindings(h, pp_app_proc_root(app), pp_app_conf_root(app));
+    }
+    return h;
 }
 
 pp_host *pp_app_host(pp_app *app)
 {
-    if (!app->host) {
-        app->host = pp_host_load(app->sysfs_root);
-        if (app->host) {
-            pp_host_find_critical(app->host, pp_app_proc_root(app));
-            pp_host_find_bindings(app->host, pp_app_proc_root(app), pp_app_conf_root(app));
-        }
-    }
+    if (!app->host)
+        app->host = load_host(app);
     return app->host;
 }
 
 bool pp_app_reload_host(pp_app *app)
 {
-    pp_host *h = pp_host_load(app->sysfs_root);
+    pp_host *h = load_host(app);
 
     /* the old inventory stays when the new one cannot be read */
     if (!h)
         return false;
-    pp_host_find_critical(h, pp_app_proc_root(app));
-    pp_host_find_bindings(h, pp_app_proc_root(app), pp_app_conf_root(app));
     pp_host_free(app->host);
     app->host = h;
     return true;
+}
+
+typedef struct guests_job {
+    pp_app *app;
+    bool readonly, ok;
+    char *error;
+} guests_job;
+
+static void *read_guests(void *arg)
+{
+    guests_job *j = arg;
+    j->ok = pp_app_guests(j->app, j->readonly);
+    if (!j->ok)
+        j->error = xstrdup(pp_error_get());
+    return NULL;
+}
+
+bool pp_app_read(pp_app *app, bool readonly, char **guests_error)
+{
+    guests_job j = { app, readonly, false, NULL };
+    pthread_t th;
+    bool threaded, ok;
+
+    *guests_error = NULL;
+    /* node devices need the connection first; the guests then share it */
+    if (pp_app_uses_nodedev(app) && !pp_app_virt(app, readonly))
+        return false;
+    /* the guests come over libvirt's socket while the sysfs scan waits on the kernel: together
+     * they take about as long as the longer one */
+    threaded = pthread_create(&th, NULL, read_guests, &j) == 0;
+    ok = pp_app_host(app) != NULL;
+    if (threaded)
+        pthread_join(th, NULL);
+    else
+        read_guests(&j);
+    if (ok)
+        *guests_error = j.error;
+    else
+        free(j.error); /* the inventory's failure is what is said */
+    return ok;
+}
+
+const char *pp_app_host_label(const pp_app *app)
+{
+    if (app->uri)
+        return app->uri;
+    if (getenv("LIBVIRT_DEFAULT_URI") && *getenv("LIBVIRT_DEFAULT_URI"))
+        return getenv("LIBVIRT_DEFAULT_URI");
+    return "default";
+}
+
+/* One host's read, in a thread of its own. The thread and the waiting face share the job: when
+ * the face stops waiting, the member is abandoned to the thread (never touched or freed again). */
+typedef struct fleet_wait {
+    pthread_mutex_t lock;
+    pthread_cond_t cond;
+    size_t done;
+} fleet_wait;
+
+typedef struct member_job {
+    pp_app *m;
+    fleet_wait *w;
+} member_job;
+
+static void read_member(pp_app *m)
+{
+    char *gerr = NULL;
+
+    if (!pp_app_read(m, true, &gerr)) {
+        m->unreachable = pp_escape_ctl(pp_error_get());
+    } else if (gerr) {
+        /* a host whose inventory was read but not its guests: its owners unknown, said so */
+        m->unreachable = pp_escape_ctl(gerr);
+    }
+    free(gerr);
+}
+
+static void *member_thread(void *arg)
+{
+    member_job *j = arg;
+
+    read_member(j->m);
+    pthread_mutex_lock(&j->w->lock);
+    j->m->reading = false;
+    j->w->done++;
+    pthread_cond_signal(&j->w->cond);
+    pthread_mutex_unlock(&j->w->lock);
+    return NULL;
+}
+
+bool pp_fleet_usable(const pp_app *m)
+{
+    return m->host && !m->unreachable && !m->abandoned;
+}
+
+void pp_fleet_read(pp_app *app, bool readonly)
+{
+    fleet_wait *w = xcalloc(1, sizeof(*w));
+    member_job *jobs = xcalloc(app->nmembers, sizeof(*jobs));
+    const char *env = getenv("PCIPASS_FLEET_TIMEOUT");
+    long limit = env && *env ? strtol(env, NULL, 10) : 0;
+    size_t i, started = 0;
+    bool left = false;
+    struct timespec until;
+    pthread_t th;
+
+    (void)readonly;
+    if (limit <= 0)
+        limit = 60;
+    pthread_mutex_init(&w->lock, NULL);
+    pthread_cond_init(&w->cond, NULL);
+    for (i = 0; i < app->nmembers; i++) {
+        pp_app *m = &app->members[i];
+        if (m->host || m->unreachable || m->abandoned)
+            continue; /* read already, or left to a thread that did not finish */
+        jobs[i] = (member_job){ m, w };
+        m->reading = true;
+        if (pthread_create(&th, NULL, member_thread, &jobs[i]) == 0) {
+            pthread_detach(th);
+            started++;
+        } else {
+            m->reading = false;
+            read_member(m);
+        }
+    }
+    /* a host that does not answer (a TCP connect to a dead machine waits for minutes) holds up
+     * no other: after LIMIT seconds it is reported and left to its thread */
+    clock_gettime(CLOCK_REALTIME, &until);
+    until.tv_sec += limit;
+    pthread_mutex_lock(&w->lock);
+    while (w->done < started && pthread_cond_timedwait(&w->cond, &w->lock, &until) == 0)
+        ;
+    for (i = 0; i < app->nmembers; i++) {
+        pp_app *m = &app->members[i];
+        if (m->reading) {
+            m->abandoned = true;
+            m->late = xasprintf(_("no answer within %ld s"), limit);
+            left = true;
+        }
+    }
+    pthread_mutex_unlock(&w->lock);
+    /* what a thread still running uses stays with it until the process ends */
+    if (!left) {
+        pthread_cond_destroy(&w->cond);
+        pthread_mutex_destroy(&w->lock);
+        free(w);
+        free(jobs);
+    }
 }
 
 void pp_app_print_host_warnings(pp_app *app)
@@ -204,6 +395,18 @@ void pp_app_forget_guests(pp_app *app)
 
 void pp_app_free(pp_app *app)
 {
+    size_t i;
+
+    for (i = 0; i < app->nmembers; i++)
+        if (!app->members[i].abandoned) /* a thread may still be reading it */
+            pp_app_free(&app->members[i]);
+    /* with an abandoned member, the array stays for its thread until the process ends */
+    for (i = 0; i < app->nmembers && !app->members[i].abandoned; i++)
+        ;
+    if (i == app->nmembers)
+        free(app->members);
+    free(app->late);
+    free(app->unreachable);
     pp_app_forget_guests(app);
     pp_virt_close(app->virt);
     pp_host_free(app->host);

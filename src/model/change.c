@@ -327,7 +327,7 @@ size_t pp_change_blocking(const pp_findings *f, bool force, const pp_findings *a
     size_t i, k, n = 0;
 
     for (i = 0; i < f->n; i++) {
-        bool ok = f->v[i].forceable && force;
+        bool ok = f->v[i].warning || (f->v[i].forceable && force);
         for (k = 0; !ok && f->v[i].forceable && accepted && k < accepted->n; k++)
             ok = accepted->v[k].kind == f->v[i].kind &&
                  pp_pci_addr_eq(&accepted->v[k].addr, &f->v[i].addr);
@@ -547,6 +547,15 @@ static bool write_identity(pp_app *app, const char *uuid, unsigned affect, const
                 pp_error_set(_("identity: %s is not a PCI function of this host; nothing to "
                                "record"),
                              name);
+                ok = false;
+                continue;
+            }
+            if (host->partial) {
+                /* a reference with zeros for what the host did not say would make the audit
+                 * call the right function replaced */
+                pp_error_set(_("identity: %s is not recorded: libvirt's node devices do not carry "
+                               "its subsystem ids"),
+                             f->name);
                 ok = false;
                 continue;
             }

@@ -284,12 +284,14 @@ static const char *fix_for(pp_guard_kind k)
         return _("detach the related PF or VF from its guest first");
     case PP_GUARD_HOTPLUG:
         return NULL; /* about a guest, not the function: attach says it */
-    case PP_GUARD_UNKNOWN:
+    case PP_GUARD_HOLDER_UNKNOWN:
         return _("correct that guest's definition ('virsh edit', or 'virsh desc' for a "
                  "description), then check again");
     case PP_GUARD_NO_RESET:
         return _("assign it only if the guest is never restarted without a host reboot; --force "
                  "assigns it anyway");
+    case PP_GUARD_UNKNOWN:
+        return _("run 'pcipass check' on that host itself to learn it");
     }
     return NULL;
 }
@@ -330,9 +332,11 @@ static void check_device(pp_checks *c, pp_app *app, const pp_pci_addr *a, bool h
     pp_guard_attach(&in, a, 1, &f);
     for (i = 0; i < f.n; i++)
         item(c, f.v[i].kind == PP_GUARD_NO_RESET ? "reset" : "device",
-             f.v[i].kind == PP_GUARD_OWNER || f.v[i].kind == PP_GUARD_UNKNOWN
+             f.v[i].kind == PP_GUARD_OWNER || f.v[i].kind == PP_GUARD_HOLDER_UNKNOWN ||
+                     f.v[i].warning
                  ? PP_CHECK_WARN
-                 : PP_CHECK_FAIL, xstrdup(f.v[i].msg),
+                 : PP_CHECK_FAIL,
+             xstrdup(f.v[i].msg),
              fix_for(f.v[i].kind));
     if (f.n == 0 && fn && !have_guests)
         /* nobody can say it is free: not "ready" */
@@ -351,6 +355,41 @@ static void check_device(pp_checks *c, pp_app *app, const pp_pci_addr *a, bool h
         check_device_host(c, app, fn);
 }
 
+/* A host read through libvirt: what its node devices tell (IOMMU groups, vfio-pci bound to a
+ * function); its kernel, modules and /dev are not visible from here, so those are unknown. */
+static void check_remote(pp_checks *c, const pp_host *h)
+{
+    size_t i, k, groups = 0, vfio = 0;
+    static const char fix[] = N_("run 'pcipass check' on that host itself to learn it");
+
+    for (i = 0; i < h->nfuncs; i++) {
+        bool seen = h->funcs[i].iommu_group < 0;
+        for (k = 0; k < i && !seen; k++)
+            seen = h->funcs[k].iommu_group == h->funcs[i].iommu_group;
+        groups += !seen;
+        vfio += h->funcs[i].driver && strcmp(h->funcs[i].driver, "vfio-pci") == 0;
+    }
+    if (groups)
+        item(c, "iommu", PP_CHECK_PASS,
+             xasprintf(_("IOMMU active: %zu IOMMU groups among the host's node devices"), groups),
+             NULL);
+    else
+        item(c, "iommu", PP_CHECK_WARN,
+             xstrdup(_("no IOMMU groups among the host's node devices: the IOMMU is off there, "
+                       "or libvirt does not say; the kernel's settings are unknown on this host")),
+             _(fix));
+    if (vfio)
+        item(c, "vfio-pci", PP_CHECK_PASS,
+             xasprintf(_("vfio-pci is loaded: %zu functions are bound to it"), vfio), NULL);
+    else
+        item(c, "vfio-pci", PP_CHECK_WARN,
+             xstrdup(_("whether vfio-pci is loaded is unknown on this host (no function is bound "
+                       "to it)")),
+             _(fix));
+    item(c, "dev-vfio", PP_CHECK_WARN,
+         xstrdup(_("whether /dev/vfio/vfio is present is unknown on this host")), _(fix));
+}
+
 void pp_checks_run(pp_app *app, const pp_pci_addr *sel, size_t nsel, pp_checks *out)
 {
     pp_host_setup s;
@@ -363,6 +402,8 @@ void pp_checks_run(pp_app *app, const pp_pci_addr *sel, size_t nsel, pp_checks *
     if (!(h = pp_app_host(app))) {
         item(out, "iommu", PP_CHECK_FAIL, xstrdup(pp_error_get()),
              _("give the sysfs root with --sysfs-root, or run on the host itself"));
+    } else if (h->partial) {
+        check_remote(out, h);
     } else {
         pp_host_read_setup(h, pp_app_proc_root(app), app->dev_root, &s);
         check_iommu(out, app, h, &s);

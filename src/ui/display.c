@@ -86,6 +86,11 @@ static void on_fatal(int sig)
     raise(sig);
 }
 
+bool ui_display_active(void)
+{
+    return active;
+}
+
 void ui_display_restore(void)
 {
     if (!active)

@@ -151,7 +151,9 @@ static void draw_host_facts(const pp_function *f, int y, int w)
     }
     ui_put(y, 0, w, UI_NORMAL, line);
     free(line);
-    if (f->reset_method && *f->reset_method)
+    if (ui->app->host->partial)
+        line = xstrdup(_(" Reset: unknown on this host (libvirt's node devices do not say)"));
+    else if (f->reset_method && *f->reset_method)
         line = xasprintf(_(" Reset: the kernel can reset it (reset_method: %s)"), f->reset_method);
     else if (f->resettable)
         line = xstrdup(_(" Reset: the kernel can reset it; this kernel does not list its methods"));
@@ -176,10 +178,15 @@ static void draw_detail(ui_view *v, size_t row, int y, int h, int w)
 
     if (f->numa_node >= 0)
         snprintf(numa, sizeof(numa), "%d", f->numa_node);
-    ui_putf(y, 0, w, UI_NORMAL, " %s [%04x:%04x] rev %02x sub %04x:%04x NUMA %s  %s: %s %s", f->name,
-            f->vendor_id, f->device_id, f->revision, f->subsys_vendor_id, f->subsys_device_id, numa,
-            f->class_name ? f->class_name : "?", f->vendor_name ? f->vendor_name : "",
-            f->device_name ? f->device_name : "");
+    if (ui->app->host->partial) /* node devices carry no revision, subsystem or class name */
+        ui_putf(y, 0, w, UI_NORMAL, _(" %s [%04x:%04x] rev unknown sub unknown NUMA %s  class %06x: %s %s"),
+                f->name, f->vendor_id, f->device_id, numa, (unsigned)f->class_code,
+                f->vendor_name ? f->vendor_name : "", f->device_name ? f->device_name : "");
+    else
+        ui_putf(y, 0, w, UI_NORMAL, " %s [%04x:%04x] rev %02x sub %04x:%04x NUMA %s  %s: %s %s", f->name,
+                f->vendor_id, f->device_id, f->revision, f->subsys_vendor_id, f->subsys_device_id,
+                numa, f->class_name ? f->class_name : "?", f->vendor_name ? f->vendor_name : "",
+                f->device_name ? f->device_name : "");
 
     if (f->is_vf) {
         char pf[PP_PCI_ADDR_STRLEN];

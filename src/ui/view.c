@@ -132,7 +132,8 @@ static void draw_header(void)
         char *nc = xasprintf(P_("%zu conflict", "%zu conflicts", conflicts), conflicts);
         char *lv = app->virt ? xasprintf(_("libvirt: %s"), pp_virt_uri(app->virt))
                              : xstrdup(_("libvirt: (not connected)"));
-        char *hs = xasprintf(_("host: %s"), app->host->sysfs_root);
+        char *hs = xasprintf(_("host: %s"), app->host->partial ? pp_app_host_label(app)
+                                                               : app->host->sysfs_root);
         ui_putf(0, 0, ui_cols(), UI_TITLE, " pcipass  %s, %s, %s, %s  %s  %s", nf, ng, nh, nc, lv,
                 hs);
         free(nf);
@@ -531,7 +532,7 @@ static void show_checklist_if_failing(pp_app *app)
 int pp_tui_main(pp_app *app)
 {
     ui_ctx ctx = { app, NULL, false, PP_EXIT_OK };
-    bool guests_ok;
+    bool guests_ok, own_display;
     char *gerr;
     pp_host *h;
 
@@ -539,10 +540,12 @@ int pp_tui_main(pp_app *app)
     bool cancelled;
 
     /* an unusable terminal is said plainly, before anything is read or drawn */
-    if (!ui_display_usable(why, sizeof(why))) {
+    if (!ui_display_active() && !ui_display_usable(why, sizeof(why))) {
         fprintf(stderr, "%s: %s\n", pp_progname(), why);
         return PP_EXIT_FAIL;
     }
+    if (app->nmembers > 1)
+        return ui_fleet_main(app);
     /* read everything before the screen changes, so errors print plainly */
     h = pp_app_host(app);
     if (!h) {
@@ -550,7 +553,10 @@ int pp_tui_main(pp_app *app)
         return PP_EXIT_FAIL;
     }
     ui = &ctx;
-    ui_display_init(!app->no_color);
+    /* a fleet's host list opened this host's console: the terminal is in curses mode already */
+    own_display = !ui_display_active();
+    if (own_display)
+        ui_display_init(!app->no_color);
     ui_push(ui_functions_view());
     /* guests first: the checklist and the list both use them */
     guests_ok = read_guests(&cancelled);
@@ -574,7 +580,8 @@ int pp_tui_main(pp_app *app)
         ui->top = v->below;
         view_free(v);
     }
-    ui_display_restore();
+    if (own_display)
+        ui_display_restore();
     ui = NULL;
     return ctx.exit_status;
 }

@@ -18,9 +18,11 @@ typedef struct row {
 } row;
 
 struct pp_table {
-    size_t ncols, nrows;
+    size_t ncols, nrows; /* ncols counts the lead column */
     row *rows;
     bool *right;
+    bool lead;        /* a column in front, filled from lead_value (a fleet's HOST) */
+    char *lead_header, *lead_value;
 };
 
 size_t pp_display_width(const char *s)
@@ -75,7 +77,12 @@ void pp_table_row(pp_table *t, ...)
 
     r->cell = xcalloc(t->ncols, sizeof(*r->cell));
     va_start(ap, t);
-    for (i = 0; i < t->ncols; i++) {
+    i = 0;
+    if (t->lead) {
+        const char *l = t->nrows == 1 ? t->lead_header : t->lead_value;
+        r->cell[i++] = xstrdup(l ? l : "-");
+    }
+    for (; i < t->ncols; i++) {
         const char *c = va_arg(ap, const char *);
         /* one place for every table: a name cannot forge a row or a column */
         r->cell[i] = pp_escape_ctl(c ? c : "-");
@@ -83,15 +90,39 @@ void pp_table_row(pp_table *t, ...)
     va_end(ap);
 }
 
+void pp_table_lead(pp_table *t, const char *header)
+{
+    size_t c;
+
+    if (t->lead)
+        return;
+    t->lead = true;
+    t->lead_header = xstrdup(header);
+    t->ncols++;
+    t->right = xreallocarray(t->right, t->ncols, sizeof(*t->right));
+    for (c = t->ncols - 1; c > 0; c--)
+        t->right[c] = t->right[c - 1];
+    t->right[0] = false;
+}
+
+void pp_table_lead_value(pp_table *t, const char *value)
+{
+    free(t->lead_value);
+    /* a host's URI as the operator gave it (a hosts file): no control byte reaches the terminal */
+    t->lead_value = value ? pp_escape_ctl(value) : NULL;
+}
+
 void pp_table_span(pp_table *t, size_t col, const char *text)
 {
     row *r = add_row(t);
+    col += t->lead;
     r->span_col = col < t->ncols ? col : t->ncols - 1;
     r->span = pp_escape_ctl(text);
 }
 
 void pp_table_right(pp_table *t, size_t col)
 {
+    col += t->lead;
     if (col < t->ncols)
         t->right[col] = true;
 }
@@ -150,5 +181,7 @@ void pp_table_free(pp_table *t)
     }
     free(t->rows);
     free(t->right);
+    free(t->lead_header);
+    free(t->lead_value);
     free(t);
 }

@@ -12,7 +12,8 @@
 #include "pcipass/common.h"
 
 static pp_cleanup_fn die_cleanup;
-/* per thread: the console reads guests in a worker while its own thread draws */
+/* per thread: the fleet reads its hosts in parallel, each with its own failure, and the
+ * console reads guests in a worker while its own thread draws */
 static _Thread_local char last_error[2048];
 
 const char *pp_progname(void)

@@ -89,34 +89,38 @@ static void *event_loop(void *arg)
     return NULL;
 }
 
-pp_virt *pp_virt_open(const char *uri, bool readonly)
+static int events = -1;
+
+static void init_once(void)
 {
-    pp_virt *v;
-    virConnectPtr c;
-    char *what;
-
-    static int events = -1;
-
     virSetErrorFunc(NULL, quiet_errors);
     /* before the first connection, so that it can deliver events (a guest's device release) */
-    if (events < 0) {
-        events = virEventRegisterDefaultImpl() == 0;
-        /* the loop runs all the time in a thread of its own: keepalive needs it to notice a
-         * daemon that stopped answering while a call waits on it */
-        if (events > 0) {
-            pthread_t t;
-            pthread_attr_t attr;
-            pthread_attr_init(&attr);
-            pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-            if (pthread_create(&t, &attr, event_loop, NULL) != 0)
-                events = 0;
-            pthread_attr_destroy(&attr);
-        }
+    events = virEventRegisterDefaultImpl() == 0;
+    /* the loop runs all the time in a thread of its own: keepalive needs it to notice a daemon
+     * that stopped answering while a call waits on it */
+    if (events > 0) {
+        pthread_t t;
+        pthread_attr_t attr;
+        pthread_attr_init(&attr);
+        pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+        if (pthread_create(&t, &attr, event_loop, NULL) != 0)
+            events = 0;
+        pthread_attr_destroy(&attr);
     }
-    if (connect_watchdog) {
-        /* a daemon that accepts the connection and never answers (stopped) would hold the open
-         * for good: before keepalive can work there is only the clock */
-        struct sigaction sa;
+    pp_xml_init();
+}
+
+/* The CLI's clock on opening connections: armed while at least one open is under way (the hosts
+ * of a fleet connect from several threads at a time). */
+static pthread_mutex_t watchdog_lock = PTHREAD_MUTEX_INITIALIZER;
+static int watchdog_opens;
+
+static void watchdog_arm(const char *uri)
+{
+    struct sigaction sa;
+
+    pthread_mutex_lock(&watchdog_lock);
+    if (watchdog_opens++ == 0) {
         snprintf(watchdog_msg, sizeof(watchdog_msg),
                  _("%s: libvirt at '%s' did not answer within %d s (is its daemon stopped or "
                    "hung?); nothing was changed\n"),
@@ -126,9 +130,33 @@ pp_virt *pp_virt_open(const char *uri, bool readonly)
         sigaction(SIGALRM, &sa, NULL);
         alarm((unsigned)pp_virt_timeout());
     }
+    pthread_mutex_unlock(&watchdog_lock);
+}
+
+static void watchdog_disarm(void)
+{
+    pthread_mutex_lock(&watchdog_lock);
+    if (--watchdog_opens == 0)
+        alarm(0);
+    pthread_mutex_unlock(&watchdog_lock);
+}
+
+pp_virt *pp_virt_open(const char *uri, bool readonly)
+{
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
+    pp_virt *v;
+    virConnectPtr c;
+    char *what;
+
+    /* once, also when the hosts of a fleet connect from several threads at a time */
+    pthread_once(&once, init_once);
+    /* a daemon that accepts the connection and never answers (stopped) would hold the open for
+     * good: before keepalive can work there is only the clock */
+    if (connect_watchdog)
+        watchdog_arm(uri);
     c = readonly ? virConnectOpenReadOnly(uri) : virConnectOpen(uri);
     if (connect_watchdog)
-        alarm(0);
+        watchdog_disarm();
     /* every later call is bounded: libvirt closes a connection whose peer stops answering its
      * keepalive (remote drivers only; the others answer at once or have nothing to wait for) */
     if (c && events > 0) {

@@ -135,6 +135,12 @@ char *pp_identity_to_xml(const pp_identity *v, size_t n)
 
 /* ---- parsing ---- */
 
+void pp_xml_init(void)
+{
+    /* libxml2 sets its globals up on first use, which two threads must not do at once */
+    xmlInitParser();
+}
+
 static xmlDocPtr read_doc(const char *xml, int extra)
 {
     xmlResetLastError(); /* the message below must not come from an earlier parse */

@@ -46,8 +46,10 @@ comp() {
 comp "commands after 'pcipass '" "pcipass " $(cat "$WORK/commands")
 comp "commands after global options" "pcipass --demo --no-color " $(cat "$WORK/commands")
 comp "a command from its first letters" "pcipass --demo at" attach
-comp "global options" "pcipass --" --boot-root --conf-root --connect --demo --dev-root --help --journal --no-color \
-    --proc-root --sysfs-root --version
+comp "global options" "pcipass --" --boot-root --conf-root --connect --demo --dev-root --help --hosts \
+    --inventory --journal --no-color --proc-root --sysfs-root --version
+comp "--inventory values" "pcipass --inventory " sysfs libvirt
+comp "find options" "pcipass --demo find --" --class --device --free --help --json --vendor
 comp "--demo= values" "pcipass --demo=" x86 s390
 comp "--demo=s390" "pcipass --demo=s" s390
 

@@ -261,7 +261,7 @@ run_session fz --journal /dev/zero history
 [ "$(rc fz)" = 1 ] && err_has fz "refusing to use it"; ok $? "/dev/zero as the journal is refused"
 
 # --- check without guests: owners unknown, never ready ---
-run_cmd ro -c "test+unix:///nonexistent.xml?socket=$WORK/none" --sysfs-root "$X86" --proc-root "$X86-proc" check 0000:b3:00.0 --json
+run_cmd ro -c "test+unix:///nonexistent.xml?socket=$WORK/none" --inventory sysfs --sysfs-root "$X86" --proc-root "$X86-proc" check 0000:b3:00.0 --json
 [ "$(jq -r '.[] | select(.check=="device") | .status' "$WORK/ro.out")" = warn ] &&
     grep -q "whether a guest holds it is unknown" "$WORK/ro.out"
 ok $? "check where the guests cannot be read: unknown, not ready"

@@ -56,7 +56,20 @@ drv() { _l=$(readlink "/sys/bus/pci/devices/$1/driver") && echo "${_l##*/}"; }
 grp() { _l=$(readlink "/sys/bus/pci/devices/$1/iommu_group") && echo "${_l##*/}"; }
 mark modules
 
-libvirtd > /vmres/libvirtd.log 2>&1 &
+# the daemon also listens on TCP (inside the VM only, no authentication): the host reaches it
+# through QEMU's user network, a port forwarded on its loopback, as a remote host
+cat > /etc/libvirt/libvirtd.conf <<'CONF'
+listen_tls = 0
+listen_tcp = 1
+auth_tcp = "none"
+listen_addr = "0.0.0.0"
+CONF
+modprobe virtio_net
+for n in /sys/class/net/*; do
+    [ "$(basename "$(readlink "$n/device/driver" 2> /dev/null)")" = virtio_net ] || continue
+    ip link set "${n##*/}" up && ip addr add 10.0.2.15/24 dev "${n##*/}"
+done
+libvirtd --listen > /vmres/libvirtd.log 2>&1 &
 lvpid=$!
 URI=qemu:///system
 i=0
@@ -381,6 +394,30 @@ if holds g1 "$BR0" && holds g1 "$BR1"; then both=1; elif ! holds g1 "$BR0" && ! 
 { [ "$both" = 1 ] && [ "$(rc allfl)" -eq 0 ]; } || { [ "$both" = 0 ] && [ "$(rc allfl)" -ne 0 ]; }
 ok_or $? "and pcipass's exit status says which (rc $(rc allfl))" "$WORK/allfl.err"
 mark several
+
+# --- this VM as a remote host: the host lists it and attaches over libvirt's TCP transport -----------
+vx destroy g1 > /dev/null 2>&1; vx destroy g2 > /dev/null 2>&1
+guest_xml g4 4 > "$WORK/g4.xml" && vx define "$WORK/g4.xml" > /dev/null && vx start g4 > /dev/null
+ok $? "g4 runs, for the host's remote attach"
+# settled drivers (the destroyed guests' functions go back to their host drivers), then a free
+# e1000-family function for the host to attach, and this VM's own view for it to compare with
+sleep 2
+ppc rfree find --vendor 8086 --class 0200 --free --json
+RFN=$(jq -r '.[0].address // empty' "$WORK/rfree.out")
+[ -n "$RFN" ]; ok_or $? "find --free names a free e1000-family function ($RFN)" "$WORK/rfree.out"
+# lspci's address, class, ids and driver; the IOMMU group as the kernel links it
+lspci -D -vmm -n -k | awk '
+    /^Slot:/ { a = $2; c = v = d = drv = "null" }
+    /^Class:/ { c = $2 } /^Vendor:/ { v = $2 } /^Device:/ { d = $2 } /^Driver:/ { drv = $2 }
+    /^$/ && a != "" { print a, c, v, d, drv; a = "" }
+    END { if (a != "") print a, c, v, d, drv }' | while read -r a rest; do
+        echo "$a $rest $(grp "$a" || echo null)"
+    done | sort > /vmres/lspci.txt
+echo "$RFN" > /vmres/remote-fn
+touch /vmres/remote-ready
+i=0; while [ ! -f /vmres/remote-done ] && [ $i -lt 600 ]; do sleep 0.5; i=$((i + 1)); done
+[ -f /vmres/remote-done ]; ok $? "the host's remote part ran while this VM waited"
+mark remote
 
 done_testing
 echo done > /vmres/done

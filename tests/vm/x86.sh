@@ -23,6 +23,9 @@ kdir='$VM_KDIR'
 kver='$VM_KVER'
 ENV
 truncate -s 16M "$WORK/nvme.img"
+# the VM's libvirtd on TCP, forwarded to this machine's loopback only
+RPORT=$((30000 + $$ % 20000))
+RURI="qemu+tcp://127.0.0.1:$RPORT/system"
 t_ready=$(now)
 # -accel tcg: KVM is offered on these machines but a KVM guest hangs; caching-mode lets vfio map DMA
 timeout "${PCIPASS_VM_TIMEOUT:-420}" qemu-system-x86_64 -accel tcg -m 2048 -smp 2 -machine q35 \
@@ -42,7 +45,52 @@ timeout "${PCIPASS_VM_TIMEOUT:-420}" qemu-system-x86_64 -accel tcg -m 2048 -smp 
     -device e1000,romfile=,bus=pb,addr=1.0,multifunction=on -device e1000,romfile=,bus=pb,addr=1.1 \
     -device pcie-root-port,id=rp2,chassis=2 -device e1000e,romfile=,bus=rp2 \
     -device pcie-root-port,id=rp3,chassis=3 -device pcie-root-port,id=rp4,chassis=4 \
-    > "$WORK/console.log" 2>&1
+    -netdev user,id=n0,restrict=on,hostfwd=tcp:127.0.0.1:$RPORT-:16509 \
+    -device virtio-net-pci,netdev=n0,romfile= \
+    > "$WORK/console.log" 2>&1 &
+qpid=$!
+
+# --- the VM as a remote host, from here: its inventory through libvirt's node devices, a live
+# attach and detach over TCP, while the scenario inside waits ---
+while [ ! -f "$RES/remote-ready" ] && kill -0 $qpid 2> /dev/null; do sleep 1; done
+if [ -f "$RES/remote-ready" ]; then
+    RFN=$(cat "$RES/remote-fn")
+    run_cmd rlist -c "$RURI" list --json
+    ok "$(rc rlist)" "list over $RURI (the VM's libvirtd through a forwarded port)"
+    diag < "$WORK/rlist.err"
+    jq -r '.[] | [.address, (.class | .[2:6]), (.vendor_id | .[2:]), (.device_id | .[2:]),
+                  (.driver // "null"), (.iommu_group // "null" | tostring)] | join(" ")' \
+        "$WORK/rlist.out" | sort > "$WORK/rlist.txt"
+    [ -s "$WORK/rlist.txt" ] && cmp -s "$WORK/rlist.txt" "$RES/lspci.txt"
+    ok $? "remote inventory equals the VM's own lspci: address, class, ids, driver, IOMMU group"
+    diff "$RES/lspci.txt" "$WORK/rlist.txt" | diag
+    [ "$(jq -r '[.[] | .subsystem_vendor_id] | unique | join(",")' "$WORK/rlist.out")" = "" ]
+    ok $? "and says nothing it does not know (subsystem ids null)"
+    if [ -n "$RFN" ]; then
+        run_cmd rat -c "$RURI" attach g4 "$RFN" --live
+        virsh -q -c "$RURI" dumpxml g4 > "$WORK/g4live.xml" 2>&1
+        a=${RFN#*:}
+        [ "$(rc rat)" -eq 0 ] && grep -q "bus='0x${a%%:*}'" "$WORK/g4live.xml"
+        ok $? "remote live attach of $RFN to g4: libvirt's live XML on the VM holds it"
+        { cat "$WORK/rat.err"; cat "$WORK/rat.out"; } | diag
+        err_has rat "unknown on this host"; ok $? "the host-critical guard says it cannot know there"
+        err_has rat "do not carry its subsystem ids"; ok $? "no identity with unknown subsystem ids is recorded"
+        run_cmd rown -c "$RURI" owners --json
+        [ "$(jq -r --arg a "$RFN" '.[] | select(.address == $a) | .owners[0] | "\(.guest) \(.live) \(.config)"' "$WORK/rown.out")" = "g4 true false" ]
+        ok $? "remote owners: g4 holds it live only"
+        run_cmd rdet -c "$RURI" detach g4 "$RFN" --live --wait 3
+        virsh -q -c "$RURI" dumpxml g4 > "$WORK/g4live2.xml" 2>&1
+        if grep -q "bus='0x${a%%:*}'" "$WORK/g4live2.xml"; then
+            [ "$(rc rdet)" -eq 1 ] && err_has rdet "unplug requested"
+        else
+            [ "$(rc rdet)" -eq 0 ]
+        fi
+        ok $? "remote live detach: requested, and said as what libvirt holds afterwards (rc $(rc rdet))"
+        cat "$WORK/rdet.err" | diag
+    fi
+fi
+touch "$RES/remote-done"
+wait $qpid
 qrc=$?
 t_end=$(now)
 

@@ -1,0 +1,47 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
+# The console of a fleet: two hosts served by a private daemon over its socket and one that is not
+# there. The host list with its counts and the unreachable host's reason, a host's console opened
+# from it, and a change made there that goes to that host.
+. "$srcdir/tests/lib/common.sh"
+. "$srcdir/tests/lib/session.sh"
+. "$srcdir/tests/lib/tmux.sh"
+
+session_start tmux
+trap 'tui_stop; session_stop; cleanup_work' EXIT
+virsh_s list > /dev/null
+SOCK="$SESSION/run/libvirt/libvirt-sock"
+cp "$top_srcdir/tests/data/remote-host.xml" "$WORK/hostb.xml"; chmod 644 "$WORK/hostb.xml"
+B="test+unix://$WORK/hostb.xml?socket=$SOCK"
+L="qemu+unix:///session?socket=$SOCK"
+DEAD="test+unix://$WORK/hostb.xml?socket=$WORK/no-such-sock"
+
+TUI_WRAP="setpriv --reuid=$SESSION_UID --regid=$SESSION_UID --clear-groups env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=$SESSION XDG_RUNTIME_DIR=$SESSION/run XDG_CONFIG_HOME=$SESSION/.config XDG_CACHE_HOME=$SESSION/.cache PCIPASS_JOURNAL=$SESSION/journal LC_ALL=C.UTF-8 TERM=tmux-256color"
+tui_start 250 30 -c "$B" -c "$L" -c "$DEAD"
+wait_for "fleet: 3 hosts, 2 reachable" 30; ok $? "the fleet console opens on its host list"
+screen | grep -q "^test+unix://$WORK/hostb.xml?socket=$SOCK  *3  *1  *1  *0  *libvirt node devices"
+ok $? "host B: 3 functions, 1 guest, 1 held, no conflict, read from node devices" || screen | diag
+screen | grep -q "^qemu+unix:///session?socket=$SOCK "; ok $? "this machine's daemon as the second host"
+screen | grep -q "^test+unix://$WORK/hostb.xml?socket=$WORK/no-such-sock  *unreachable: cannot connect to libvirt"
+ok $? "the unreachable host with libvirt's reason"
+keys j j Enter; wait_for "is unreachable:"; ok $? "Enter on it says so and opens nothing"
+
+keys Home Enter; wait_for "Host PCI functions"
+screen | grep -q "host: test+unix://$WORK/hostb.xml"; ok $? "Enter opens host B's console, named in its header"
+screen | grep -q "^0003:c1:00.0 "; ok $? "its functions are host B's node devices"
+# attach the A100 to db1, on host B
+keys j j Enter; wait_for "Pick the guest for 0003:c1:00.0" 20
+keys Enter; wait_for "Assign 0003:c1:00.0 to guest 'db1'" 20
+# db1 runs in libvirt's test driver, which takes persistent changes only
+keys Tab Tab Right Tab Enter; wait_for "XML preview: 0003:c1:00.0 to guest 'db1' (config only)" 20
+keys Enter; wait_for "persistent configuration of guest 'db1'? [y/N]" 20; keys y
+wait_for "host-critical (root filesystem, default route, boot VGA) is unknown on this host" 20
+ok $? "the guard that cannot know on a remote host asks, never passes silently"
+keys y; wait_for "whether the kernel can reset it is unknown on this host" 20; keys y
+wait_for "Assignment applied" 30; ok $? "the change is applied to host B"
+keys Escape; wait_for "Host PCI functions"
+screen | grep -q "^0003:c1:00.0 .*db1\[C\]"; ok $? "read back from host B: db1 holds it in its configuration"
+keys q; wait_for "fleet: 3 hosts" 20; ok $? "q goes back to the host list"
+screen | grep -q "^test+unix://$WORK/hostb.xml?socket=$SOCK  *3  *1  *2  *0"; ok $? "host B now counts 2 held functions"
+keys q; wait_for EXITED 20; screen | grep -q "EXITED 0 .*icanon .*echo"; ok $? "quits with status 0, terminal restored"
+done_testing
