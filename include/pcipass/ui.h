@@ -49,6 +49,13 @@ enum {
 #define UI_MIN_COLS 80
 #define UI_MIN_LINES 24
 
+/* The most lines or columns the console believes (LINES, COLUMNS): beyond it ncurses would take
+ * gigabytes for a screen nobody has. */
+#define UI_MAX_SIZE 1000
+/* Whether the console can run here: a terminal on both ends, TERM set, known and able to move the
+ * cursor, LINES and COLUMNS (when set) sensible. false with WHY naming the problem and the fix;
+ * nothing on the screen is touched either way. */
+bool ui_display_usable(char *why, size_t size);
 void ui_display_init(bool color);
 void ui_display_restore(void);
 /* Whether the terminal is in curses mode (a fleet's host list opens a host's console inside it). */
@@ -88,6 +95,15 @@ size_t ui_text_width(const char *s);
  * %-*s counts bytes, which shifts every column after an umlaut), one blank between; a width of 0
  * leaves the cell as it is. Right-aligned when the width is negative. */
 void ui_columns(char *buf, size_t size, const char *const *cells, const int *widths, size_t n);
+
+/* ---- waiting on libvirt (worker.c) ---- */
+enum ui_wait_result { UI_WAIT_DONE, UI_WAIT_CANCELLED };
+/* Runs FN(ARG) in a thread of its own while this one keeps the console awake: the status line
+ * says "Waiting for libvirt: WHAT (N s)", Esc stops waiting (UI_WAIT_CANCELLED: FN goes on alone
+ * and ABANDON(ARG) then frees what it made; ARG must be FN's alone), q leaves the console, and
+ * signals end it as always, the terminal restored. */
+enum ui_wait_result ui_wait(const char *what, void (*fn)(void *), void (*abandon)(void *),
+                            void *arg);
 
 /* ---- key bindings (keys.c) ---- */
 enum ui_action {
