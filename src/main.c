@@ -221,8 +221,22 @@ int main(int argc, char **argv)
     textdomain(PACKAGE);
 #endif
 
+    pp_output_guard(false, true);
     /* '+': stop at the command; its own options are parsed by the command. */
     while ((c = getopt_long(argc, argv, "+c:hV", opts, NULL)) != -1) {
+        if ((c == OPT_SYSFS || c == OPT_PROC || c == OPT_DEV || c == OPT_BOOT || c == OPT_CONF ||
+             c == OPT_JOURNAL) &&
+            !*optarg) {
+            /* '' would make every path relative to the working directory, or the root */
+            const char *name = "?";
+            for (size_t k = 0; opts[k].name; k++)
+                if (opts[k].val == c)
+                    name = opts[k].name;
+            fprintf(stderr, _("%s: --%s: empty; give a path, or leave the option out\n"),
+                    pp_progname(), name);
+            fprintf(stderr, _("Try '%s --help' for more information.\n"), pp_progname());
+            return PP_EXIT_USAGE;
+        }
         switch (c) {
         case OPT_SYSFS:
             app.sysfs_root = optarg;
@@ -335,9 +349,11 @@ int main(int argc, char **argv)
             app.uri = app.demo_uri;
     }
 
-    if (optind < argc)
+    if (optind < argc) {
+        pp_output_guard(true, false);
+        pp_virt_connect_watchdog(true);
         rc = pp_cli_main(&app, argc - optind, argv + optind);
-    else
+    } else
         rc = pp_tui_main(&app);
 
 out:

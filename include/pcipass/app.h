@@ -83,6 +83,9 @@ bool pp_app_binding(const pp_app *app, const pp_function *f, pp_binding *out);
 char *pp_binding_sentence(const pp_function *f, const pp_binding *b);
 /* The guest of that name among those read; NULL with the error slot naming the valid ones. */
 const pp_guest *pp_app_find_guest(pp_app *app, const char *name);
+/* Guests G read elsewhere (the console's worker, through V) become the app's, with V its
+ * connection (RW: opened writable); G is emptied. */
+void pp_app_take_guests(pp_app *app, pp_virt *v, bool rw, pp_guests *g);
 /* Forgets guests and owners, so that the next pp_app_guests() reads them anew (after a change). */
 void pp_app_forget_guests(pp_app *app);
 void pp_app_free(pp_app *app);
@@ -94,5 +97,7 @@ int pp_app_journal_open(pp_app *app, char **path);
 bool pp_app_reload_host(pp_app *app);
 /* Prints the inventory's warnings to stderr, once. */
 void pp_app_print_host_warnings(pp_app *app);
+/* One warning on stderr for each guest read whose definition is not well-formed. */
+void pp_app_print_guest_warnings(pp_app *app);
 
 #endif

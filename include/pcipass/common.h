@@ -35,9 +35,29 @@ void *xreallocarray(void *p, size_t n, size_t size);
 char *xstrdup(const char *s);
 char *xasprintf(const char *fmt, ...) PP_PRINTF(1, 2);
 char *xvasprintf(const char *fmt, va_list ap) PP_PRINTF(1, 0);
-/* S with control characters (C0, DEL) written as \xNN, so that text from outside (a guest's name)
- * cannot move the cursor or recolour a terminal. Caller frees. */
+/* The one rule for text from outside (guest names, descriptions, libvirt's errors, sysfs, pci.ids,
+ * the journal) on its way to a terminal, the way virsh shows such names: C0 controls and DEL as
+ * \xNN, C1 controls and the bidi controls U+202A-U+202E and U+2066-U+2069 as \uNNNN, each byte
+ * that is not part of valid UTF-8 as \xNN; everything else unchanged (a backslash too). */
+enum {
+    PP_ESC_LAYOUT = 1, /* newline and tab stay: the program's own layout (the output guard) */
+    PP_ESC_JSON = 2,   /* inside JSON text: controls as \u00NN, a bad byte as the text \xNN */
+    PP_ESC_FINAL = 4,  /* no more input follows: an unfinished sequence is bad bytes */
+    PP_ESC_BYTES = 8,  /* an 8-bit locale's text, not UTF-8: only C0 controls and DEL */
+};
+#define PP_ESCAPE_MAX 12
+/* The escaped form of the character at IN (N bytes there) into OUT (NUL-terminated); returns the
+ * bytes of IN used, 0 when IN ends inside a character and PP_ESC_FINAL is not given. */
+size_t pp_escape_step(const char *in, size_t n, unsigned flags, char out[PP_ESCAPE_MAX]);
+/* S escaped by that rule, FLAGS as above. Caller frees. */
+char *pp_escape(const char *s, unsigned flags);
+/* S escaped for one line of text: newlines and tabs too. Caller frees. */
 char *pp_escape_ctl(const char *s);
+/* Escapes, by the same rule but keeping newline and tab, everything written to stdout (OUT)
+ * and stderr (ERR) from now on: the last line of defence for text printed with plain printf.
+ * Values that could hold a newline (names) are escaped where they are formatted (tables, the
+ * error slot, messages). Not for a stream ncurses draws on. */
+void pp_output_guard(bool out, bool err);
 
 /* One error slot, in the spirit of virGetLastError(): a failing call sets it, the face prints it. */
 void pp_error_set(const char *fmt, ...) PP_PRINTF(1, 2);

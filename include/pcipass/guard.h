@@ -43,6 +43,8 @@ typedef enum {
     PP_GUARD_NO_RESET,     /* the kernel has no reset method for it (forceable) */
     PP_GUARD_UNKNOWN,      /* a fact a guard needs is unknown on this host (node devices carry
                               no host-critical facts): a warning, never blocking */
+    PP_GUARD_HOLDER_UNKNOWN, /* a guest's definition is not well-formed: whether it holds the
+                                function is unknown (forceable) */
 } pp_guard_kind;
 
 typedef struct pp_finding {

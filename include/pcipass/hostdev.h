@@ -74,6 +74,9 @@ typedef struct pp_domain_info {
     pp_pci_addr bridge_slot; /* the first of them, when there is one */
     pp_identity *ids; /* the identities pcipass recorded in the metadata (PP_IDENTITY_NS) */
     size_t nids;
+    /* why the definition is not well-formed XML (escaped), when it was read with recovery: then
+     * what it holds may be more than the fields above say */
+    char *damaged;
 } pp_domain_info;
 
 /* The metadata element for the N identities, without a namespace (libvirt gives it its own),
@@ -86,6 +89,8 @@ void pp_serial_format(uint64_t serial, char out[24]);
 /* The element as text, indented, no XML declaration. Caller frees. */
 char *pp_hostdev_to_xml(const pp_hostdev *hd);
 
+/* XML read strictly, else with libxml2's recovery (OUT->damaged set); false with the error slot
+ * set when not even that yields a domain. */
 bool pp_domain_parse(const char *xml, pp_domain_info *out);
 /* Readies the XML library for parsing in several threads at once; called once, before any. */
 void pp_xml_init(void);

@@ -15,6 +15,10 @@ typedef struct pp_owner {
 typedef struct pp_owners {
     pp_owner *v; /* sorted by source address, then guest name */
     size_t n;
+    /* guests whose definitions were not well-formed (pp_guest_damaged): the index may lack what
+     * they hold, so no function is known to be free while there is one */
+    const pp_guest **unknown;
+    size_t nunknown;
 } pp_owners;
 
 void pp_owners_build(const pp_guests *g, pp_owners *out);

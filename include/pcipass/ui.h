@@ -49,6 +49,13 @@ enum {
 #define UI_MIN_COLS 80
 #define UI_MIN_LINES 24
 
+/* The most lines or columns the console believes (LINES, COLUMNS): beyond it ncurses would take
+ * gigabytes for a screen nobody has. */
+#define UI_MAX_SIZE 1000
+/* Whether the console can run here: a terminal on both ends, TERM set, known and able to move the
+ * cursor, LINES and COLUMNS (when set) sensible. false with WHY naming the problem and the fix;
+ * nothing on the screen is touched either way. */
+bool ui_display_usable(char *why, size_t size);
 void ui_display_init(bool color);
 void ui_display_restore(void);
 /* Whether the terminal is in curses mode (a fleet's host list opens a host's console inside it). */
@@ -95,12 +102,21 @@ size_t ui_text_width(const char *s);
 /* S broken into lines of at most WIDTH display columns, at blanks (a word longer than a line at a
  * character boundary, never inside a multibyte character) and at newlines; lines after the first
  * start with INDENT (NULL: none). *LINES is malloc'd (ui_wrap_free); returns their number, >= 1. */
-size_t ui_wrap(const char *s, int width, const char *indent, char ***lines);
-void ui_wrap_free(char **lines, size_t n);
+size_t ui_wrap(const char *s, int width, const char *indent, char ***out);
+void ui_wrap_free(char **v, size_t n);
 /* Column headings into BUF: each of the N cells padded to its width in display columns (printf's
  * %-*s counts bytes, which shifts every column after an umlaut), one blank between; a width of 0
  * leaves the cell as it is. Right-aligned when the width is negative. */
 void ui_columns(char *buf, size_t size, const char *const *cells, const int *widths, size_t n);
+
+/* ---- waiting on libvirt (worker.c) ---- */
+enum ui_wait_result { UI_WAIT_DONE, UI_WAIT_CANCELLED };
+/* Runs FN(ARG) in a thread of its own while this one keeps the console awake: the status line
+ * says "Waiting for libvirt: WHAT (N s)", Esc stops waiting (UI_WAIT_CANCELLED: FN goes on alone
+ * and ABANDON(ARG) then frees what it made; ARG must be FN's alone), q leaves the console, and
+ * signals end it as always, the terminal restored. */
+enum ui_wait_result ui_wait(const char *what, void (*fn)(void *), void (*abandon)(void *),
+                            void *arg);
 
 /* ---- key bindings (keys.c) ---- */
 enum ui_action {
@@ -243,6 +259,11 @@ void ui_change_failed(const struct pp_change *c, const struct pp_findings *accep
 void ui_undo(void);
 /* Re-reads guests and owners from libvirt, showing that work is under way. */
 bool ui_refresh_guests(void);
+/* Reads the guests in the worker (ui_wait); false with the error slot set, or *CANCELLED when the
+ * operator stopped waiting. */
+bool ui_read_guests(bool *cancelled);
+/* The guests whose definitions are not well-formed, on the status line. */
+void ui_say_unknown_owners(void);
 /* r: the host's functions (drivers, bindings), the guests and owners, and the setup checks. */
 void ui_refresh_all(void);
 

@@ -16,6 +16,14 @@ typedef struct pp_virt pp_virt;
  * that an operator without write access can still review. */
 pp_virt *pp_virt_open(const char *uri, bool readonly);
 void pp_virt_close(pp_virt *v);
+/* How long pcipass waits for a libvirt daemon that does not answer: $PCIPASS_LIBVIRT_TIMEOUT
+ * seconds (1-3600), else PP_VIRT_TIMEOUT. Connections use libvirt's keepalive to end a call to
+ * a daemon that stopped answering after about that long. */
+#define PP_VIRT_TIMEOUT 30
+int pp_virt_timeout(void);
+/* For the CLI: a connection that is not open after that long ends the process, with a message
+ * (the console opens connections in a worker it can stop waiting for instead). */
+void pp_virt_connect_watchdog(bool on);
 const char *pp_virt_uri(const pp_virt *v);
 /* "libvirt 9.0.0" of the library pcipass runs with */
 void pp_virt_library_version(char *buf, size_t size);
@@ -46,6 +54,9 @@ bool pp_virt_guest_reread(pp_virt *v, const char *uuid, pp_guest *out);
 const pp_guest *pp_guests_find(const pp_guests *g, const char *name);
 /* untranslated, as virsh words it (JSON uses it as is; text passes it through _()) */
 const char *pp_guest_state_name(const pp_guest *g);
+/* Why a definition of G is not well-formed (escaped), or NULL: what G holds is then not known for
+ * sure (read with recovery, or not at all). */
+const char *pp_guest_damaged(const pp_guest *g);
 /* The definition that describes the guest best: the persistent one, else the live one. */
 const pp_domain_info *pp_guest_info(const pp_guest *g);
 

@@ -48,6 +48,16 @@ typedef struct assign_opts {
         { "interface", no_argument, NULL, OPT_IFACE }, { "mac", required_argument, NULL, OPT_MAC }
 
 /* One option of the assignment; false with the error slot set for a bad value. */
+/* A guest's name for one line of text (the escaping rule, a newline too); valid until the next
+ * call. */
+static const char *shown(const char *name)
+{
+    static char *last;
+    free(last);
+    last = pp_escape_ctl(name);
+    return last;
+}
+
 static bool assign_opt(int c, const char *arg, assign_opts *o)
 {
     pp_hostdev *hd = &o->hd;
@@ -289,7 +299,7 @@ int pp_cmd_attach(pp_app *app, int argc, char **argv)
         xml = pp_buf_take(&b);
         if (!o.json)
             printf(_("# dry run: would attach to the %s of guest '%s':\n"),
-                   _(pp_affect_words(c.affect)), g->name);
+                   _(pp_affect_words(c.affect)), shown(g->name));
         print_result(&o, "attach", c.affect, xml, NULL, NULL, set, n);
         rc = PP_EXIT_OK;
         goto out;
@@ -298,7 +308,7 @@ int pp_cmd_attach(pp_app *app, int argc, char **argv)
     case PP_CHANGE_DONE:
         if (!o.json)
             printf(_("# attached %s to the %s of guest '%s'; libvirt stored:\n"), c.devices,
-                   _(pp_affect_words(c.affect)), o.guest);
+                   _(pp_affect_words(c.affect)), shown(o.guest));
         print_result(&o, "attach", c.affect, c.xml, "done", &c, set, n);
         rc = PP_EXIT_OK;
         break;
@@ -361,7 +371,7 @@ int pp_cmd_detach(pp_app *app, int argc, char **argv)
         xml = pp_hostdev_to_xml(hd);
         if (!o.json)
             printf(_("# dry run: would detach from the %s of guest '%s':\n"),
-                   _(pp_affect_words(c.affect)), g->name);
+                   _(pp_affect_words(c.affect)), shown(g->name));
         if (c.siblings && !o.json)
             printf(_("# %s shares the guest slot of %s and would stay attached\n"), c.siblings,
                    o.device);
@@ -375,13 +385,13 @@ int pp_cmd_detach(pp_app *app, int argc, char **argv)
     case PP_CHANGE_DONE:
         if (!o.json)
             printf(_("# detached %s from the %s of guest '%s'; it was:\n"), c.devices,
-                   _(pp_affect_words(c.affect)), o.guest);
+                   _(pp_affect_words(c.affect)), shown(o.guest));
         rc = PP_EXIT_OK;
         break;
     case PP_CHANGE_REQUESTED:
         if (!o.json)
             printf(_("# detach of %s from the %s of guest '%s' requested, not done; it was:\n"),
-                   c.devices, _(pp_affect_words(c.affect)), o.guest);
+                   c.devices, _(pp_affect_words(c.affect)), shown(o.guest));
         break;
     default:
         pp_change_clear(&c);

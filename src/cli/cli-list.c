@@ -106,21 +106,22 @@ json_object *pp_json_function(const pp_app *app, const pp_host *h, const pp_func
  * tree of 4096 functions would cost more memory than everything else together. */
 void pp_json_stream(json_object *o, size_t *count)
 {
+    char *text;
     const char *p;
 
     if (!o) { /* the end */
         fputs(*count ? "\n]\n" : "[\n]\n", stdout);
         return;
     }
-    p = json_object_to_json_string_ext(
-        o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED | JSON_C_TO_STRING_NOSLASHESCAPE);
+    text = pp_json_text(o);
     fputs(*count ? ",\n  " : "[\n  ", stdout);
     /* one level deeper: JSON strings never hold a raw newline, so every newline is layout */
-    for (; *p; p++) {
+    for (p = text; *p; p++) {
         putchar(*p);
         if (*p == '\n')
             fputs("  ", stdout);
     }
+    free(text);
     (*count)++;
     json_object_put(o);
 }

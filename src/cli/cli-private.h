@@ -27,6 +27,8 @@ bool pp_cli_findings(const struct pp_findings *f, bool force);
 
 /* JSON out: pretty, stable key order as inserted, slashes unescaped. Takes ownership. */
 void pp_json_print(json_object *o);
+/* O as pretty JSON text that is valid UTF-8 whatever its strings hold (malloc'd). */
+char *pp_json_text(json_object *o);
 json_object *pp_json_hex(unsigned long long v, int digits);
 json_object *pp_json_str_or_null(const char *s);
 

@@ -180,6 +180,7 @@ int pp_cli_getopt(const pp_cli_cmd *cmd, int argc, char **argv, const char *shor
 int pp_cli_main(pp_app *app, int argc, char **argv)
 {
     const pp_cli_cmd *cmd = pp_cli_find(argv[0]);
+    int rc;
 
     if (!cmd) {
         fprintf(stderr, _("%s: unknown command '%s'\nTry '%s --help' for the list of commands.\n"),
@@ -191,13 +192,27 @@ int pp_cli_main(pp_app *app, int argc, char **argv)
     if (app->nmembers > 1 && strcmp(cmd->name, "list") && strcmp(cmd->name, "guests") &&
         strcmp(cmd->name, "owners") && strcmp(cmd->name, "find"))
         return pp_cli_fleet_dispatch(app, cmd, argc, argv);
-    return cmd->run(app, argc, argv);
+    rc = cmd->run(app, argc, argv);
+    /* after the command's own output: a guest read with recovery is never passed over in silence */
+    pp_app_print_guest_warnings(app);
+    return rc;
+}
+
+char *pp_json_text(json_object *o)
+{
+    /* json-c copies bytes that are no UTF-8 as they are, which is no JSON: they become the text
+     * \xNN (README); DEL, C1 and bidi controls become \u escapes, the same characters */
+    return pp_escape(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY |
+                                                           JSON_C_TO_STRING_SPACED |
+                                                           JSON_C_TO_STRING_NOSLASHESCAPE),
+                     PP_ESC_JSON | PP_ESC_LAYOUT);
 }
 
 void pp_json_print(json_object *o)
 {
-    puts(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
-                                               JSON_C_TO_STRING_NOSLASHESCAPE));
+    char *t = pp_json_text(o);
+    puts(t);
+    free(t);
     json_object_put(o);
 }
 
@@ -232,9 +247,11 @@ pp_change_state pp_cli_apply(pp_app *app, pp_change *c)
     } else if (st == PP_CHANGE_REFUSED || st == PP_CHANGE_FAILED) {
         fprintf(stderr, "%s: %s\n", pp_progname(), pp_error_get());
     } else if (st == PP_CHANGE_REQUESTED && c->pending) {
+        char *guest = pp_escape_ctl(c->guest);
         fprintf(stderr, _("%s: unplug requested; guest '%s' has not released %s (it may still do "
                           "so; 'pcipass owners' shows what libvirt holds)\n"),
-                pp_progname(), c->guest, c->pending);
+                pp_progname(), guest, c->pending);
+        free(guest);
     } else if (st == PP_CHANGE_REQUESTED) {
         /* made, but libvirt does not show it as asked: said as it is */
         fprintf(stderr, "%s: %s\n", pp_progname(), c->error ? c->error : "?");

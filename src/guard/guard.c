@@ -19,7 +19,9 @@ void pp_guard_add(pp_findings *out, pp_guard_kind kind, bool forceable, const pp
     out->v[out->n].forceable = forceable;
     out->v[out->n].warning = false;
     out->v[out->n].addr = *a;
-    out->v[out->n].msg = msg;
+    /* findings quote guest names and sysfs text: escaped once here for every face */
+    out->v[out->n].msg = pp_escape_ctl(msg);
+    free(msg);
     out->n++;
 }
 
@@ -236,6 +238,12 @@ void pp_guard_attach(const pp_guard_in *in, const pp_pci_addr *set, size_t n, pp
         if (in->guest && held_by(in->owners, &set[k], in->guest, in->affect))
             pp_guard_add(out, PP_GUARD_IN_GUEST, false, &set[k],
                 xasprintf(_("%s is already assigned to guest '%s'"), name, in->guest->name));
+        for (size_t u = 0; in->owners && u < in->owners->nunknown; u++)
+            pp_guard_add(out, PP_GUARD_HOLDER_UNKNOWN, true, &set[k],
+                xasprintf(_("whether guest '%s' holds %s is unknown: its definition is not "
+                            "well-formed XML (%s)"),
+                          in->owners->unknown[u]->name, name,
+                          pp_guest_damaged(in->owners->unknown[u])));
         if ((others = other_owners(in->owners, &set[k], in->guest, false))) {
             pp_guard_add(out, PP_GUARD_OWNER, true, &set[k],
                 xasprintf(_("%s is held by %s; two guests holding one function cannot both "

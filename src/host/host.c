@@ -17,10 +17,14 @@
 void pp_host_warn(pp_host *h, const char *fmt, ...)
 {
     va_list ap;
+    char *w;
     h->warnings = xreallocarray(h->warnings, h->nwarnings + 1, sizeof(*h->warnings));
     va_start(ap, fmt);
-    h->warnings[h->nwarnings++] = xvasprintf(fmt, ap);
+    w = xvasprintf(fmt, ap);
     va_end(ap);
+    /* sysfs names and contents are any bytes: escaped where they enter a message */
+    h->warnings[h->nwarnings++] = pp_escape_ctl(w);
+    free(w);
 }
 
 void pp_host_add(pp_host *h, const pp_function *f)

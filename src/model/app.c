@@ -259,6 +259,21 @@ void pp_app_print_host_warnings(pp_app *app)
         fprintf(stderr, _("%s: warning: %s\n"), pp_progname(), app->host->warnings[i]);
 }
 
+void pp_app_print_guest_warnings(pp_app *app)
+{
+    size_t i;
+    if (!app->have_guests)
+        return;
+    for (i = 0; i < app->owners.nunknown; i++) {
+        char *name = pp_escape_ctl(app->owners.unknown[i]->name);
+        fprintf(stderr,
+                _("%s: warning: guest '%s': its definition is not well-formed XML (%s); listed "
+                  "with what could be read, what it holds is not known for sure\n"),
+                pp_progname(), name, pp_guest_damaged(app->owners.unknown[i]));
+        free(name);
+    }
+}
+
 pp_virt *pp_app_virt(pp_app *app, bool readonly)
 {
     if (app->virt && !readonly && !app->virt_rw) {
@@ -355,6 +370,19 @@ const pp_guest *pp_app_find_guest(pp_app *app, const char *name)
                  pp_virt_uri(app->virt), app->guests.n ? names : _("none"));
     free(names);
     return NULL;
+}
+
+void pp_app_take_guests(pp_app *app, pp_virt *v, bool rw, pp_guests *g)
+{
+    pp_app_forget_guests(app);
+    if (app->virt != v)
+        pp_virt_close(app->virt);
+    app->virt = v;
+    app->virt_rw = rw;
+    app->guests = *g;
+    memset(g, 0, sizeof(*g));
+    pp_owners_build(&app->guests, &app->owners);
+    app->have_guests = true;
 }
 
 void pp_app_forget_guests(pp_app *app)

@@ -73,6 +73,7 @@ void pp_domain_info_clear(pp_domain_info *d)
     free(d->slots);
     free(d->free_ports);
     free(d->ids);
+    free(d->damaged);
     memset(d, 0, sizeof(*d));
 }
 

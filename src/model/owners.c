@@ -32,6 +32,11 @@ void pp_owners_build(const pp_guests *g, pp_owners *out)
         const pp_guest *gu = &g->v[i];
         size_t first = out->n;
 
+        if (pp_guest_damaged(gu)) {
+            out->unknown = xreallocarray(out->unknown, out->nunknown + 1, sizeof(*out->unknown));
+            out->unknown[out->nunknown++] = gu;
+        }
+
         /* config first, so that an owner shows the persistent definition when there is one */
         for (int pass = 0; pass < 2; pass++) {
             const pp_domain_info *d = pass == 0 ? &gu->config : &gu->live;
@@ -65,6 +70,7 @@ void pp_owners_build(const pp_guests *g, pp_owners *out)
 void pp_owners_clear(pp_owners *o)
 {
     free(o->v);
+    free(o->unknown);
     memset(o, 0, sizeof(*o));
 }
 

@@ -15,7 +15,9 @@ static void item(pp_checks *c, const char *id, pp_check_status st, char *message
     c->v = xreallocarray(c->v, c->n + 1, sizeof(*c->v));
     c->v[c->n].id = id;
     c->v[c->n].status = st;
-    c->v[c->n].message = message;
+    /* messages quote guest names, libvirt's errors and sysfs: escaped once, for every face */
+    c->v[c->n].message = pp_escape_ctl(message);
+    free(message);
     c->v[c->n].fix = st == PP_CHECK_PASS || !fix ? NULL : xstrdup(fix);
     c->n++;
 }
@@ -282,6 +284,9 @@ static const char *fix_for(pp_guard_kind k)
         return _("detach the related PF or VF from its guest first");
     case PP_GUARD_HOTPLUG:
         return NULL; /* about a guest, not the function: attach says it */
+    case PP_GUARD_HOLDER_UNKNOWN:
+        return _("correct that guest's definition ('virsh edit', or 'virsh desc' for a "
+                 "description), then check again");
     case PP_GUARD_NO_RESET:
         return _("assign it only if the guest is never restarted without a host reboot; --force "
                  "assigns it anyway");
@@ -327,7 +332,10 @@ static void check_device(pp_checks *c, pp_app *app, const pp_pci_addr *a, bool h
     pp_guard_attach(&in, a, 1, &f);
     for (i = 0; i < f.n; i++)
         item(c, f.v[i].kind == PP_GUARD_NO_RESET ? "reset" : "device",
-             f.v[i].kind == PP_GUARD_OWNER || f.v[i].warning ? PP_CHECK_WARN : PP_CHECK_FAIL,
+             f.v[i].kind == PP_GUARD_OWNER || f.v[i].kind == PP_GUARD_HOLDER_UNKNOWN ||
+                     f.v[i].warning
+                 ? PP_CHECK_WARN
+                 : PP_CHECK_FAIL,
              xstrdup(f.v[i].msg),
              fix_for(f.v[i].kind));
     if (f.n == 0 && fn && !have_guests)
@@ -420,6 +428,13 @@ void pp_checks_run(pp_app *app, const pp_pci_addr *sel, size_t nsel, pp_checks *
     /* owners through the read-only connection: reading needs no write access */
     have_guests = pp_app_guests(app, true);
     why = have_guests ? NULL : xstrdup(pp_error_get());
+    for (i = 0; have_guests && i < app->owners.nunknown; i++)
+        item(out, "owners", PP_CHECK_WARN,
+             xasprintf(_("owners are incomplete: guest '%s' has a definition that is not "
+                         "well-formed XML (%s); what it holds is not known for sure"),
+                       app->owners.unknown[i]->name, pp_guest_damaged(app->owners.unknown[i])),
+             _("correct that guest's definition ('virsh edit', or 'virsh desc' for a "
+               "description)"));
     for (i = 0; i < nsel; i++)
         check_device(out, app, &sel[i], have_guests, why);
     free(why);

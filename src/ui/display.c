@@ -3,6 +3,7 @@
 #include <config.h>
 
 #include <ctype.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -12,6 +13,8 @@
 #include <wchar.h>
 
 #include <curses.h>
+#include <term.h>
+#include <termios.h>
 
 #include "pcipass/common.h"
 #include "pcipass/ui.h"
@@ -19,21 +22,67 @@
 static bool active;
 static bool use_color;
 static volatile sig_atomic_t pending_signal;
+/* true only while the key loop waits in getch(): a signal then ends the process from there;
+ * anywhere else (a libvirt call that does not return) the handler gives the terminal back itself */
+static volatile sig_atomic_t in_key_wait;
 static char status_text[512];
 static enum ui_role status_role = UI_NORMAL;
 static attr_t role_attr[UI_NROLES];
+/* what puts the terminal back, prepared before the screen changes, for the signal handler:
+ * write() and tcsetattr() are async-signal-safe, curses is not */
+static char restore_seq[256];
+static size_t restore_len;
+static struct termios saved_tio;
+static bool have_tio;
+static int eof_count;
+static const int handled_signals[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1 };
+#define NSIGNALS (sizeof(handled_signals) / sizeof(handled_signals[0]))
+static char signal_msg[NSIGNALS][160]; /* translated before any signal can come */
 
-/* Only a flag here: curses is not async-signal-safe; the key loop ends the process. */
+static void put_str(int fd, const char *s)
+{
+    size_t n = strlen(s);
+    while (n > 0) {
+        ssize_t w = write(fd, s, n);
+        if (w <= 0)
+            return;
+        s += w;
+        n -= (size_t)w;
+    }
+}
+
+static void restore_raw(void)
+{
+    if (restore_len)
+        put_str(STDOUT_FILENO, restore_seq);
+    if (have_tio)
+        tcsetattr(STDIN_FILENO, TCSANOW, &saved_tio);
+}
+
 static void on_signal(int sig)
 {
-    pending_signal = sig;
+    static volatile sig_atomic_t once;
+
+    if (in_key_wait && !pending_signal) {
+        /* the key loop ends the process cleanly within its timeout */
+        pending_signal = sig;
+        return;
+    }
+    if (once++)
+        _exit(128 + sig);
+    if (active)
+        restore_raw();
+    for (size_t i = 0; i < NSIGNALS; i++)
+        if (handled_signals[i] == sig)
+            put_str(STDERR_FILENO, signal_msg[i]);
+    _exit(128 + sig);
 }
 
 /* A crash is past saving: give the terminal back (best effort), then die of the same signal. */
 static void on_fatal(int sig)
 {
     if (active)
-        endwin();
+        restore_raw();
     signal(sig, SIG_DFL);
     raise(sig);
 }
@@ -51,6 +100,86 @@ void ui_display_restore(void)
     curs_set(1);
     endwin();
     fflush(stdout);
+}
+
+static void add_restore(const char *capname)
+{
+    const char *cap = tigetstr((char *)capname);
+    size_t n;
+
+    if (!cap || cap == (const char *)-1)
+        return;
+    n = strlen(cap);
+    if (restore_len + n + 1 > sizeof(restore_seq))
+        return;
+    memcpy(restore_seq + restore_len, cap, n + 1);
+    restore_len += n;
+}
+
+/* A number from the environment that ncurses takes as the screen's size. */
+static bool absurd_size(const char *name, char *why, size_t size)
+{
+    const char *v = getenv(name);
+    char *end;
+    long n;
+
+    if (!v || !*v)
+        return false;
+    n = strtol(v, &end, 10);
+    if (*end || n < 1 || n > UI_MAX_SIZE) {
+        snprintf(why, size,
+                 _("%s=%s is not a screen size (1 to %d); unset it (unset %s) or set the "
+                   "terminal's real size"),
+                 name, v, UI_MAX_SIZE, name);
+        return true;
+    }
+    return false;
+}
+
+bool ui_display_usable(char *why, size_t size)
+{
+    const char *term = getenv("TERM");
+    int err = 0;
+
+    if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
+        snprintf(why, size,
+                 _("the console needs a terminal for its input and output; run it in one, or "
+                   "use a command (pcipass list, pcipass --help)"));
+        return false;
+    }
+    if (!term || !*term) {
+        snprintf(why, size,
+                 _("TERM is not set, so the terminal's type is unknown; set it (e.g. "
+                   "TERM=xterm-256color), or use a command (pcipass list)"));
+        return false;
+    }
+    if (absurd_size("LINES", why, size) || absurd_size("COLUMNS", why, size))
+        return false;
+    if (setupterm(NULL, STDOUT_FILENO, &err) != OK) {
+        snprintf(why, size,
+                 _("TERM=%s is not a terminal type this system knows (no terminfo entry); set "
+                   "TERM to your terminal's type (e.g. TERM=xterm-256color)"),
+                 term);
+        return false;
+    }
+    if (!tigetstr("cup") || tigetstr("cup") == (char *)-1 || strcmp(term, "dumb") == 0) {
+        snprintf(why, size,
+                 _("TERM=%s cannot move the cursor, which the console needs; set TERM to your "
+                   "terminal's type (e.g. TERM=xterm-256color), or use a command (pcipass list)"),
+                 term);
+        del_curterm(cur_term);
+        return false;
+    }
+    /* the sequences that undo what initscr() and the console do, for the signal handler */
+    restore_len = 0;
+    restore_seq[0] = '\0';
+    add_restore("sgr0");
+    add_restore("cnorm");
+    add_restore("rmkx");
+    add_restore("rmcup");
+    have_tio = tcgetattr(STDIN_FILENO, &saved_tio) == 0;
+    del_curterm(cur_term);
+    return true;
 }
 
 static void setup_roles(void)
@@ -89,12 +218,22 @@ void ui_display_init(bool color)
     struct sigaction sa;
 
     use_color = color;
+    for (size_t i = 0; i < NSIGNALS; i++)
+        snprintf(signal_msg[i], sizeof(signal_msg[i]), _("%s: interrupted by signal %d\n"),
+                 pp_progname(), handled_signals[i]);
     memset(&sa, 0, sizeof(sa));
     sa.sa_handler = on_signal;
     sigemptyset(&sa.sa_mask);
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
-    sigaction(SIGHUP, &sa, NULL);
+    sigaction(SIGQUIT, &sa, NULL);
+    sigaction(SIGUSR1, &sa, NULL);
+    {
+        /* an operator's nohup stays: the console then ends when its terminal goes */
+        struct sigaction old;
+        if (sigaction(SIGHUP, NULL, &old) != 0 || old.sa_handler != SIG_IGN)
+            sigaction(SIGHUP, &sa, NULL);
+    }
     signal(SIGSEGV, on_fatal);
     signal(SIGBUS, on_fatal);
     signal(SIGABRT, on_fatal);
@@ -131,6 +270,21 @@ bool ui_too_small(void)
     return COLS < UI_MIN_COLS || LINES < UI_MIN_LINES;
 }
 
+/* getch() returned ERR: a timeout, or a terminal that is gone (end of input: ERR at once while
+ * the descriptor polls readable, or hung up). */
+static bool terminal_gone(void)
+{
+    struct pollfd p = { STDIN_FILENO, POLLIN, 0 };
+
+    if (poll(&p, 1, 0) < 0)
+        return false;
+    if (p.revents & (POLLHUP | POLLERR | POLLNVAL))
+        return true;
+    /* readable and still no key, three times running: read() gives 0, end of file */
+    eof_count = (p.revents & POLLIN) ? eof_count + 1 : 0;
+    return eof_count >= 3;
+}
+
 int ui_getkey(void)
 {
     int ch;
@@ -141,10 +295,22 @@ int ui_getkey(void)
         fprintf(stderr, _("%s: interrupted by signal %d\n"), pp_progname(), sig);
         exit(128 + sig);
     }
+    in_key_wait = 1;
     ch = getch();
+    in_key_wait = 0;
+    if (ch != ERR)
+        eof_count = 0;
     switch (ch) {
     case ERR:
-        return pending_signal ? ui_getkey() : UI_KEY_NONE;
+        if (pending_signal)
+            return ui_getkey();
+        if (terminal_gone()) {
+            ui_display_restore();
+            fprintf(stderr, _("%s: the terminal is gone (end of input); the console ends\n"),
+                    pp_progname());
+            exit(PP_EXIT_FAIL);
+        }
+        return UI_KEY_NONE;
     case KEY_UP:
         return UI_KEY_UP;
     case KEY_DOWN:
@@ -196,7 +362,8 @@ void ui_flush(void)
     refresh();
 }
 
-size_t ui_text_width(const char *s)
+/* Display columns of S as it is (no escaping). */
+static size_t raw_width(const char *s)
 {
     mbstate_t st;
     size_t w = 0;
@@ -217,6 +384,16 @@ size_t ui_text_width(const char *s)
         w += cw > 0 ? (size_t)cw : 0;
         s += n ? n : 1;
     }
+    return w;
+}
+
+size_t ui_text_width(const char *text)
+{
+    /* the width of what ui_put() shows: the escaped form */
+    char *esc = pp_escape_ctl(text);
+    size_t w = raw_width(esc);
+
+    free(esc);
     return w;
 }
 
@@ -249,7 +426,7 @@ static size_t fit_bytes(const char *s, size_t width)
     return off;
 }
 
-size_t ui_wrap(const char *s, int width, const char *indent, char ***lines)
+size_t ui_wrap(const char *s, int width, const char *indent, char ***out)
 {
     size_t n = 0, iw = indent ? ui_text_width(indent) : 0;
     char **v = NULL, *line = NULL;
@@ -298,15 +475,15 @@ size_t ui_wrap(const char *s, int width, const char *indent, char ***lines)
         if (!*p)
             break;
     }
-    *lines = v;
+    *out = v;
     return n;
 }
 
-void ui_wrap_free(char **lines, size_t n)
+void ui_wrap_free(char **v, size_t n)
 {
     for (size_t i = 0; i < n; i++)
-        free(lines[i]);
-    free(lines);
+        free(v[i]);
+    free(v);
 }
 
 void ui_columns(char *buf, size_t size, const char *const *cells, const int *widths, size_t n)
@@ -331,36 +508,35 @@ void ui_columns(char *buf, size_t size, const char *const *cells, const int *wid
     }
 }
 
-int ui_put(int y, int x, int width, enum ui_role role, const char *s)
+int ui_put(int y, int x, int width, enum ui_role role, const char *text)
 {
     mbstate_t st;
     int used = 0;
     wchar_t wc;
+    char *esc, *s;
+    const char *ellipsis = NULL;
 
     if (width <= 0 || y < 0 || y >= LINES || x >= COLS)
         return 0;
+    /* every text on the screen passes here: outside text shown by the one rule (common.h) */
+    esc = s = pp_escape_ctl(text);
     if (x + width > COLS)
         width = COLS - x;
     attrset(role_attr[role]);
     move(y, x);
     memset(&st, 0, sizeof(st));
     /* cut text ends in an ellipsis, so a shortened name never passes for a whole one */
-    if (s && width > 1 && ui_text_width(s) > (size_t)width) {
+    if (s && width > 1 && raw_width(s) > (size_t)width) {
         bool utf8 = MB_CUR_MAX > 1;
-        char *cut = xstrdup(s);
-        size_t len = strlen(cut);
-        while (len > 0 && ui_text_width(cut) > (size_t)width - 1) {
+        size_t len = strlen(s);
+        while (len > 0 && raw_width(s) > (size_t)width - 1) {
             do
                 len--;
-            while (len > 0 && utf8 && ((unsigned char)cut[len] & 0xc0) == 0x80);
-            cut[len] = '\0';
+            while (len > 0 && utf8 && ((unsigned char)s[len] & 0xc0) == 0x80);
+            s[len] = '\0';
         }
-        used = ui_put(y, x, width - 1, role, cut);
-        free(cut);
-        attrset(role_attr[role]);
-        addstr(utf8 ? "\xe2\x80\xa6" : "~");
-        attrset(A_NORMAL);
-        return used + 1;
+        ellipsis = utf8 ? "\xe2\x80\xa6" : "~";
+        width--;
     }
     while (s && *s && used < width) {
         size_t n = mbrtowc(&wc, s, MB_CUR_MAX, &st);
@@ -388,7 +564,12 @@ int ui_put(int y, int x, int width, enum ui_role role, const char *s)
         addch(' ');
         used++;
     }
+    if (ellipsis) {
+        addstr(ellipsis);
+        used++;
+    }
     attrset(A_NORMAL);
+    free(esc);
     return used;
 }
 

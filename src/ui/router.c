@@ -57,10 +57,15 @@ int pp_tui_main(pp_app *app)
 {
     ui_ctx ctx = { .app = app, .exit_status = PP_EXIT_OK };
     pp_checks c = { 0 };
-    bool guests_ok, own_display;
-    char *gerr;
+    bool guests_ok, own_display, cancelled;
+    char *gerr, why[512];
     pp_host *h;
 
+    /* an unusable terminal is said plainly, before anything is read or drawn */
+    if (!ui_display_active() && !ui_display_usable(why, sizeof(why))) {
+        fprintf(stderr, "%s: %s\n", pp_progname(), why);
+        return PP_EXIT_FAIL;
+    }
     if (app->nmembers > 1)
         return ui_fleet_main(app);
     /* read everything before the screen changes, so errors print plainly */
@@ -76,15 +81,18 @@ int pp_tui_main(pp_app *app)
         ui_display_init(!app->no_color);
     ui_push(ui_functions_view());
     /* guests first: the checklist and the list both use them */
-    guests_ok = pp_app_guests(app, true);
+    guests_ok = ui_read_guests(&cancelled);
     gerr = guests_ok ? NULL : xstrdup(pp_error_get()); /* the checks reuse the error slot */
     /* the checklist first when something fails: a first-time setup is where an operator most
-     * needs to hear that the IOMMU or vfio-pci is missing */
-    if (ui_checks_run(&c))
+     * needs to hear that the IOMMU or vfio-pci is missing; the checks ask libvirt too: not after
+     * the operator stopped waiting for it */
+    if (!cancelled && ui_checks_run(&c))
         ui_push(ui_checklist_view(&c));
     pp_checks_clear(&c);
     if (!guests_ok)
         ui_status(UI_ERROR, _("no guests: %s"), gerr);
+    else if (app->owners.nunknown)
+        ui_say_unknown_owners();
     else if (h->nwarnings)
         ui_status(UI_ERROR, P_("%zu sysfs entry was skipped or read in part (pcipass list shows why)",
                                "%zu sysfs entries were skipped or read in part (pcipass list shows why)",

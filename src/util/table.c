@@ -84,7 +84,8 @@ void pp_table_row(pp_table *t, ...)
     }
     for (; i < t->ncols; i++) {
         const char *c = va_arg(ap, const char *);
-        r->cell[i] = xstrdup(c ? c : "-");
+        /* one place for every table: a name cannot forge a row or a column */
+        r->cell[i] = pp_escape_ctl(c ? c : "-");
     }
     va_end(ap);
 }
@@ -116,7 +117,7 @@ void pp_table_span(pp_table *t, size_t col, const char *text)
     row *r = add_row(t);
     col += t->lead;
     r->span_col = col < t->ncols ? col : t->ncols - 1;
-    r->span = xstrdup(text);
+    r->span = pp_escape_ctl(text);
 }
 
 void pp_table_right(pp_table *t, size_t col)

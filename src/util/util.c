@@ -1,14 +1,19 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <config.h>
 
+#include <errno.h>
+#include <langinfo.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "pcipass/common.h"
 
 static pp_cleanup_fn die_cleanup;
-/* per thread: the fleet reads its hosts in parallel, each with its own failure */
+/* per thread: the fleet reads its hosts in parallel, each with its own failure, and the
+ * console reads guests in a worker while its own thread draws */
 static _Thread_local char last_error[2048];
 
 const char *pp_progname(void)
@@ -98,12 +103,33 @@ char *xasprintf(const char *fmt, ...)
     return s;
 }
 
+/* TEXT, escaped, into the slot, cut at a character's start when it is too long (a libvirt
+ * message can be), never in the middle of one. */
+static void error_store(const char *text)
+{
+    char *e = pp_escape_ctl(text);
+    size_t n = strlen(e);
+
+    if (n >= sizeof(last_error)) {
+        n = sizeof(last_error) - 1;
+        while (n > 0 && ((unsigned char)e[n] & 0xc0) == 0x80)
+            n--;
+    }
+    memcpy(last_error, e, n);
+    last_error[n] = '\0';
+    free(e);
+}
+
 void pp_error_set(const char *fmt, ...)
 {
     va_list ap;
+    char *s;
+
     va_start(ap, fmt);
-    vsnprintf(last_error, sizeof(last_error), fmt, ap);
+    s = xvasprintf(fmt, ap);
     va_end(ap);
+    error_store(s);
+    free(s);
 }
 
 void pp_error_prefix(const char *fmt, ...)
@@ -115,9 +141,8 @@ void pp_error_prefix(const char *fmt, ...)
     prefix = xvasprintf(fmt, ap);
     va_end(ap);
     joined = last_error[0] ? xasprintf("%s: %s", prefix, last_error) : xstrdup(prefix);
-    /* Long libvirt messages are cut at the slot's size rather than failing. */
-    strncpy(last_error, joined, sizeof(last_error) - 1);
-    last_error[sizeof(last_error) - 1] = '\0';
+    /* the slot's text is escaped already, and escaping it again changes nothing */
+    error_store(joined);
     free(prefix);
     free(joined);
 }
@@ -146,17 +171,251 @@ void pp_error_restore(char **saved)
     *saved = NULL;
 }
 
+/* One UTF-8 sequence at S (N bytes there): its length with *CP set; 0 when S ends inside a
+ * sequence that more bytes could complete; -1 when the first byte starts no valid sequence
+ * (overlong forms, surrogates and values past U+10FFFF are not valid). */
+static int utf8_next(const unsigned char *s, size_t n, uint32_t *cp)
+{
+    unsigned char c = s[0];
+    uint32_t v, min;
+    int len, i;
+
+    if (c < 0x80) {
+        *cp = c;
+        return 1;
+    }
+    if (c >= 0xc2 && c <= 0xdf)
+        len = 2, v = c & 0x1f, min = 0x80;
+    else if (c >= 0xe0 && c <= 0xef)
+        len = 3, v = c & 0x0f, min = 0x800;
+    else if (c >= 0xf0 && c <= 0xf4)
+        len = 4, v = c & 0x07, min = 0x10000;
+    else
+        return -1;
+    for (i = 1; i < len; i++) {
+        if ((size_t)i >= n)
+            return 0;
+        if ((s[i] & 0xc0) != 0x80)
+            return -1;
+        v = v << 6 | (s[i] & 0x3f);
+        /* reject overlong and out-of-range forms as soon as their leading bits show it */
+        if (i == 1 && ((len == 3 && c == 0xe0 && s[1] < 0xa0) ||
+                       (len == 3 && c == 0xed && s[1] >= 0xa0) ||
+                       (len == 4 && c == 0xf0 && s[1] < 0x90) ||
+                       (len == 4 && c == 0xf4 && s[1] >= 0x90)))
+            return -1;
+    }
+    if (v < min)
+        return -1;
+    *cp = v;
+    return len;
+}
+
+static bool escaped_cp(uint32_t cp)
+{
+    return (cp >= 0x80 && cp <= 0x9f) || (cp >= 0x202a && cp <= 0x202e) ||
+           (cp >= 0x2066 && cp <= 0x2069);
+}
+
+size_t pp_escape_step(const char *in, size_t n, unsigned flags, char out[PP_ESCAPE_MAX])
+{
+    const unsigned char *s = (const unsigned char *)in;
+    uint32_t cp;
+    int len;
+
+    if ((flags & PP_ESC_BYTES) && s[0] >= 0x80) {
+        out[0] = (char)s[0];
+        out[1] = '\0';
+        return 1;
+    }
+    len = utf8_next(s, n, &cp);
+
+    if (len == 0) {
+        if (!(flags & PP_ESC_FINAL))
+            return 0;
+        len = -1; /* the input ends here: the bytes are what they are */
+    }
+    if (len < 0) {
+        /* JSON cannot hold the byte itself: the same text as elsewhere, its backslash escaped */
+        snprintf(out, PP_ESCAPE_MAX, (flags & PP_ESC_JSON) ? "\\\\x%02x" : "\\x%02x", s[0]);
+        return 1;
+    }
+    if (cp < 0x20 || cp == 0x7f) {
+        if ((flags & PP_ESC_LAYOUT) && (cp == '\n' || cp == '\t')) {
+            out[0] = (char)cp;
+            out[1] = '\0';
+        } else if (flags & PP_ESC_JSON) {
+            snprintf(out, PP_ESCAPE_MAX, "\\u%04x", (unsigned)cp);
+        } else {
+            snprintf(out, PP_ESCAPE_MAX, "\\x%02x", (unsigned)cp);
+        }
+        return 1;
+    }
+    if (escaped_cp(cp)) {
+        /* \u is JSON's own escape too: the same text means the same character there */
+        snprintf(out, PP_ESCAPE_MAX, "\\u%04x", (unsigned)cp);
+        return (size_t)len;
+    }
+    memcpy(out, in, (size_t)len);
+    out[len] = '\0';
+    return (size_t)len;
+}
+
+char *pp_escape(const char *s, unsigned flags)
+{
+    size_t n = strlen(s), cap = n + 1, used = 0;
+    char *out = xmalloc(cap), one[PP_ESCAPE_MAX];
+
+    while (n > 0) {
+        size_t k = pp_escape_step(s, n, flags | PP_ESC_FINAL, one), l = strlen(one);
+        if (used + l + 1 > cap) {
+            cap = (used + l + 1) * 2;
+            out = xrealloc(out, cap);
+        }
+        memcpy(out + used, one, l);
+        used += l;
+        s += k;
+        n -= k;
+    }
+    out[used] = '\0';
+    return out;
+}
+
 char *pp_escape_ctl(const char *s)
 {
-    char *out = xmalloc(strlen(s) * 4 + 1), *p = out;
+    return pp_escape(s ? s : "", 0);
+}
 
-    for (; *s; s++) {
-        unsigned char c = (unsigned char)*s;
-        if (c < 0x20 || c == 0x7f)
-            p += sprintf(p, "\\x%02x", c);
-        else
-            *p++ = (char)c;
+/* ---- the output guard: stdout and stderr escaped on their way out ---- */
+
+typedef struct out_guard {
+    int fd;
+    unsigned flags;
+    char pend[4]; /* the start of a character whose rest is in the next write */
+    size_t npend;
+} out_guard;
+
+/* the guards live as long as the process; held here too, so that leak checkers, which do not look
+ * inside stdio's FILE list, see them */
+static out_guard *guards[2];
+
+static bool write_all(int fd, const char *p, size_t n)
+{
+    while (n > 0) {
+        ssize_t w = write(fd, p, n);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0)
+            return false;
+        p += w;
+        n -= (size_t)w;
     }
-    *p = '\0';
-    return out;
+    return true;
+}
+
+static void guard_emit(out_guard *g, const char *buf, size_t size, bool final)
+{
+    char out[4096], one[PP_ESCAPE_MAX];
+    size_t used = 0;
+
+    while (size > 0) {
+        size_t k = pp_escape_step(buf, size, g->flags | (final ? PP_ESC_FINAL : 0), one), l;
+        if (k == 0) {
+            memcpy(g->pend, buf, size);
+            g->npend = size;
+            break;
+        }
+        l = strlen(one);
+        if (used + l > sizeof(out)) {
+            write_all(g->fd, out, used);
+            used = 0;
+        }
+        memcpy(out + used, one, l);
+        used += l;
+        buf += k;
+        size -= k;
+    }
+    write_all(g->fd, out, used);
+}
+
+static ssize_t guard_write(void *cookie, const char *buf, size_t size)
+{
+    out_guard *g = cookie;
+
+    if (g->npend) {
+        /* a character cut by the buffer's end: joined with its rest (rare, so a copy) */
+        char *join = xmalloc(g->npend + size);
+        size_t n = g->npend;
+        memcpy(join, g->pend, n);
+        memcpy(join + n, buf, size);
+        g->npend = 0;
+        guard_emit(g, join, n + size, false);
+        free(join);
+    } else {
+        guard_emit(g, buf, size, false);
+    }
+    return (ssize_t)size;
+}
+
+static int guard_close(void *cookie)
+{
+    out_guard *g = cookie;
+    if (g->npend)
+        guard_emit(g, g->pend, g->npend, true);
+    for (size_t i = 0; i < 2; i++)
+        if (guards[i] == g)
+            guards[i] = NULL;
+    free(g);
+    return 0;
+}
+
+/* At exit: what stdio holds, then a character the output ended inside of, as bad bytes. */
+static void guard_atexit(void)
+{
+    fflush(stdout);
+    fflush(stderr);
+    for (size_t i = 0; i < 2; i++)
+        if (guards[i] && guards[i]->npend) {
+            guard_emit(guards[i], guards[i]->pend, guards[i]->npend, true);
+            guards[i]->npend = 0;
+        }
+}
+
+static FILE *guard_open(FILE *orig, int mode, size_t which)
+{
+    cookie_io_functions_t io = { NULL, guard_write, NULL, guard_close };
+    out_guard *g = xcalloc(1, sizeof(*g));
+    FILE *f;
+
+    guards[which] = g;
+    fflush(orig);
+    g->fd = fileno(orig);
+    g->flags = PP_ESC_LAYOUT;
+    {
+        /* an 8-bit locale's text (a Latin-1 catalog) is no UTF-8: there, only C0 and DEL */
+        const char *cs = nl_langinfo(CODESET);
+        if (strcmp(cs, "UTF-8") != 0 && strcmp(cs, "ANSI_X3.4-1968") != 0)
+            g->flags |= PP_ESC_BYTES;
+    }
+    f = fopencookie(g, "w", io);
+    if (!f) {
+        free(g);
+        guards[which] = NULL;
+        return orig;
+    }
+    setvbuf(f, NULL, mode, BUFSIZ);
+    return f;
+}
+
+void pp_output_guard(bool out, bool err)
+{
+    static bool registered;
+
+    if (!registered)
+        registered = atexit(guard_atexit) == 0;
+    /* glibc's stdout and stderr are assignable; every fprintf(stdout) then goes through here */
+    if (out)
+        stdout = guard_open(stdout, isatty(STDOUT_FILENO) ? _IOLBF : _IOFBF, 0);
+    if (err)
+        stderr = guard_open(stderr, _IONBF, 1);
 }

@@ -5,6 +5,7 @@
 #include <config.h>
 
 #include <stdio.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -196,21 +197,49 @@ out:
 }
 
 typedef struct wait_state {
+    pthread_mutex_t lock;
+    pthread_cond_t cond;
     bool removed; /* a device-removed event came */
 } wait_state;
 
+/* called in the event loop's thread (virt-conn.c) */
 static void on_removed(virConnectPtr conn, virDomainPtr dom, const char *alias, void *opaque)
 {
+    wait_state *st = opaque;
     (void)conn;
     (void)dom;
     (void)alias;
-    ((wait_state *)opaque)->removed = true;
+    pthread_mutex_lock(&st->lock);
+    st->removed = true;
+    pthread_cond_signal(&st->cond);
+    pthread_mutex_unlock(&st->lock);
 }
 
-static void on_tick(int timer, void *opaque)
+/* libvirt calls it once the callback is gone, after any dispatch of it has ended */
+static void wait_state_free(void *opaque)
 {
-    (void)timer;
-    (void)opaque;
+    wait_state *st = opaque;
+    pthread_cond_destroy(&st->cond);
+    pthread_mutex_destroy(&st->lock);
+    free(st);
+}
+
+/* Until the event comes or a quarter of a second is over. */
+static void wait_event(wait_state *st)
+{
+    struct timespec until;
+
+    clock_gettime(CLOCK_REALTIME, &until);
+    until.tv_nsec += 250 * 1000 * 1000;
+    if (until.tv_nsec >= 1000 * 1000 * 1000) {
+        until.tv_sec++;
+        until.tv_nsec -= 1000 * 1000 * 1000;
+    }
+    pthread_mutex_lock(&st->lock);
+    while (!st->removed && pthread_cond_timedwait(&st->cond, &st->lock, &until) == 0)
+        ;
+    st->removed = false;
+    pthread_mutex_unlock(&st->lock);
 }
 
 /* Which of SOURCES the live definition holds; false with the error slot set. */
@@ -249,35 +278,30 @@ bool pp_virt_wait_released(pp_virt *v, const pp_guest *g, const pp_pci_addr *sou
                            double seconds, bool *present)
 {
     virDomainPtr dom = lookup(v, g, _("waiting for the guest to release the device"));
-    wait_state st = { false };
+    wait_state *st = xcalloc(1, sizeof(*st));
     double end = now_seconds() + seconds;
-    int cb = -1, timer = -1;
+    int cb = -1;
     size_t left = n;
     bool ok;
 
-    if (!dom)
+    if (!dom) {
+        free(st);
         return false;
+    }
+    pthread_mutex_init(&st->lock, NULL);
+    pthread_cond_init(&st->cond, NULL);
     if (v->events)
         cb = virConnectDomainEventRegisterAny(v->conn, dom, VIR_DOMAIN_EVENT_ID_DEVICE_REMOVED,
-                                              VIR_DOMAIN_EVENT_CALLBACK(on_removed), &st, NULL);
-    /* the event wakes the loop at once; the timer makes it look again anyway, in case the event
-     * came before the callback was there or the driver sends none */
-    if (cb >= 0)
-        timer = virEventAddTimeout(250, on_tick, NULL, NULL);
-    while ((ok = live_holds(dom, sources, n, present, &left)) && left > 0 && now_seconds() < end) {
-        st.removed = false;
-        if (cb >= 0 && timer >= 0) {
-            if (virEventRunDefaultImpl() < 0)
-                break;
-        } else {
-            struct timespec d = { 0, 250 * 1000 * 1000 };
-            nanosleep(&d, NULL);
-        }
-    }
-    if (timer >= 0)
-        virEventRemoveTimeout(timer);
+                                              VIR_DOMAIN_EVENT_CALLBACK(on_removed), st,
+                                              wait_state_free);
+    /* the event ends the wait at once; a look every quarter second anyway, in case the event came
+     * before the callback was there or the driver sends none */
+    while ((ok = live_holds(dom, sources, n, present, &left)) && left > 0 && now_seconds() < end)
+        wait_event(st);
     if (cb >= 0)
         virConnectDomainEventDeregisterAny(v->conn, cb);
+    else
+        wait_state_free(st);
     virDomainFree(dom);
     return ok;
 }

@@ -3,9 +3,12 @@
 #include <config.h>
 
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include <libvirt/libvirt.h>
 #include <libvirt/virterror.h>
@@ -22,17 +25,68 @@ static void quiet_errors(void *opaque, virErrorPtr err)
 
 void pp_virt_set_error(const char *what)
 {
-    const char *msg = virGetLastErrorMessage();
-    if (msg && *msg && strcmp(msg, "no error") != 0)
-        pp_error_set("%s: %s", what, msg);
+    /* by its code: the message is translated, and "no error" is one of them */
+    virErrorPtr e = virGetLastError();
+    if (e && e->code != VIR_ERR_OK && e->message && *e->message)
+        pp_error_set("%s: %s", what, e->message);
     else
         pp_error_set("%s", what);
+}
+
+static int timeout_s = -1;
+static bool connect_watchdog;
+static char watchdog_msg[512];
+
+int pp_virt_timeout(void)
+{
+    if (timeout_s < 0) {
+        const char *env = getenv("PCIPASS_LIBVIRT_TIMEOUT");
+        char *end;
+        long v = env && *env ? strtol(env, &end, 10) : 0;
+        timeout_s = env && *env && !*end && v >= 1 && v <= 3600 ? (int)v : PP_VIRT_TIMEOUT;
+    }
+    return timeout_s;
+}
+
+void pp_virt_connect_watchdog(bool on)
+{
+    connect_watchdog = on;
+}
+
+static void on_alarm(int sig)
+{
+    size_t n = strlen(watchdog_msg);
+    (void)sig;
+    if (write(STDERR_FILENO, watchdog_msg, n) < 0)
+        _exit(PP_EXIT_FAIL);
+    _exit(PP_EXIT_FAIL);
 }
 
 int pp_virt_last_error_code(void)
 {
     virErrorPtr e = virGetLastError();
     return e ? e->code : VIR_ERR_OK;
+}
+
+static void *event_loop(void *arg)
+{
+    sigset_t set;
+
+    (void)arg;
+    /* signals are for the threads that know what to do with them (the console restores the
+     * terminal); SIGALRM too (the CLI's clock on the open) */
+    sigfillset(&set);
+    sigdelset(&set, SIGSEGV);
+    sigdelset(&set, SIGBUS);
+    sigdelset(&set, SIGFPE);
+    sigdelset(&set, SIGILL);
+    pthread_sigmask(SIG_BLOCK, &set, NULL);
+    for (;;)
+        if (virEventRunDefaultImpl() < 0) {
+            struct timespec d = { 0, 100 * 1000 * 1000 };
+            nanosleep(&d, NULL);
+        }
+    return NULL;
 }
 
 static int events = -1;
@@ -42,7 +96,49 @@ static void init_once(void)
     virSetErrorFunc(NULL, quiet_errors);
     /* before the first connection, so that it can deliver events (a guest's device release) */
     events = virEventRegisterDefaultImpl() == 0;
+    /* the loop runs all the time in a thread of its own: keepalive needs it to notice a daemon
+     * that stopped answering while a call waits on it */
+    if (events > 0) {
+        pthread_t t;
+        pthread_attr_t attr;
+        pthread_attr_init(&attr);
+        pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+        if (pthread_create(&t, &attr, event_loop, NULL) != 0)
+            events = 0;
+        pthread_attr_destroy(&attr);
+    }
     pp_xml_init();
+}
+
+/* The CLI's clock on opening connections: armed while at least one open is under way (the hosts
+ * of a fleet connect from several threads at a time). */
+static pthread_mutex_t watchdog_lock = PTHREAD_MUTEX_INITIALIZER;
+static int watchdog_opens;
+
+static void watchdog_arm(const char *uri)
+{
+    struct sigaction sa;
+
+    pthread_mutex_lock(&watchdog_lock);
+    if (watchdog_opens++ == 0) {
+        snprintf(watchdog_msg, sizeof(watchdog_msg),
+                 _("%s: libvirt at '%s' did not answer within %d s (is its daemon stopped or "
+                   "hung?); nothing was changed\n"),
+                 pp_progname(), uri ? uri : _("the default URI"), pp_virt_timeout());
+        memset(&sa, 0, sizeof(sa));
+        sa.sa_handler = on_alarm;
+        sigaction(SIGALRM, &sa, NULL);
+        alarm((unsigned)pp_virt_timeout());
+    }
+    pthread_mutex_unlock(&watchdog_lock);
+}
+
+static void watchdog_disarm(void)
+{
+    pthread_mutex_lock(&watchdog_lock);
+    if (--watchdog_opens == 0)
+        alarm(0);
+    pthread_mutex_unlock(&watchdog_lock);
 }
 
 pp_virt *pp_virt_open(const char *uri, bool readonly)
@@ -54,7 +150,20 @@ pp_virt *pp_virt_open(const char *uri, bool readonly)
 
     /* once, also when the hosts of a fleet connect from several threads at a time */
     pthread_once(&once, init_once);
+    /* a daemon that accepts the connection and never answers (stopped) would hold the open for
+     * good: before keepalive can work there is only the clock */
+    if (connect_watchdog)
+        watchdog_arm(uri);
     c = readonly ? virConnectOpenReadOnly(uri) : virConnectOpen(uri);
+    if (connect_watchdog)
+        watchdog_disarm();
+    /* every later call is bounded: libvirt closes a connection whose peer stops answering its
+     * keepalive (remote drivers only; the others answer at once or have nothing to wait for) */
+    if (c && events > 0) {
+        int interval = pp_virt_timeout() / 5 > 0 ? pp_virt_timeout() / 5 : 1;
+        virConnectSetKeepAlive(c, interval, 4);
+        virResetLastError(); /* a local driver has no keepalive: not an error */
+    }
     if (!c) {
         what = xasprintf(_("cannot connect to libvirt at '%s'"),
                          uri ? uri : getenv("LIBVIRT_DEFAULT_URI") ? getenv("LIBVIRT_DEFAULT_URI")
@@ -63,10 +172,6 @@ pp_virt *pp_virt_open(const char *uri, bool readonly)
         free(what);
         return NULL;
     }
-    /* a remote host that stops answering is given up after about 15 s instead of TCP's minutes;
-     * drivers without keepalive (local ones) say so, which is no failure */
-    if (virConnectSetKeepAlive(c, 5, 3) < 0)
-        virResetLastError();
     v = xcalloc(1, sizeof(*v));
     v->conn = c;
     v->events = events > 0;

@@ -25,7 +25,16 @@ static bool read_definition(virDomainPtr dom, unsigned flags, pp_domain_info *ou
     }
     ok = pp_domain_parse(xml, out);
     free(xml);
-    return ok;
+    if (!ok) {
+        /* one guest's definition that not even recovery reads must not hide the others: kept,
+         * holding nothing that is known */
+        out->damaged = xstrdup(pp_error_get());
+        out->name = xstrdup("");
+        out->uuid = xstrdup("");
+        out->arch = xstrdup("");
+        out->machine = xstrdup("");
+    }
+    return true;
 }
 
 /* One guest's state and definitions: 1 read, 0 gone meanwhile (undefined while we list), -1
@@ -213,6 +222,15 @@ const char *pp_guest_state_name(const pp_guest *g)
     default:
         return N_("no state");
     }
+}
+
+const char *pp_guest_damaged(const pp_guest *g)
+{
+    if (g->has_config && g->config.damaged)
+        return g->config.damaged;
+    if (g->has_live && g->live.damaged)
+        return g->live.damaged;
+    return NULL;
 }
 
 const pp_domain_info *pp_guest_info(const pp_guest *g)

@@ -141,27 +141,61 @@ void pp_xml_init(void)
     xmlInitParser();
 }
 
-static xmlDocPtr parse_doc(const char *xml)
+static xmlDocPtr read_doc(const char *xml, int extra)
 {
-    xmlDocPtr doc;
-
     xmlResetLastError(); /* the message below must not come from an earlier parse */
     /* No network, no entity expansion from outside: domain XML is data. */
-    doc = xmlReadMemory(xml, (int)strlen(xml), "domain.xml", NULL,
-                                  XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING |
-                                      XML_PARSE_NOBLANKS);
-    if (!doc || !xmlDocGetRootElement(doc) ||
-        xmlStrcmp(xmlDocGetRootElement(doc)->name, BAD_CAST "domain") != 0) {
-        const xmlError *e = xmlGetLastError();
-        if (e && e->message)
-            pp_error_set(_("not a libvirt domain XML: %s"), e->message);
-        else
-            pp_error_set(_("not a libvirt domain XML"));
+    return xmlReadMemory(xml, (int)strlen(xml), "domain.xml", NULL,
+                         XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING |
+                             XML_PARSE_NOBLANKS | extra);
+}
+
+static bool is_domain(xmlDocPtr doc)
+{
+    return doc && xmlDocGetRootElement(doc) &&
+           xmlStrcmp(xmlDocGetRootElement(doc)->name, BAD_CAST "domain") == 0;
+}
+
+/* The domain XML, strictly. With RECOVERED given, a document that is not well-formed (libvirt
+ * writes a control character of a description as it is, which XML does not allow) is read again
+ * with libxml2's recovery, *RECOVERED set and the strict parser's complaint in the error slot:
+ * what it yields may lack parts, so it is only read, never edited and defined again. */
+static xmlDocPtr parse_doc_ex(const char *xml, bool *recovered)
+{
+    xmlDocPtr doc = read_doc(xml, 0);
+    const xmlError *e;
+    char *why;
+
+    if (is_domain(doc))
+        return doc;
+    e = xmlGetLastError();
+    why = xstrdup(e && e->message ? e->message : "");
+    /* libxml2's messages end in a newline */
+    if (*why && why[strlen(why) - 1] == '\n')
+        why[strlen(why) - 1] = '\0';
+    if (doc)
+        xmlFreeDoc(doc);
+    doc = recovered ? read_doc(xml, XML_PARSE_RECOVER) : NULL;
+    if (is_domain(doc)) {
+        /* the strict parser's own words: the caller says what they mean */
+        *recovered = true;
+        pp_error_set("%s", why);
+    } else {
         if (doc)
             xmlFreeDoc(doc);
-        return NULL;
+        doc = NULL;
+        if (*why)
+            pp_error_set(_("not a libvirt domain XML: %s"), why);
+        else
+            pp_error_set(_("not a libvirt domain XML"));
     }
+    free(why);
     return doc;
+}
+
+static xmlDocPtr parse_doc(const char *xml)
+{
+    return parse_doc_ex(xml, NULL);
 }
 
 static xmlNodePtr child(xmlNodePtr n, const char *name)
@@ -325,14 +359,18 @@ static void push_u32(uint32_t **v, size_t *n, uint32_t x)
 
 bool pp_domain_parse(const char *xml, pp_domain_info *out)
 {
-    xmlDocPtr doc = parse_doc(xml);
+    xmlDocPtr doc;
     xmlXPathContextPtr ctx;
     xmlXPathObjectPtr o;
+    bool recovered = false;
     int i;
 
     memset(out, 0, sizeof(*out));
+    doc = parse_doc_ex(xml, &recovered);
     if (!doc)
         return false;
+    if (recovered)
+        out->damaged = xstrdup(pp_error_get());
     ctx = xmlXPathNewContext(doc);
     out->name = xpath_string(ctx, "string(/domain/name)");
     out->uuid = xpath_string(ctx, "string(/domain/uuid)");

@@ -97,8 +97,21 @@ int main(void)
     free(x2);
 
     ok(!pp_domain_parse("<notdomain/>", &d2), "a non-domain document is refused");
-    ok(!pp_domain_parse("<domain><devices>", &d2), "broken XML is refused");
+    ok(!pp_domain_parse("no XML at all", &d2), "what is no XML even with recovery is refused");
     ok(strstr(pp_error_get(), "not a libvirt domain XML") != NULL, "with a message");
+    /* a guest's definition that is not well-formed (libvirt writes a description's ESC raw) is
+     * read with recovery: what it holds is found, and it is marked as not known for sure */
+    ok(pp_domain_parse("<domain><name>g</name><description>a\033b</description><devices>"
+                       "<hostdev mode='subsystem' type='pci'><source><address domain='0x0000' "
+                       "bus='0x17' slot='0x02' function='0x1'/></source></hostdev></devices>"
+                       "</domain>",
+                       &d2) &&
+           d2.ndevs == 1 && d2.damaged && strstr(d2.damaged, "invalid Char value 27"),
+       "an ESC in the description: read with recovery, its hostdev found, marked damaged");
+    pp_domain_info_clear(&d2);
+    ok(pp_domain_parse("<domain><devices>", &d2) && d2.damaged,
+       "a cut-off domain: read with recovery");
+    pp_domain_info_clear(&d2);
 
     /* builder: no guest address element unless something goes in it */
     memset(&hd, 0, sizeof(hd));

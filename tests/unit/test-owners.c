@@ -209,6 +209,34 @@ static void run_many(void)
     free(sh);
 }
 
+/* A guest whose name holds an ESC (libvirt writes it raw, so its XML is not well-formed): read with
+ * recovery, what it holds indexed, and listed among the guests whose holdings are unknown. */
+static void run_damaged(void)
+{
+    static const guest_spec spec[] = {
+        { "bad\033[31mname", NULL, "0000:06:00.0" },
+        { "sound", NULL, "0000:05:00.0" },
+    };
+    pp_guests guests;
+    pp_owners o;
+    const pp_owner *first;
+    pp_pci_addr a = addr_of("0000:06:00.0");
+    const char *why;
+
+    guests_build(spec, 2, &guests);
+    pp_owners_build(&guests, &o);
+    ok(pp_guest_damaged(&guests.v[0]) && !pp_guest_damaged(&guests.v[1]),
+       "the guest with the ESC is marked damaged, the other not");
+    why = pp_guest_damaged(&guests.v[0]);
+    ok(why && !strchr(why, '\033'), "the reason is escaped: %s", why ? why : "-");
+    ok(o.n == 2 && pp_owners_of(&o, &a, &first) == 1 && first->guest == &guests.v[0],
+       "what recovery read of it is indexed: it holds 0000:06:00.0");
+    ok(o.nunknown == 1 && o.unknown[0] == &guests.v[0],
+       "and it is the one guest whose holdings are unknown");
+    pp_owners_clear(&o);
+    pp_guests_clear(&guests);
+}
+
 int main(void)
 {
     size_t i;
@@ -217,6 +245,7 @@ int main(void)
         run_case(&cases[i]);
     run_flags();
     run_many();
+    run_damaged();
     {
         /* the empty run: no owners, no conflict, whatever FIRST is */
         pp_owner one = { { 0, 1, 0, 0 }, NULL, true, false, NULL };
