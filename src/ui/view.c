@@ -215,8 +215,8 @@ static void draw_view(ui_view *v)
         }
     }
     if (v->filtering) {
-        char *p = xasprintf(_("Filter (as you type; Enter keeps it, Esc drops it, Ctrl-U empties "
-                              "it): %s"),
+        char *p = xasprintf(_("Filter: %s   (applies as you type; Enter keeps it, Esc drops it, "
+                              "Ctrl-U empties it)"),
                             v->filter);
         ui_status_set(UI_NORMAL, p);
         free(p);
