@@ -29,5 +29,7 @@ size_t pp_checks_failed(const pp_checks *c);
 void pp_checks_clear(pp_checks *c);
 /* "pass", "warn", "fail" (untranslated, for JSON) */
 const char *pp_check_status_name(pp_check_status s);
+/* The same, as the CLI and the console show it (translated, four letters: pass, warn, FAIL). */
+const char *pp_check_status_label(pp_check_status s);
 
 #endif

@@ -27,5 +27,15 @@ void pp_owners_clear(pp_owners *o);
 size_t pp_owners_of(const pp_owners *o, const pp_pci_addr *addr, const pp_owner **first);
 /* More than one guest among the N owners starting at FIRST. */
 bool pp_owners_conflict(const pp_owner *first, size_t n);
+/* Which of the guest's configurations hold it: "L" (live: the running one), "C" (the persistent
+ * one) or "L+C". The one spelling of the owners column, the CLI's and the console's. */
+const char *pp_owner_where(const pp_owner *o);
+/* "web01[LC]": the guest and where it holds the function. Caller frees. */
+char *pp_owner_label(const pp_owner *o);
+/* The N owners starting at FIRST as "web01[LC],build[C]", with " CONFLICT" (translated) when
+ * more than one guest holds it. Caller frees. */
+char *pp_owners_label(const pp_owner *first, size_t n);
+/* What guest G holds: the count, and *OUT (malloc'd) points at its entries in address order. */
+size_t pp_owners_of_guest(const pp_owners *o, const pp_guest *g, const pp_owner ***out);
 
 #endif

@@ -46,32 +46,6 @@ json_object *pp_json_owner(const pp_owner *o)
     return j;
 }
 
-char *pp_owner_label(const pp_owner *o)
-{
-    /* L: running configuration, C: persistent one */
-    return xasprintf("%s[%s%s]", o->guest->name, o->live ? "L" : "", o->config ? "C" : "");
-}
-
-char *pp_owners_label(const pp_owner *first, size_t n)
-{
-    pp_buf b = PP_BUF_INIT;
-    char *l, *s;
-    size_t i;
-
-    for (i = 0; i < n; i++) {
-        l = pp_owner_label(&first[i]);
-        pp_buf_item(&b, ",", l);
-        free(l);
-    }
-    s = pp_buf_take(&b);
-    if (pp_owners_conflict(first, n)) {
-        l = xasprintf(_("%s CONFLICT"), s);
-        free(s);
-        s = l;
-    }
-    return s;
-}
-
 static int simple_args(const pp_cli_cmd *cmd, int argc, char **argv, bool *json)
 {
     static const struct option opts[] = {
@@ -92,16 +66,6 @@ static int simple_args(const pp_cli_cmd *cmd, int argc, char **argv, bool *json)
 }
 
 /* The host addresses a guest holds in either configuration, each once, in address order. */
-static size_t guest_sources(const pp_app *app, const pp_guest *g, const pp_owner ***out)
-{
-    size_t i, n = 0;
-    *out = xcalloc(app->owners.n, sizeof(**out));
-    for (i = 0; i < app->owners.n; i++)
-        if (app->owners.v[i].guest == g)
-            (*out)[n++] = &app->owners.v[i];
-    return n;
-}
-
 static void guests_header(pp_table *t);
 static void guests_rows(pp_app *app, json_object *arr, pp_table *t, const char *host);
 
@@ -172,7 +136,7 @@ static void guests_rows(pp_app *app, json_object *arr, pp_table *t, const char *
             const pp_guest *g = &app->guests.v[i];
             const pp_domain_info *d = pp_guest_info(g);
             const pp_owner **held;
-            size_t n = guest_sources(app, g, &held);
+            size_t n = pp_owners_of_guest(&app->owners, g, &held);
             json_object *o = json_object_new_object(), *h = json_object_new_array();
 
             if (host)
@@ -198,7 +162,7 @@ static void guests_rows(pp_app *app, json_object *arr, pp_table *t, const char *
         const pp_guest *g = &app->guests.v[i];
         const pp_domain_info *d = pp_guest_info(g);
         const pp_owner **held;
-        size_t n = guest_sources(app, g, &held);
+        size_t n = pp_owners_of_guest(&app->owners, g, &held);
         pp_buf b = PP_BUF_INIT;
         char *funcs;
 
@@ -261,7 +225,7 @@ static void owners_rows(pp_app *app, json_object *arr, pp_table *t, const char *
                 pp_pci_addr_format(&d->guest_addr, gaddr);
             pp_table_row(t, j ? "" : addr, j ? "" : conflict ? _("yes") : _("no"),
                    first[j].guest->name,
-                   first[j].live && first[j].config ? "L+C" : first[j].live ? "L" : "C",
+                   pp_owner_where(&first[j]),
                    d->kind == PP_HD_INTERFACE ? "interface" : "hostdev",
                    d->managed == PP_MANAGED_UNSET ? "-" : d->managed == PP_MANAGED_YES ? _("yes") : _("no"),
                    uid, fid, gaddr);

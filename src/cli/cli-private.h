@@ -37,9 +37,6 @@ json_object *pp_json_owner(const pp_owner *o);
 json_object *pp_json_binding(const pp_app *app, const pp_function *f);
 /* The kernel's reset methods as an array ([] when emptied), NULL when not known. */
 json_object *pp_json_reset_method(const pp_function *f);
-/* "web01[LC],build[C] CONFLICT": L running, C persistent configuration. Caller frees. */
-char *pp_owner_label(const pp_owner *o);
-char *pp_owners_label(const pp_owner *first, size_t n);
 
 /* One function as JSON; HOST non-NULL (a fleet) adds the "host" key first. */
 json_object *pp_json_function(const pp_app *app, const pp_host *h, const pp_function *f,

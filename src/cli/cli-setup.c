@@ -14,12 +14,6 @@
 
 enum { OPT_JSON = 256, OPT_FORCE, OPT_DRY, OPT_NO_WAIT };
 
-static const char *status_word(pp_check_status s)
-{
-    /* TRANSLATORS: check results, kept to four letters so that the list lines up */
-    return s == PP_CHECK_PASS ? _("pass") : s == PP_CHECK_WARN ? _("warn") : _("FAIL");
-}
-
 int pp_cmd_check(pp_app *app, int argc, char **argv)
 {
     static const struct option opts[] = {
@@ -63,7 +57,7 @@ int pp_cmd_check(pp_app *app, int argc, char **argv)
     } else {
         pp_table *t = pp_table_new(3);
         for (i = 0; i < c.n; i++) {
-            char *st = xasprintf("[%s]", status_word(c.v[i].status));
+            char *st = xasprintf("[%s]", pp_check_status_label(c.v[i].status));
             pp_table_row(t, st, c.v[i].id, c.v[i].message);
             free(st);
             if (c.v[i].fix) {

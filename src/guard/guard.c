@@ -53,12 +53,10 @@ static bool in_set(const pp_pci_addr *set, size_t n, const pp_pci_addr *a)
 
 static const char *where(const pp_owner *o)
 {
-    if (o->live && o->config)
-        return _("running and persistent configuration");
-    return o->live ? _("running configuration") : _("persistent configuration");
+    return _(pp_affect_words((o->live ? PP_AFFECT_LIVE : 0) | (o->config ? PP_AFFECT_CONFIG : 0)));
 }
 
-/* "guest 'a' (running configuration), guest 'b' (persistent configuration)": owners but G. */
+/* "guest 'a' (live configuration), guest 'b' (persistent configuration)": owners but G. */
 static char *other_owners(const pp_owners *owners, const pp_pci_addr *a, const pp_guest *g,
                           bool live_only)
 {

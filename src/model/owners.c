@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "pcipass/buf.h"
 #include "pcipass/common.h"
 #include "pcipass/owners.h"
 
@@ -99,4 +100,45 @@ bool pp_owners_conflict(const pp_owner *first, size_t n)
         if (first[i].guest != first[0].guest)
             return true;
     return false;
+}
+
+const char *pp_owner_where(const pp_owner *o)
+{
+    return o->live && o->config ? "L+C" : o->live ? "L" : "C";
+}
+
+char *pp_owner_label(const pp_owner *o)
+{
+    return xasprintf("%s[%s%s]", o->guest->name, o->live ? "L" : "", o->config ? "C" : "");
+}
+
+char *pp_owners_label(const pp_owner *first, size_t n)
+{
+    pp_buf b = PP_BUF_INIT;
+    char *l, *s;
+    size_t i;
+
+    for (i = 0; i < n; i++) {
+        l = pp_owner_label(&first[i]);
+        pp_buf_item(&b, ",", l);
+        free(l);
+    }
+    s = pp_buf_take(&b);
+    if (pp_owners_conflict(first, n)) {
+        l = xasprintf(_("%s CONFLICT"), s);
+        free(s);
+        s = l;
+    }
+    return s;
+}
+
+size_t pp_owners_of_guest(const pp_owners *o, const pp_guest *g, const pp_owner ***out)
+{
+    size_t i, n = 0;
+
+    *out = xcalloc(o->n + 1, sizeof(**out));
+    for (i = 0; i < o->n; i++)
+        if (o->v[i].guest == g)
+            (*out)[n++] = &o->v[i];
+    return n;
 }

@@ -459,6 +459,12 @@ void pp_checks_clear(pp_checks *c)
     memset(c, 0, sizeof(*c));
 }
 
+const char *pp_check_status_label(pp_check_status s)
+{
+    /* TRANSLATORS: check results, kept to four letters so that the list lines up */
+    return s == PP_CHECK_PASS ? _("pass") : s == PP_CHECK_WARN ? _("warn") : _("FAIL");
+}
+
 const char *pp_check_status_name(pp_check_status s)
 {
     return s == PP_CHECK_PASS ? "pass" : s == PP_CHECK_WARN ? "warn" : "fail";

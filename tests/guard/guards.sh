@@ -27,7 +27,7 @@ forced() {
 
 # --- owner ---
 refused own1 "refused: 0000:04:00.0 is held by guest 'other' (persistent configuration)" attach target 0000:04:00.0 --whole-group
-refused own2 "0000:07:00.0 is held by guest 'busy' (running and persistent configuration)" attach target 0000:07:00.0
+refused own2 "0000:07:00.0 is held by guest 'busy' (live and persistent configuration)" attach target 0000:07:00.0
 err_has own2 "(--force overrides)"; ok $? "the refusal says --force may override it"
 forced own3 "0000:07:00.0 is held by guest 'busy'" attach target 0000:07:00.0
 out_has own3 "# attached 0000:07:00.0 to the persistent configuration of guest 'target'"; ok $? "and attaches"
@@ -109,7 +109,7 @@ pp mac4 attach target 0000:0a:02.0 --interface --mac 02:00:00:00:00:01 --dry-run
 out_has mac4 '<mac address="02:00:00:00:00:01"/>'; ok $? "--mac still wins"
 
 # --- prepare and release ---
-refused prep1 "0000:07:00.0 is in use by guest 'busy' (running and persistent configuration)" prepare 0000:07:00.0 --force
+refused prep1 "0000:07:00.0 is in use by guest 'busy' (live and persistent configuration)" prepare 0000:07:00.0 --force
 refused rel1 "0000:07:00.0 is in use by guest 'busy'" release 0000:07:00.0
 refused prep2 "0000:01:00.0 is host-critical: it holds the root filesystem" prepare 0000:01:00.0
 refused prep3 "0000:00:01.0 is a bridge" prepare 0000:00:01.0

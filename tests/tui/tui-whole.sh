@@ -128,7 +128,7 @@ done
 tui_start 80 24 --dev-root "$X86-dev" --sysfs-root "$X86" -c "$URI"
 wait_for "Host PCI functions"; keys o; wait_for "Who owns what"; keys j
 wait_for "0000:17:02.1, guest 'build': shared"
-flat | grep -qF "0000:17:02.1, guest 'build': shared: 0000:17:02.1 is held by guest 'web01' (running and persistent configuration); two guests holding one function cannot both start"
+flat | grep -qF "0000:17:02.1, guest 'build': shared: 0000:17:02.1 is held by guest 'web01' (live and persistent configuration); two guests holding one function cannot both start"
 ok $? "80x24: the review's finding whole, wrapped in the detail pane"
 keys q; wait_for "EXITED"
 

@@ -255,10 +255,10 @@ static const gcase cases[] = {
     /* other guests' holdings */
     { "another guest's running definition", ATTACH, "db", C, false, { "0000:0f:00.0" },
       { { PP_GUARD_OWNER, FORCE, "0000:0f:00.0",
-          { "0000:0f:00.0 is held by guest 'web' (running configuration);" } } } },
+          { "0000:0f:00.0 is held by guest 'web' (live configuration);" } } } },
     { "another guest's both definitions", ATTACH, "db", C, false, { "0000:06:00.1" },
       { { PP_GUARD_OWNER, FORCE, "0000:06:00.1",
-          { "is held by guest 'web' (running and persistent configuration);" } } } },
+          { "is held by guest 'web' (live and persistent configuration);" } } } },
     { "two other guests, named in order", ATTACH, "tmp", L, false, { "0000:0c:00.0" },
       { { PP_GUARD_OWNER, FORCE, "0000:0c:00.0",
           { "is held by guest 'db' (persistent configuration), guest 'web' (persistent "
@@ -302,7 +302,7 @@ static const gcase cases[] = {
       { "0000:01:00.0", "0000:01:00.1" }, { { 0 } } },
     { "a partner another guest holds", ATTACH, "db", C, false, { "0000:06:00.0" },
       { { PP_GUARD_GROUP, FORCE, "0000:06:00.0",
-          { "0000:06:00.0: IOMMU group 8 partner 0000:06:00.1 is held by guest 'web' (running and "
+          { "0000:06:00.0: IOMMU group 8 partner 0000:06:00.1 is held by guest 'web' (live and "
             "persistent configuration)",
             "a group goes to one guest as a whole" } } } },
     { "a partner the target itself holds", ATTACH, "web", L | C, false, { "0000:06:00.0" },
@@ -323,7 +323,7 @@ static const gcase cases[] = {
     /* SR-IOV */
     { "a PF whose VF a running guest holds", ATTACH, "db", C, false, { "0000:05:00.0" },
       { { PP_GUARD_SRIOV, NEVER, "0000:05:00.0",
-          { "0000:05:00.0 is the SR-IOV PF of VF 0000:05:02.0, which guest 'web' (running and "
+          { "0000:05:00.0 is the SR-IOV PF of VF 0000:05:02.0, which guest 'web' (live and "
             "persistent configuration) holds",
             "destroys its VFs" } } } },
     { "a PF whose VF the target itself holds, running", ATTACH, "web", L | C, false,
@@ -340,7 +340,7 @@ static const gcase cases[] = {
             "decide over this VF" } } } },
     { "a VF whose PF a running guest holds", ATTACH, "db", C, false, { "0000:11:02.0" },
       { { PP_GUARD_SRIOV, NEVER, "0000:11:02.0",
-          { "0000:11:02.0 is a VF of PF 0000:11:00.0, which guest 'tmp' (running configuration) "
+          { "0000:11:02.0 is a VF of PF 0000:11:00.0, which guest 'tmp' (live configuration) "
             "holds" } } } },
     { "a VF whose PF is free (its sibling VF held)", ATTACH, "db", C, false, { "0000:05:02.1" },
       { { 0 } } },
@@ -356,16 +356,16 @@ static const gcase cases[] = {
     /* prepare and release */
     { "prepare what a running guest uses", PREPARE, NULL, 0, false, { "0000:05:02.0" },
       { { PP_GUARD_RUNNING, NEVER, "0000:05:02.0",
-          { "0000:05:02.0 is in use by guest 'web' (running and persistent configuration)",
+          { "0000:05:02.0 is in use by guest 'web' (live and persistent configuration)",
             "shut the guest down or detach it first" } } } },
     { "prepare what only a persistent definition holds", PREPARE, NULL, 0, false,
       { "0000:0b:00.0" }, { { 0 } } },
     { "release what a transient guest uses", RELEASE, NULL, 0, false, { "0000:10:00.0" },
       { { PP_GUARD_RUNNING, NEVER, "0000:10:00.0",
-          { "0000:10:00.0 is in use by guest 'tmp' (running configuration)" } } } },
+          { "0000:10:00.0 is in use by guest 'tmp' (live configuration)" } } } },
     { "release what a running definition alone holds", RELEASE, NULL, 0, false,
       { "0000:0f:00.0" },
-      { { PP_GUARD_RUNNING, NEVER, "0000:0f:00.0", { "in use by guest 'web' (running configuration)" } } } },
+      { { PP_GUARD_RUNNING, NEVER, "0000:0f:00.0", { "in use by guest 'web' (live configuration)" } } } },
     { "prepare a host bridge", PREPARE, NULL, 0, false, { "0000:00:00.0" },
       { { PP_GUARD_NOT_ENDPOINT, NEVER, "0000:00:00.0", { "0000:00:00.0 is a bridge (class 060000)" } } } },
     { "release a host bridge: only running guests matter", RELEASE, NULL, 0, false,
