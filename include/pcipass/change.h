@@ -113,6 +113,11 @@ bool pp_change_build_set(const pp_guard_in *in, const pp_pci_addr *source, bool 
  * the operator named); with ALL_FUNCTIONS, the functions of one device share one guest slot,
  * multifunction on function 0, at TMPL's guest address or the guest's first free slot (a hot-plug
  * one for a live change, per AFFECT). *OUT is malloc'd. false with the error slot set. */
+/* pcipass's one zPCI id policy (both faces): on an s390x guest, HD's uid and fid that are not
+ * given become the host function's own where the guest (and OTHERS, the elements going with it)
+ * has them free; the rest libvirt picks (the lowest free). pp_change_build_hostdevs applies it. */
+void pp_change_zpci_ids(const pp_host *h, const pp_guest *g, const pp_hostdev *others, size_t nothers,
+                        pp_hostdev *hd);
 bool pp_change_build_hostdevs(const pp_hostdev *tmpl, bool all_functions, const pp_host *h,
                               const pp_guest *g, unsigned affect, const pp_pci_addr *set,
                               size_t n, pp_hostdev **out);

@@ -77,13 +77,21 @@ int ui_put(int y, int x, int width, enum ui_role role, const char *s);
 int ui_cell(int y, int x, int width, enum ui_role role, const char *s);
 void ui_putf(int y, int x, int width, enum ui_role role, const char *fmt, ...) PP_PRINTF(5, 6);
 void ui_cursor(int y, int x, bool visible);
-/* A one-line question at the bottom; true for y/Y. */
+/* A question at the bottom, wrapped at words; true for y/Y or the translated yes key. */
 bool ui_confirm(const char *question);
+bool ui_is_yes(int key);
+/* The message area above the footer: S wrapped at words, growing upwards from line BOTTOM, at most
+ * a third of the screen (the end shown when longer). Returns the lines used. */
+int ui_message(int bottom, enum ui_role role, const char *s);
+/* The lines ui_message takes for S, plus EXTRA, within the same limit. */
+int ui_message_lines(const char *s, int extra);
 /* The status line above the footer: "working..." before long libvirt calls, results after. */
 void ui_status(enum ui_role role, const char *fmt, ...) PP_PRINTF(2, 3);
 const char *ui_status_text(void);
 enum ui_role ui_status_role(void);
 void ui_status_clear(void);
+/* The status text set without drawing it (the next draw shows it). */
+void ui_status_set(enum ui_role role, const char *s);
 void ui_draw_too_small(void);
 /* A one-line choice at the bottom, in the form's "< choice >" style: Left/Right (Space) change,
  * Enter takes it. The index of the choice taken, DEF at first; -1 on Esc. */
@@ -91,6 +99,11 @@ int ui_choose(const char *question, const char *const *choices, int n, int def);
 /* Edits BUF (SIZE bytes) on the bottom line after PROMPT; false on Esc. */
 bool ui_prompt(const char *prompt, char *buf, size_t size);
 size_t ui_text_width(const char *s);
+/* S broken into lines of at most WIDTH display columns, at blanks (a word longer than a line at a
+ * character boundary, never inside a multibyte character) and at newlines; lines after the first
+ * start with INDENT (NULL: none). *LINES is malloc'd (ui_wrap_free); returns their number, >= 1. */
+size_t ui_wrap(const char *s, int width, const char *indent, char ***out);
+void ui_wrap_free(char **v, size_t n);
 /* Column headings into BUF: each of the N cells padded to its width in display columns (printf's
  * %-*s counts bytes, which shifts every column after an umlaut), one blank between; a width of 0
  * leaves the cell as it is. Right-aligned when the width is negative. */
@@ -129,6 +142,9 @@ enum ui_action {
     ACT_ASSIGN,
     ACT_DETACH,
     ACT_UNDO,
+    ACT_CHECKLIST,
+    ACT_MARK,
+    ACT_CLEAR,
 };
 
 typedef struct ui_binding {
@@ -136,20 +152,36 @@ typedef struct ui_binding {
     enum ui_action action;
     const char *view; /* NULL: everywhere */
     const char *keyname;
-    const char *help; /* N_(); NULL: not listed (an alias listed elsewhere) */
+    const char *help;  /* N_(); NULL: not listed (an alias listed elsewhere) */
+    const char *label; /* N_(): the footer's word for it; NULL: not in the footer */
 } ui_binding;
 
 extern const ui_binding ui_bindings[];
 extern const size_t ui_nbindings;
 enum ui_action ui_action_for(const char *view, int key);
-/* "Enter:pick  /:filter ..." for the footer of VIEW */
-char *ui_footer_keys(const char *view);
+/* "Enter:select /:filter ..." for the footer of the screen OPS, from the key table */
+struct ui_view_ops;
+char *ui_footer_keys(const struct ui_view_ops *ops);
+/* The help's name of a key table scope ("functions" -> "function list"), translated */
+const char *ui_scope_name(const char *scope);
 
 /* ---- the view engine (view.c) ---- */
 typedef struct ui_view ui_view;
 
+/* What a screen is, for the engine and the router (never its name) */
+enum {
+    UI_VIEW_HOME = 1 << 0,      /* the function list: no Esc back, the router's base */
+    UI_VIEW_FILTER = 1 << 1,    /* a list the filter applies to */
+    UI_VIEW_TEXT = 1 << 2,      /* scrolled text */
+    UI_VIEW_RESULT = 1 << 3,    /* Enter and Esc go back to the function list */
+    UI_VIEW_OWNERS = 1 << 4,    /* the ownership review */
+    UI_VIEW_HELP = 1 << 5,      /* the help */
+    UI_VIEW_CHECKLIST = 1 << 6, /* the setup checklist */
+};
+
 typedef struct ui_view_ops {
     const char *name; /* key table scope */
+    unsigned flags;   /* UI_VIEW_* */
     const char *(*title)(ui_view *v);
     size_t (*rows)(ui_view *v);
     /* ROW is the index into the view's own rows (filtering maps screen rows to it) */
@@ -172,6 +204,7 @@ struct ui_view {
     void *data;
     size_t cursor, top; /* in visible rows */
     char filter[64];
+    bool filtering; /* the filter is being typed: it applies with each key */
     size_t *vis; /* visible rows -> view rows */
     size_t nvis;
     bool vis_valid;
@@ -183,6 +216,7 @@ struct ui_view {
 typedef struct ui_ctx {
     pp_app *app;
     ui_view *top;
+    bool row_only; /* the last key changed the cursor row only: repaint that row */
     bool quit;
     int exit_status;
 } ui_ctx;
@@ -190,6 +224,9 @@ typedef struct ui_ctx {
 extern ui_ctx *ui;
 
 ui_view *ui_view_new(const ui_view_ops *ops, void *data);
+/* The key loop, until q; then every view closed. */
+void ui_loop(void);
+void ui_close_all(void);
 void ui_push(ui_view *v);
 /* Closes the top view; returns to the one below. */
 void ui_pop(void);
@@ -198,6 +235,12 @@ ui_view *ui_pop_to_home(void);
 /* Forgets the visible-row map (after a change of the rows or the filter). */
 void ui_view_invalidate(ui_view *v);
 size_t ui_view_selected(ui_view *v, bool *any);
+/* "0000:65:00.0, 0000:65:00.1": the N addresses of SET (malloc'd) */
+char *ui_addr_list(const pp_pci_addr *set, size_t n);
+/* Forgets the marks of the function list V (after the marked functions were assigned) */
+void ui_functions_unmark(ui_view *v);
+/* After a key that changed only the cursor row of V: the next paint redraws that row alone. */
+void ui_repaint_row(ui_view *v);
 /* "running and persistent configuration", ... for the PP_AFFECT_* bits of a change, translated */
 const char *ui_affect_name(unsigned affect);
 /* The guards of C (pp_change_check) on the status line: unforceable findings refuse, forceable
@@ -216,14 +259,36 @@ void ui_change_failed(const struct pp_change *c, const struct pp_findings *accep
 void ui_undo(void);
 /* Re-reads guests and owners from libvirt, showing that work is under way. */
 bool ui_refresh_guests(void);
+/* Reads the guests in the worker (ui_wait); false with the error slot set, or *CANCELLED when the
+ * operator stopped waiting. */
+bool ui_read_guests(bool *cancelled);
+/* The guests whose definitions are not well-formed, on the status line. */
+void ui_say_unknown_owners(void);
+/* r: the host's functions (drivers, bindings), the guests and owners, and the setup checks. */
+void ui_refresh_all(void);
+
+/* ---- the router (router.c): which screen an action opens ---- */
+/* Opens the screen for action A over the current one; false when A opens none. */
+bool ui_route(enum ui_action a);
 
 /* ---- the screens ---- */
 ui_view *ui_functions_view(void);
 ui_view *ui_guests_view(const pp_function *f);
+/* The picker for the N functions of SET, assigned together (marked in the list) */
+ui_view *ui_guests_view_set(const pp_pci_addr *set, size_t n);
 ui_view *ui_form_view(const pp_function *f, const char *guest);
-ui_view *ui_text_view(const char *title, const char *text, const char *name);
+/* The form for the N functions of SET together (N > 1): the functions of one device share one
+ * guest slot, as one multifunction device. */
+ui_view *ui_form_view_set(const pp_pci_addr *set, size_t n, const char *guest);
+/* The outcome of a change, as libvirt stored it: Enter and Esc go back to the function list. */
+ui_view *ui_result_view(const char *title, const char *text);
 ui_view *ui_owners_view(void);
 ui_view *ui_help_view(void);
+struct pp_checks;
+/* Runs the setup checks into C (the status line says so meanwhile); returns how many failed. */
+size_t ui_checks_run(struct pp_checks *c);
+/* The checklist screen over C (taken over, C left empty). */
+ui_view *ui_checklist_view(struct pp_checks *c);
 /* The XML of the N elements that apply sends together */
 ui_view *ui_preview_view(const char *guest, const pp_hostdev *hds, size_t n, unsigned affect);
 

@@ -209,6 +209,15 @@ int pp_cmd_xml(pp_app *app, int argc, char **argv)
             return pp_cli_fail();
         if (!(g = pp_app_find_guest(app, o.guest)) || !validate_for_guest(&o.hd, g, 0))
             return pp_cli_fail();
+        /* what attach would send to this guest: its stable MAC, the zPCI id policy */
+        if (o.hd.kind == PP_HD_INTERFACE && !o.hd.mac[0])
+            pp_hostdev_stable_mac(g->uuid, &o.hd.source, o.hd.mac);
+        if (pp_arch_is_s390(pp_guest_info(g)->arch)) {
+            const pp_host *h = pp_app_host(app);
+            if (!h)
+                return pp_cli_fail();
+            pp_change_zpci_ids(h, g, NULL, 0, &o.hd);
+        }
     }
     xml = pp_hostdev_to_xml(&o.hd);
     fputs(xml, stdout);

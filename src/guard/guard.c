@@ -166,8 +166,8 @@ static void check_group(const pp_guard_in *in, const pp_function *f, const pp_pc
         } else if (!driver_is_safe(p->driver)) {
             pp_guard_add(out, PP_GUARD_GROUP, true, &f->addr,
                 xasprintf(_("%s: IOMMU group %d partner %s is bound to host driver %s; the group "
-                            "is not viable until it is bound to vfio-pci (--whole-group assigns "
-                            "it too)"),
+                            "is not viable until it is bound to vfio-pci (assigning the whole "
+                            "group with it resolves this)"),
                           f->name, f->iommu_group, p->name, p->driver));
         }
     }

@@ -1077,6 +1077,45 @@ static bool same_device(const pp_pci_addr *a, const pp_pci_addr *b)
     return a->domain == b->domain && a->bus == b->bus && a->slot == b->slot;
 }
 
+static bool zpci_taken(const uint32_t *v, size_t n, uint32_t x)
+{
+    for (size_t i = 0; i < n; i++)
+        if (v[i] == x)
+            return true;
+    return false;
+}
+
+void pp_change_zpci_ids(const pp_host *h, const pp_guest *g, const pp_hostdev *others, size_t nothers,
+                        pp_hostdev *hd)
+{
+    const pp_function *f = pp_host_find(h, &hd->source);
+    size_t i;
+    bool taken;
+
+    if (!f || !f->has_zpci || !pp_arch_is_s390(pp_guest_info(g)->arch))
+        return;
+    if (!hd->has_uid && f->zpci.uid >= PP_ZPCI_UID_MIN && f->zpci.uid <= PP_ZPCI_UID_MAX) {
+        taken = zpci_taken(g->config.uids, g->config.nuids, f->zpci.uid) ||
+                zpci_taken(g->live.uids, g->live.nuids, f->zpci.uid);
+        for (i = 0; i < nothers && !taken; i++)
+            taken = others[i].has_uid && others[i].uid == f->zpci.uid;
+        if (!taken) {
+            hd->uid = f->zpci.uid;
+            hd->has_uid = true;
+        }
+    }
+    if (!hd->has_fid) {
+        taken = zpci_taken(g->config.fids, g->config.nfids, f->zpci.fid) ||
+                zpci_taken(g->live.fids, g->live.nfids, f->zpci.fid);
+        for (i = 0; i < nothers && !taken; i++)
+            taken = others[i].has_fid && others[i].fid == f->zpci.fid;
+        if (!taken) {
+            hd->fid = f->zpci.fid;
+            hd->has_fid = true;
+        }
+    }
+}
+
 bool pp_change_build_hostdevs(const pp_hostdev *tmpl, bool all_functions, const pp_host *h,
                               const pp_guest *g, unsigned affect, const pp_pci_addr *set,
                               size_t n, pp_hostdev **out)
@@ -1090,8 +1129,9 @@ bool pp_change_build_hostdevs(const pp_hostdev *tmpl, bool all_functions, const 
     size_t i, same = 0;
 
     if (n > 1 && (tmpl->has_uid || tmpl->has_fid || tmpl->mac[0])) {
-        pp_error_set(_("%s: several functions go together here; libvirt chooses each one's zPCI "
-                       "ids and pcipass each one's MAC; attach them one by one to choose"),
+        pp_error_set(_("%s: several functions go together here; each one gets its own zPCI ids "
+                       "(the host's where the guest has them free, else libvirt's choice) and its "
+                       "own MAC; attach them one by one to choose"),
                      tmpl->has_uid ? "zpci uid" : tmpl->has_fid ? "zpci fid" : "mac");
         return false;
     }
@@ -1126,6 +1166,9 @@ bool pp_change_build_hostdevs(const pp_hostdev *tmpl, bool all_functions, const 
         /* a VF's MAC that does not change between runs: the guest's network config keeps it */
         if (v[i].kind == PP_HD_INTERFACE && !v[i].mac[0])
             pp_hostdev_stable_mac(g->uuid, &set[i], v[i].mac);
+        /* the host's zPCI ids where the guest has them free: the guest sees the ids the LPAR's
+         * configuration gives the function, and they stay the same across attaches */
+        pp_change_zpci_ids(h, g, v, i, &v[i]);
     }
     *out = v;
     return true;

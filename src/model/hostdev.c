@@ -97,6 +97,9 @@ bool pp_hostdev_parse_uid(const char *s, uint32_t *out)
         *out = (uint32_t)v;
         return true;
     }
+    /* the note belongs to a zero, not to every refusal */
+    if (!s || strtoull(s, NULL, 0) != 0 || !strchr("0", s[0]) || !s[0])
+        return false;
     msg = xstrdup(pp_error_get());
     /* TRANSLATORS: IBM's documentation allows uid 0x0000, libvirt refuses it. */
     pp_error_set(_("%s (IBM's documentation lists 0x0000 as valid too, but libvirt refuses uid 0)"),

@@ -412,6 +412,11 @@ void pp_checks_run(pp_app *app, const pp_pci_addr *sel, size_t nsel, pp_checks *
             item(out, "dev-vfio", PP_CHECK_PASS,
                  xasprintf(_("%s/vfio/vfio is present"), app->dev_root ? app->dev_root : "/dev"),
                  NULL);
+        else if (s.vfio_pci_loaded) /* loading it again would not help */
+            item(out, "dev-vfio", PP_CHECK_FAIL,
+                 xasprintf(_("%s/vfio/vfio is missing"), app->dev_root ? app->dev_root : "/dev"),
+                 _("vfio is loaded, so the node exists in the kernel: in a container, pass "
+                   "/dev/vfio through; else check that devtmpfs is mounted on /dev"));
         else
             item(out, "dev-vfio", PP_CHECK_FAIL,
                  xasprintf(_("%s/vfio/vfio is missing"), app->dev_root ? app->dev_root : "/dev"),

@@ -2,6 +2,7 @@
 /* The only file that talks to ncurses: screen set-up and restore, signals, keys, text, colours. */
 #include <config.h>
 
+#include <ctype.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -361,13 +362,12 @@ void ui_flush(void)
     refresh();
 }
 
-size_t ui_text_width(const char *text)
+/* Display columns of S as it is (no escaping). */
+static size_t raw_width(const char *s)
 {
     mbstate_t st;
     size_t w = 0;
     wchar_t wc;
-    /* the width of what ui_put() shows: the escaped form */
-    char *esc = pp_escape_ctl(text), *s = esc;
 
     memset(&st, 0, sizeof(st));
     while (*s) {
@@ -384,8 +384,106 @@ size_t ui_text_width(const char *text)
         w += cw > 0 ? (size_t)cw : 0;
         s += n ? n : 1;
     }
+    return w;
+}
+
+size_t ui_text_width(const char *text)
+{
+    /* the width of what ui_put() shows: the escaped form */
+    char *esc = pp_escape_ctl(text);
+    size_t w = raw_width(esc);
+
     free(esc);
     return w;
+}
+
+/* Bytes of S that fit in WIDTH columns, whole characters only (at least one character). */
+static size_t fit_bytes(const char *s, size_t width)
+{
+    mbstate_t st;
+    size_t used = 0, off = 0;
+    wchar_t wc;
+
+    memset(&st, 0, sizeof(st));
+    while (s[off]) {
+        size_t n = mbrtowc(&wc, s + off, MB_CUR_MAX, &st);
+        int cw = 1;
+        if (n == (size_t)-1 || n == (size_t)-2) {
+            memset(&st, 0, sizeof(st));
+            n = 1;
+        } else {
+            cw = wcwidth(wc);
+            if (cw < 0)
+                cw = 1;
+            if (n == 0)
+                n = 1;
+        }
+        if (used + (size_t)cw > width && off > 0)
+            break;
+        used += (size_t)cw;
+        off += n;
+    }
+    return off;
+}
+
+size_t ui_wrap(const char *s, int width, const char *indent, char ***out)
+{
+    size_t n = 0, iw = indent ? ui_text_width(indent) : 0;
+    char **v = NULL, *line = NULL;
+    const char *p = s ? s : "";
+
+    if (width < 1)
+        width = 1;
+    if (iw >= (size_t)width)
+        iw = 0, indent = NULL;
+    while (*p || !n) {
+        size_t room = (size_t)width - (n ? iw : 0), lw = 0, end = 0, cut = 0;
+        const char *nl = strchr(p, '\n');
+        size_t seg = nl ? (size_t)(nl - p) : strlen(p);
+
+        /* the longest run of whole words that fits, else a word broken at a character */
+        while (end < seg) {
+            size_t ws = end, we;
+            while (ws < seg && p[ws] == ' ')
+                ws++;
+            we = ws;
+            while (we < seg && p[we] != ' ')
+                we++;
+            {
+                char *t = strndup(p, we);
+                lw = ui_text_width(t);
+                free(t);
+            }
+            if (lw > room)
+                break;
+            end = we;
+            cut = we;
+        }
+        if (cut == 0 && seg > 0) {
+            char *t = strndup(p, seg);
+            cut = fit_bytes(t, room);
+            free(t);
+        }
+        line = xasprintf("%s%.*s", n && indent ? indent : "", (int)cut, p);
+        v = xreallocarray(v, n + 1, sizeof(*v));
+        v[n++] = line;
+        p += cut;
+        while (*p == ' ')
+            p++;
+        if (*p == '\n') /* the end of this paragraph */
+            p++;
+        if (!*p)
+            break;
+    }
+    *out = v;
+    return n;
+}
+
+void ui_wrap_free(char **v, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        free(v[i]);
+    free(v);
 }
 
 void ui_columns(char *buf, size_t size, const char *const *cells, const int *widths, size_t n)
@@ -416,6 +514,7 @@ int ui_put(int y, int x, int width, enum ui_role role, const char *text)
     int used = 0;
     wchar_t wc;
     char *esc, *s;
+    const char *ellipsis = NULL;
 
     if (width <= 0 || y < 0 || y >= LINES || x >= COLS)
         return 0;
@@ -426,6 +525,19 @@ int ui_put(int y, int x, int width, enum ui_role role, const char *text)
     attrset(role_attr[role]);
     move(y, x);
     memset(&st, 0, sizeof(st));
+    /* cut text ends in an ellipsis, so a shortened name never passes for a whole one */
+    if (s && width > 1 && raw_width(s) > (size_t)width) {
+        bool utf8 = MB_CUR_MAX > 1;
+        size_t len = strlen(s);
+        while (len > 0 && raw_width(s) > (size_t)width - 1) {
+            do
+                len--;
+            while (len > 0 && utf8 && ((unsigned char)s[len] & 0xc0) == 0x80);
+            s[len] = '\0';
+        }
+        ellipsis = utf8 ? "\xe2\x80\xa6" : "~";
+        width--;
+    }
     while (s && *s && used < width) {
         size_t n = mbrtowc(&wc, s, MB_CUR_MAX, &st);
         int cw;
@@ -450,6 +562,10 @@ int ui_put(int y, int x, int width, enum ui_role role, const char *text)
     }
     while (used < width) {
         addch(' ');
+        used++;
+    }
+    if (ellipsis) {
+        addstr(ellipsis);
         used++;
     }
     attrset(A_NORMAL);
@@ -485,6 +601,30 @@ void ui_cursor(int y, int x, bool visible)
     }
 }
 
+int ui_message_lines(const char *s, int extra)
+{
+    char **l;
+    size_t n = ui_wrap(s, COLS, NULL, &l);
+    int max = LINES / 3 > 1 ? LINES / 3 : 1;
+
+    ui_wrap_free(l, n);
+    return (int)n + extra < max ? (int)n + extra : max;
+}
+
+int ui_message(int bottom, enum ui_role role, const char *s)
+{
+    char **l;
+    size_t n = ui_wrap(s, COLS, NULL, &l), i, first;
+    int h = ui_message_lines(s, 0);
+
+    /* more than the area holds: its end, where the question or the reason is, stays */
+    first = n > (size_t)h ? n - (size_t)h : 0;
+    for (i = first; i < n; i++)
+        ui_put(bottom - h + 1 + (int)(i - first), 0, COLS, role, l[i]);
+    ui_wrap_free(l, n);
+    return h;
+}
+
 void ui_status(enum ui_role role, const char *fmt, ...)
 {
     va_list ap;
@@ -493,7 +633,7 @@ void ui_status(enum ui_role role, const char *fmt, ...)
     va_end(ap);
     status_role = role;
     if (active && !ui_too_small()) {
-        ui_put(LINES - 2, 0, COLS, role, status_text);
+        ui_message(LINES - 2, role, status_text);
         refresh();
     }
 }
@@ -508,32 +648,40 @@ enum ui_role ui_status_role(void)
     return status_role;
 }
 
+void ui_status_set(enum ui_role role, const char *s)
+{
+    snprintf(status_text, sizeof(status_text), "%s", s);
+    status_role = role;
+}
+
 void ui_status_clear(void)
 {
     status_text[0] = '\0';
     status_role = UI_NORMAL;
 }
 
+bool ui_is_yes(int ch)
+{
+    /* TRANSLATORS: the key that answers yes in "[y/N]" questions (German: j) */
+    const char *yes = _("y");
+
+    return ch == 'y' || ch == 'Y' ||
+           (yes[0] && !yes[1] && (ch == (unsigned char)yes[0] || ch == toupper((unsigned char)yes[0])));
+}
+
 bool ui_confirm(const char *question)
 {
+    /* TRANSLATORS: the answers of a question; the first letter is the translated "y" */
     char *q = xasprintf("%s %s", question, _("[y/N]"));
-    size_t len = strlen(q), per = COLS > 1 ? (size_t)COLS : 1, nl = (len + per - 1) / per, i;
-    int ch, top;
+    int ch;
 
-    /* a long question wraps upwards from the status line, up to three lines */
-    if (nl > 3)
-        nl = 3;
-    top = LINES - 1 - (int)nl;
-    for (i = 0; i < nl; i++) {
-        char *part = strndup(q + i * per, per);
-        ui_put(top + (int)i, 0, COLS, UI_ERROR, part ? part : "");
-        free(part);
-    }
+    /* a long question wraps upwards from the status line, at words */
+    ui_message(LINES - 2, UI_ERROR, q);
     free(q);
     refresh();
     while ((ch = ui_getkey()) == UI_KEY_NONE || ch == UI_KEY_RESIZE)
         ;
-    return ch == 'y' || ch == 'Y';
+    return ui_is_yes(ch);
 }
 
 int ui_choose(const char *question, const char *const *choices, int n, int def)
@@ -543,7 +691,7 @@ int ui_choose(const char *question, const char *const *choices, int n, int def)
     for (;;) {
         char *q = xasprintf("%s < %s > %s", question, choices[i],
                             _("(Left/Right: change, Enter: choose, Esc: cancel)"));
-        ui_put(LINES - 2, 0, COLS, UI_ERROR, q);
+        ui_message(LINES - 2, UI_ERROR, q);
         free(q);
         refresh();
         ch = ui_getkey();
@@ -595,11 +743,25 @@ void ui_draw_too_small(void)
     char msg[128];
     int y = LINES / 2 - 1;
 
+    char **l;
+    size_t n, i;
+
     erase();
     /* TRANSLATORS: shown when the terminal is smaller than the console needs */
     snprintf(msg, sizeof(msg), _("terminal too small: %dx%d, needs %dx%d"), COLS, LINES, UI_MIN_COLS,
              UI_MIN_LINES);
-    ui_put(y < 0 ? 0 : y, 0, COLS, UI_ERROR, msg);
-    ui_put(y + 1 < LINES ? y + 1 : 0, 0, COLS, UI_NORMAL, _("enlarge it, or press q to quit"));
+    /* wrapped at words, as much as fits: the size first, then what to do */
+    n = ui_wrap(msg, COLS, NULL, &l);
+    if (y + (int)n + 1 > LINES)
+        y = LINES - (int)n - 1;
+    if (y < 0)
+        y = 0;
+    for (i = 0; i < n && y < LINES; i++)
+        ui_put(y++, 0, COLS, UI_ERROR, l[i]);
+    ui_wrap_free(l, n);
+    n = ui_wrap(_("enlarge it, or press q to quit"), COLS, NULL, &l);
+    for (i = 0; i < n && y < LINES; i++)
+        ui_put(y++, 0, COLS, UI_NORMAL, l[i]);
+    ui_wrap_free(l, n);
     refresh();
 }

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "pcipass/change.h"
 #include "pcipass/common.h"
@@ -37,6 +38,9 @@ typedef struct form {
     pp_hostdev hd;
     pp_hostdev *hds; /* the elements the preview shows and apply sends */
     size_t n;
+    pp_findings findings; /* the guards of apply on what the form holds now */
+    pp_pci_addr *marked;  /* functions marked in the list, assigned together (sorted) */
+    size_t nmarked;
 } form;
 
 static const pp_guest *fguest(const form *fm)
@@ -113,10 +117,23 @@ static bool build(form *fm, const pp_guest *g)
     pp_pci_addr *set;
     size_t n, i;
 
-    if (!pp_change_build_set(&in, &fm->addr, a == ALSO_GROUP, a == ALSO_DEVICE, &set, &n))
+    bool one_slot = a == ALSO_DEVICE;
+
+    if (fm->nmarked) {
+        /* the marked functions; where they are the functions of one device, they go to one guest
+         * slot as one multifunction device, as --all-functions places them */
+        set = xcalloc(fm->nmarked, sizeof(*set));
+        memcpy(set, fm->marked, fm->nmarked * sizeof(*set));
+        n = fm->nmarked;
+        one_slot = true;
+        for (i = 1; i < n; i++)
+            one_slot = one_slot && set[i].domain == set[0].domain && set[i].bus == set[0].bus &&
+                       set[i].slot == set[0].slot;
+    } else if (!pp_change_build_set(&in, &fm->addr, a == ALSO_GROUP, a == ALSO_DEVICE, &set, &n)) {
         return false;
-    if (!pp_change_build_hostdevs(&fm->hd, a == ALSO_DEVICE, app->host, g, fm->apply[fm->apply_i],
-                                  set, n, &fm->hds)) {
+    }
+    if (!pp_change_build_hostdevs(&fm->hd, one_slot, app->host, g, fm->apply[fm->apply_i], set, n,
+                                  &fm->hds)) {
         free(set);
         return false;
     }
@@ -133,6 +150,43 @@ static bool build(form *fm, const pp_guest *g)
     return true;
 }
 
+/* The guards apply will run (pp_change_check, as the CLI's --dry-run), on the elements as built:
+ * the form shows each finding as it is typed, with what would resolve it. */
+static void guards(form *fm)
+{
+    pp_change c = { 0 };
+
+    pp_findings_clear(&fm->findings);
+    c.kind = PP_CHANGE_ATTACH;
+    c.guest = fm->guest;
+    c.hds = fm->hds;
+    c.n = fm->n;
+    c.want_live = (fm->apply[fm->apply_i] & PP_AFFECT_LIVE) != 0;
+    c.want_config = (fm->apply[fm->apply_i] & PP_AFFECT_CONFIG) != 0;
+    if (pp_change_check(ui->app, &c)) {
+        fm->findings = c.findings;
+        c.findings = (pp_findings){ 0 };
+    }
+    c.hds = NULL; /* the form's */
+    pp_change_clear(&c);
+}
+
+/* What resolves finding F here: a choice of this form, the override Preview asks for, or
+ * nothing (refused). */
+static char *resolution(const form *fm, const pp_finding *f)
+{
+    int i;
+
+    if (f->kind == PP_GUARD_GROUP && fm->also[fm->also_i] != ALSO_GROUP)
+        for (i = 0; i < fm->nalso; i++)
+            if (fm->also[i] == ALSO_GROUP)
+                return xasprintf(_("resolve: Also < %s >, or an explicit override at Preview"),
+                                 also_name(ALSO_GROUP));
+    if (f->forceable)
+        return xstrdup(_("Preview and apply ask for an explicit override"));
+    return xstrdup(_("refused: no override; change the guest or the function"));
+}
+
 /* Builds the assignment from the fields with the same parsers the CLI uses. */
 static void validate(form *fm)
 {
@@ -144,6 +198,7 @@ static void validate(form *fm)
     fm->hds = NULL;
     fm->set_names = NULL;
     fm->n = 0;
+    pp_findings_clear(&fm->findings);
     memset(hd, 0, sizeof(*hd));
     hd->source = fm->addr;
     hd->kind = fm->kind ? PP_HD_INTERFACE : PP_HD_HOSTDEV;
@@ -176,7 +231,21 @@ static void validate(form *fm)
     if (!build(fm, g))
         goto bad;
     fm->valid = true;
-    snprintf(fm->msg, sizeof(fm->msg), "%s", _("Valid. Enter on [Preview XML] shows what will be sent."));
+    guards(fm);
+    {
+        /* a number typed without 0x is decimal: say how it was read */
+        char read[128] = "";
+        size_t o = 0;
+        if (fm->s390 && fm->uid[0] && strncasecmp(fm->uid, "0x", 2) != 0)
+            o += (size_t)snprintf(read + o, sizeof(read) - o, _("zpci uid %s read as 0x%04x. "),
+                                  fm->uid, hd->uid);
+        if (fm->s390 && fm->fid[0] && strncasecmp(fm->fid, "0x", 2) != 0 && o < sizeof(read))
+            snprintf(read + o, sizeof(read) - o, _("zpci fid %s read as 0x%08x. "), fm->fid,
+                     hd->fid);
+        snprintf(fm->msg, sizeof(fm->msg), "%s%s", read,
+                 fm->findings.n ? _("Valid. The guards of apply find:")
+                                : _("Valid. Enter on [Preview XML] shows what will be sent."));
+    }
     return;
 bad:
     snprintf(fm->msg, sizeof(fm->msg), "%s", pp_error_get());
@@ -253,6 +322,8 @@ static void draw(ui_view *v, int y, int h, int w)
         ui_put(line, 22, 30, focus ? UI_FIELD_FOCUS : UI_FIELD, value);
         if (f == F_ALSO) /* the functions that go, as the builder has them */
             ui_put(line, 52, w - 52, UI_DIM, fm->set_names ? fm->set_names : "");
+        else if (f == F_MAC && !fm->mac[0] && fm->n) /* what empty sends */
+            ui_putf(line, 52, w - 52, UI_DIM, _("empty: %s"), fm->hds[0].mac);
         else /* _("") is the PO header */
             ui_put(line, 52, w - 52, UI_DIM, hints[f][0] ? _(hints[f]) : "");
         if (focus && field_is_text(f)) {
@@ -262,8 +333,31 @@ static void draw(ui_view *v, int y, int h, int w)
         line++;
     }
     line++;
-    if (line < y + h)
-        ui_put(line, 0, w, fm->valid ? UI_OK : UI_ERROR, fm->msg);
+    {
+        /* the verdict whole, wrapped at words below the fields */
+        char **l;
+        size_t n = ui_wrap(fm->msg, w, NULL, &l), i;
+        for (i = 0; i < n && line < y + h; i++)
+            ui_put(line++, 0, w, fm->valid && !fm->findings.n ? UI_OK : UI_ERROR, l[i]);
+        ui_wrap_free(l, n);
+        /* each guard finding, and under it what resolves it */
+        for (size_t k = 0; k < fm->findings.n && line < y + h; k++) {
+            const pp_finding *fd = &fm->findings.v[k];
+            char *res = resolution(fm, fd), *t = xasprintf(" - %s", fd->msg);
+            n = ui_wrap(t, w, "   ", &l);
+            for (i = 0; i < n && line < y + h; i++)
+                ui_put(line++, 0, w, fd->forceable ? UI_CONFLICT : UI_ERROR, l[i]);
+            ui_wrap_free(l, n);
+            free(t);
+            t = xasprintf("   %s", res);
+            n = ui_wrap(t, w, "   ", &l);
+            for (i = 0; i < n && line < y + h; i++)
+                ui_put(line++, 0, w, UI_DIM, l[i]);
+            ui_wrap_free(l, n);
+            free(t);
+            free(res);
+        }
+    }
     /* the text cursor where typing goes */
     ui_cursor(cy >= 0 ? cy : 0, cx >= 0 ? cx : 0, cy >= 0);
 }
@@ -369,7 +463,7 @@ static bool key(ui_view *v, int k, enum ui_action a)
         }
         return true;
     }
-    if (txt && k == UI_KEY_BACKSPACE) {
+    if (txt && a == ACT_CLEAR) {
         size_t len = strlen(txt);
         if (len)
             txt[len - 1] = '\0';
@@ -377,23 +471,20 @@ static bool key(ui_view *v, int k, enum ui_action a)
         validate(fm);
         return true;
     }
-    switch (k) {
-    case UI_KEY_TAB:
-    case UI_KEY_DOWN:
+    switch (a) {
+    case ACT_NEXT:
         step(fm, 1);
         return true;
-    case UI_KEY_BTAB:
-    case UI_KEY_UP:
+    case ACT_PREV:
         step(fm, -1);
         return true;
-    case UI_KEY_LEFT:
+    case ACT_LEFT:
         change_choice(fm, -1);
         return true;
-    case UI_KEY_RIGHT:
-    case ' ':
+    case ACT_RIGHT:
         change_choice(fm, 1);
         return true;
-    case UI_KEY_ENTER:
+    case ACT_ENTER:
         if (fm->focus == F_PREPARE || fm->focus == F_RELEASE) {
             host_prepare(fm, fm->focus == F_RELEASE);
         } else if (fm->focus == F_PREVIEW) {
@@ -405,13 +496,25 @@ static bool key(ui_view *v, int k, enum ui_action a)
             }
             ui_cursor(0, 0, false);
             ui_push(ui_preview_view(fm->guest, fm->hds, fm->n, fm->apply[fm->apply_i]));
+            /* the plan as the guards see it: passes, or the overrides it needs, or refused */
+            if (pp_findings_blocking(&fm->findings, true))
+                ui_status(UI_ERROR, _("Apply will refuse this plan: %s"),
+                          fm->findings.v[0].msg);
+            else if (fm->findings.n)
+                ui_status(UI_CONFLICT,
+                          P_("This plan needs %zu explicit override at apply: %s",
+                             "This plan needs %zu explicit overrides at apply, the first: %s",
+                             fm->findings.n),
+                          fm->findings.n, fm->findings.v[0].msg);
+            else
+                ui_status(UI_OK, "%s", _("The guards of apply find nothing in this plan."));
         } else if (field_is_text(fm->focus)) {
             step(fm, 1);
         } else {
             change_choice(fm, 1);
         }
         return true;
-    case UI_KEY_ESC:
+    case ACT_BACK:
         if (fm->dirty && !ui_confirm(_("Leave the form? Its input is lost.")))
             return true;
         ui_cursor(0, 0, false);
@@ -420,7 +523,8 @@ static bool key(ui_view *v, int k, enum ui_action a)
     default:
         break;
     }
-    if (a == ACT_HELP || a == ACT_OWNERS || a == ACT_REFRESH || a == ACT_QUIT) {
+    if (a == ACT_HELP || a == ACT_OWNERS || a == ACT_REFRESH || a == ACT_QUIT ||
+        a == ACT_CHECKLIST) {
         ui_cursor(0, 0, false);
         return false;
     }
@@ -439,6 +543,8 @@ static void ffree(ui_view *v)
     free(fm->title);
     free(fm->hds);
     free(fm->set_names);
+    free(fm->marked);
+    pp_findings_clear(&fm->findings);
     free(fm);
 }
 
@@ -451,41 +557,18 @@ static const ui_view_ops ops = {
     .free = ffree,
 };
 
-static bool used(const uint32_t *v, size_t n, uint32_t x)
+/* zPCI ids as both faces choose them (pp_change_zpci_ids): the host's own where the guest has them
+ * free; a field left empty is libvirt's choice */
+static void suggest_zpci(form *fm, const pp_guest *g)
 {
-    for (size_t i = 0; i < n; i++)
-        if (v[i] == x)
-            return true;
-    return false;
-}
+    pp_hostdev hd = { 0 };
 
-static bool uid_used(const pp_guest *g, uint32_t x)
-{
-    return used(g->config.uids, g->config.nuids, x) || used(g->live.uids, g->live.nuids, x);
-}
-
-static bool fid_used(const pp_guest *g, uint32_t x)
-{
-    return used(g->config.fids, g->config.nfids, x) || used(g->live.fids, g->live.nfids, x);
-}
-
-/* zPCI suggestions: the host's own ids when the guest has them free, else the lowest free ones */
-static void suggest_zpci(form *fm, const pp_function *f, const pp_guest *g)
-{
-    uint32_t uid = 1, fid = 0;
-
-    if (f->has_zpci && f->zpci.uid >= PP_ZPCI_UID_MIN && !uid_used(g, f->zpci.uid))
-        uid = f->zpci.uid;
-    else
-        while (uid < PP_ZPCI_UID_MAX && uid_used(g, uid))
-            uid++;
-    if (f->has_zpci && !fid_used(g, f->zpci.fid))
-        fid = f->zpci.fid;
-    else
-        while (fid < PP_ZPCI_FID_MAX && fid_used(g, fid))
-            fid++;
-    snprintf(fm->uid, sizeof(fm->uid), "0x%04x", uid);
-    snprintf(fm->fid, sizeof(fm->fid), "0x%08x", fid);
+    hd.source = fm->addr;
+    pp_change_zpci_ids(ui->app->host, g, NULL, 0, &hd);
+    if (hd.has_uid)
+        snprintf(fm->uid, sizeof(fm->uid), "0x%04x", hd.uid);
+    if (hd.has_fid)
+        snprintf(fm->fid, sizeof(fm->fid), "0x%08x", hd.fid);
 }
 
 ui_view *ui_form_view(const pp_function *f, const char *guest)
@@ -508,7 +591,7 @@ ui_view *ui_form_view(const pp_function *f, const char *guest)
         fm->napply = 1;
     }
     if (fm->s390 && g)
-        suggest_zpci(fm, f, g);
+        suggest_zpci(fm, g);
     fm->also[fm->nalso++] = ALSO_ONE;
     if (g) {
         pp_guard_in in = { ui->app->host, &ui->app->owners, g, 0 };
@@ -526,4 +609,49 @@ ui_view *ui_form_view(const pp_function *f, const char *guest)
     fm->focus = fm->net_vf ? F_KIND : F_MANAGED;
     validate(fm);
     return ui_view_new(&ops, fm);
+}
+
+static int addr_cmp(const void *a, const void *b)
+{
+    const pp_pci_addr *x = a, *y = b;
+    uint64_t kx = ((uint64_t)x->domain << 24) | ((uint64_t)x->bus << 16) | (x->slot << 8) | x->function,
+             ky = ((uint64_t)y->domain << 24) | ((uint64_t)y->bus << 16) | (y->slot << 8) | y->function;
+    return kx < ky ? -1 : kx > ky;
+}
+
+ui_view *ui_form_view_set(const pp_pci_addr *set, size_t n, const char *guest)
+{
+    pp_pci_addr *s = xcalloc(n, sizeof(*s));
+    const pp_function *f;
+    ui_view *v;
+    form *fm;
+    char *names;
+
+    memcpy(s, set, n * sizeof(*s));
+    /* the first function is the template's (function 0 of a device, where marked) */
+    qsort(s, n, sizeof(*s), addr_cmp);
+    f = pp_host_find(ui->app->host, &s[0]);
+    if (!f) {
+        free(s);
+        ui_status(UI_ERROR, "%s", _("a marked function is gone from the host; press r"));
+        return NULL;
+    }
+    v = ui_form_view(f, guest);
+    fm = v->data;
+    fm->marked = s;
+    fm->nmarked = n;
+    fm->nalso = 1; /* the marks say what goes */
+    fm->also_i = 0;
+    fm->net_vf = false; /* several functions: hostdev elements */
+    fm->kind = 0;
+    names = ui_addr_list(s, n);
+    free(fm->title);
+    fm->title = xasprintf(_("Assign %s together to guest '%s'"), names, guest);
+    free(names);
+    if (fm->focus == F_KIND)
+        fm->focus = F_MANAGED;
+    /* the suggested zPCI ids were the first function's: each one gets its own at build */
+    fm->uid[0] = fm->fid[0] = '\0';
+    validate(fm);
+    return v;
 }

@@ -11,6 +11,8 @@
 
 typedef struct picker {
     pp_pci_addr addr;
+    pp_pci_addr *set; /* several marked functions: assigned together */
+    size_t nset;
     char *title;
 } picker;
 
@@ -88,6 +90,12 @@ static bool key(ui_view *v, int k, enum ui_action a)
     if (a != ACT_ENTER)
         return false;
     row = ui_view_selected(v, &any);
+    if (any && p->nset) {
+        ui_view *fv = ui_form_view_set(p->set, p->nset, guest(row)->name);
+        if (fv)
+            ui_push(fv);
+        return true;
+    }
     f = pp_host_find(ui->app->host, &p->addr);
     if (any && f)
         ui_push(ui_form_view(f, guest(row)->name));
@@ -98,11 +106,13 @@ static void pfree(ui_view *v)
 {
     picker *p = v->data;
     free(p->title);
+    free(p->set);
     free(p);
 }
 
 static const ui_view_ops ops = {
     .name = "guests",
+    .flags = UI_VIEW_FILTER,
     .title = title,
     .rows = rows,
     .draw_row = draw_row,
@@ -118,5 +128,19 @@ ui_view *ui_guests_view(const pp_function *f)
     p->addr = f->addr;
     p->title = xasprintf(_("Pick the guest for %s %s"), f->name,
                          f->device_name ? f->device_name : "");
+    return ui_view_new(&ops, p);
+}
+
+ui_view *ui_guests_view_set(const pp_pci_addr *set, size_t n)
+{
+    picker *p = xcalloc(1, sizeof(*p));
+    char *names = ui_addr_list(set, n);
+
+    p->set = xcalloc(n, sizeof(*set));
+    memcpy(p->set, set, n * sizeof(*set));
+    p->nset = n;
+    p->addr = set[0];
+    p->title = xasprintf(_("Pick the guest for %s (together)"), names);
+    free(names);
     return ui_view_new(&ops, p);
 }

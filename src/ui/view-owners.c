@@ -255,8 +255,60 @@ static void ofree(ui_view *v)
     free(o);
 }
 
+/* The selected row whole: its guest, its device and the audit's finding, wrapped (the row's last
+ * column is cut at the screen's edge). */
+static char *detail_text(ui_view *v, size_t row, enum ui_role *role)
+{
+    const pp_owner *o = owner(v, row);
+    const pp_function *f = pp_host_find(ui->app->host, &o->source);
+    const pp_audit_finding *fd = data(v)->rows[row].finding;
+    char addr[PP_PCI_ADDR_STRLEN];
+
+    pp_pci_addr_format(&o->source, addr);
+    *role = fd || data(v)->rows[row].conflict ? UI_CONFLICT : UI_NORMAL;
+    if (fd)
+        return xasprintf(_(" %s, guest '%s': %s: %s"), addr, o->guest->name,
+                         pp_audit_kind_name(fd->kind), fd->msg);
+    return xasprintf(_(" %s, guest '%s': %s"), addr, o->guest->name,
+                     f ? (f->device_name ? f->device_name : "?") : _("(not on this host)"));
+}
+
+static int detail_lines(ui_view *v)
+{
+    bool any;
+    size_t row = ui_view_selected(v, &any), n;
+    enum ui_role r;
+    char **l, *t;
+    int max = ui_lines() / 4;
+
+    if (!any)
+        return 2;
+    t = detail_text(v, row, &r);
+    n = ui_wrap(t, ui_cols(), "   ", &l);
+    ui_wrap_free(l, n);
+    free(t);
+    if (n < 2)
+        n = 2;
+    return (int)n < max ? (int)n : max;
+}
+
+static void draw_detail(ui_view *v, size_t row, int y, int h, int w)
+{
+    enum ui_role r;
+    char **l, *t = detail_text(v, row, &r);
+    size_t n = ui_wrap(t, w, "   ", &l), i;
+
+    for (i = 0; i < (size_t)h; i++)
+        ui_put(y + (int)i, 0, w, r, i < n ? l[i] : "");
+    ui_wrap_free(l, n);
+    free(t);
+}
+
 static const ui_view_ops ops = {
     .name = "owners",
+    .detail_lines = detail_lines,
+    .draw_detail = draw_detail,
+    .flags = UI_VIEW_FILTER | UI_VIEW_OWNERS,
     .title = title,
     .rows = rows,
     .draw_row = draw_row,

@@ -15,7 +15,7 @@ typedef struct text {
     char *title;
     char **lines;
     size_t n;
-    char name[16];
+    int indent; /* where a wrapped line goes on: -1 under its own text, else this column */
     /* the preview: what Enter applies */
     bool preview;
     char *guest;
@@ -44,21 +44,45 @@ static void set_text(text *t, const char *s)
     }
 }
 
+/* The lines wrapped to W: a long line goes on under its own text (or at the view's column). */
+static size_t wrapped(const text *t, int w, char ***out)
+{
+    char **v = NULL;
+    size_t n = 0, i, j;
+
+    for (i = 0; i < t->n; i++) {
+        char **l, *indent;
+        size_t nl, lead = strspn(t->lines[i], " ");
+        indent = xasprintf("%*s", t->indent >= 0 ? t->indent : (int)lead + 2, "");
+        nl = ui_wrap(t->lines[i], w, indent, &l);
+        v = xreallocarray(v, n + nl, sizeof(*v));
+        for (j = 0; j < nl; j++)
+            v[n++] = l[j];
+        free(l);
+        free(indent);
+    }
+    *out = v;
+    return n;
+}
+
 static void draw(ui_view *v, int y, int h, int w)
 {
     text *t = v->data;
+    char **l;
+    size_t n = wrapped(t, w, &l);
     int i;
 
-    if (h < 1)
-        return;
-    if (t->n > (size_t)h && v->top > t->n - (size_t)h)
-        v->top = t->n - (size_t)h;
-    if (t->n <= (size_t)h)
-        v->top = 0;
-    for (i = 0; i < h; i++) {
-        size_t r = v->top + (size_t)i;
-        ui_put(y + i, 0, w, UI_NORMAL, r < t->n ? t->lines[r] : "");
+    if (h >= 1) {
+        if (n > (size_t)h && v->top > n - (size_t)h)
+            v->top = n - (size_t)h;
+        if (n <= (size_t)h)
+            v->top = 0;
+        for (i = 0; i < h; i++) {
+            size_t r = v->top + (size_t)i;
+            ui_put(y + i, 0, w, UI_NORMAL, r < n ? l[r] : "");
+        }
     }
+    ui_wrap_free(l, n);
 }
 
 /* The same guards as `pcipass attach`, through the same change: unforceable findings refuse,
@@ -153,8 +177,9 @@ static void apply(ui_view *v)
                 ? xasprintf(_("%s attached to guest '%s', but its identity is not recorded: %s"),
                             c.devices, t->guest, c.identity_error)
                 : xasprintf(_("%s attached to guest '%s'"), c.devices, t->guest);
-        ui_pop_to_home(); /* frees this view: T is gone from here on */
-        ui_push(ui_text_view(_("Assignment applied"), body, "result"));
+        /* frees this view: T is gone from here on; the marks are assigned */
+        ui_functions_unmark(ui_pop_to_home());
+        ui_push(ui_result_view(_("Assignment applied"), body));
         ui_status(UI_OK, "%s", q);
         free(q);
         free(body);
@@ -172,35 +197,35 @@ static bool key(ui_view *v, int k, enum ui_action a)
     text *t = v->data;
     size_t page = (size_t)(ui_lines() - 4);
 
+    (void)k;
     switch (a) {
     case ACT_UP:
         if (v->top)
             v->top--;
         return true;
     case ACT_DOWN:
-        if (v->top + 1 < t->n)
-            v->top++;
+        v->top++; /* draw keeps it within the wrapped text */
         return true;
     case ACT_PGUP:
         v->top = v->top > page ? v->top - page : 0;
         return true;
     case ACT_PGDN:
-        v->top = v->top + page < t->n ? v->top + page : v->top;
+        v->top += page;
         return true;
     case ACT_HOME:
         v->top = 0;
         return true;
     case ACT_END:
-        v->top = t->n ? t->n - 1 : 0;
+        v->top = (size_t)-1 / 2;
         return true;
     case ACT_ENTER:
         if (t->preview)
             apply(v);
-        else if (strcmp(t->name, "result") == 0)
+        else if (v->ops->flags & UI_VIEW_RESULT)
             ui_pop_to_home();
         return true;
     case ACT_BACK:
-        if (strcmp(t->name, "result") == 0) {
+        if (v->ops->flags & UI_VIEW_RESULT) {
             ui_pop_to_home();
             return true;
         }
@@ -224,17 +249,25 @@ static void tfree(ui_view *v)
     free(t);
 }
 
-static const ui_view_ops ops_text = { .name = "text", .title = title, .draw = draw, .key = key, .free = tfree };
-static const ui_view_ops ops_preview = { .name = "preview", .title = title, .draw = draw, .key = key, .free = tfree };
-static const ui_view_ops ops_help = { .name = "help", .title = title, .draw = draw, .key = key, .free = tfree };
+static const ui_view_ops ops_result = { .name = "result", .flags = UI_VIEW_TEXT | UI_VIEW_RESULT,
+                                        .title = title, .draw = draw, .key = key, .free = tfree };
+static const ui_view_ops ops_preview = { .name = "preview", .flags = UI_VIEW_TEXT, .title = title,
+                                         .draw = draw, .key = key, .free = tfree };
+static const ui_view_ops ops_help = { .name = "help", .flags = UI_VIEW_TEXT | UI_VIEW_HELP,
+                                      .title = title, .draw = draw, .key = key, .free = tfree };
 
-ui_view *ui_text_view(const char *ttl, const char *s, const char *name)
+static text *text_new(const char *ttl, const char *s, int indent)
 {
     text *t = xcalloc(1, sizeof(*t));
     t->title = xstrdup(ttl);
-    snprintf(t->name, sizeof(t->name), "%s", name);
+    t->indent = indent;
     set_text(t, s);
-    return ui_view_new(strcmp(name, "help") == 0 ? &ops_help : &ops_text, t);
+    return t;
+}
+
+ui_view *ui_result_view(const char *ttl, const char *s)
+{
+    return ui_view_new(&ops_result, text_new(ttl, s, -1));
 }
 
 ui_view *ui_preview_view(const char *guest, const pp_hostdev *hds, size_t n, unsigned affect)
@@ -243,6 +276,7 @@ ui_view *ui_preview_view(const char *guest, const pp_hostdev *hds, size_t n, uns
     char *xml = xstrdup(""), *s;
     size_t i;
 
+    t->indent = -1;
     t->names = xstrdup("");
     /* every element that will be sent, as the builder makes it */
     for (i = 0; i < n; i++) {
@@ -261,7 +295,6 @@ ui_view *ui_preview_view(const char *guest, const pp_hostdev *hds, size_t n, uns
                          affect == (PP_AFFECT_LIVE | PP_AFFECT_CONFIG) ? _("live and config")
                          : affect == PP_AFFECT_LIVE                    ? _("live only")
                                                                        : _("config only"));
-    snprintf(t->name, sizeof(t->name), "preview");
     set_text(t, xml);
     free(xml);
     t->preview = true;
@@ -290,13 +323,15 @@ static size_t same_binding(size_t i)
 
 static void help_row(char **s, const ui_binding *b, const char *views)
 {
-    const char *cells[] = { "", _(b->keyname), _(b->help), views };
-    const int widths[] = { 1, 12, 45, 0 };
-    char line[512], *t;
+    char *t, *line = xasprintf("%s (%s)", _(b->help), views);
+    const char *cells[] = { "", _(b->keyname), line };
+    const int widths[] = { 1, 12, 0 };
+    char buf[1024];
 
-    ui_columns(line, sizeof(line), cells, widths, 4);
-    t = xasprintf("%s%s\n", *s, line);
+    ui_columns(buf, sizeof(buf), cells, widths, 3);
+    t = xasprintf("%s%s\n", *s, buf);
     free(*s);
+    free(line);
     *s = t;
 }
 
@@ -304,7 +339,6 @@ ui_view *ui_help_view(void)
 {
     char *s = xstrdup(""), *t;
     size_t i;
-    ui_view *v;
 
     for (i = 0; i < ui_nbindings; i++) {
         const ui_binding *b = &ui_bindings[i];
@@ -313,11 +347,11 @@ ui_view *ui_help_view(void)
         if (!b->help || same_binding(i) < i)
             continue;
         /* one row for a key that does the same on several screens, naming them all */
-        views = xstrdup(b->view ? b->view : _("everywhere"));
+        views = xstrdup(b->view ? ui_scope_name(b->view) : _("everywhere"));
         for (k = i + 1; b->view && k < ui_nbindings; k++) {
             if (same_binding(k) != i)
                 continue;
-            t = xasprintf("%s, %s", views, ui_bindings[k].view);
+            t = xasprintf("%s, %s", views, ui_scope_name(ui_bindings[k].view));
             free(views);
             views = t;
         }
@@ -327,7 +361,10 @@ ui_view *ui_help_view(void)
     t = xasprintf("%s\n  %s\n  %s\n", s, _("Owners: L = in the running guest, C = in its persistent configuration."),
                   _("A function held by more than one guest is a CONFLICT: only one of them can start."));
     free(s);
-    v = ui_text_view(_("Help: keys (screen where they work)"), t, "help");
-    free(t);
-    return v;
+    /* a wrapped help line goes on under the help column */
+    {
+        ui_view *v = ui_view_new(&ops_help, text_new(_("Help: keys (screen where they work)"), t, 15));
+        free(t);
+        return v;
+    }
 }

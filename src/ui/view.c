@@ -76,6 +76,9 @@ static bool contains_ci(const char *hay, const char *needle)
 static void build_vis(ui_view *v)
 {
     size_t n = v->ops->rows ? v->ops->rows(v) : 0, i;
+    /* the row under the cursor before: it stays under the cursor if it is still shown */
+    bool had = v->vis && v->nvis > 0 && v->cursor < v->nvis;
+    size_t was = had ? v->vis[v->cursor] : 0;
 
     free(v->vis);
     v->vis = xcalloc(n ? n : 1, sizeof(*v->vis));
@@ -92,6 +95,11 @@ static void build_vis(ui_view *v)
         }
         v->vis[v->nvis++] = i;
     }
+    for (i = 0; had && i < v->nvis; i++)
+        if (v->vis[i] == was) {
+            v->cursor = i;
+            break;
+        }
     if (v->cursor >= v->nvis)
         v->cursor = v->nvis ? v->nvis - 1 : 0;
     v->vis_valid = true;
@@ -147,7 +155,8 @@ static void draw_header(void)
 
 static int list_area(ui_view *v, int *y0, int *detail)
 {
-    int top = 2, bottom = ui_lines() - 3; /* status and footer below */
+    /* the message area (it grows with a long message) and the footer below */
+    int top = 2, bottom = ui_lines() - 2 - ui_message_lines(ui_status_text(), 0);
     *detail = v->ops->detail_lines ? v->ops->detail_lines(v) : 0;
     if (v->ops->heading && v->ops->heading(v))
         top++;
@@ -156,6 +165,8 @@ static int list_area(ui_view *v, int *y0, int *detail)
     *y0 = top;
     return bottom - top + 1;
 }
+
+static int drawn_msg_lines; /* the message area's height at the last full paint */
 
 static void draw_view(ui_view *v)
 {
@@ -171,7 +182,7 @@ static void draw_view(ui_view *v)
         ui_put(1, 0, w, UI_HEADING, title);
 
     if (v->ops->draw) {
-        v->ops->draw(v, 2, ui_lines() - 4, w);
+        v->ops->draw(v, 2, ui_lines() - 3 - ui_message_lines(ui_status_text(), 0), w);
     } else {
         height = list_area(v, &y0, &detail);
         if (v->ops->heading && v->ops->heading(v))
@@ -183,6 +194,9 @@ static void draw_view(ui_view *v)
             v->top = v->cursor;
         if (v->cursor >= v->top + (size_t)height)
             v->top = v->cursor - (size_t)height + 1;
+        /* no empty rows below while rows above are hidden (after a filter shortened the list) */
+        if (v->top > 0 && v->nvis < v->top + (size_t)height)
+            v->top = v->nvis > (size_t)height ? v->nvis - (size_t)height : 0;
         for (i = 0; i < height; i++) {
             size_t r = v->top + (size_t)i;
             if (r < v->nvis)
@@ -200,10 +214,42 @@ static void draw_view(ui_view *v)
                     ui_put(dy + 1 + i, 0, w, UI_NORMAL, "");
         }
     }
-    ui_put(ui_lines() - 2, 0, w, ui_status_role(), ui_status_text());
-    keys = ui_footer_keys(v->ops->name);
+    if (v->filtering) {
+        char *p = xasprintf(_("Filter: %s   (applies as you type; Enter keeps it, Esc drops it, "
+                              "Ctrl-U empties it)"),
+                            v->filter);
+        ui_status_set(UI_NORMAL, p);
+        free(p);
+    }
+    drawn_msg_lines = ui_message(ui_lines() - 2, ui_status_role(), ui_status_text());
+    keys = ui_footer_keys(v->ops);
     ui_putf(ui_lines() - 1, 0, w, UI_TITLE, " %s", keys);
     free(keys);
+}
+
+void ui_repaint_row(ui_view *v)
+{
+    if (v == ui->top && !v->ops->draw && !vis_stale(v))
+        ui->row_only = true;
+}
+
+/* The cursor row alone, its detail pane, the status and the footer: what a key that changed one
+ * row needs, not the whole screen. */
+static void draw_row_only(ui_view *v)
+{
+    int y0, detail, height = list_area(v, &y0, &detail), w = ui_cols();
+
+    /* a message of another height moves the list: then the whole screen */
+    if (v->cursor < v->top || v->cursor >= v->top + (size_t)height || !v->nvis ||
+        ui_message_lines(ui_status_text(), 0) != drawn_msg_lines) {
+        ui->row_only = false;
+        return;
+    }
+    v->ops->draw_row(v, v->vis[v->cursor], y0 + (int)(v->cursor - v->top), w, true);
+    if (detail)
+        v->ops->draw_detail(v, v->vis[v->cursor], y0 + height + 1, detail, w);
+    ui_message(ui_lines() - 2, ui_status_role(), ui_status_text());
+    ui_flush();
 }
 
 static void draw(void)
@@ -272,7 +318,7 @@ static void guest_read_free(void *arg)
 }
 
 /* Reads the guests in the worker; false with the error slot set (or *CANCELLED) otherwise. */
-static bool read_guests(bool *cancelled)
+bool ui_read_guests(bool *cancelled)
 {
     pp_app *app = ui->app;
     guest_read *r = xcalloc(1, sizeof(*r));
@@ -306,7 +352,7 @@ static bool read_guests(bool *cancelled)
 
 /* The guests whose definitions are not well-formed, on the status line (the views show what
  * could be read of them). */
-static void say_unknown_owners(void)
+void ui_say_unknown_owners(void)
 {
     pp_owners *o = &ui->app->owners;
     if (o->nunknown)
@@ -324,10 +370,10 @@ bool ui_refresh_guests(void)
     pp_app *app = ui->app;
     bool ok, cancelled;
 
-    ok = read_guests(&cancelled);
+    ok = ui_read_guests(&cancelled);
     if (ok) {
         ui_status(UI_OK, P_("%zu guest read", "%zu guests read", app->guests.n), app->guests.n);
-        say_unknown_owners();
+        ui_say_unknown_owners();
     } else if (cancelled) {
         ui_status(UI_ERROR, _("[r: try again] %s; the list shown is the one read before"),
                   pp_error_get());
@@ -339,6 +385,43 @@ bool ui_refresh_guests(void)
     for (ui_view *v = ui->top; v; v = v->below)
         ui_view_invalidate(v);
     return ok;
+}
+
+void ui_refresh_all(void)
+{
+    pp_app *app = ui->app;
+    pp_checks c = { 0 };
+    size_t failed;
+    bool host_ok, ok;
+    char *host_err = NULL, *guests;
+
+    ui_status(UI_NORMAL, "%s", _("Reading the host's functions ..."));
+    host_ok = pp_app_reload_host(app);
+    if (!host_ok)
+        host_err = xstrdup(pp_error_get());
+    ok = ui_refresh_guests();
+    guests = xstrdup(ui_status_text());
+    /* the checks ask libvirt too: not when it did not answer, or the operator stopped waiting */
+    failed = ok ? ui_checks_run(&c) : 0;
+    pp_checks_clear(&c);
+    /* everything read, in one sentence; what failed first */
+    if (!host_ok)
+        ui_status(UI_ERROR, _("host not read again (the old inventory stays): %s; %s"), host_err,
+                  guests);
+    else if (!ok)
+        ui_status(UI_ERROR, _("host read; %s"), guests);
+    else if (failed)
+        ui_status(UI_ERROR,
+                  P_("Host, guests and setup checks read: %s; %zu check failed (c: the checklist)",
+                     "Host, guests and setup checks read: %s; %zu checks failed (c: the checklist)",
+                     failed),
+                  guests, failed);
+    else
+        ui_status(UI_OK, _("Host, guests and setup checks read: %s; every check passed"), guests);
+    free(guests);
+    free(host_err);
+    for (ui_view *v = ui->top; v; v = v->below)
+        ui_view_invalidate(v);
 }
 
 static bool any_dirty(void)
@@ -395,30 +478,15 @@ static void generic_action(ui_view *v, enum ui_action a)
             move_cursor(v, a);
         break;
     case ACT_FILTER:
-        if (v->ops->row_text) {
-            char buf[sizeof(v->filter)];
-            snprintf(buf, sizeof(buf), "%s", v->filter);
-            if (ui_prompt(_("Filter: "), buf, sizeof(buf))) {
-                snprintf(v->filter, sizeof(v->filter), "%s", buf);
-                v->cursor = v->top = 0;
-                ui_view_invalidate(v);
-            }
-        }
+        if (v->ops->flags & UI_VIEW_FILTER)
+            v->filtering = true;
         break;
     case ACT_REFRESH:
-        ui_refresh_guests();
-        break;
-    case ACT_OWNERS:
-        if (strcmp(v->ops->name, "owners") != 0)
-            ui_push(ui_owners_view());
+        ui_refresh_all();
         break;
     case ACT_UNDO:
         ui_undo();
         ui_view_invalidate(v);
-        break;
-    case ACT_HELP:
-        if (strcmp(v->ops->name, "help") != 0)
-            ui_push(ui_help_view());
         break;
     case ACT_BACK:
         ui_pop();
@@ -428,11 +496,41 @@ static void generic_action(ui_view *v, enum ui_action a)
             ui->quit = true;
         break;
     default:
+        ui_route(a);
         break;
     }
 }
 
-static void loop(void)
+/* The filter as it is typed: each key applies it; Enter keeps it, Esc drops it, Ctrl-U empties. */
+static void filter_key(ui_view *v, int key)
+{
+    size_t len = strlen(v->filter);
+
+    if (key == UI_KEY_ENTER) {
+        v->filtering = false;
+        ui_status_clear();
+        return;
+    }
+    if (key == UI_KEY_ESC) {
+        v->filtering = false;
+        v->filter[0] = '\0';
+    } else if (ui_action_for("filter", key) == ACT_CLEAR) {
+        v->filter[0] = '\0';
+    } else if (key == UI_KEY_BACKSPACE && len > 0) {
+        do /* back over a whole UTF-8 sequence */
+            len--;
+        while (len > 0 && ((unsigned char)v->filter[len] & 0xc0) == 0x80);
+        v->filter[len] = '\0';
+    } else if (key >= ' ' && key < 256 && key != 127 && len + 1 < sizeof(v->filter)) {
+        v->filter[len] = (char)key;
+        v->filter[len + 1] = '\0';
+    } else {
+        return;
+    }
+    ui_view_invalidate(v);
+}
+
+void ui_loop(void)
 {
     bool redraw = true;
 
@@ -441,8 +539,11 @@ static void loop(void)
         int key;
         enum ui_action a;
 
-        if (redraw)
+        if (redraw && ui->row_only && !ui_too_small())
+            draw_row_only(v);
+        if (redraw && !ui->row_only)
             draw();
+        ui->row_only = false;
         redraw = true;
         key = ui_getkey();
         if (key == UI_KEY_NONE) {
@@ -456,6 +557,10 @@ static void loop(void)
                 ui->quit = true;
             continue;
         }
+        if (v->filtering) {
+            filter_key(v, key);
+            continue;
+        }
         a = ui_action_for(v->ops->name, key);
         if (v->ops->key && v->ops->key(v, key, a))
             continue;
@@ -463,125 +568,24 @@ static void loop(void)
     }
 }
 
-#define CHECK_INDENT "                  "
-
-/* S broken at blanks into lines of at most WIDTH columns, the lines after the first indented under
- * the message column: the verdicts are whole sentences, never cut at the screen's edge. */
-static char *wrap(const char *s, size_t width)
+void ui_close_all(void)
 {
-    char *out = xstrdup(""), *copy = xstrdup(s), *save = NULL, *w, *t;
-    size_t col = 0;
-
-    for (w = strtok_r(copy, " ", &save); w; w = strtok_r(NULL, " ", &save)) {
-        size_t ww = ui_text_width(w);
-        if (col > 0 && col + 1 + ww > width) {
-            t = xasprintf("%s\n%s%s", out, CHECK_INDENT, w);
-            col = ww;
-        } else {
-            t = xasprintf("%s%s%s", out, col ? " " : "", w);
-            col += (col ? 1 : 0) + ww;
-        }
-        free(out);
-        out = t;
-    }
-    free(copy);
-    return out;
-}
-
-/* The same checklist as `pcipass check`, shown first when something fails: a first-time setup is
- * where an operator most needs to hear that the IOMMU or vfio-pci is missing. */
-static void show_checklist_if_failing(pp_app *app)
-{
-    static const char *const mark[] = { N_("pass"), N_("warn"), N_("FAIL") };
-    pp_checks c = { 0 };
-    char *text, *t, *title;
-    size_t i, failed;
-    /* the text view's own margin, the indent, a column to spare */
-    size_t width = ui_cols() > 40 ? (size_t)ui_cols() - sizeof(CHECK_INDENT) - 2 : 20;
-
-    ui_status(UI_NORMAL, "%s", _("Checking the host's setup ..."));
-    pp_checks_run(app, NULL, 0, &c);
-    failed = pp_checks_failed(&c);
-    if (!failed) {
-        pp_checks_clear(&c);
-        ui_status_clear();
-        return;
-    }
-    text = xstrdup("");
-    for (i = 0; i < c.n; i++) {
-        char *fix = c.v[i].fix ? xasprintf(_("fix: %s"), c.v[i].fix) : NULL;
-        char *msg = wrap(c.v[i].message, width), *fw = fix ? wrap(fix, width) : NULL;
-        t = xasprintf("%s [%s] %-9s %s\n%s%s%s", text, _(mark[c.v[i].status]), c.v[i].id, msg,
-                      fw ? CHECK_INDENT : "", fw ? fw : "", fw ? "\n" : "");
-        free(text);
-        free(fix);
-        free(msg);
-        free(fw);
-        text = t;
-    }
-    title = xasprintf(P_("Setup checklist: %zu check failed. Esc goes on to the function list",
-                         "Setup checklist: %zu checks failed. Esc goes on to the function list",
-                         failed),
-                      failed);
-    ui_push(ui_text_view(title, text, "checklist"));
-    free(title);
-    free(text);
-    pp_checks_clear(&c);
-}
-
-int pp_tui_main(pp_app *app)
-{
-    ui_ctx ctx = { app, NULL, false, PP_EXIT_OK };
-    bool guests_ok, own_display;
-    char *gerr;
-    pp_host *h;
-
-    char why[512];
-    bool cancelled;
-
-    /* an unusable terminal is said plainly, before anything is read or drawn */
-    if (!ui_display_active() && !ui_display_usable(why, sizeof(why))) {
-        fprintf(stderr, "%s: %s\n", pp_progname(), why);
-        return PP_EXIT_FAIL;
-    }
-    if (app->nmembers > 1)
-        return ui_fleet_main(app);
-    /* read everything before the screen changes, so errors print plainly */
-    h = pp_app_host(app);
-    if (!h) {
-        fprintf(stderr, "%s: %s\n", pp_progname(), pp_error_get());
-        return PP_EXIT_FAIL;
-    }
-    ui = &ctx;
-    /* a fleet's host list opened this host's console: the terminal is in curses mode already */
-    own_display = !ui_display_active();
-    if (own_display)
-        ui_display_init(!app->no_color);
-    ui_push(ui_functions_view());
-    /* guests first: the checklist and the list both use them */
-    guests_ok = read_guests(&cancelled);
-    gerr = guests_ok ? NULL : xstrdup(pp_error_get()); /* the checks reuse the error slot */
-    /* the checks ask libvirt too: not after the operator stopped waiting for it */
-    if (!cancelled)
-        show_checklist_if_failing(app);
-    if (!guests_ok)
-        ui_status(UI_ERROR, _("no guests: %s"), gerr);
-    else if (app->owners.nunknown)
-        say_unknown_owners();
-    else if (h->nwarnings)
-        ui_status(UI_ERROR, P_("%zu sysfs entry was skipped or read in part (pcipass list shows why)",
-                               "%zu sysfs entries were skipped or read in part (pcipass list shows why)",
-                               h->nwarnings),
-                  h->nwarnings);
-    free(gerr);
-    loop();
     while (ui->top) {
         ui_view *v = ui->top;
         ui->top = v->below;
         view_free(v);
     }
-    if (own_display)
-        ui_display_restore();
-    ui = NULL;
-    return ctx.exit_status;
+}
+
+char *ui_addr_list(const pp_pci_addr *set, size_t n)
+{
+    char *s = xstrdup(""), *t, name[PP_PCI_ADDR_STRLEN];
+
+    for (size_t i = 0; i < n; i++) {
+        pp_pci_addr_format(&set[i], name);
+        t = xasprintf("%s%s%s", s, i ? ", " : "", name);
+        free(s);
+        s = t;
+    }
+    return s;
 }

@@ -149,8 +149,17 @@ bool pp_parse_number(const char *s, const char *field, uint64_t min, uint64_t ma
                      uint64_t *out)
 {
     uint64_t v;
-    int r = pp_parse_u64(s, 0, max, &v);
+    const char *p = s ? s : "";
+    int r;
 
+    /* "0400": hex to one reader, octal to another (libvirt's own parser), decimal to a third */
+    if (p[0] == '0' && p[1] && !p[strspn(p, "0123456789")]) {
+        pp_error_set(_("%s: '%s' is ambiguous: a leading zero without 0x (write 0x%s for hex, or "
+                       "the decimal number without the zero); valid range 0x%0*" PRIx64 "-0x%0*" PRIx64),
+                     field, s, p, hexdigits, min, hexdigits, max);
+        return false;
+    }
+    r = pp_parse_u64(s, 0, max, &v);
     if (r < 0)
         goto bad;
     if (r > 0 || v < min)

@@ -28,7 +28,9 @@ grep -q '@[A-Z]*@' "$PAGE"; [ $? -ne 0 ]; ok $? "no template placeholder left"
 
 # Keys: the entries of ui_bindings[] with help text, "KEYNAME<TAB>HELP" each
 TAB=$(printf '\t')
-sed -n "s/.*\"\([^\"]*\)\")\{0,1\}, N_(\"\([^\"]*\)\") },\$/\1$TAB\2/p" "$top_srcdir/src/ui/keys.c" \
+# (an entry may span lines: the table is read as one line, cut at each entry's end)
+tr '\n' ' ' < "$top_srcdir/src/ui/keys.c" | sed 's/},/},\n/g' |
+    sed -n "s/.*\"\([^\"]*\)\")\{0,1\}, *N_(\"\([^\"]*\)\"), *\(N_(\"[^\"]*\")\|NULL\) *},\$/\1$TAB\2/p" \
     > "$WORK/keys.tsv"
 nkeys=$(wc -l < "$WORK/keys.tsv")
 [ "$nkeys" -ge 20 ]; ok $? "key table read from the source ($nkeys keys with help text)"

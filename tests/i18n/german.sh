@@ -108,7 +108,7 @@ ok $? "console: the function list has its German title"
 screen > "$WORK/home.txt"
 head -n 1 "$WORK/home.txt" | grep -q " 21 Funktionen, 6 Gäste, 4 belegt, 1 Konflikt " &&
     grep -q "^ADRESSE  *KLASSE  *BEZEICHNUNG  *TREIBER  *GRP BELEGT VON" "$WORK/home.txt" &&
-    tail -n 1 "$WORK/home.txt" | grep -qx " Enter:wählen /:Filter b:Brücken o:Belegung ?, F1:Hilfe q:Ende"
+    tail -n 1 "$WORK/home.txt" | grep -qx " Enter:wählen Leer:markieren /:Filter b:Brücken o:Belegung ?, F1:Hilfe q:Ende"
 ok $? "console: German header (both plural forms), column headings and footer keys" || diag < "$WORK/home.txt"
 keys End k k k; wait_for " SR-IOV: virtuelle Funktion von 0000:17:00.0"
 ok $? "console: the detail pane is German"

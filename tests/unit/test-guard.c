@@ -295,7 +295,7 @@ static const gcase cases[] = {
       C, false, { "0000:01:00.0" },
       { { PP_GUARD_GROUP, FORCE, "0000:01:00.0",
           { "0000:01:00.0: IOMMU group 1 partner 0000:01:00.1 is bound to host driver e1000e",
-            "--whole-group" } } } },
+            "assigning the whole group with it resolves this" } } } },
     { "the partners all vfio-pci, pci-stub, none or a bridge", ATTACH, "db", C, false,
       { "0000:01:00.1" }, { { 0 } } },
     { "the partner on a host driver inside the set", ATTACH, "db", C, false,

@@ -32,10 +32,17 @@ pp o1 owners --json
 [ "$(jq -r '.[] | select(.address=="0002:00:00.0") | .owners[0] | "\(.guest) \(.config) \(.live) \(.zpci.uid)"' "$WORK/o1.out")" = "zs true false 0x0001" ]
 ok $? "a new process reads the stored assignment back as an owner"
 
-# no ids: libvirt fills the lowest free ones, read back to the operator
+# no ids: the host's own, free in the guest (the one policy of both faces), as xml --guest shows
+"$PCIPASS" --sysfs-root "$S390" xml 0003:00:00.0 > "$WORK/x2.plain"
+grep -q '<zpci' "$WORK/x2.plain"; [ $? -ne 0 ]; ok $? "xml without a guest: no zPCI ids chosen"
+pp x2 --sysfs-root "$S390" xml --guest zs 0003:00:00.0
+out_has x2 '<zpci uid="0x0400" fid="0x00000400"/>'; ok $? "xml --guest: the host's ids, free in the guest"
 pp a2 --sysfs-root "$S390" attach zs 0003:00:00.0
 ok "$(rc a2)" "attach without zPCI ids"
-out_has a2 '<zpci uid="0x0002" fid="0x00000001"/>'; ok $? "libvirt's filled ids (uid 2, fid 1) shown"
+out_has a2 '<zpci uid="0x0400" fid="0x00000400"/>'; ok $? "the host's ids (uid 0x0400, fid 0x400) sent and stored"
+pp amb --sysfs-root "$S390" attach zs 0004:00:00.0 --zpci-uid 0400
+[ "$(rc amb)" = 1 ] && err_has amb "zpci uid: '0400' is ambiguous: a leading zero without 0x"
+ok $? "uid 0400 refused as ambiguous, naming the field"
 
 # decimal uid is stored as hex
 pp a3 --sysfs-root "$S390" attach zs 0004:00:00.0 --zpci-uid 17 --zpci-fid 0x20
@@ -101,6 +108,19 @@ ok $? "detaching it again: a clear refusal"
 pp o2 owners --json
 [ "$(jq -r '[.[].address] | join(" ")' "$WORK/o2.out")" = "0002:00:00.0 0004:00:00.0" ]
 ok $? "owners after the detach"
+
+# the host's uid taken in the guest: that one is libvirt's choice (the lowest free), the fid the host's
+pp a2b --sysfs-root "$S390" attach zs 0001:00:00.0 --zpci-uid 0x0501
+ok "$(rc a2b)" "attach 0001:00:00.0 with the uid the host gives 0005:00:00.0"
+pp a2c --sysfs-root "$S390" attach zs 0005:00:00.0
+out_has a2c '<zpci uid="0x0002" fid="0x00000501"/>'; ok $? "uid taken: libvirt's lowest free uid 2, the host's fid"
+
+# no MAC given: the stable one from the guest's UUID, the same in xml --guest, attach and storage
+pp xm --sysfs-root "$X86" xml --guest zx --interface 0000:17:02.1
+mac=$(sed -n 's/.*<mac address="\([^"]*\)".*/\1/p' "$WORK/xm.out")
+[ -n "$mac" ]; ok $? "xml --interface --guest shows the MAC that attach sends ($mac)"
+pp am --sysfs-root "$X86" attach zx 0000:17:02.1 --interface
+out_has am "<mac address=\"$mac\"/>"; ok $? "attach sends and libvirt stores that MAC"
 
 # x86_64 guest: interface form for a VF, guest address given
 pp ix --sysfs-root "$X86" attach zx 0000:17:02.3 --interface --mac 52:54:00:00:17:23

@@ -1,0 +1,183 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The setup checklist, the same items as `pcipass check`: shown first when something fails, and
+ * again whenever the operator asks (c). Wrapped to the terminal each time it is drawn, each
+ * message's lines and its fix under the message column, failures and warnings in colour. */
+#include <config.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pcipass/check.h"
+#include "pcipass/common.h"
+#include "pcipass/ui.h"
+
+typedef struct checklist {
+    pp_checks c;
+    char *title;
+} checklist;
+
+static const char *mark(pp_check_status s)
+{
+    /* TRANSLATORS: check results in the console's checklist and `pcipass check`; any length */
+    return s == PP_CHECK_PASS ? _("pass") : s == PP_CHECK_WARN ? _("warn") : _("FAIL");
+}
+
+static enum ui_role role(pp_check_status s)
+{
+    return s == PP_CHECK_PASS ? UI_OK : s == PP_CHECK_WARN ? UI_FIELD : UI_ERROR;
+}
+
+static const char *title(ui_view *v)
+{
+    return ((checklist *)v->data)->title;
+}
+
+/* the message column: after the widest "[mark] id" */
+static int message_column(const checklist *cl)
+{
+    size_t i, w = 0;
+
+    for (i = 0; i < cl->c.n; i++) {
+        char *p = xasprintf(" [%s] %s", mark(cl->c.v[i].status), cl->c.v[i].id);
+        size_t pw = ui_text_width(p);
+        free(p);
+        if (pw > w)
+            w = pw;
+    }
+    /* as `pcipass check` lines them up: ids padded to nine columns */
+    return (int)(w > 17 ? w : 17) + 1;
+}
+
+/* Every line of the list at width W: message lines and fix lines, each with its role. */
+static size_t lines(const checklist *cl, int w, char ***out, enum ui_role **roles)
+{
+    int col = message_column(cl);
+    char *indent;
+    char **v = NULL;
+    enum ui_role *r = NULL;
+    size_t n = 0, i, j;
+
+    if (col > w / 2)
+        col = w / 2;
+    indent = xasprintf("%*s", col, "");
+    for (i = 0; i < cl->c.n; i++) {
+        const pp_check_item *it = &cl->c.v[i];
+        char *head = xasprintf(" [%s] %s", mark(it->status), it->id), *text, **l;
+        size_t nl, hw = ui_text_width(head);
+        /* the head padded to the message column by display width */
+        text = xasprintf("%s%*s%s", head, hw < (size_t)col ? col - (int)hw : 1, "", it->message);
+        nl = ui_wrap(text, w, indent, &l);
+        for (j = 0; j < nl; j++) {
+            v = xreallocarray(v, n + 1, sizeof(*v));
+            r = xreallocarray(r, n + 1, sizeof(*r));
+            v[n] = xstrdup(l[j]);
+            r[n++] = role(it->status);
+        }
+        ui_wrap_free(l, nl);
+        free(text);
+        free(head);
+        if (it->fix) {
+            char *fix = xasprintf(_("fix: %s"), it->fix), *first = xasprintf("%s%s", indent, fix);
+            nl = ui_wrap(first, w, indent, &l);
+            for (j = 0; j < nl; j++) {
+                v = xreallocarray(v, n + 1, sizeof(*v));
+                r = xreallocarray(r, n + 1, sizeof(*r));
+                v[n] = xstrdup(l[j]);
+                r[n++] = UI_NORMAL;
+            }
+            ui_wrap_free(l, nl);
+            free(first);
+            free(fix);
+        }
+    }
+    free(indent);
+    *out = v;
+    *roles = r;
+    return n;
+}
+
+static void draw(ui_view *v, int y, int h, int w)
+{
+    checklist *cl = v->data;
+    char **l;
+    enum ui_role *r;
+    size_t n = lines(cl, w, &l, &r), i;
+    int k;
+
+    if (n > (size_t)h && v->top > n - (size_t)h)
+        v->top = n - (size_t)h;
+    if (n <= (size_t)h)
+        v->top = 0;
+    for (k = 0; k < h; k++) {
+        i = v->top + (size_t)k;
+        ui_put(y + k, 0, w, i < n ? r[i] : UI_NORMAL, i < n ? l[i] : "");
+    }
+    for (i = 0; i < n; i++)
+        free(l[i]);
+    free(l);
+    free(r);
+}
+
+static bool key(ui_view *v, int k, enum ui_action a)
+{
+    (void)k;
+    switch (a) {
+    case ACT_UP:
+        if (v->top)
+            v->top--;
+        return true;
+    case ACT_DOWN:
+        v->top++; /* draw keeps it within the text */
+        return true;
+    case ACT_HOME:
+        v->top = 0;
+        return true;
+    case ACT_CHECKLIST: /* already here */
+        return true;
+    default:
+        return false;
+    }
+}
+
+static void cfree(ui_view *v)
+{
+    checklist *cl = v->data;
+    pp_checks_clear(&cl->c);
+    free(cl->title);
+    free(cl);
+}
+
+static const ui_view_ops ops = {
+    .name = "checklist",
+    .flags = UI_VIEW_TEXT | UI_VIEW_CHECKLIST,
+    .title = title,
+    .draw = draw,
+    .key = key,
+    .free = cfree,
+};
+
+size_t ui_checks_run(pp_checks *c)
+{
+    ui_status(UI_NORMAL, "%s", _("Checking the host's setup ..."));
+    pp_checks_run(ui->app, NULL, 0, c);
+    ui_status_clear();
+    return pp_checks_failed(c);
+}
+
+ui_view *ui_checklist_view(pp_checks *c)
+{
+    checklist *cl = xcalloc(1, sizeof(*cl));
+    size_t failed = pp_checks_failed(c);
+
+    cl->c = *c;
+    memset(c, 0, sizeof(*c));
+    cl->title = failed ? xasprintf(P_("Setup checklist: %zu check failed. Esc goes on to the "
+                                      "function list",
+                                      "Setup checklist: %zu checks failed. Esc goes on to the "
+                                      "function list",
+                                      failed),
+                                   failed)
+                       : xstrdup(_("Setup checklist: every check passed. Esc goes back"));
+    return ui_view_new(&ops, cl);
+}
