@@ -37,5 +37,7 @@ char *pp_owner_label(const pp_owner *o);
 char *pp_owners_label(const pp_owner *first, size_t n);
 /* What guest G holds: the count, and *OUT (malloc'd) points at its entries in address order. */
 size_t pp_owners_of_guest(const pp_owners *o, const pp_guest *g, const pp_owner ***out);
+/* The same as text, "0000:17:00.0 0000:3b:00.0" ("" when it holds nothing). Caller frees. */
+char *pp_owners_guest_text(const pp_owners *o, const pp_guest *g);
 
 #endif

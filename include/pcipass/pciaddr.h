@@ -25,6 +25,8 @@ bool pp_pci_addr_parse(const char *s, const char *field, pp_pci_addr *out);
  * alone, so a caller need not save and restore it around a probe. */
 bool pp_pci_addr_read(const char *s, pp_pci_addr *out);
 void pp_pci_addr_format(const pp_pci_addr *a, char buf[PP_PCI_ADDR_STRLEN]);
+/* The N addresses of V as text, SEP between them ("" for none). Caller frees. */
+char *pp_pci_addr_join(const pp_pci_addr *v, size_t n, const char *sep);
 int pp_pci_addr_cmp(const pp_pci_addr *a, const pp_pci_addr *b);
 bool pp_pci_addr_eq(const pp_pci_addr *a, const pp_pci_addr *b);
 

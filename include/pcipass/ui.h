@@ -235,14 +235,10 @@ ui_view *ui_pop_to_home(void);
 /* Forgets the visible-row map (after a change of the rows or the filter). */
 void ui_view_invalidate(ui_view *v);
 size_t ui_view_selected(ui_view *v, bool *any);
-/* "0000:65:00.0, 0000:65:00.1": the N addresses of SET (malloc'd) */
-char *ui_addr_list(const pp_pci_addr *set, size_t n);
 /* Forgets the marks of the function list V (after the marked functions were assigned) */
 void ui_functions_unmark(ui_view *v);
 /* After a key that changed only the cursor row of V: the next paint redraws that row alone. */
 void ui_repaint_row(ui_view *v);
-/* "running and persistent configuration", ... for the PP_AFFECT_* bits of a change, translated */
-const char *ui_affect_name(unsigned affect);
 /* The guards of C (pp_change_check) on the status line: unforceable findings refuse, forceable
  * ones each need the operator's explicit yes. true: go on (C->findings hold what was said yes
  * to). */

@@ -97,6 +97,11 @@ bool pp_virt_read_held(pp_virt *v, const pp_guest *g, unsigned affect, const pp_
 /* The words for a set of configurations, untranslated (N_): "live and persistent configuration",
  * "live configuration", "persistent configuration"; the faces pass them through _(). */
 const char *pp_affect_words(unsigned affect);
+/* The same set as a choice or a title says it, untranslated (N_): "live and persistent",
+ * "live only", "persistent only". */
+const char *pp_affect_choice(unsigned affect);
+/* The set of configurations a guest's owner entry names (LIVE, CONFIG). */
+#define PP_AFFECT_OF(live, config) (((live) ? PP_AFFECT_LIVE : 0u) | ((config) ? PP_AFFECT_CONFIG : 0u))
 
 /* Stores XML (pp_identity_to_xml) as the guest's pcipass metadata in the configurations of
  * AFFECT (virDomainSetMetadata); XML NULL removes it. false with the error slot set. */

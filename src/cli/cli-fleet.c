@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "cli-private.h"
+#include "pcipass/buf.h"
 #include "pcipass/common.h"
 #include "pcipass/table.h"
 
@@ -258,7 +259,8 @@ int pp_cli_fleet_dispatch(pp_app *app, const pp_cli_cmd *cmd, int argc, char **a
     const char *guest = NULL, *device = NULL;
     pp_pci_addr addr;
     pp_app *hit = NULL;
-    char *names = NULL, *t;
+    pp_buf found = PP_BUF_INIT;
+    char *names;
     size_t i, nhit = 0;
 
     if (!strcmp(cmd->name, "attach") || !strcmp(cmd->name, "detach"))
@@ -292,10 +294,9 @@ int pp_cli_fleet_dispatch(pp_app *app, const pp_cli_cmd *cmd, int argc, char **a
             continue;
         hit = m;
         nhit++;
-        t = xasprintf("%s%s%s", names ? names : "", names ? ", " : "", pp_app_host_label(m));
-        free(names);
-        names = t;
+        pp_buf_item(&found, ", ", pp_app_host_label(m));
     }
+    names = pp_buf_take_or_null(&found);
     if (nhit != 1) {
         char *what = pp_escape_ctl(guest ? guest : device), *hosts = names ? pp_escape_ctl(names) : NULL;
         if (nhit == 0)

@@ -161,21 +161,11 @@ static void guests_rows(pp_app *app, json_object *arr, pp_table *t, const char *
     for (i = 0; i < app->guests.n; i++) {
         const pp_guest *g = &app->guests.v[i];
         const pp_domain_info *d = pp_guest_info(g);
-        const pp_owner **held;
-        size_t n = pp_owners_of_guest(&app->owners, g, &held);
-        pp_buf b = PP_BUF_INIT;
-        char *funcs;
+        char *funcs = pp_owners_guest_text(&app->owners, g);
 
-        for (j = 0; j < n; j++) {
-            char buf[PP_PCI_ADDR_STRLEN];
-            pp_pci_addr_format(&held[j]->source, buf);
-            pp_buf_item(&b, " ", buf);
-        }
-        funcs = pp_buf_take(&b);
         pp_table_row(t, g->name, _(pp_guest_state_name(g)), d->arch, d->machine,
-                     g->persistent ? _("yes") : _("no"), n ? funcs : NULL);
+                     g->persistent ? _("yes") : _("no"), *funcs ? funcs : NULL);
         free(funcs);
-        free(held);
     }
 }
 

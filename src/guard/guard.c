@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "pcipass/buf.h"
 #include "pcipass/common.h"
 #include "pcipass/guard.h"
 
@@ -62,22 +63,18 @@ static char *other_owners(const pp_owners *owners, const pp_pci_addr *a, const p
 {
     const pp_owner *first;
     size_t i, n = owners ? pp_owners_of(owners, a, &first) : 0;
-    char *s = NULL, *t;
+    pp_buf b = PP_BUF_INIT;
+    char *t;
 
     for (i = 0; i < n; i++) {
         if ((g && first[i].guest == g) || (live_only && !first[i].live))
             continue;
         /* one whole entry per guest; the list is joined with ", " */
         t = xasprintf(_("guest '%s' (%s)"), first[i].guest->name, where(&first[i]));
-        if (s) {
-            char *u = xasprintf("%s, %s", s, t);
-            free(s);
-            free(t);
-            t = u;
-        }
-        s = t;
+        pp_buf_item(&b, ", ", t);
+        free(t);
     }
-    return s;
+    return pp_buf_take_or_null(&b);
 }
 
 /* Whether G holds A in one of the configurations of AFFECT (0: in any). */

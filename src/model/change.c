@@ -913,7 +913,7 @@ static bool resolve(pp_app *app, const pp_jrec *r, const char *path, bool *made)
     out.uuid = r->uuid ? xstrdup(r->uuid) : NULL;
     out.action = r->action ? xstrdup(r->action) : NULL;
     out.devices = r->devices ? xstrdup(r->devices) : NULL;
-    out.flags = xasprintf("%s%sresolved", r->flags ? r->flags : "", r->flags && *r->flags ? "," : "");
+    out.flags = r->flags && *r->flags ? xasprintf("%s,resolved", r->flags) : xstrdup("resolved");
     out.undoes = r->undoes ? xstrdup(r->undoes) : NULL;
     out.phase = xstrdup(*made ? "done" : "failed");
     out.intent = xstrdup(r->id);

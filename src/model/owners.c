@@ -142,3 +142,18 @@ size_t pp_owners_of_guest(const pp_owners *o, const pp_guest *g, const pp_owner 
             (*out)[n++] = &o->v[i];
     return n;
 }
+
+char *pp_owners_guest_text(const pp_owners *o, const pp_guest *g)
+{
+    pp_buf b = PP_BUF_INIT;
+    char a[PP_PCI_ADDR_STRLEN];
+    size_t i;
+
+    for (i = 0; i < o->n; i++) {
+        if (o->v[i].guest != g)
+            continue;
+        pp_pci_addr_format(&o->v[i].source, a);
+        pp_buf_item(&b, " ", a);
+    }
+    return pp_buf_take(&b);
+}

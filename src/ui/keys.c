@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "pcipass/buf.h"
 #include "pcipass/common.h"
 #include "pcipass/ui.h"
 
@@ -92,7 +93,7 @@ const char *ui_scope_name(const char *scope)
 
 char *ui_footer_keys(const ui_view_ops *ops)
 {
-    char *s = xstrdup("");
+    pp_buf footer = PP_BUF_INIT;
     size_t i, k;
 
     /* the bindings with a footer word that work here, in table order, one per action; the
@@ -115,9 +116,9 @@ char *ui_footer_keys(const ui_view_ops *ops)
                   (!ui_bindings[k].view || strcmp(ui_bindings[k].view, ops->name) == 0);
         if (dup)
             continue;
-        t = xasprintf("%s%s%s:%s", s, *s ? " " : "", _(b->keyname), _(b->label));
-        free(s);
-        s = t;
+        t = xasprintf("%s:%s", _(b->keyname), _(b->label));
+        pp_buf_item(&footer, " ", t);
+        free(t);
     }
-    return s;
+    return pp_buf_take(&footer);
 }

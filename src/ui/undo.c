@@ -48,8 +48,7 @@ static char *question(const pp_change *c)
 {
     const pp_jrec *r = c->undoes;
     const char *when = r->time ? r->time : "?";
-    const char *where = ui_affect_name((c->want_live ? PP_AFFECT_LIVE : 0) |
-                                       (c->want_config ? PP_AFFECT_CONFIG : 0));
+    const char *where = _(pp_affect_words(PP_AFFECT_OF(c->want_live, c->want_config)));
 
     switch (c->kind) {
     case PP_CHANGE_DETACH:

@@ -19,8 +19,7 @@ typedef struct checklist {
 
 static const char *mark(pp_check_status s)
 {
-    /* TRANSLATORS: check results in the console's checklist and `pcipass check`; any length */
-    return s == PP_CHECK_PASS ? _("pass") : s == PP_CHECK_WARN ? _("warn") : _("FAIL");
+    return pp_check_status_label(s);
 }
 
 static enum ui_role role(pp_check_status s)

@@ -96,9 +96,7 @@ static char *field_text(form *fm, enum field f, size_t *size)
 
 static const char *apply_name(unsigned a)
 {
-    return a == (PP_AFFECT_LIVE | PP_AFFECT_CONFIG) ? _("live and persistent config")
-           : a == PP_AFFECT_LIVE                    ? _("live only")
-                                                    : _("persistent config only");
+    return _(pp_affect_choice(a));
 }
 
 static const char *also_name(enum also a)
@@ -138,14 +136,7 @@ static bool build(form *fm, const pp_guest *g)
         return false;
     }
     fm->n = n;
-    fm->set_names = xstrdup("");
-    for (i = 0; i < n; i++) {
-        char name[PP_PCI_ADDR_STRLEN], *t;
-        pp_pci_addr_format(&set[i], name);
-        t = xasprintf("%s%s%s", fm->set_names, i ? ", " : "", name);
-        free(fm->set_names);
-        fm->set_names = t;
-    }
+    fm->set_names = pp_pci_addr_join(set, n, ", ");
     free(set);
     return true;
 }
@@ -644,7 +635,7 @@ ui_view *ui_form_view_set(const pp_pci_addr *set, size_t n, const char *guest)
     fm->also_i = 0;
     fm->net_vf = false; /* several functions: hostdev elements */
     fm->kind = 0;
-    names = ui_addr_list(s, n);
+    names = pp_pci_addr_join(s, n, ", ");
     free(fm->title);
     fm->title = xasprintf(_("Assign %s together to guest '%s'"), names, guest);
     free(names);

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "pcipass/buf.h"
 #include "pcipass/common.h"
 #include "pcipass/ui.h"
 
@@ -158,13 +159,13 @@ static char *owner_text(const pp_function *f)
 
     if (!n)
         return NULL;
-    own = xstrdup("");
+    pp_buf b = PP_BUF_INIT;
     for (size_t i = 0; i < n; i++) {
-        t = xasprintf("%s%s%s[%s%s]", own, i ? "," : "", first[i].guest->name,
-                      first[i].live ? "L" : "", first[i].config ? "C" : "");
-        free(own);
-        own = t;
+        t = pp_owner_label(&first[i]);
+        pp_buf_item(&b, ",", t);
+        free(t);
     }
+    own = pp_buf_take(&b);
     if (pp_owners_conflict(first, n)) {
         t = xasprintf("!%s", own);
         free(own);
@@ -215,18 +216,16 @@ static char *row_text(ui_view *v, size_t row)
     const pp_function *f = func(row);
     const pp_owner *first;
     size_t n = owners_of(f, &first), i;
-    char *dev = device_name(f, true), *s, *t;
+    char *dev = device_name(f, true);
+    pp_buf b = PP_BUF_INIT;
 
     /* what operators call the class too: a display controller is the GPU */
-    s = xasprintf("%s %s %s %s %s", f->name, f->class_name ? f->class_name : "", dev,
+    pp_buf_printf(&b, "%s %s %s %s %s", f->name, f->class_name ? f->class_name : "", dev,
                   f->driver ? f->driver : "", (f->class_code >> 16) == 0x03 ? "GPU" : "");
-    for (i = 0; i < n; i++) {
-        t = xasprintf("%s %s", s, first[i].guest->name);
-        free(s);
-        s = t;
-    }
+    for (i = 0; i < n; i++)
+        pp_buf_item(&b, " ", first[i].guest->name);
     free(dev);
-    return s;
+    return pp_buf_take(&b);
 }
 
 /* The detail pane's paragraphs for F, each with its role; wrapped to the width when drawn. */
@@ -275,6 +274,7 @@ static size_t detail(const pp_function *f, dline *d)
     size_t nm = pp_host_group_members(ui->app->host, f, members, 64), i, n, nd = 0;
     const pp_owner *first;
     char *line, *t;
+    pp_buf b = PP_BUF_INIT;
     char numa[12] = "-";
 
     if (f->numa_node >= 0)
@@ -328,30 +328,27 @@ static size_t detail(const pp_function *f, dline *d)
         line = xasprintf(_(" IOMMU group %d: this function alone"), f->iommu_group);
     else
         line = xasprintf(_(" IOMMU group %d also holds:"), f->iommu_group);
+    pp_buf_add(&b, line);
+    free(line);
     for (i = 0; i < nm; i++) {
         n = pp_owners_of(&ui->app->owners, &members[i]->addr, &first);
-        t = xasprintf("%s%s %s (%s%s%s)", line, i ? ";" : "", members[i]->name,
+        pp_buf_printf(&b, "%s %s (%s%s%s)", i ? ";" : "", members[i]->name,
                       members[i]->driver ? members[i]->driver : _("no driver"), n ? ", " : "",
                       n ? first[0].guest->name : "");
-        free(line);
-        line = t;
     }
+    line = pp_buf_take(&b);
     add(d, &nd, nm ? UI_NORMAL : UI_DIM, line);
 
     n = owners_of(f, &first);
     if (!n) {
         line = xstrdup(_(" Held by: no guest"));
     } else {
-        line = xstrdup(_(" Held by:"));
-        for (i = 0; i < n; i++) {
-            /* entries apart: "batch (persistent config); web (running only)" */
-            t = xasprintf("%s%s %s (%s)", line, i ? ";" : "", first[i].guest->name,
-                          first[i].live && first[i].config ? _("running and persistent config")
-                          : first[i].live                  ? _("running only")
-                                                           : _("persistent config"));
-            free(line);
-            line = t;
-        }
+        pp_buf_add(&b, _(" Held by:"));
+        /* entries apart: "batch (persistent configuration); web (live configuration)" */
+        for (i = 0; i < n; i++)
+            pp_buf_printf(&b, "%s %s (%s)", i ? ";" : "", first[i].guest->name,
+                          _(pp_affect_words(PP_AFFECT_OF(first[i].live, first[i].config))));
+        line = pp_buf_take(&b);
     }
     add(d, &nd, pp_owners_conflict(first, n) ? UI_CONFLICT : UI_NORMAL, line);
     host_facts(f, d, &nd);

@@ -33,18 +33,7 @@ static size_t rows(ui_view *v)
 
 static char *held(const pp_guest *g)
 {
-    char *s = xstrdup(""), *t, a[PP_PCI_ADDR_STRLEN];
-    size_t i;
-
-    for (i = 0; i < ui->app->owners.n; i++) {
-        if (ui->app->owners.v[i].guest != g)
-            continue;
-        pp_pci_addr_format(&ui->app->owners.v[i].source, a);
-        t = xasprintf("%s%s%s", s, *s ? " " : "", a);
-        free(s);
-        s = t;
-    }
-    return s;
+    return pp_owners_guest_text(&ui->app->owners, g);
 }
 
 static const char *heading(ui_view *v)
@@ -134,7 +123,7 @@ ui_view *ui_guests_view(const pp_function *f)
 ui_view *ui_guests_view_set(const pp_pci_addr *set, size_t n)
 {
     picker *p = xcalloc(1, sizeof(*p));
-    char *names = ui_addr_list(set, n);
+    char *names = pp_pci_addr_join(set, n, ", ");
 
     p->set = xcalloc(n, sizeof(*set));
     memcpy(p->set, set, n * sizeof(*set));

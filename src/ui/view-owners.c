@@ -119,7 +119,7 @@ static void draw_row(ui_view *v, size_t row, int y, int w, bool sel)
     x += ui_cell(y, x, 13, r, addr);
     x += ui_cell(y, x, 10, r, c ? _("yes") : _("no"));
     x += ui_cell(y, x, 21, r, o->guest->name);
-    x += ui_cell(y, x, 5, r, o->live && o->config ? "L+C" : o->live ? "L" : "C");
+    x += ui_cell(y, x, 5, r, pp_owner_where(o));
     x += ui_cell(y, x, 11, r, o->dev->kind == PP_HD_INTERFACE ? "interface" : "hostdev");
     x += ui_cell(y, x, 9, r, o->dev->managed == PP_MANAGED_NO ? _("no") : _("yes"));
     x += ui_cell(y, x, 8, r, uid);
@@ -161,7 +161,8 @@ static void detach(ui_view *v, size_t row)
     if (affect == (PP_AFFECT_LIVE | PP_AFFECT_CONFIG)) {
         static const unsigned scopes[] = { PP_AFFECT_LIVE | PP_AFFECT_CONFIG, PP_AFFECT_LIVE,
                                            PP_AFFECT_CONFIG };
-        const char *names[] = { _("both"), _("live only"), _("persistent only") };
+        const char *names[] = { _(pp_affect_choice(scopes[0])), _(pp_affect_choice(scopes[1])),
+                                _(pp_affect_choice(scopes[2])) };
         int i;
         q = xasprintf(_("Detach %s from guest '%s':"), addr, gname);
         i = ui_choose(q, names, 3, 0);
@@ -177,7 +178,7 @@ static void detach(ui_view *v, size_t row)
     c.want_config = affect & PP_AFFECT_CONFIG;
     c.wait = PP_UNPLUG_WAIT_SECONDS;
     c.waiting = ui_change_waiting;
-    q = xasprintf(_("Detach %s from the %s of guest '%s'?"), addr, ui_affect_name(affect), gname);
+    q = xasprintf(_("Detach %s from the %s of guest '%s'?"), addr, _(pp_affect_words(affect)), gname);
     if (!ui_confirm(q)) {
         ui_status(UI_NORMAL, "%s", _("Nothing detached."));
         goto out;
@@ -196,10 +197,10 @@ static void detach(ui_view *v, size_t row)
             ui_status(UI_OK,
                       _("%s detached from the %s of guest '%s'; %s shares its guest slot and "
                         "stays attached."),
-                      addr, ui_affect_name(c.affect), gname, c.siblings);
+                      addr, _(pp_affect_words(c.affect)), gname, c.siblings);
         else
             ui_status(UI_OK, _("%s detached from the %s of guest '%s'."), addr,
-                      ui_affect_name(c.affect), gname);
+                      _(pp_affect_words(c.affect)), gname);
         break;
     case PP_CHANGE_REQUESTED:
         if (c.pending && c.siblings)

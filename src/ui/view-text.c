@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "pcipass/buf.h"
 #include "pcipass/common.h"
 #include "pcipass/change.h"
 #include "pcipass/guard.h"
@@ -137,7 +138,7 @@ static void apply(ui_view *v)
     pp_app *app = ui->app;
     char *q, *body;
     const char *name = t->names;
-    const char *where = ui_affect_name(t->affect);
+    const char *where = _(pp_affect_words(t->affect));
     pp_change c = { 0 };
     pp_findings accepted = { 0 };
 
@@ -273,28 +274,24 @@ ui_view *ui_result_view(const char *ttl, const char *s)
 ui_view *ui_preview_view(const char *guest, const pp_hostdev *hds, size_t n, unsigned affect)
 {
     text *t = xcalloc(1, sizeof(*t));
-    char *xml = xstrdup(""), *s;
+    pp_buf elements = PP_BUF_INIT, names = PP_BUF_INIT;
+    char *xml;
     size_t i;
 
     t->indent = -1;
-    t->names = xstrdup("");
     /* every element that will be sent, as the builder makes it */
     for (i = 0; i < n; i++) {
         char name[PP_PCI_ADDR_STRLEN], *one = pp_hostdev_to_xml(&hds[i]);
         pp_pci_addr_format(&hds[i].source, name);
-        s = xasprintf("%s%s", xml, one);
-        free(xml);
+        pp_buf_add(&elements, one);
         free(one);
-        xml = s;
-        s = xasprintf("%s%s%s", t->names, i ? ", " : "", name);
-        free(t->names);
-        t->names = s;
+        pp_buf_item(&names, ", ", name);
     }
+    xml = pp_buf_take(&elements);
+    t->names = pp_buf_take(&names);
     t->title = xasprintf(_("XML preview: %s to guest '%s' (%s). Enter applies, Esc goes back"),
                          t->names, guest,
-                         affect == (PP_AFFECT_LIVE | PP_AFFECT_CONFIG) ? _("live and config")
-                         : affect == PP_AFFECT_LIVE                    ? _("live only")
-                                                                       : _("config only"));
+                         _(pp_affect_choice(affect)));
     set_text(t, xml);
     free(xml);
     t->preview = true;
@@ -321,23 +318,22 @@ static size_t same_binding(size_t i)
     return i;
 }
 
-static void help_row(char **s, const ui_binding *b, const char *views)
+static void help_row(pp_buf *s, const ui_binding *b, const char *views)
 {
-    char *t, *line = xasprintf("%s (%s)", _(b->help), views);
+    char *line = xasprintf("%s (%s)", _(b->help), views);
     const char *cells[] = { "", _(b->keyname), line };
     const int widths[] = { 1, 12, 0 };
     char buf[1024];
 
     ui_columns(buf, sizeof(buf), cells, widths, 3);
-    t = xasprintf("%s%s\n", *s, buf);
-    free(*s);
+    pp_buf_printf(s, "%s\n", buf);
     free(line);
-    *s = t;
 }
 
 ui_view *ui_help_view(void)
 {
-    char *s = xstrdup(""), *t;
+    pp_buf s = PP_BUF_INIT, scopes = PP_BUF_INIT;
+    char *t;
     size_t i;
 
     for (i = 0; i < ui_nbindings; i++) {
@@ -347,20 +343,17 @@ ui_view *ui_help_view(void)
         if (!b->help || same_binding(i) < i)
             continue;
         /* one row for a key that does the same on several screens, naming them all */
-        views = xstrdup(b->view ? ui_scope_name(b->view) : _("everywhere"));
-        for (k = i + 1; b->view && k < ui_nbindings; k++) {
-            if (same_binding(k) != i)
-                continue;
-            t = xasprintf("%s, %s", views, ui_scope_name(ui_bindings[k].view));
-            free(views);
-            views = t;
-        }
+        pp_buf_add(&scopes, b->view ? ui_scope_name(b->view) : _("everywhere"));
+        for (k = i + 1; b->view && k < ui_nbindings; k++)
+            if (same_binding(k) == i)
+                pp_buf_item(&scopes, ", ", ui_scope_name(ui_bindings[k].view));
+        views = pp_buf_take(&scopes);
         help_row(&s, b, views);
         free(views);
     }
-    t = xasprintf("%s\n  %s\n  %s\n", s, _("Owners: L = in the running guest, C = in its persistent configuration."),
+    pp_buf_printf(&s, "\n  %s\n  %s\n", _("Owners: L = in the live configuration, C = in the persistent one."),
                   _("A function held by more than one guest is a CONFLICT: only one of them can start."));
-    free(s);
+    t = pp_buf_take(&s);
     /* a wrapped help line goes on under the help column */
     {
         ui_view *v = ui_view_new(&ops_help, text_new(_("Help: keys (screen where they work)"), t, 15));

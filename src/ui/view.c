@@ -59,19 +59,6 @@ void ui_view_invalidate(ui_view *v)
     v->vis_valid = false;
 }
 
-static bool contains_ci(const char *hay, const char *needle)
-{
-    size_t n = strlen(needle), i;
-    for (; *hay; hay++) {
-        for (i = 0; i < n && hay[i] && tolower((unsigned char)hay[i]) == tolower((unsigned char)needle[i]);
-             i++)
-            ;
-        if (i == n)
-            return true;
-    }
-    return n == 0;
-}
-
 /* The visible-row map is rebuilt only when rows or the filter change, never per cursor move. */
 static void build_vis(ui_view *v)
 {
@@ -88,7 +75,7 @@ static void build_vis(ui_view *v)
             continue;
         if (v->filter[0] && v->ops->row_text) {
             char *t = v->ops->row_text(v, i);
-            bool keep = t && contains_ci(t, v->filter);
+            bool keep = t && strcasestr(t, v->filter) != NULL;
             free(t);
             if (!keep)
                 continue;
@@ -262,13 +249,6 @@ static void draw(void)
     draw_header();
     draw_view(ui->top);
     ui_flush();
-}
-
-const char *ui_affect_name(unsigned affect)
-{
-    if (affect == (PP_AFFECT_LIVE | PP_AFFECT_CONFIG))
-        return _("running and persistent configuration");
-    return affect == PP_AFFECT_LIVE ? _("running configuration") : _("persistent configuration");
 }
 
 /* A read of every guest, by the worker: nothing of the app is touched there, so the console can
@@ -577,15 +557,3 @@ void ui_close_all(void)
     }
 }
 
-char *ui_addr_list(const pp_pci_addr *set, size_t n)
-{
-    char *s = xstrdup(""), *t, name[PP_PCI_ADDR_STRLEN];
-
-    for (size_t i = 0; i < n; i++) {
-        pp_pci_addr_format(&set[i], name);
-        t = xasprintf("%s%s%s", s, i ? ", " : "", name);
-        free(s);
-        s = t;
-    }
-    return s;
-}

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "pcipass/buf.h"
 #include "pcipass/common.h"
 #include "pcipass/pciaddr.h"
 
@@ -175,4 +176,16 @@ range:
     pp_error_set(_("%s: '%s' is out of range; valid range 0x%0*" PRIx64 "-0x%0*" PRIx64), field, s,
                  hexdigits, min, hexdigits, max);
     return false;
+}
+
+char *pp_pci_addr_join(const pp_pci_addr *v, size_t n, const char *sep)
+{
+    pp_buf b = PP_BUF_INIT;
+    char name[PP_PCI_ADDR_STRLEN];
+
+    for (size_t i = 0; i < n; i++) {
+        pp_pci_addr_format(&v[i], name);
+        pp_buf_item(&b, sep, name);
+    }
+    return pp_buf_take(&b);
 }

@@ -353,6 +353,13 @@ bool pp_virt_read_held(pp_virt *v, const pp_guest *g, unsigned affect, const pp_
     return true;
 }
 
+const char *pp_affect_choice(unsigned affect)
+{
+    if (affect == (PP_AFFECT_LIVE | PP_AFFECT_CONFIG))
+        return N_("live and persistent");
+    return affect == PP_AFFECT_LIVE ? N_("live only") : N_("persistent only");
+}
+
 const char *pp_affect_words(unsigned affect)
 {
     if (affect == (PP_AFFECT_LIVE | PP_AFFECT_CONFIG))

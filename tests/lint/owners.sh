@@ -49,6 +49,11 @@ rule "curses calls only in src/ui/display.c" \
 rule "virt-private.h stays in src/virt" '"virt-private\.h"' '^src/virt/'
 rule "host-private.h stays in src/host" '"host-private\.h"' '^src/host/'
 rule "cli-private.h stays in src/cli" '"cli-private\.h"' '^src/cli/'
+# A list is built in a pp_buf (include/pcipass/buf.h), not by copying everything so far for each
+# item: t = xasprintf("%s%s%s", s, i ? ", " : "", x); free(s); s = t
+rule "lists are built with pp_buf, not by re-copying" \
+    'xasprintf\("%s%s[^"]*",[^;]*\? *"[,; \\]' '^$'
+rule "no hand-rolled case-insensitive search (strcasestr)" 'tolower\([^)]*\) *== *tolower' '^$'
 find include -name '*private*' > "$WORK/out"
 [ ! -s "$WORK/out" ]; ok $? "no private header in the public folder"
 diag < "$WORK/out"

@@ -33,7 +33,7 @@ screen | grep -q "^0003:c1:00.0 "; ok $? "its functions are host B's node device
 keys j j Enter; wait_for "Pick the guest for 0003:c1:00.0" 20
 keys Enter; wait_for "Assign 0003:c1:00.0 to guest 'db1'" 20
 # db1 runs in libvirt's test driver, which takes persistent changes only
-keys Tab Tab Right Tab Enter; wait_for "XML preview: 0003:c1:00.0 to guest 'db1' (config only)" 20
+keys Tab Tab Right Tab Enter; wait_for "XML preview: 0003:c1:00.0 to guest 'db1' (persistent only)" 20
 keys Enter; wait_for "persistent configuration of guest 'db1'? [y/N]" 20; keys y
 wait_for "host-critical (root filesystem, default route, boot VGA) is unknown on this host" 20
 ok $? "the guard that cannot know on a remote host asks, never passes silently"

@@ -27,7 +27,7 @@ wait_for "Host PCI functions"; ok $? "the console opens on qemu:///session"
 keys j j Enter; wait_for "Pick the guest for 0002:00:00.0"
 keys Enter; wait_for "Assign 0002:00:00.0 to guest 'zs'"
 screen | grep -q "zPCI uid            0x0302"; ok $? "suggested zPCI uid: the host's own"
-keys Tab Tab Tab Tab Tab Enter; wait_for "XML preview: 0002:00:00.0 to guest 'zs' (config only)"
+keys Tab Tab Tab Tab Tab Enter; wait_for "XML preview: 0002:00:00.0 to guest 'zs' (persistent only)"
 ok $? "preview"
 keys Enter; wait_for "[y/N]"; keys y
 wait_for "Assignment applied"; ok $? "applied through the real QEMU driver"

@@ -56,7 +56,7 @@ keys BSpace; keys -l 0x0005; wait_for "Valid."
 keys Tab; keys BSpace BSpace BSpace BSpace BSpace BSpace BSpace BSpace BSpace BSpace; keys -l 0x00000005
 wait_for "0x00000005 "; wait_for "Valid."; ok $? "explicit uid 0x0005 and fid 0x00000005 are valid"
 golden form-zpci-120x40; ok $? "golden: form with zPCI ids"
-keys Tab Tab Enter; wait_for "XML preview: 0002:00:00.0 to guest 'zlinux2' (config only)"
+keys Tab Tab Enter; wait_for "XML preview: 0002:00:00.0 to guest 'zlinux2' (persistent only)"
 screen | grep -q '<zpci uid="0x0005" fid="0x00000005"/>'; ok $? "preview shows the zPCI element"
 keys Enter; wait_for "Attach 0002:00:00.0 to the persistent configuration of guest 'zlinux2'? [y/N]"
 ok $? "apply asks first"

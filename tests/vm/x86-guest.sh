@@ -331,7 +331,7 @@ keys Home Enter; wait_for "Assign $E1000E2 to guest 'g1'" 30
 screen | grep -q "Apply to *< live and persistent config >"; ok $? "console: a running guest's default is live and persistent"
 keys Tab Tab Right Right; wait_for "< live only >"
 keys Tab Enter; wait_for "XML preview: $E1000E2 to guest 'g1' (live only)" 30
-keys Enter; wait_for "to the running configuration of guest 'g1'? [y/N]" 30; keys y
+keys Enter; wait_for "to the live configuration of guest 'g1'? [y/N]" 30; keys y
 wait_for "Assignment applied" 90; ok $? "console: applied live"
 screen | grep -q "<address type=\"pci\" domain=\"0x0000\" bus=\"0x0[0-9a-f]\" slot=\"0x00\" function=\"0x0\"/>"
 ok $? "console: shows the guest address libvirt chose (read back from the live XML)"
