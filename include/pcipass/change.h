@@ -70,6 +70,10 @@ typedef struct pp_change {
 /* The guards alone, for a face to show before it asks (no lock, nothing sent). false with the
  * error slot set when the plan itself is wrong (no such guest, a bad configuration choice). */
 bool pp_change_check(pp_app *app, pp_change *c);
+/* HD against each definition of guest G that AFFECT names (0: both) and the guest has: the one
+ * validation of an element for a guest, for the service, the CLI and the form. false with the
+ * error slot set. */
+bool pp_hostdev_validate_guest(const pp_hostdev *hd, const pp_guest *g, unsigned affect);
 /* The whole sequence. Returns c->state; on REFUSED and FAILED the error slot says why (for
  * REFUSED with findings, c->findings hold them). Guests are forgotten afterwards, so the faces
  * read them again. */

@@ -147,17 +147,6 @@ static int parse(const pp_cli_cmd *cmd, int argc, char **argv, const struct opti
 }
 
 /* Both definitions of the guest: the assignment must fit the running one and the persistent one. */
-/* The definitions of AFFECT (0: both) the assignment must fit. */
-static bool validate_for_guest(const pp_hostdev *hd, const pp_guest *g, unsigned affect)
-{
-    if ((!affect || (affect & PP_AFFECT_CONFIG)) && g->has_config &&
-        !pp_hostdev_validate(hd, &g->config))
-        return false;
-    if ((!affect || (affect & PP_AFFECT_LIVE)) && g->has_live && !pp_hostdev_validate(hd, &g->live))
-        return false;
-    return true;
-}
-
 static void print_result(const assign_opts *o, const char *verb, unsigned affect, const char *xml,
                          const char *state, const pp_change *c, const pp_pci_addr *set, size_t n)
 {
@@ -207,7 +196,7 @@ int pp_cmd_xml(pp_app *app, int argc, char **argv)
         const pp_guest *g;
         if (!pp_app_guests(app, true))
             return pp_cli_fail();
-        if (!(g = pp_app_find_guest(app, o.guest)) || !validate_for_guest(&o.hd, g, 0))
+        if (!(g = pp_app_find_guest(app, o.guest)) || !pp_hostdev_validate_guest(&o.hd, g, 0))
             return pp_cli_fail();
         /* what attach would send to this guest: its stable MAC, the zPCI id policy */
         if (o.hd.kind == PP_HD_INTERFACE && !o.hd.mac[0])
@@ -260,7 +249,7 @@ int pp_cmd_attach(pp_app *app, int argc, char **argv)
     if (!pp_app_guests(app, o.dry_run))
         return pp_cli_fail();
     if (!(g = pp_app_find_guest(app, o.guest)) || !pp_virt_affect(g, o.live, o.config, &affect) ||
-        !validate_for_guest(&o.hd, g, affect))
+        !pp_hostdev_validate_guest(&o.hd, g, affect))
         return pp_cli_fail();
     in.host = h;
     in.owners = &app->owners;

@@ -292,10 +292,7 @@ static bool check_locked(pp_app *app, pp_change *c, const pp_guest **gout)
     case PP_CHANGE_ATTACH: {
         pp_pci_addr *set = xcalloc(c->n, sizeof(*set));
         for (i = 0; i < c->n; i++) {
-            if (((c->affect & PP_AFFECT_CONFIG) && g->has_config &&
-                 !pp_hostdev_validate(&c->hds[i], &g->config)) ||
-                ((c->affect & PP_AFFECT_LIVE) && g->has_live &&
-                 !pp_hostdev_validate(&c->hds[i], &g->live))) {
+            if (!pp_hostdev_validate_guest(&c->hds[i], g, c->affect)) {
                 free(set);
                 return false;
             }
@@ -314,6 +311,15 @@ static bool check_locked(pp_app *app, pp_change *c, const pp_guest **gout)
         return true;
     }
     return true;
+}
+
+bool pp_hostdev_validate_guest(const pp_hostdev *hd, const pp_guest *g, unsigned affect)
+{
+    if ((!affect || (affect & PP_AFFECT_CONFIG)) && g->has_config &&
+        !pp_hostdev_validate(hd, &g->config))
+        return false;
+    return !((!affect || (affect & PP_AFFECT_LIVE)) && g->has_live &&
+             !pp_hostdev_validate(hd, &g->live));
 }
 
 bool pp_change_check(pp_app *app, pp_change *c)

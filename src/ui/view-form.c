@@ -216,8 +216,7 @@ static void validate(form *fm)
             goto bad;
         hd->has_fid = true;
     }
-    if ((g->has_config && !pp_hostdev_validate(hd, &g->config)) ||
-        (g->has_live && !pp_hostdev_validate(hd, &g->live)))
+    if (!pp_hostdev_validate_guest(hd, g, 0))
         goto bad;
     if (!build(fm, g))
         goto bad;
