@@ -403,24 +403,31 @@ static void draw_detail(ui_view *v, size_t row, int y, int h, int w)
         ui_put(y + line++, 0, w, UI_NORMAL, "");
 }
 
-static bool key(ui_view *v, int k, enum ui_action a)
+/* The selected row, when it is a function that can go to a guest; a bridge is refused, saying so. */
+static bool assignable_row(ui_view *v, size_t *row)
 {
     bool any;
-    size_t row;
 
+    *row = ui_view_selected(v, &any);
+    if (!any)
+        return false;
+    if (func(*row)->bridge) {
+        ui_status(UI_ERROR, _("%s is a bridge: bridges cannot be assigned to a guest"),
+                  func(*row)->name);
+        return false;
+    }
+    return true;
+}
+
+static bool key(ui_view *v, int k, enum ui_action a)
+{
     marks *m = v->data;
-    size_t i;
+    size_t row, i;
 
     switch (a) {
     case ACT_MARK:
-        row = ui_view_selected(v, &any);
-        if (!any)
+        if (!assignable_row(v, &row))
             return true;
-        if (func(row)->bridge) {
-            ui_status(UI_ERROR, _("%s is a bridge: bridges cannot be assigned to a guest"),
-                      func(row)->name);
-            return true;
-        }
         for (i = 0; i < m->n && !pp_pci_addr_eq(&m->v[i], &func(row)->addr); i++)
             ;
         if (i < m->n) {
@@ -445,14 +452,8 @@ static bool key(ui_view *v, int k, enum ui_action a)
             ui_push(ui_guests_view_set(m->v, m->n));
             return true;
         }
-        row = ui_view_selected(v, &any);
-        if (!any)
+        if (!assignable_row(v, &row))
             return true;
-        if (func(row)->bridge) {
-            ui_status(UI_ERROR, _("%s is a bridge: bridges cannot be assigned to a guest"),
-                      func(row)->name);
-            return true;
-        }
         ui_push(ui_guests_view(func(row)));
         return true;
     case ACT_BRIDGES:

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Node-device XML (virNodeDeviceGetXMLDesc) of PCI devices. The daemon at the other end is trusted
- * no more than a sysfs tree: every number is range-checked and names lose their control bytes. */
+ * no more than a sysfs tree: every number is range-checked; names keep their bytes and are escaped
+ * where they are shown, by the one rule for outside text. */
 #include <config.h>
 
 #include <errno.h>
@@ -37,17 +38,11 @@ static xmlNodePtr cap_child(xmlNodePtr n, const char *type)
     return NULL;
 }
 
-/* the text with control bytes made visible; NULL for none or empty */
+/* the text as the daemon sent it (escaped where it is shown, as every outside name is); NULL for
+ * none or empty */
 static char *tamed(const xmlChar *s)
 {
-    char *c, *p;
-    if (!s || !*s)
-        return NULL;
-    c = xstrdup((const char *)s);
-    for (p = c; *p; p++)
-        if ((unsigned char)*p < 0x20 || *p == 0x7f)
-            *p = '?';
-    return c;
+    return s && *s ? xstrdup((const char *)s) : NULL;
 }
 
 static char *text_of(xmlNodePtr n)
@@ -60,15 +55,11 @@ static char *text_of(xmlNodePtr n)
 
 static bool number(const xmlChar *s, unsigned long max, unsigned long *out)
 {
-    char *end;
-    unsigned long v;
-    if (!s || !*s || *s == '-' || *s == ' ' || *s == '+')
+    uint64_t v;
+
+    if (pp_parse_u64((const char *)s, 0, max, &v) != 0)
         return false;
-    errno = 0;
-    v = strtoul((const char *)s, &end, 0);
-    if (errno || *end || v > max)
-        return false;
-    *out = v;
+    *out = (unsigned long)v;
     return true;
 }
 
