@@ -67,6 +67,7 @@ measure() {
     case $1 in
         pcipass) set -- "$1" "$PCIPASS" -c "$URI" --sysfs-root "$ROOT" list --json ;;
         lspci) set -- "$1" "$LSPCI" -D -nn -k -O "sysfs.path=$ROOT/bus/pci" ;;
+        virsh) set -- "$1" virsh -q -c "$URI" list --all ;;
     esac
     _n=$1; shift
     _t0=$(now_ns)
@@ -99,6 +100,15 @@ while [ $i -lt "$ROUNDS" ]; do
 done
 pw=$(median "$DIR/pcipass.wall") lw=$(median "$DIR/lspci.wall")
 pr=$(median "$DIR/pcipass.rss") lr=$(median "$DIR/lspci.rss")
+# the memory target: no more than `virsh list --all` on the same guests (the same libvirt in the
+# same process shape, without pcipass's 4096 functions)
+vr=""
+if command -v virsh > /dev/null; then
+    rm -f "$DIR"/virsh.wall "$DIR"/virsh.rss
+    i=0
+    while [ $i -lt "$ROUNDS" ]; do measure virsh; i=$((i + 1)); done
+    vr=$(median "$DIR/virsh.rss")
+fi
 
 # --- the TUI: time to first full screen, and one cursor move (placeholder) ---
 # TUI: fill this in when the interactive console lands. It should start `pcipass -c "$URI"
@@ -244,7 +254,7 @@ awk -v pw="$pw" -v lw="$lw" -v pr="$pr" -v lr="$lr" -v rmax="$RATIO_MAX" -v mmax
     -v nfn="$nfn" -v pfs="$PFS" -v guests="$GUESTS" -v rounds="$ROUNDS" -v cpu="$cpu" \
     -v ncpu="$(nproc)" -v kernel="$(uname -r)" -v tf="$tui_first_ms" -v tm="$tui_move_ms" \
     -v tn="$tui_note" -v strict="${BENCH_STRICT:-}" -v j10="$j10" -v j100="$j100" \
-    -v jn="$journal_note" -v rms="$remote_ms" -v rcalls="$remote_calls" -v rn="$remote_note" '
+    -v jn="$journal_note" -v vr="$vr" -v rms="$remote_ms" -v rcalls="$remote_calls" -v rn="$remote_note" '
 BEGIN {
     ratio = pw / lw; rss = pr / 1024
     printf "pcipass benchmark: %d functions (%d PFs x 15 VFs), %d guests; median of %d interleaved rounds\n", nfn, pfs, guests, rounds
@@ -252,6 +262,8 @@ BEGIN {
     printf "%-30s %10s %10s %8s %10s %s\n", "", "pcipass", "lspci -k", "ratio", "target", ""
     printf "%-30s %10.0f %10.0f %8.2f %10s %s\n", "list --json wall time (ms)", pw / 1e6, lw / 1e6, ratio, "<= " rmax, ratio <= rmax ? "ok" : "MISSED"
     printf "%-30s %10.1f %10.1f %8.2f %10s %s\n", "peak RSS (MiB)", rss, lr / 1024, pr / lr, "<= " mmax " MiB", rss <= mmax ? "ok" : "MISSED"
+    if (vr != "")
+        printf "%-30s %10.1f %10s %8.2f %10s %s\n", "peak RSS vs virsh list --all", rss, sprintf("%.1f", vr / 1024), pr / vr, "<= 1.00", pr <= vr ? "ok" : "MISSED"
     if (tf != "")
         printf "%-30s %10s\n%-30s %s\n", "TUI first full screen (ms)", tf, "TUI cursor move, redraw incl.", tm
     else
