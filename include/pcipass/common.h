@@ -43,7 +43,7 @@ enum {
     PP_ESC_LAYOUT = 1, /* newline and tab stay: the program's own layout (the output guard) */
     PP_ESC_JSON = 2,   /* inside JSON text: controls as \u00NN, a bad byte as the text \xNN */
     PP_ESC_FINAL = 4,  /* no more input follows: an unfinished sequence is bad bytes */
-    PP_ESC_BYTES = 8,  /* an 8-bit locale's text, not UTF-8: only C0 controls and DEL */
+    PP_ESC_BYTES = 8,  /* an 8-bit locale's text, not UTF-8: C0, DEL and 0x80-0x9f (C1) */
 };
 #define PP_ESCAPE_MAX 12
 /* The escaped form of the character at IN (N bytes there) into OUT (NUL-terminated); returns the

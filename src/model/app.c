@@ -200,15 +200,15 @@ void pp_fleet_read(pp_app *app, bool readonly)
     fleet_wait *w = xcalloc(1, sizeof(*w));
     member_job *jobs = xcalloc(app->nmembers, sizeof(*jobs));
     const char *env = getenv("PCIPASS_FLEET_TIMEOUT");
-    long limit = env && *env ? strtol(env, NULL, 10) : 0;
+    uint64_t v;
+    /* 1 to 3600 s; anything else (a huge value would overflow the deadline) is the default */
+    long limit = pp_parse_u64(env, 10, 3600, &v) == 0 && v >= 1 ? (long)v : 60;
     size_t i, started = 0;
     bool left = false;
     struct timespec until;
     pthread_t th;
 
     (void)readonly;
-    if (limit <= 0)
-        limit = 60;
     pthread_mutex_init(&w->lock, NULL);
     pthread_cond_init(&w->cond, NULL);
     for (i = 0; i < app->nmembers; i++) {

@@ -129,16 +129,22 @@ static const char *kind_action(pp_change_kind k)
     return names[k];
 }
 
-static char *join_sources(const pp_change *c)
+/* The sources of the first N elements of C, comma-separated. */
+static char *join_sources_n(const pp_change *c, size_t n)
 {
     pp_buf b = PP_BUF_INIT;
     char name[PP_PCI_ADDR_STRLEN];
     size_t i;
-    for (i = 0; i < c->n; i++) {
+    for (i = 0; i < n; i++) {
         pp_pci_addr_format(&c->hds[i].source, name);
         pp_buf_item(&b, ",", name);
     }
     return pp_buf_take(&b);
+}
+
+static char *join_sources(const pp_change *c)
+{
+    return join_sources_n(c, c->n);
 }
 
 static bool in_def(const pp_domain_info *d, const pp_pci_addr *a)
@@ -450,6 +456,12 @@ static void detach_truth(pp_app *app, pp_change *c, const pp_guest *g)
                          c->pending);
     }
     if ((c->affect & PP_AFFECT_CONFIG) && pp_virt_guest_reread(app->virt, g->uuid, &now)) {
+        if (now.has_config && now.config.damaged) {
+            c->state = PP_CHANGE_REQUESTED;
+            pp_error_set(_("libvirt accepted the detach, but the persistent configuration of "
+                           "guest '%s' is not well-formed XML (%s): what it holds is unknown"),
+                         g->name, now.config.damaged);
+        }
         for (i = 0; i < c->n; i++) {
             if (now.has_config && pp_domain_find(&now.config, &src[i])) {
                 c->state = PP_CHANGE_REQUESTED;
@@ -722,12 +734,19 @@ pp_change_state pp_change_apply(pp_app *app, pp_change *c)
         free(c->xml);
         c->xml = pp_buf_take_or_null(&removed);
         if (!ok && i > 1) {
-            /* put back what went out, built anew from its fields */
+            /* put back what went out, built anew from its fields; where that fails too, the
+             * error says what the guest no longer holds (the journal keeps it with the outcome) */
             pp_error_preserve_last(&err);
-            if (!pp_virt_attach_many(app->virt, g, held, i - 1, c->affect))
-                fprintf(stderr, _("%s: putting back what was detached failed too: %s\n"),
-                        pp_progname(), pp_error_get());
-            pp_error_restore(&err);
+            if (!pp_virt_attach_many(app->virt, g, held, i - 1, c->affect)) {
+                char *why = xstrdup(pp_error_get()), *gone = join_sources_n(c, i - 1);
+                pp_error_set(_("%s; and putting back %s failed too: %s"), err ? err : "", gone,
+                             why);
+                free(why);
+                free(gone);
+                free(err);
+            } else {
+                pp_error_restore(&err);
+            }
         }
         break;
     }

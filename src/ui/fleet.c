@@ -15,6 +15,7 @@
 
 typedef struct host_counts {
     size_t funcs, guests, held, conflicts;
+    bool guests_known; /* false: the guests could not be read; their counts are unknown, not 0 */
 } host_counts;
 
 static void count(pp_app *m, host_counts *c)
@@ -29,6 +30,7 @@ static void count(pp_app *m, host_counts *c)
     if (!m->have_guests)
         pp_app_guests(m, true);
     c->funcs = m->host->nfuncs;
+    c->guests_known = m->have_guests;
     c->guests = m->guests.n;
     for (i = 0; m->have_guests && i < m->owners.n; i += n) {
         n = pp_owners_of(&m->owners, &m->owners.v[i].source, &first);
@@ -79,12 +81,20 @@ static void draw(pp_app *app, size_t cur, const char *status)
         count(m, &c);
         snprintf(num, sizeof(num), "%zu", c.funcs);
         x += ui_cell(y, x, cw, role, num);
-        snprintf(num, sizeof(num), "%zu", c.guests);
-        x += ui_cell(y, x, cw, role, num);
-        snprintf(num, sizeof(num), "%zu", c.held);
-        x += ui_cell(y, x, cw, role, num);
-        snprintf(num, sizeof(num), "%zu", c.conflicts);
-        x += ui_cell(y, x, cw, c.conflicts && i != cur ? UI_CONFLICT : role, num);
+        if (!c.guests_known) {
+            /* TRANSLATORS: a count that could not be read (the host's guests) */
+            const char *unknown = _("unknown");
+            x += ui_cell(y, x, cw, role, unknown);
+            x += ui_cell(y, x, cw, role, unknown);
+            x += ui_cell(y, x, cw, role, unknown);
+        } else {
+            snprintf(num, sizeof(num), "%zu", c.guests);
+            x += ui_cell(y, x, cw, role, num);
+            snprintf(num, sizeof(num), "%zu", c.held);
+            x += ui_cell(y, x, cw, role, num);
+            snprintf(num, sizeof(num), "%zu", c.conflicts);
+            x += ui_cell(y, x, cw, c.conflicts && i != cur ? UI_CONFLICT : role, num);
+        }
         ui_put(y, x, w - x, role,
                m->host->partial ? _("libvirt node devices (partial)") : _("sysfs (libpci)"));
     }

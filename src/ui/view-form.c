@@ -142,9 +142,11 @@ static bool build(form *fm, const pp_guest *g)
 }
 
 /* The guards apply will run (pp_change_check, as the CLI's --dry-run), on the elements as built:
- * the form shows each finding as it is typed, with what would resolve it. */
-static void guards(form *fm)
+ * the form shows each finding as it is typed, with what would resolve it. false, with the error
+ * slot set, when they could not run (the guest gone, libvirt not answering): never "Valid" then. */
+static bool guards(form *fm)
 {
+    bool ran;
     pp_change c = { 0 };
 
     pp_findings_clear(&fm->findings);
@@ -154,12 +156,13 @@ static void guards(form *fm)
     c.n = fm->n;
     c.want_live = (fm->apply[fm->apply_i] & PP_AFFECT_LIVE) != 0;
     c.want_config = (fm->apply[fm->apply_i] & PP_AFFECT_CONFIG) != 0;
-    if (pp_change_check(ui->app, &c)) {
+    if ((ran = pp_change_check(ui->app, &c))) {
         fm->findings = c.findings;
         c.findings = (pp_findings){ 0 };
     }
     c.hds = NULL; /* the form's */
     pp_change_clear(&c);
+    return ran;
 }
 
 /* What resolves finding F here: a choice of this form, the override Preview asks for, or
@@ -220,8 +223,9 @@ static void validate(form *fm)
         goto bad;
     if (!build(fm, g))
         goto bad;
+    if (!guards(fm))
+        goto bad;
     fm->valid = true;
-    guards(fm);
     {
         /* a number typed without 0x is decimal: say how it was read */
         char read[128] = "";

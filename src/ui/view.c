@@ -268,8 +268,10 @@ static void guest_read_run(void *arg)
 
     time_t start = time(NULL);
 
-    if (!r->virt)
+    if (!r->virt) {
         r->virt = pp_virt_open(r->uri, true);
+        r->rw = false; /* a new connection is read-only: a change opens its own */
+    }
     r->ok = r->virt && pp_virt_guests(r->virt, &r->guests);
     /* the daemon may have gone and come back (the old connection fails at once): a new
      * connection, once; not after keepalive gave up on a daemon that stopped answering, which a
@@ -311,6 +313,7 @@ bool ui_read_guests(bool *cancelled)
     r->rw = app->virt_rw;
     r->reused = r->virt != NULL;
     app->virt = NULL; /* the worker's now; given back when it is done */
+    app->virt_rw = false;
     /* TRANSLATORS: what the console waits for: "reading guests from URI" */
     what = xasprintf(_("reading guests from %s"), app->uri ? app->uri : _("libvirt"));
     if (ui_wait(what, guest_read_run, guest_read_free, r) == UI_WAIT_CANCELLED) {

@@ -224,6 +224,11 @@ size_t pp_escape_step(const char *in, size_t n, unsigned flags, char out[PP_ESCA
     int len;
 
     if ((flags & PP_ESC_BYTES) && s[0] >= 0x80) {
+        /* an 8-bit charset: 0x80-0x9f are C1 controls there (0x9b is CSI on an 8-bit terminal) */
+        if (s[0] <= 0x9f) {
+            snprintf(out, PP_ESCAPE_MAX, "\\x%02x", s[0]);
+            return 1;
+        }
         out[0] = (char)s[0];
         out[1] = '\0';
         return 1;

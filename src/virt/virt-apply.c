@@ -260,6 +260,14 @@ static bool live_holds(virDomainPtr dom, const pp_pci_addr *sources, size_t n, b
         return false;
     }
     free(xml);
+    if (d.damaged) {
+        /* read with recovery: a device it does not show may still be there */
+        pp_error_set(_("reading the running definition back: it is not well-formed XML (%s); "
+                       "whether the guest released the device is unknown"),
+                     d.damaged);
+        pp_domain_info_clear(&d);
+        return false;
+    }
     *left = 0;
     for (i = 0; i < n; i++)
         *left += present[i] = pp_domain_find(&d, &sources[i]) != NULL;

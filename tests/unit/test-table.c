@@ -54,6 +54,15 @@ int main(void)
     free(out);
     pp_table_free(t);
 
+    /* the one escaping rule, UTF-8 and an 8-bit charset */
+    out = pp_escape("a\x1b[31m\xe2\x80\xae\xc2\x9b\xff", PP_ESC_FINAL);
+    is_str(out, "a\\x1b[31m\\u202e\\u009b\\xff", "UTF-8: ESC, bidi override, C1 CSI, a bad byte");
+    free(out);
+    out = pp_escape("A\x9b" "31m\xe4\n", PP_ESC_BYTES | PP_ESC_LAYOUT | PP_ESC_FINAL);
+    is_str(out, "A\\x9b31m\xe4\n",
+           "8-bit charset: a C1 byte (CSI) escaped, a letter (0xe4) and the newline kept");
+    free(out);
+
     setlocale(LC_ALL, "C");
     ok(pp_display_width("東京") == 6,
        "C locale: bytes that are no character of the locale count one column each");
