@@ -328,7 +328,7 @@ wait_for "Host PCI functions" 60; ok $? "console: opens on the function list (ev
 keys /; wait_for "Filter:"; keys "$E1000E2" Enter; wait_for "1 shown" 20
 keys Enter; wait_for "Pick the guest for $E1000E2" 30
 keys Home Enter; wait_for "Assign $E1000E2 to guest 'g1'" 30
-screen | grep -q "Apply to *< live and persistent config >"; ok $? "console: a running guest's default is live and persistent"
+screen | grep -q "Apply to *< live and persistent >"; ok $? "console: a running guest's default is live and persistent"
 keys Tab Tab Right Right; wait_for "< live only >"
 keys Tab Enter; wait_for "XML preview: $E1000E2 to guest 'g1' (live only)" 30
 keys Enter; wait_for "to the live configuration of guest 'g1'? [y/N]" 30; keys y
