@@ -234,6 +234,10 @@ void ui_pop(void);
 ui_view *ui_pop_to_home(void);
 /* Forgets the visible-row map (after a change of the rows or the filter). */
 void ui_view_invalidate(ui_view *v);
+/* Draws the N lines L of a text screen from V's top line, in rows Y.. Y+H-1 at width W, each in
+ * ROLES[i] (NULL: all normal); the top is kept where a full screen of lines still shows. */
+void ui_view_draw_lines(ui_view *v, int y, int h, int w, char *const *l,
+                        const enum ui_role *roles, size_t n);
 size_t ui_view_selected(ui_view *v, bool *any);
 /* Forgets the marks of the function list V (after the marked functions were assigned) */
 void ui_functions_unmark(ui_view *v);

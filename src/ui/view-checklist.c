@@ -48,6 +48,23 @@ static int message_column(const checklist *cl)
     return (int)(w > 17 ? w : 17) + 1;
 }
 
+/* TEXT wrapped at width W (INDENT on the lines after the first) added to the N lines *V, each in
+ * ROLE (*R). */
+static void add_wrapped(char ***v, enum ui_role **r, size_t *n, const char *text, int w,
+                        const char *indent, enum ui_role role)
+{
+    char **l;
+    size_t nl = ui_wrap(text, w, indent, &l), j;
+
+    *v = xreallocarray(*v, *n + nl, sizeof(**v));
+    *r = xreallocarray(*r, *n + nl, sizeof(**r));
+    for (j = 0; j < nl; j++) {
+        (*v)[*n] = l[j];
+        (*r)[(*n)++] = role;
+    }
+    free(l);
+}
+
 /* Every line of the list at width W: message lines and fix lines, each with its role. */
 static size_t lines(const checklist *cl, int w, char ***out, enum ui_role **roles)
 {
@@ -55,37 +72,23 @@ static size_t lines(const checklist *cl, int w, char ***out, enum ui_role **role
     char *indent;
     char **v = NULL;
     enum ui_role *r = NULL;
-    size_t n = 0, i, j;
+    size_t n = 0, i;
 
     if (col > w / 2)
         col = w / 2;
     indent = xasprintf("%*s", col, "");
     for (i = 0; i < cl->c.n; i++) {
         const pp_check_item *it = &cl->c.v[i];
-        char *head = xasprintf(" [%s] %s", mark(it->status), it->id), *text, **l;
-        size_t nl, hw = ui_text_width(head);
+        char *head = xasprintf(" [%s] %s", mark(it->status), it->id), *text;
+        size_t hw = ui_text_width(head);
         /* the head padded to the message column by display width */
         text = xasprintf("%s%*s%s", head, hw < (size_t)col ? col - (int)hw : 1, "", it->message);
-        nl = ui_wrap(text, w, indent, &l);
-        for (j = 0; j < nl; j++) {
-            v = xreallocarray(v, n + 1, sizeof(*v));
-            r = xreallocarray(r, n + 1, sizeof(*r));
-            v[n] = xstrdup(l[j]);
-            r[n++] = role(it->status);
-        }
-        ui_wrap_free(l, nl);
+        add_wrapped(&v, &r, &n, text, w, indent, role(it->status));
         free(text);
         free(head);
         if (it->fix) {
             char *fix = xasprintf(_("fix: %s"), it->fix), *first = xasprintf("%s%s", indent, fix);
-            nl = ui_wrap(first, w, indent, &l);
-            for (j = 0; j < nl; j++) {
-                v = xreallocarray(v, n + 1, sizeof(*v));
-                r = xreallocarray(r, n + 1, sizeof(*r));
-                v[n] = xstrdup(l[j]);
-                r[n++] = UI_NORMAL;
-            }
-            ui_wrap_free(l, nl);
+            add_wrapped(&v, &r, &n, first, w, indent, UI_NORMAL);
             free(first);
             free(fix);
         }
@@ -101,20 +104,10 @@ static void draw(ui_view *v, int y, int h, int w)
     checklist *cl = v->data;
     char **l;
     enum ui_role *r;
-    size_t n = lines(cl, w, &l, &r), i;
-    int k;
+    size_t n = lines(cl, w, &l, &r);
 
-    if (n > (size_t)h && v->top > n - (size_t)h)
-        v->top = n - (size_t)h;
-    if (n <= (size_t)h)
-        v->top = 0;
-    for (k = 0; k < h; k++) {
-        i = v->top + (size_t)k;
-        ui_put(y + k, 0, w, i < n ? r[i] : UI_NORMAL, i < n ? l[i] : "");
-    }
-    for (i = 0; i < n; i++)
-        free(l[i]);
-    free(l);
+    ui_view_draw_lines(v, y, h, w, l, r, n);
+    ui_wrap_free(l, n);
     free(r);
 }
 

@@ -71,18 +71,8 @@ static void draw(ui_view *v, int y, int h, int w)
     text *t = v->data;
     char **l;
     size_t n = wrapped(t, w, &l);
-    int i;
 
-    if (h >= 1) {
-        if (n > (size_t)h && v->top > n - (size_t)h)
-            v->top = n - (size_t)h;
-        if (n <= (size_t)h)
-            v->top = 0;
-        for (i = 0; i < h; i++) {
-            size_t r = v->top + (size_t)i;
-            ui_put(y + i, 0, w, UI_NORMAL, r < n ? l[r] : "");
-        }
-    }
+    ui_view_draw_lines(v, y, h, w, l, NULL, n);
     ui_wrap_free(l, n);
 }
 

@@ -59,6 +59,23 @@ void ui_view_invalidate(ui_view *v)
     v->vis_valid = false;
 }
 
+void ui_view_draw_lines(ui_view *v, int y, int h, int w, char *const *l,
+                        const enum ui_role *roles, size_t n)
+{
+    int k;
+
+    if (h < 1)
+        return;
+    if (n > (size_t)h && v->top > n - (size_t)h)
+        v->top = n - (size_t)h;
+    if (n <= (size_t)h)
+        v->top = 0;
+    for (k = 0; k < h; k++) {
+        size_t i = v->top + (size_t)k;
+        ui_put(y + k, 0, w, i < n && roles ? roles[i] : UI_NORMAL, i < n ? l[i] : "");
+    }
+}
+
 /* The visible-row map is rebuilt only when rows or the filter change, never per cursor move. */
 static void build_vis(ui_view *v)
 {

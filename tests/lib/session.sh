@@ -22,6 +22,12 @@ as_session() {
         ${LSAN_OPTIONS:+LSAN_OPTIONS="$LSAN_OPTIONS"} "$@"
 }
 
+# session_tui_wrap: the console in tmux (tests/lib/tmux.sh) as the session user, with its journal
+# in the session's home
+session_tui_wrap() {
+    TUI_WRAP="setpriv --reuid=$SESSION_UID --regid=$SESSION_UID --clear-groups env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=$SESSION XDG_RUNTIME_DIR=$SESSION/run XDG_CONFIG_HOME=$SESSION/.config XDG_CACHE_HOME=$SESSION/.cache PCIPASS_JOURNAL=$SESSION/journal LC_ALL=C.UTF-8 TERM=tmux-256color"
+}
+
 # as_session_bg CMD...: the same in the background, as one process: $! is CMD itself (not a
 # subshell around it), so that a signal sent to $! reaches it
 as_session_bg() {

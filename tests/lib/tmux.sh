@@ -4,6 +4,16 @@
 TMUX_SOCK="$WORK/tmux.sock"
 tmx() { tmux -S "$TMUX_SOCK" "$@"; }
 
+# tui_begin: the start of a console test without a session daemon: the whole test is skipped
+# (TAP 1..0) where tmux is missing; the terminal and the work directory go when it ends
+tui_begin() {
+    if ! command -v tmux > /dev/null; then
+        echo "1..0 # SKIP tmux is not installed"
+        exit 0
+    fi
+    trap 'tui_stop; cleanup_work' EXIT
+}
+
 # tui_start COLS LINES ARGS...: pcipass in a fresh pane (behind $TUI_WRAP, if set); when it ends the pane shows
 # "EXITED <status> <terminal modes>" so a test can check the terminal was given back.
 tui_start() {

@@ -16,7 +16,7 @@ B="test+unix://$WORK/hostb.xml?socket=$SOCK"
 L="qemu+unix:///session?socket=$SOCK"
 DEAD="test+unix://$WORK/hostb.xml?socket=$WORK/no-such-sock"
 
-TUI_WRAP="setpriv --reuid=$SESSION_UID --regid=$SESSION_UID --clear-groups env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=$SESSION XDG_RUNTIME_DIR=$SESSION/run XDG_CONFIG_HOME=$SESSION/.config XDG_CACHE_HOME=$SESSION/.cache PCIPASS_JOURNAL=$SESSION/journal LC_ALL=C.UTF-8 TERM=tmux-256color"
+session_tui_wrap
 tui_start 250 30 -c "$B" -c "$L" -c "$DEAD"
 wait_for "fleet: 3 hosts, 2 reachable" 30; ok $? "the fleet console opens on its host list"
 screen | grep -q "^test+unix://$WORK/hostb.xml?socket=$SOCK  *3  *1  *1  *0  *libvirt node devices"

@@ -15,7 +15,7 @@ session_define zs s390x
 ok $? "s390x guest defined on the private session daemon"
 
 JOURNAL="$SESSION/journal"
-TUI_WRAP="setpriv --reuid=$SESSION_UID --regid=$SESSION_UID --clear-groups env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=$SESSION XDG_RUNTIME_DIR=$SESSION/run XDG_CONFIG_HOME=$SESSION/.config XDG_CACHE_HOME=$SESSION/.cache PCIPASS_JOURNAL=$SESSION/journal LC_ALL=C.UTF-8 TERM=tmux-256color"
+session_tui_wrap
 tui_start 120 40 --dev-root "$S390-dev" --sysfs-root "$S390" -c qemu:///session
 # this machine's QEMU has no VFIO: the real driver's domain capabilities say so, and the console
 # starts with the checklist

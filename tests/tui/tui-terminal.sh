@@ -7,11 +7,7 @@
 . "$srcdir/tests/lib/common.sh"
 . "$srcdir/tests/lib/tmux.sh"
 
-if ! command -v tmux >/dev/null; then
-    echo "1..0 # SKIP tmux is not installed"
-    exit 0
-fi
-trap 'tui_stop; cleanup_work' EXIT
+tui_begin
 
 X86=$(fake_root x86-server)
 URI="test://$top_srcdir/data/demo/guests.xml"
