@@ -384,6 +384,22 @@ static void copy_elems(pp_jrec *r, const pp_hostdev *v, size_t n)
     r->nelems = n;
 }
 
+/* The journal file of APP, opened for appending (journal.h's rules); -1 with the error slot set.
+ * *PATH is malloc'd on success. */
+static int journal_open(pp_app *app, char **path)
+{
+    int fd;
+    *path = pp_journal_path(app->journal);
+    if (!*path)
+        return -1;
+    fd = pp_journal_open(*path);
+    if (fd < 0) {
+        free(*path);
+        *path = NULL;
+    }
+    return fd;
+}
+
 /* ---- the sequence ---- */
 
 /* What the guest holds after an attach, read back: the elements as libvirt stored them (the
@@ -704,7 +720,7 @@ pp_change_state pp_change_apply(pp_app *app, pp_change *c)
         for (i = 0; i < c->n; i++)
             held[i] = *held_element(g, c->affect, &c->hds[i].source);
     }
-    if ((jfd = pp_app_journal_open(app, &jpath)) < 0)
+    if ((jfd = journal_open(app, &jpath)) < 0)
         goto out;
     fill_record(c, g, pp_virt_uri(app->virt), &intent);
     intent.phase = xstrdup("intent");
@@ -930,7 +946,7 @@ static bool resolve(pp_app *app, const pp_jrec *r, const char *path, bool *made)
         pp_error_set(_("undo: the last record of '%s' is incomplete; nothing was changed"), path);
         return false;
     }
-    if ((jfd = pp_app_journal_open(app, &jpath)) < 0)
+    if ((jfd = journal_open(app, &jpath)) < 0)
         return false;
     memset(&out, 0, sizeof(out));
     out.uri = r->uri ? xstrdup(r->uri) : NULL;
