@@ -10,7 +10,7 @@
 
 #include "pcipass/check.h"
 #include "pcipass/common.h"
-#include "pcipass/ui.h"
+#include "ui-private.h"
 
 typedef struct checklist {
     pp_checks c;
