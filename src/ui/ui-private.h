@@ -121,12 +121,12 @@ enum ui_wait_result ui_wait(const char *what, void (*fn)(void *), void (*abandon
                             void *arg);
 
 /* ---- key bindings (keys.c; the table itself is in ui.h) ---- */
-enum ui_action ui_action_for(const char *view, int key);
+enum ui_action ui_action_for(enum ui_screen screen, int key);
 /* "Enter:select /:filter ..." for the footer of the screen OPS, from the key table */
 struct ui_view_ops;
 char *ui_footer_keys(const struct ui_view_ops *ops);
-/* The help's name of a key table scope ("functions" -> "function list"), translated */
-const char *ui_scope_name(const char *scope);
+/* The help's name of a screen (UI_SCREEN_FUNCTIONS: "function list"), translated */
+const char *ui_scope_name(enum ui_screen s);
 
 /* ---- the view engine (view.c) ---- */
 typedef struct ui_view ui_view;
@@ -143,7 +143,7 @@ enum {
 };
 
 typedef struct ui_view_ops {
-    const char *name; /* key table scope */
+    enum ui_screen screen; /* which screen: its bindings in the key table */
     unsigned flags;   /* UI_VIEW_* */
     const char *(*title)(ui_view *v);
     size_t (*rows)(ui_view *v);
@@ -206,8 +206,8 @@ size_t ui_view_selected(ui_view *v, bool *any);
 void ui_functions_unmark(ui_view *v);
 /* After a key that changed only the cursor row of V: the next paint redraws that row alone. */
 void ui_repaint_row(ui_view *v);
-/* The guards of C (pp_change_check) on the status line: unforceable findings refuse, forceable
- * ones each need the operator's explicit yes. true: go on (C->findings hold what was said yes
+/* The guards of C (pp_change_check) on the status line: findings that block even with force
+ * refuse, the ones pp_finding_asks names each need the operator's explicit yes. true: go on (C->findings hold what was said yes
  * to). */
 struct pp_change;
 struct pp_findings;

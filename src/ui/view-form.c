@@ -125,8 +125,7 @@ static bool build(form *fm, const pp_guest *g)
         n = fm->nmarked;
         one_slot = true;
         for (i = 1; i < n; i++)
-            one_slot = one_slot && set[i].domain == set[0].domain && set[i].bus == set[0].bus &&
-                       set[i].slot == set[0].slot;
+            one_slot = one_slot && pp_pci_same_slot(&set[i], &set[0]);
     } else if (!pp_change_build_set(&in, &fm->addr, a == ALSO_GROUP, a == ALSO_DEVICE, &set, &n)) {
         return false;
     }
@@ -491,7 +490,7 @@ static bool key(ui_view *v, int k, enum ui_action a)
             ui_cursor(0, 0, false);
             ui_push(ui_preview_view(fm->guest, fm->hds, fm->n, fm->apply[fm->apply_i]));
             /* the plan as the guards see it: passes, or the overrides it needs, or refused */
-            if (pp_findings_blocking(&fm->findings, true))
+            if (pp_findings_blocking(&fm->findings, true, NULL))
                 ui_status(UI_ERROR, _("Apply will refuse this plan: %s"),
                           fm->findings.v[0].msg);
             else if (fm->findings.n)
@@ -543,7 +542,7 @@ static void ffree(ui_view *v)
 }
 
 static const ui_view_ops ops = {
-    .name = "form",
+    .screen = UI_SCREEN_FORM,
     .title = title,
     .draw = draw,
     .key = key,
@@ -605,14 +604,6 @@ ui_view *ui_form_view(const pp_function *f, const char *guest)
     return ui_view_new(&ops, fm);
 }
 
-static int addr_cmp(const void *a, const void *b)
-{
-    const pp_pci_addr *x = a, *y = b;
-    uint64_t kx = ((uint64_t)x->domain << 24) | ((uint64_t)x->bus << 16) | (x->slot << 8) | x->function,
-             ky = ((uint64_t)y->domain << 24) | ((uint64_t)y->bus << 16) | (y->slot << 8) | y->function;
-    return kx < ky ? -1 : kx > ky;
-}
-
 ui_view *ui_form_view_set(const pp_pci_addr *set, size_t n, const char *guest)
 {
     pp_pci_addr *s = xcalloc(n, sizeof(*s));
@@ -623,7 +614,7 @@ ui_view *ui_form_view_set(const pp_pci_addr *set, size_t n, const char *guest)
 
     memcpy(s, set, n * sizeof(*s));
     /* the first function is the template's (function 0 of a device, where marked) */
-    qsort(s, n, sizeof(*s), addr_cmp);
+    qsort(s, n, sizeof(*s), pp_pci_addr_qcmp);
     f = pp_host_find(ui->app->host, &s[0]);
     if (!f) {
         free(s);

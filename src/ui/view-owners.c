@@ -306,7 +306,7 @@ static void draw_detail(ui_view *v, size_t row, int y, int h, int w)
 }
 
 static const ui_view_ops ops = {
-    .name = "owners",
+    .screen = UI_SCREEN_OWNERS,
     .detail_lines = detail_lines,
     .draw_detail = draw_detail,
     .flags = UI_VIEW_FILTER | UI_VIEW_OWNERS,

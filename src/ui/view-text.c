@@ -76,8 +76,9 @@ static void draw(ui_view *v, int y, int h, int w)
     ui_wrap_free(l, n);
 }
 
-/* The same guards as `pcipass attach`, through the same change: unforceable findings refuse,
- * forceable ones need the operator's explicit yes (the console's --force), each on its own. */
+/* The same guards as `pcipass attach`, through the same change: findings that block even with
+ * force refuse, the ones pp_finding_asks names need the operator's explicit yes (the console's
+ * --force), each on its own. */
 bool ui_guards_allow(pp_app *app, pp_change *c)
 {
     size_t i;
@@ -87,14 +88,21 @@ bool ui_guards_allow(pp_app *app, pp_change *c)
         return false;
     }
     for (i = 0; i < c->findings.n; i++) {
-        if (!c->findings.v[i].forceable) {
+        if (pp_finding_blocks(&c->findings.v[i], true, NULL)) {
             ui_status(UI_ERROR, _("refused: %s"), c->findings.v[i].msg);
             return false;
         }
     }
     for (i = 0; i < c->findings.n; i++) {
-        char *q = xasprintf(_("Warning: %s. Override and apply anyway?"), c->findings.v[i].msg);
-        bool go = ui_confirm(q);
+        const pp_finding *x = &c->findings.v[i];
+        char *q;
+        bool go;
+        if (!pp_finding_asks(x))
+            continue;
+        q = xasprintf(x->warning ? _("Not checked: %s. Apply anyway?")
+                                 : _("Warning: %s. Override and apply anyway?"),
+                      x->msg);
+        go = ui_confirm(q);
         free(q);
         if (!go) {
             ui_status(UI_NORMAL, "%s", _("Nothing applied."));
@@ -113,7 +121,7 @@ void ui_change_waiting(void *arg, const char *msg)
 void ui_change_failed(const pp_change *c, const pp_findings *accepted)
 {
     if (c->state == PP_CHANGE_REFUSED && c->findings.n &&
-        pp_change_blocking(&c->findings, false, accepted))
+        pp_findings_blocking(&c->findings, false, accepted))
         ui_status(UI_ERROR, _("refused: %s"), c->findings.v[0].msg);
     else if (c->state == PP_CHANGE_REQUESTED && c->pending)
         ui_status(UI_ERROR, _("Unplug requested; guest '%s' has not released %s."), c->guest,
@@ -240,11 +248,11 @@ static void tfree(ui_view *v)
     free(t);
 }
 
-static const ui_view_ops ops_result = { .name = "result", .flags = UI_VIEW_TEXT | UI_VIEW_RESULT,
+static const ui_view_ops ops_result = { .screen = UI_SCREEN_RESULT, .flags = UI_VIEW_TEXT | UI_VIEW_RESULT,
                                         .title = title, .draw = draw, .key = key, .free = tfree };
-static const ui_view_ops ops_preview = { .name = "preview", .flags = UI_VIEW_TEXT, .title = title,
+static const ui_view_ops ops_preview = { .screen = UI_SCREEN_PREVIEW, .flags = UI_VIEW_TEXT, .title = title,
                                          .draw = draw, .key = key, .free = tfree };
-static const ui_view_ops ops_help = { .name = "help", .flags = UI_VIEW_TEXT | UI_VIEW_HELP,
+static const ui_view_ops ops_help = { .screen = UI_SCREEN_HELP, .flags = UI_VIEW_TEXT | UI_VIEW_HELP,
                                       .title = title, .draw = draw, .key = key, .free = tfree };
 
 static text *text_new(const char *ttl, const char *s, int indent)
@@ -301,8 +309,8 @@ static size_t same_binding(size_t i)
 
     for (k = 0; k < i; k++) {
         const ui_binding *o = &ui_bindings[k];
-        if (o->key == b->key && o->action == b->action && o->help && b->help && o->view &&
-            b->view && strcmp(o->help, b->help) == 0)
+        if (o->key == b->key && o->action == b->action && o->help && b->help && o->screen &&
+            b->screen && strcmp(o->help, b->help) == 0)
             return k;
     }
     return i;
@@ -333,10 +341,10 @@ ui_view *ui_help_view(void)
         if (!b->help || same_binding(i) < i)
             continue;
         /* one row for a key that does the same on several screens, naming them all */
-        pp_buf_add(&scopes, b->view ? ui_scope_name(b->view) : _("everywhere"));
-        for (k = i + 1; b->view && k < ui_nbindings; k++)
+        pp_buf_add(&scopes, ui_scope_name(b->screen));
+        for (k = i + 1; b->screen && k < ui_nbindings; k++)
             if (same_binding(k) == i)
-                pp_buf_item(&scopes, ", ", ui_scope_name(ui_bindings[k].view));
+                pp_buf_item(&scopes, ", ", ui_scope_name(ui_bindings[k].screen));
         views = pp_buf_take(&scopes);
         help_row(&s, b, views);
         free(views);

@@ -514,7 +514,7 @@ static void filter_key(ui_view *v, int key)
     if (key == UI_KEY_ESC) {
         v->filtering = false;
         v->filter[0] = '\0';
-    } else if (ui_action_for("filter", key) == ACT_CLEAR) {
+    } else if (ui_action_for(UI_SCREEN_FILTER, key) == ACT_CLEAR) {
         v->filter[0] = '\0';
     } else if (key == UI_KEY_BACKSPACE && len > 0) {
         do /* back over a whole UTF-8 sequence */
@@ -561,7 +561,7 @@ void ui_loop(void)
             filter_key(v, key);
             continue;
         }
-        a = ui_action_for(v->ops->name, key);
+        a = ui_action_for(v->ops->screen, key);
         if (v->ops->key && v->ops->key(v, key, a))
             continue;
         generic_action(v, a);

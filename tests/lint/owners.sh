@@ -51,6 +51,7 @@ rule "host-private.h stays in src/host" '"host-private\.h"' '^src/host/'
 rule "cli-private.h stays in src/cli" '"cli-private\.h"' '^src/cli/'
 rule "change-private.h stays in src/change" '"change-private\.h"' '^src/change/'
 rule "ui-private.h stays in src/ui" '"ui-private\.h"' '^src/ui/'
+rule "xml-private.h stays in src/xml" '"xml-private\.h"' '^src/xml/'
 # Every call points down the house: the model is plain data below xml and virt, and asks no module
 # above it; the link lists each library once (Makefile.am), so a call back up does not link.
 rule "src/model includes no header of a module above it" \
