@@ -390,8 +390,8 @@ static void change_choice(form *fm, int dir)
  * guards and journal as `pcipass prepare` / `release`. */
 static void host_prepare(form *fm, bool release)
 {
-    pp_app *app = ui->app;
     pp_change c = { 0 };
+    pp_findings accepted = { 0 };
     pp_hostdev hd = { 0 };
     char name[PP_PCI_ADDR_STRLEN], *q;
 
@@ -400,15 +400,8 @@ static void host_prepare(form *fm, bool release)
     c.kind = release ? PP_CHANGE_RELEASE : PP_CHANGE_PREPARE;
     c.hds = &hd;
     c.n = 1;
-    c.waiting = ui_change_waiting;
-    if (!pp_change_check(app, &c)) {
-        ui_status(UI_ERROR, "%s", pp_error_get());
+    if (!ui_change_guards(&c, &accepted))
         goto out;
-    }
-    if (c.findings.n) {
-        ui_status(UI_ERROR, _("refused: %s"), c.findings.v[0].msg);
-        goto out;
-    }
     q = release ? xasprintf(_("Give %s back to its host driver?"), name)
                 : xasprintf(_("Bind %s to vfio-pci on the host?"), name);
     if (!ui_confirm(q)) {
@@ -416,26 +409,16 @@ static void host_prepare(form *fm, bool release)
         goto out;
     }
     free(q);
-    ui_status(UI_NORMAL, "%s", _("Working through libvirt ..."));
-    pp_change_apply(app, &c);
-    /* the change read the host again: the list and the group guard see the new driver; before
-     * the status line, which it would overwrite */
-    ui_refresh_guests();
-    switch (c.state) {
-    case PP_CHANGE_DONE:
-        if (c.recorded)
-            ui_status(UI_OK,
-                      release ? _("%s given back to its host driver") : _("%s bound to vfio-pci"),
-                      name);
-        else
-            ui_status(UI_ERROR, _("%s: done, but not recorded for undo: %s"), name,
-                      c.record_error);
-        break;
-    default:
-        ui_change_failed(&c, NULL);
-        break;
-    }
+    /* the change reads the host again: the list and the group guard see the new driver */
+    if (ui_apply(&c, _("Working through libvirt ...")) != PP_CHANGE_DONE)
+        goto out;
+    if (c.recorded)
+        ui_status(UI_OK, release ? _("%s given back to its host driver") : _("%s bound to vfio-pci"),
+                  name);
+    else
+        ui_status(UI_ERROR, _("%s: done, but not recorded for undo: %s"), name, c.record_error);
 out:
+    pp_findings_clear(&accepted);
     pp_change_clear(&c);
 }
 

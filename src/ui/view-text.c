@@ -76,64 +76,9 @@ static void draw(ui_view *v, int y, int h, int w)
     ui_wrap_free(l, n);
 }
 
-/* The same guards as `pcipass attach`, through the same change: findings that block even with
- * force refuse, the ones pp_finding_asks names need the operator's explicit yes (the console's
- * --force), each on its own. */
-bool ui_guards_allow(pp_app *app, pp_change *c)
-{
-    size_t i;
-
-    if (!pp_change_check(app, c)) {
-        ui_status(UI_ERROR, "%s", pp_error_get());
-        return false;
-    }
-    for (i = 0; i < c->findings.n; i++) {
-        if (pp_finding_blocks(&c->findings.v[i], true, NULL)) {
-            ui_status(UI_ERROR, _("refused: %s"), c->findings.v[i].msg);
-            return false;
-        }
-    }
-    for (i = 0; i < c->findings.n; i++) {
-        const pp_finding *x = &c->findings.v[i];
-        char *q;
-        bool go;
-        if (!pp_finding_asks(x))
-            continue;
-        q = xasprintf(x->warning ? _("Not checked: %s. Apply anyway?")
-                                 : _("Warning: %s. Override and apply anyway?"),
-                      x->msg);
-        go = ui_confirm(q);
-        free(q);
-        if (!go) {
-            ui_status(UI_NORMAL, "%s", _("Nothing applied."));
-            return false;
-        }
-    }
-    return true;
-}
-
-void ui_change_waiting(void *arg, const char *msg)
-{
-    (void)arg;
-    ui_status(UI_NORMAL, "%s", msg);
-}
-
-void ui_change_failed(const pp_change *c, const pp_findings *accepted)
-{
-    if (c->state == PP_CHANGE_REFUSED && c->findings.n &&
-        pp_findings_blocking(&c->findings, false, accepted))
-        ui_status(UI_ERROR, _("refused: %s"), c->findings.v[0].msg);
-    else if (c->state == PP_CHANGE_REQUESTED && c->pending)
-        ui_status(UI_ERROR, _("Unplug requested; guest '%s' has not released %s."), c->guest,
-                  c->pending);
-    else
-        ui_status(UI_ERROR, "%s", c->error ? c->error : "?");
-}
-
 static void apply(ui_view *v)
 {
     text *t = v->data;
-    pp_app *app = ui->app;
     char *q, *body;
     const char *name = t->names;
     const char *where = _(pp_affect_words(t->affect));
@@ -153,21 +98,9 @@ static void apply(ui_view *v)
     c.n = t->nhds;
     c.want_live = t->affect & PP_AFFECT_LIVE;
     c.want_config = t->affect & PP_AFFECT_CONFIG;
-    c.waiting = ui_change_waiting;
-    if (!ui_guards_allow(app, &c)) {
-        pp_change_clear(&c);
-        return;
-    }
-    /* what the operator said yes to; anything new the change finds under its lock still stops it */
-    accepted = c.findings;
-    c.findings = (pp_findings){ 0 };
-    c.accepted = &accepted;
-    ui_status(UI_NORMAL, _("Applying through libvirt ..."));
-    pp_change_apply(app, &c);
-    /* before the status line, which it would overwrite */
-    ui_refresh_guests();
-    switch (c.state) {
-    case PP_CHANGE_DONE:
+    if (!ui_change_guards(&c, &accepted))
+        goto out;
+    if (ui_apply(&c, _("Applying through libvirt ...")) == PP_CHANGE_DONE) {
         body = xasprintf(_("Applied. libvirt stored this in the %s of guest '%s':\n\n%s"), where,
                          t->guest, c.xml);
         q = !c.recorded ? xasprintf(_("%s attached to guest '%s', but not recorded for undo: %s"),
@@ -182,11 +115,8 @@ static void apply(ui_view *v)
         ui_status(UI_OK, "%s", q);
         free(q);
         free(body);
-        break;
-    default:
-        ui_change_failed(&c, &accepted);
-        break;
     }
+out:
     pp_findings_clear(&accepted);
     pp_change_clear(&c);
 }
