@@ -105,7 +105,8 @@ typedef struct pp_host_source {
 extern const pp_host_source pp_host_source_libpci;
 extern const pp_host_source pp_host_source_nodedev;
 
-/* Loads the inventory of the sysfs root ROOT (NULL: /sys). NULL with the error slot set on failure. */
+/* Loads the inventory of the sysfs root ROOT (NULL: /sys). NULL with the error slot set on
+ * failure. */
 pp_host *pp_host_load(const char *root);
 /* The inventory of the host behind CONN (a pp_virt *), from its PCI node devices: partial. */
 pp_host *pp_host_load_nodedev(void *conn);
