@@ -115,19 +115,31 @@ ok $? "nested guests g1 and g2 run (q35, no OS), g3 is defined and shut off"
 # acknowledges hot-plug; it boots now, while the sections below run, and is used near the end.
 # ACPI is what makes a Linux guest see hot-plug at all: without it libvirt passes -no-acpi and the
 # guest's kernel drops its own root ports on the first hot-plug.
-LXLOG="$WORK/lx.serial"
-cat > "$WORK/lx.xml" <<XML
-<domain type='qemu'><name>lx</name><memory unit='MiB'>256</memory><vcpu>1</vcpu>
-<os><type arch='x86_64' machine='q35'>hvm</type><kernel>$kdir/boot/vmlinuz-$kver</kernel>
-<initrd>/vmres/guest-initrd.gz</initrd><cmdline>console=ttyS0 panic=-1 mitigations=off quiet</cmdline></os>
-<features><acpi/><apic/></features><devices><emulator>/usr/bin/qemu-system-x86_64</emulator>
-<controller type='pci' index='0' model='pcie-root'/>
-<controller type='pci' index='1' model='pcie-root-port'/><controller type='pci' index='2' model='pcie-root-port'/>
-<serial type='file'><source path='$LXLOG'/><target port='0'/></serial>
-<controller type='usb' model='none'/><memballoon model='none'/></devices></domain>
-XML
+# lx_xml NAME SERIAL [QEMU-ARG...]: such a guest; extra QEMU arguments through libvirt's
+# qemu:commandline (lxn: native PCIe hot-plug, ACPI's own hot-plug switched off)
+lx_xml() {
+    echo "<domain type='qemu' xmlns:qemu='http://libvirt.org/schemas/domain/qemu/1.0'><name>$1</name>"
+    echo "<memory unit='MiB'>256</memory><vcpu>1</vcpu>"
+    echo "<os><type arch='x86_64' machine='q35'>hvm</type><kernel>$kdir/boot/vmlinuz-$kver</kernel>"
+    echo "<initrd>/vmres/guest-initrd.gz</initrd><cmdline>console=ttyS0 panic=-1 mitigations=off quiet</cmdline></os>"
+    echo "<features><acpi/><apic/></features><devices><emulator>/usr/bin/qemu-system-x86_64</emulator>"
+    echo "<controller type='pci' index='0' model='pcie-root'/>"
+    echo "<controller type='pci' index='1' model='pcie-root-port'/><controller type='pci' index='2' model='pcie-root-port'/>"
+    echo "<serial type='file'><source path='$2'/><target port='0'/></serial>"
+    echo "<controller type='usb' model='none'/><memballoon model='none'/></devices>"
+    _n=$1; shift 2
+    if [ $# -gt 0 ]; then
+        echo "<qemu:commandline>"; for _a in "$@"; do echo "<qemu:arg value='$_a'/>"; done; echo "</qemu:commandline>"
+    fi
+    echo "</domain>"
+}
+LXLOG="$WORK/lx.serial" LXNLOG="$WORK/lxn.serial"
+lx_xml lx "$LXLOG" > "$WORK/lx.xml"
+lx_xml lxn "$LXNLOG" -global ICH9-LPC.acpi-pci-hotplug-with-bridge-support=off > "$WORK/lxn.xml"
 vx define "$WORK/lx.xml" > /dev/null && vx start lx > "$WORK/lxstart" 2>&1
-ok_or $? "the Linux guest lx starts (direct kernel boot, ACPI); it boots while the sections below run" "$WORK/lxstart"
+ok_or $? "the Linux guest lx starts (direct kernel boot, ACPI hot-plug); it boots while the sections below run" "$WORK/lxstart"
+vx define "$WORK/lxn.xml" > /dev/null && vx start lxn > "$WORK/lxnstart" 2>&1
+ok_or $? "the Linux guest lxn starts (native PCIe hot-plug)" "$WORK/lxnstart"
 mark guests
 
 # --- setup checks ----------------------------------------------------------------------------------
@@ -430,12 +442,13 @@ vx destroy g1 > /dev/null 2>&1; vx destroy g2 > /dev/null 2>&1
 # whose attach to g1 was undone)
 # lx_sees ID FROM: the guest's listing, in a line printed after line FROM of its serial log, names a
 # function with vendor:device ID (0x8086:0x10d3); lx_gone ID FROM: one such line does not
-lx_lines() { wc -l < "$LXLOG"; }
-lx_sees() { tail -n +"$(($2 + 1))" "$LXLOG" | grep '^PPGUEST-PCI' | grep -q "=$1"; }
-lx_gone() { tail -n +"$(($2 + 1))" "$LXLOG" | sed '$d' | grep '^PPGUEST-PCI' | grep -vq "=$1"; }
+# (LOG: lx's serial log unless $LOG names another guest's)
+lx_lines() { wc -l < "${LOG:-$LXLOG}"; }
+lx_sees() { tail -n +"$(($2 + 1))" "${LOG:-$LXLOG}" | grep '^PPGUEST-PCI' | grep -q "=$1"; }
+lx_gone() { tail -n +"$(($2 + 1))" "${LOG:-$LXLOG}" | sed '$d' | grep '^PPGUEST-PCI' | grep -vq "=$1"; }
 # lx_wait CMD ARGS... : CMD true within 60 s (the guest prints a line a second)
 lx_wait() { _i=0; until "$@"; do _i=$((_i + 1)); [ $_i -lt 120 ] || return 1; sleep 0.5; done; }
-i=0; until grep -q '^PPGUEST-PCI' "$LXLOG" 2> /dev/null; do i=$((i + 1)); [ $i -lt 600 ] || break; sleep 1; done
+i=0; until grep -q '^PPGUEST-PCI' "$LXLOG" 2> /dev/null; do i=$((i + 1)); [ $i -lt 240 ] || break; sleep 1; done
 grep -q '^PPGUEST-PCI' "$LXLOG"
 ok $? "lx's init runs and lists its functions ($(sed -n 's/^PPGUEST-UP \([0-9.]*\).*/\1/p' "$LXLOG") s into its boot)" || tail -n 20 "$LXLOG" | diag
 mark linux-boot
@@ -471,8 +484,22 @@ ppc lxvd detach lx "$VF1" --live --wait 60
 [ "$(rc lxvd)" -eq 0 ] && ! holds lx "$VF1" && grep -q "detached" "$WORK/lxvd.out"
 ok_or $? "live detach of the VF: exit 0, detached, libvirt's live XML without it" "$WORK/lxvd.err"
 lx_wait lx_gone 0x1b36:0x0010 "$from"; ok $? "and the guest released the VF"
-cp "$LXLOG" /vmres/lx.serial 2> /dev/null
 vx destroy lx > /dev/null 2>&1
+# native PCIe hot-plug: the guest's pciehp waits out the attention button before it lets go
+i=0; until grep -q '^PPGUEST-PCI' "$LXNLOG" 2> /dev/null; do i=$((i + 1)); [ $i -lt 240 ] || break; sleep 1; done
+LOG=$LXNLOG
+from=$(lx_lines)
+ppc lxna attach lxn "$E1000E2" --live
+[ "$(rc lxna)" -eq 0 ] && holds lxn "$E1000E2"; ok_or $? "live attach of $E1000E2 to lxn (native PCIe hot-plug)" "$WORK/lxna.err"
+lx_wait lx_sees 0x8086:0x10d3 "$from"; ok $? "lxn sees the function"
+from=$(lx_lines)
+ppc lxnd detach lxn "$E1000E2" --live --wait 60
+[ "$(rc lxnd)" -eq 0 ] && ! holds lxn "$E1000E2" && grep -q "detached" "$WORK/lxnd.out"
+ok_or $? "live detach from lxn: exit 0, detached, libvirt's live XML without it" "$WORK/lxnd.err"
+lx_wait lx_gone 0x8086:0x10d3 "$from"; ok $? "and lxn released it"
+unset LOG
+cp "$LXLOG" /vmres/lx.serial 2> /dev/null; cp "$LXNLOG" /vmres/lxn.serial 2> /dev/null
+vx destroy lxn > /dev/null 2>&1
 mark linux
 
 # --- this VM as a remote host: the host lists it and attaches over libvirt's TCP transport -----------
