@@ -33,6 +33,12 @@ typedef enum {
                             guest has not acknowledged */
 } pp_change_state;
 
+/* A fake host whose guests only this process sees (a sysfs root and libvirt's test driver without
+ * a daemon: the demo, the golden tests) has its lock beside the journal, JOURNAL (NULL: the
+ * default journal) with ".lock": its changes never wait for the real host's, nor for another
+ * such host's with a journal of its own. */
+void pp_change_lock_fake_host(const char *journal);
+
 /* How long a change waits for another pcipass's lock, and for a guest to release a function. */
 #define PP_LOCK_WAIT_SECONDS 30
 #define PP_UNPLUG_WAIT_SECONDS 5.0

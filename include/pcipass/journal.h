@@ -60,6 +60,9 @@ char *pp_journal_path(const char *override);
  * blocks on a FIFO). -1 with the error slot set. Opened before a change is sent, so that an
  * unusable journal stops the change, not its record. */
 int pp_journal_open(const char *path);
+/* JOURNAL.lock, read-write, with the journal's own checks (its directories made and trusted, no
+ * link followed, a regular file of this user): the change lock of a fake host (see change.h). */
+int pp_journal_open_lock(const char *journal);
 /* One record, one write(), fsync. false with the error slot set. */
 bool pp_journal_append(int fd, const char *path, pp_jrec *r);
 /* Every intact record, grouped into changes, in time linear in the file's size; a missing file

@@ -154,6 +154,15 @@ int pp_journal_open(const char *path)
     return open_checked(path, O_WRONLY | O_APPEND | O_CREAT);
 }
 
+int pp_journal_open_lock(const char *journal)
+{
+    char *path = xasprintf("%s.lock", journal);
+    int fd = check_parents(path, true) ? open_checked(path, O_RDWR | O_CREAT) : -1;
+
+    free(path);
+    return fd;
+}
+
 static json_object *str_or_null(const char *s)
 {
     return s ? json_object_new_string(s) : NULL;
