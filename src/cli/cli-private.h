@@ -66,6 +66,7 @@ int pp_cmd_check(pp_app *app, int argc, char **argv);
 int pp_cmd_prepare(pp_app *app, int argc, char **argv);
 int pp_cmd_release(pp_app *app, int argc, char **argv);
 int pp_cmd_undo(pp_app *app, int argc, char **argv);
+int pp_cmd_setup(pp_app *app, int argc, char **argv);
 int pp_cmd_history(pp_app *app, int argc, char **argv);
 int pp_cmd_audit(pp_app *app, int argc, char **argv);
 

@@ -89,6 +89,26 @@ static const pp_cli_cmd commands[] = {
       N_("      --dry-run    check, change nothing\n"
          "      --no-wait    fail at once while another pcipass makes a change on this host\n"),
       pp_cmd_release },
+    { "setup", N_("[STEP...] [--dry-run] [--json] [--iommu-pt] [--no-wait]"),
+      N_("make the changes check asks for: kernel command line, vfio-pci, SR-IOV VFs, binding"),
+      N_("      STEP is one of\n"
+         "        iommu        the IOMMU on the kernel command line (GRUB drop-in\n"
+         "                     /etc/default/grub.d/pcipass.cfg and update-grub, or\n"
+         "                     systemd-boot's /etc/kernel/cmdline); takes effect at the next boot\n"
+         "        vfio         vfio-pci at every boot (/etc/modules-load.d/pcipass.conf) and now\n"
+         "        vfs PF N     N SR-IOV VFs on PF now and at every boot (a udev rule); refused\n"
+         "                     while a guest holds one of its VFs or one is on vfio-pci\n"
+         "        bind DEVICE  DEVICE on vfio-pci from boot: driverctl where installed, else\n"
+         "                     options vfio-pci ids= in /etc/modprobe.d/pcipass.conf\n"
+         "      Without STEP: each step a failing or warning check has as its fix, in order.\n"
+         "      --dry-run    show the diff of each file and each command, change nothing\n"
+         "      --iommu-pt   iommu: add iommu=pt too\n"
+         "      --no-wait    fail at once while another pcipass makes a change on this host\n"
+         "      --json       one JSON array, one object per step\n"
+         "Every change is journaled with the bytes of each file; 'pcipass undo' restores them.\n"
+         "With a root option (--conf-root, --sysfs-root, ...) files are written under it and no\n"
+         "host command runs; setup says which it would run.\n"),
+      pp_cmd_setup },
     { "undo", N_("[--force] [--dry-run] [--wait SECONDS] [--no-wait]"),
       N_("revert the last change recorded in the journal"),
       N_("      --force      override the guards when re-attaching a detached function\n"

@@ -24,7 +24,8 @@ static const char *mark(pp_check_status s)
 
 static enum ui_role role(pp_check_status s)
 {
-    return s == PP_CHECK_PASS ? UI_OK : s == PP_CHECK_WARN ? UI_FIELD : UI_ERROR;
+    return s == PP_CHECK_PASS ? UI_OK : s == PP_CHECK_WARN || s == PP_CHECK_PENDING ? UI_FIELD
+                                                                                 : UI_ERROR;
 }
 
 static const char *title(ui_view *v)
