@@ -460,6 +460,29 @@ static char *modules_listed(const char *root)
     return found;
 }
 
+/* vfio-pci among the kernel's modules, under the configuration root: a fake root's own kernel
+ * (the host's /lib/modules is the real root's). */
+static bool vfio_loadable(const char *root, const pp_host_setup *s)
+{
+    static const char *const lists[] = { "modules.dep", "modules.builtin" };
+    bool found = false;
+
+    if (!*root || strcmp(root, "/") == 0 || !s->release[0])
+        return s->vfio_pci_loadable;
+    for (size_t i = 0; i < 2 && !found; i++) {
+        char *rel = xasprintf("/lib/modules/%s/%s", s->release, lists[i]),
+             *real = pp_setup_under(root, rel), *t;
+        size_t n;
+        bool err;
+        t = pp_setup_slurp(real, &n, &err);
+        found = t && strstr(t, "/vfio-pci.ko");
+        free(t);
+        free(real);
+        free(rel);
+    }
+    return found;
+}
+
 static void plan_vfio(pp_app *app, pp_setup_plan *p)
 {
     const char *root = pp_app_conf_root(app);
@@ -478,7 +501,7 @@ static void plan_vfio(pp_app *app, pp_setup_plan *p)
         return;
     }
     pp_host_read_setup(h, pp_app_proc_root(app), app->dev_root, &s);
-    if (!s.vfio_pci_loaded && !s.vfio_pci_loadable && s.release[0]) {
+    if (!s.vfio_pci_loaded && !vfio_loadable(root, &s) && s.release[0]) {
         p->state = PP_SETUP_MANUAL;
         say(&p->what, _("vfio-pci is neither loaded nor among the modules of kernel %s"),
             s.release);
@@ -790,23 +813,37 @@ bool pp_setup_validate(pp_app *app, const pp_step *s)
     return true;
 }
 
+/* The step that fixes the check ID: the checks the IOMMU and vfio-pci steps answer. */
+static int step_for(const char *id)
+{
+    return strcmp(id, "iommu") == 0 ? PP_STEP_IOMMU
+           : strcmp(id, "vfio-pci") == 0 || strcmp(id, "dev-vfio") == 0 ? PP_STEP_VFIO
+                                                                         : -1;
+}
+
 size_t pp_setup_auto(pp_app *app, pp_step **out)
 {
-    static const pp_step_kind order[] = { PP_STEP_IOMMU, PP_STEP_VFIO };
     pp_checks c;
-    size_t i, k, n = 0;
+    bool want[2] = { false, false };
+    size_t i, n = 0;
 
     *out = xcalloc(2, sizeof(**out));
     pp_checks_run(app, NULL, 0, &c);
-    for (k = 0; k < 2; k++) {
-        bool want = false;
-        for (i = 0; i < c.n; i++)
-            want |= c.v[i].step && c.v[i].status != PP_CHECK_PASS &&
-                    strcmp(c.v[i].step, pp_step_name(order[k])) == 0;
-        if (want)
-            (*out)[n++].kind = order[k];
-    }
+    for (i = 0; i < c.n; i++)
+        if (c.v[i].status == PP_CHECK_FAIL || c.v[i].status == PP_CHECK_WARN)
+            want[step_for(c.v[i].id) == PP_STEP_IOMMU ? 0 : 1] |= step_for(c.v[i].id) >= 0;
     pp_checks_clear(&c);
+    /* those setup has a fix for: a plan with something to do */
+    for (i = 0; i < 2; i++) {
+        pp_setup_plan p;
+        pp_step s = { .kind = i ? PP_STEP_VFIO : PP_STEP_IOMMU };
+        if (!want[i])
+            continue;
+        pp_setup_plan_step(app, &s, &p);
+        if (p.state == PP_SETUP_DONE)
+            (*out)[n++] = s;
+        pp_setup_plan_clear(&p);
+    }
     return n;
 }
 
