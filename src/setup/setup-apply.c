@@ -183,11 +183,15 @@ static void fill(const pp_setup_plan *p, pp_jrec *r, const char *phase)
         pp_pci_addr_format(&p->step.dev, name);
         r->devices = xstrdup(name);
     }
-    if (p->step.kind == PP_STEP_VFS)
-        r->flags = xasprintf("vfs,from=%u,to=%u%s", p->vfs_from, p->step.nvfs,
-                             p->fake ? ",fake" : "");
-    else
-        r->flags = xasprintf("%s%s", pp_step_name(p->step.kind), p->fake ? ",fake" : "");
+    {
+        pp_buf f = PP_BUF_INIT;
+        pp_buf_add(&f, pp_step_name(p->step.kind));
+        if (p->step.kind == PP_STEP_VFS)
+            pp_buf_printf(&f, ",from=%u,to=%u", p->vfs_from, p->step.nvfs);
+        if (p->fake)
+            pp_buf_add(&f, ",fake");
+        r->flags = pp_buf_take(&f);
+    }
     for (size_t i = 0; i < p->nedits; i++)
         pp_jrec_add_file(r, p->edits[i].real, p->edits[i].before, p->edits[i].before_len,
                          p->edits[i].after, p->edits[i].after_len);

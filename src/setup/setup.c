@@ -128,18 +128,19 @@ static bool add_edit(pp_setup_plan *p, const char *root, const char *path, char 
 /* What the file holds now plus LINE, on a line of its own; HEADER first in a new file. */
 static char *appended(const char *root, const char *path, const char *header, const char *line)
 {
-    char *real = pp_setup_under(root, path), *old, *out;
+    char *real = pp_setup_under(root, path), *old;
+    pp_buf b = PP_BUF_INIT;
     size_t n;
     bool err;
 
     old = pp_setup_slurp(real, &n, &err);
     free(real);
-    if (!old)
-        out = xasprintf("%s%s\n", header, line);
-    else
-        out = xasprintf("%s%s%s\n", old, n && old[n - 1] != '\n' ? "\n" : "", line);
+    pp_buf_add(&b, old ? old : header);
+    if (old && n && old[n - 1] != '\n')
+        pp_buf_add(&b, "\n");
+    pp_buf_printf(&b, "%s\n", line);
     free(old);
-    return out;
+    return pp_buf_take(&b);
 }
 
 /* ---- iommu ---- */
@@ -286,6 +287,17 @@ static char *running_cmdline(const pp_host_setup *s)
     return pp_buf_take(&b);
 }
 
+/* A command line and more words: one line. */
+static char *joined(const char *line, const char *more)
+{
+    pp_buf b = PP_BUF_INIT;
+    if (*line)
+        pp_buf_item(&b, " ", line);
+    pp_buf_item(&b, " ", more);
+    pp_buf_add(&b, "\n");
+    return pp_buf_take(&b);
+}
+
 static void plan_kernel_cmdline(pp_setup_plan *p, const char *root, const pp_host_setup *s,
                                 const char *want)
 {
@@ -302,7 +314,7 @@ static void plan_kernel_cmdline(pp_setup_plan *p, const char *root, const pp_hos
     if (!*miss) {
         p->state = PP_SETUP_NOTHING;
         say(&p->what, _("%s already holds %s"), KERNEL_CMDLINE, want);
-    } else if (add_edit(p, root, KERNEL_CMDLINE, xasprintf("%s%s%s\n", old, *old ? " " : "", miss))) {
+    } else if (add_edit(p, root, KERNEL_CMDLINE, joined(old, miss))) {
         say(&p->what, _("add %s to the kernel command line: %s (systemd-boot), then kernel-install"),
             miss, KERNEL_CMDLINE);
         add_command(p, "kernel-install add %s /boot/vmlinuz-%s", s->release, s->release);
