@@ -72,9 +72,10 @@ size_t pp_setup_auto(pp_app *app, pp_step **out);
 void pp_setup_plan_step(pp_app *app, const pp_step *s, pp_setup_plan *p);
 /* A unified diff of one edit (malloc'd); "" when before and after are the same. */
 char *pp_setup_diff(const pp_setup_edit *e);
-/* The whole sequence; LOCKOPTS gives waiting and no_lock_wait. Plans again under the lock. */
+/* The whole sequence; LOCKOPTS gives waiting and no_lock_wait. Plans again under the lock; SEEN
+ * (NULL: none), the plan the operator was shown, refuses it when the edits are not the same. */
 pp_setup_state pp_setup_apply(pp_app *app, const pp_step *s, const pp_change *lockopts,
-                              pp_setup_plan *p);
+                              const pp_setup_plan *seen, pp_setup_plan *p);
 void pp_setup_plan_clear(pp_setup_plan *p);
 
 /* Undo of the setup change T of J: every file back byte for byte, refused (naming it) when one

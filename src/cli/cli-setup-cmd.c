@@ -201,7 +201,7 @@ int pp_cmd_setup(pp_app *app, int argc, char **argv)
         if (dry)
             pp_setup_plan_step(app, &steps[i], &p);
         else
-            pp_setup_apply(app, &steps[i], &lockopts, &p);
+            pp_setup_apply(app, &steps[i], &lockopts, NULL, &p);
         if (p.state != PP_SETUP_DONE && p.state != PP_SETUP_NOTHING)
             rc = PP_EXIT_FAIL;
         if (json) {

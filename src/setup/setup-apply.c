@@ -274,8 +274,29 @@ static const char *phase_of(pp_setup_state s)
     return s == PP_SETUP_DONE ? "done" : s == PP_SETUP_REQUESTED ? "requested" : "failed";
 }
 
+/* The same files, with the same bytes before and after, and the same commands. */
+static bool same_plan(const pp_setup_plan *a, const pp_setup_plan *b)
+{
+    size_t i;
+
+    if (a->nedits != b->nedits || a->ncommands != b->ncommands ||
+        (a->sysfs_attr != NULL) != (b->sysfs_attr != NULL) || a->vfs_from != b->vfs_from)
+        return false;
+    for (i = 0; i < a->nedits; i++)
+        if (strcmp(a->edits[i].real, b->edits[i].real) != 0 ||
+            !same_bytes(a->edits[i].before, a->edits[i].before_len, b->edits[i].before,
+                        b->edits[i].before_len) ||
+            !same_bytes(a->edits[i].after, a->edits[i].after_len, b->edits[i].after,
+                        b->edits[i].after_len))
+            return false;
+    for (i = 0; i < a->ncommands; i++)
+        if (strcmp(a->commands[i], b->commands[i]) != 0)
+            return false;
+    return true;
+}
+
 pp_setup_state pp_setup_apply(pp_app *app, const pp_step *s, const pp_change *lockopts,
-                              pp_setup_plan *p)
+                              const pp_setup_plan *seen, pp_setup_plan *p)
 {
     char *jpath = NULL;
     pp_jrec intent, out;
@@ -296,6 +317,11 @@ pp_setup_state pp_setup_apply(pp_app *app, const pp_step *s, const pp_change *lo
     pp_setup_plan_step(app, s, p);
     if (p->state == PP_SETUP_DONE && !p->nedits && !p->ncommands && !p->sysfs_attr)
         p->state = PP_SETUP_NOTHING;
+    if (p->state == PP_SETUP_DONE && seen && !same_plan(seen, p)) {
+        p->state = PP_SETUP_REFUSED;
+        p->error = xstrdup(_("the files changed since they were shown; nothing was changed "
+                             "(look at the new diff first)"));
+    }
     if (p->state != PP_SETUP_DONE)
         goto out;
     if ((jfd = pp_app_journal_open(app, &jpath)) < 0) {

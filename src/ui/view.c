@@ -268,6 +268,11 @@ static void draw(void)
     ui_flush();
 }
 
+void ui_paint(void)
+{
+    draw();
+}
+
 /* A read of every guest, by the worker: nothing of the app is touched there, so the console can
  * stop waiting at any time and keep what it showed. */
 typedef struct guest_read {
