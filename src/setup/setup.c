@@ -120,6 +120,13 @@ static bool add_edit(pp_setup_plan *p, const char *root, const char *path, char 
         say(&p->error, "%s", pp_error_get());
         return false;
     }
+    /* the edit was made from its text: past a NUL byte that text would lose the rest */
+    if (e->before && memchr(e->before, '\0', e->before_len)) {
+        p->state = PP_SETUP_REFUSED;
+        say(&p->error, _("refused: '%s' holds a NUL byte; it is no text file pcipass edits"),
+            e->real);
+        return false;
+    }
     if (e->before && e->before_len == e->after_len && memcmp(e->before, after, e->after_len) == 0)
         pp_setup_edit_clear(&p->edits[--p->nedits]);
     return true;

@@ -311,6 +311,13 @@ ps_run bdc -c "$NOGUESTS" setup bind 04:00.0
 [ "$(rc bdc)" = 0 ] && out_has bdc "# not run (a fake root): driverctl set-override 0000:04:00.0 vfio-pci" && [ "$before" = "$(sums)" ]
 ok $? "with driverctl in the fake root: by address, said and not run, no file written"
 
+fresh nul
+put etc/modprobe.d/pcipass.conf 'options vfio-pci ids=1234:5678\n\0000# the rest\n'
+cp "$H-conf/etc/modprobe.d/pcipass.conf" "$WORK/nul.orig"
+ps_run bnul -c "$NOGUESTS" setup bind 05:00.0
+[ "$(rc bnul)" = 1 ] && err_has bnul "holds a NUL byte" && cmp -s "$WORK/nul.orig" "$H-conf/etc/modprobe.d/pcipass.conf"
+ok $? "a file with a NUL byte is refused, never cut at it"
+
 # --- without STEP: what check fails on, in order ---
 fresh auto
 put etc/default/grub "$DEBIAN_GRUB"
