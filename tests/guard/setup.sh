@@ -185,6 +185,32 @@ ps_run bundo -c "$NOGUESTS" undo
     cmp -s "$WORK/behind.edited" "$H-conf/$DROPIN"
 ok $? "undo refuses a file changed since, naming it, and leaves it alone"
 
+# --- a setup cut short between its intent and its outcome (the outcome record cut off) ---
+cut_outcome() { # the journal without its last record
+    awk '/^#pcipass-journal v2 /{n++} {print > "'"$WORK"'/rec" n}' "$JOURNAL"
+    _last=$(ls "$WORK"/rec* | sort -V | tail -n 1)
+    cat $(ls "$WORK"/rec* | sort -V | grep -vx "$_last") > "$JOURNAL.cut"; rm -f "$WORK"/rec*
+    cat "$JOURNAL.cut" > "$JOURNAL"; rm -f "$JOURNAL.cut"
+}
+fresh cut
+put etc/default/grub "$DEBIAN_GRUB"
+before=$(sums)
+ps_run cset -c "$NOGUESTS" setup iommu
+cut_outcome
+ps_run chist -c "$NOGUESTS" history --json
+[ "$(jq -r '.[-1].state' "$WORK/chist.out")" = unknown ]; ok $? "a setup without its outcome shows as unknown"
+ps_run cundo -c "$NOGUESTS" undo
+[ "$(rc cundo)" = 0 ] && [ "$before" = "$(sums)" ]
+ok $? "undo finds its files as setup wrote them: recorded as made, then undone" || diag < "$WORK/cundo.err"
+ps_run cset2 -c "$NOGUESTS" setup iommu
+cut_outcome
+rm "$H-conf/$DROPIN"
+ps_run cundo2 -c "$NOGUESTS" undo
+[ "$(rc cundo2)" = 0 ] && out_has cundo2 "cut short before it wrote its files: now recorded as not made"
+ok $? "files as they were before: recorded as not made, nothing undone"
+ps_run chist2 -c "$NOGUESTS" history --json
+[ "$(jq -r '.[-1].state' "$WORK/chist2.out")" = failed ]; ok $? "and history says so"
+
 # --- a read-only root ---
 if [ "$(id -u)" != 0 ] || command -v setpriv > /dev/null; then
     fresh ro
