@@ -24,6 +24,7 @@
 
 #include "pcipass/host.h"
 #include "pcipass/owners.h"
+#include "pcipass/virt.h"
 
 typedef enum {
     PP_GUARD_NOT_ON_HOST,  /* the host does not show this function (forceable) */

@@ -3,7 +3,8 @@
  * is planned (the files it replaces, byte for byte, and the host commands it runs), shown as a
  * unified diff, and applied as one sequence: lock, plan again under it, journal intent with the
  * bytes of every file before and after, the edits, the commands, read back, journal outcome.
- * Undo puts every file back byte for byte and refuses when one has changed since.
+ * Undo puts every file back byte for byte and refuses when one has changed since. The plans are
+ * this module's; the sequence and its undo are the change service's (change.h).
  *
  * Every file is under the configuration root (--conf-root) and every attribute under the sysfs
  * root; with any root given (a fake root) no host command runs: the plan says which would. */
@@ -14,8 +15,6 @@
 #include <stddef.h>
 
 #include "pcipass/app.h"
-#include "pcipass/change.h"
-#include "pcipass/journal.h"
 
 typedef enum { PP_STEP_IOMMU, PP_STEP_VFIO, PP_STEP_VFS, PP_STEP_BIND } pp_step_kind;
 
@@ -72,17 +71,23 @@ size_t pp_setup_auto(pp_app *app, pp_step **out);
 void pp_setup_plan_step(pp_app *app, const pp_step *s, pp_setup_plan *p);
 /* A unified diff of one edit (malloc'd); "" when before and after are the same. */
 char *pp_setup_diff(const pp_setup_edit *e);
-/* The whole sequence; LOCKOPTS gives waiting and no_lock_wait. Plans again under the lock; SEEN
- * (NULL: none), the plan the operator was shown, refuses it when the edits are not the same. */
-pp_setup_state pp_setup_apply(pp_app *app, const pp_step *s, const pp_change *lockopts,
-                              const pp_setup_plan *seen, pp_setup_plan *p);
 void pp_setup_plan_clear(pp_setup_plan *p);
 
-/* Undo of the setup change T of J: every file back byte for byte, refused (naming it) when one
- * has changed since; the step's commands again; the undo journaled. DRY: say, change nothing.
- * *WHAT: what was (or would be) done, one line each. false with the error slot set. */
-bool pp_setup_undo(pp_app *app, const pp_journal *j, const pp_jchange *t, const char *path,
-                   bool dry, char **what);
+/* ---- what setup's plans and the change service's sequence for them share ---- */
+
+/* Whether F is on VFIO. Setup's one question of it, asked here only. */
+bool pp_setup_on_vfio(const pp_function *f);
+/* Any root given (other than /): write only under them, run no host command. */
+bool pp_setup_is_fake(const pp_app *app);
+/* PATH under ROOT ("" or NULL: the host's own), made absolute. Caller frees. */
+char *pp_setup_under(const char *root, const char *path);
+/* The bytes of REAL, or NULL when absent; *ERR: another failure (error slot set). */
+char *pp_setup_slurp(const char *real, size_t *len, bool *err);
+/* The VFs the kernel shows under the PF (virtfnN links); -1 when unreadable. */
+int pp_setup_count_vfs(const pp_app *app, const pp_pci_addr *pf);
+/* The VFs of PF a guest holds (any configuration) or that are on VFIO, as a list; NULL: none. */
+char *pp_setup_vfs_blockers(pp_app *app, const pp_pci_addr *pf);
+void pp_setup_edit_clear(pp_setup_edit *e);
 
 /* For check: where the boot configuration pcipass setup edits holds WORDS while the running
  * kernel's command line does not ("/etc/default/grub.d/pcipass.cfg"); NULL when it does not. */

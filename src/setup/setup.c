@@ -16,7 +16,6 @@
 #include "pcipass/common.h"
 #include "pcipass/file.h"
 #include "pcipass/setup.h"
-#include "setup-private.h"
 
 #define GRUB_DROPIN "/etc/default/grub.d/pcipass.cfg"
 #define KERNEL_CMDLINE "/etc/kernel/cmdline"

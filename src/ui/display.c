@@ -17,7 +17,7 @@
 #include <termios.h>
 
 #include "pcipass/common.h"
-#include "pcipass/ui.h"
+#include "ui-private.h"
 
 static bool active;
 static bool use_color;

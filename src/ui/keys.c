@@ -7,7 +7,7 @@
 
 #include "pcipass/buf.h"
 #include "pcipass/common.h"
-#include "pcipass/ui.h"
+#include "ui-private.h"
 
 #define CTRL(c) ((c) & 0x1f)
 

@@ -8,7 +8,7 @@
 
 #include "pcipass/check.h"
 #include "pcipass/common.h"
-#include "pcipass/ui.h"
+#include "ui-private.h"
 
 static ui_view *open_owners(void)
 {

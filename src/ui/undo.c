@@ -10,7 +10,7 @@
 #include "pcipass/change.h"
 #include "pcipass/common.h"
 #include "pcipass/journal.h"
-#include "pcipass/ui.h"
+#include "ui-private.h"
 
 /* Under the lock: the journal read and the undo planned from it. 1: C is filled (J must outlive
  * it); 0: nothing to do, the status line says why; -1: a failure, the status line says it. */

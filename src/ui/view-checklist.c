@@ -9,10 +9,11 @@
 #include <string.h>
 
 #include "pcipass/buf.h"
+#include "pcipass/change.h"
 #include "pcipass/check.h"
 #include "pcipass/common.h"
 #include "pcipass/setup.h"
-#include "pcipass/ui.h"
+#include "ui-private.h"
 
 typedef struct checklist {
     pp_checks c;

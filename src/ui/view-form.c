@@ -10,7 +10,7 @@
 #include "pcipass/change.h"
 #include "pcipass/common.h"
 #include "pcipass/guard.h"
-#include "pcipass/ui.h"
+#include "ui-private.h"
 
 enum field { F_KIND, F_MAC, F_MANAGED, F_PREPARE, F_RELEASE, F_GADDR, F_UID, F_FID, F_APPLY, F_ALSO,
              F_PREVIEW, F_COUNT };

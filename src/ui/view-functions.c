@@ -8,7 +8,7 @@
 
 #include "pcipass/buf.h"
 #include "pcipass/common.h"
-#include "pcipass/ui.h"
+#include "ui-private.h"
 
 /* the functions marked with Space, to be assigned together */
 typedef struct marks {

@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "pcipass/common.h"
-#include "pcipass/ui.h"
+#include "ui-private.h"
 
 typedef struct picker {
     pp_pci_addr addr;

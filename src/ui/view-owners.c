@@ -10,7 +10,7 @@
 #include "pcipass/audit.h"
 #include "pcipass/change.h"
 #include "pcipass/common.h"
-#include "pcipass/ui.h"
+#include "ui-private.h"
 
 typedef struct orow {
     size_t owner; /* index into app->owners */

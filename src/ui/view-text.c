@@ -10,7 +10,7 @@
 #include "pcipass/common.h"
 #include "pcipass/change.h"
 #include "pcipass/guard.h"
-#include "pcipass/ui.h"
+#include "ui-private.h"
 
 typedef struct text {
     char *title;

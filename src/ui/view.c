@@ -11,7 +11,7 @@
 
 #include "pcipass/check.h"
 #include "pcipass/common.h"
-#include "pcipass/ui.h"
+#include "ui-private.h"
 
 ui_ctx *ui;
 

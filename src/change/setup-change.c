@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* Applying and undoing a setup step: the change sequence for files (setup.h). */
+/* The change sequence of a setup step and its undo (setup.h): the lock, the journal with the
+ * bytes of every file, the edits and commands the setup module planned, the read back. */
 #include <config.h>
 
 #include <errno.h>
@@ -16,7 +17,7 @@
 #include "pcipass/buf.h"
 #include "pcipass/common.h"
 #include "pcipass/setup.h"
-#include "setup-private.h"
+#include "change-private.h"
 
 extern char **environ;
 
@@ -324,7 +325,7 @@ pp_setup_state pp_setup_apply(pp_app *app, const pp_step *s, const pp_change *lo
     }
     if (p->state != PP_SETUP_DONE)
         goto out;
-    if ((jfd = pp_app_journal_open(app, &jpath)) < 0) {
+    if ((jfd = pp_change_journal_open(app, &jpath)) < 0) {
         p->state = PP_SETUP_REFUSED;
         p->error = xstrdup(pp_error_get());
         goto out;
@@ -502,7 +503,7 @@ static bool resolve(pp_app *app, const pp_jrec *r, bool *made)
         return false;
     }
     *made = st == 1;
-    if ((jfd = pp_app_journal_open(app, &jpath)) < 0)
+    if ((jfd = pp_change_journal_open(app, &jpath)) < 0)
         return false;
     memset(&out, 0, sizeof(out));
     out.action = xstrdup(r->action);
@@ -578,7 +579,7 @@ bool pp_setup_undo(pp_app *app, const pp_journal *j, const pp_jchange *t, const 
         pp_setup_plan_clear(&p);
         return true;
     }
-    if ((jfd = pp_app_journal_open(app, &jpath)) < 0)
+    if ((jfd = pp_change_journal_open(app, &jpath)) < 0)
         goto out;
     undo_record(&p, r, "intent", NULL, &intent);
     if (pp_journal_append(jfd, jpath, &intent)) {
