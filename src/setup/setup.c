@@ -871,6 +871,17 @@ void pp_setup_plan_step(pp_app *app, const pp_step *s, pp_setup_plan *p)
     p->step = *s;
     p->fake = pp_setup_is_fake(app);
     p->state = PP_SETUP_DONE; /* what applying it is to reach */
+    /* a fake root writes only under itself: never the host's own /etc or /sys beside it */
+    if (p->fake && (!app->conf_root || (s->kind == PP_STEP_VFS && !app->sysfs_root))) {
+        p->state = PP_SETUP_REFUSED;
+        say(&p->error, !app->conf_root
+                           ? _("a root option is given but no --conf-root: setup writes no file "
+                               "of this host then; give --conf-root too")
+                           : _("a root option is given but no --sysfs-root: setup writes no "
+                               "attribute of this host then; give --sysfs-root too"));
+        p->what = xstrdup(p->error);
+        return;
+    }
     switch (s->kind) {
     case PP_STEP_IOMMU:
         plan_iommu(app, p);

@@ -344,6 +344,13 @@ ps_run bnul -c "$NOGUESTS" setup bind 05:00.0
 [ "$(rc bnul)" = 1 ] && err_has bnul "holds a NUL byte" && cmp -s "$WORK/nul.orig" "$H-conf/etc/modprobe.d/pcipass.conf"
 ok $? "a file with a NUL byte is refused, never cut at it"
 
+# --- a fake root beside the host's own files: never written ---
+fresh mixed
+as_user env HOME="$RUN" XDG_RUNTIME_DIR="$RUN" PCIPASS_JOURNAL="$JOURNAL" "$PCIPASS" \
+    --sysfs-root "$H" --proc-root "$H-proc" -c "$NOGUESTS" setup vfio > "$WORK/mixed.out" 2> "$WORK/mixed.err"
+[ $? = 1 ] && err_has mixed "a root option is given but no --conf-root"
+ok $? "a fake sysfs without --conf-root: refused, the host's /etc is not written"
+
 # --- without STEP: what check fails on, in order ---
 fresh auto
 put etc/default/grub "$DEBIAN_GRUB"
