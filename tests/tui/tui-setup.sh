@@ -29,9 +29,15 @@ grep -q 'intel_iommu=on' "$H-conf/etc/default/grub.d/pcipass.cfg"; ok $? "the dr
 wait_for "[wait] iommu"; ok $? "the checklist is run again: the IOMMU is pending now"
 keys '?'; wait_for "Help: keys"
 screen | grep -q "  f  *fix: the setup step of the first item"; ok $? "the help lists the fix key"
-keys Escape q; wait_for "EXITED"
+keys Escape Escape; wait_for "Host PCI functions"
+keys u; wait_for "Undo the setup iommu,fake"
+screen | tr -s ' \n' '  ' | grep -qF "would remove $H-conf/etc/default/grub.d/pcipass.cfg"
+ok $? "u on a setup step asks, saying what undo does to its files"
+keys y; wait_for "Undone: the setup iommu,fake"; ok $? "y undoes it"
+[ ! -e "$H-conf/etc/default/grub.d/pcipass.cfg" ]; ok $? "the drop-in is gone again"
+keys q; wait_for "EXITED"
 "$top_builddir/pcipass" $ROOTS history --json > "$WORK/h.json"
-[ "$(jq -r '[.[] | .action + ":" + .state] | join(" ")' "$WORK/h.json")" = "setup:done" ]
-ok $? "the console's setup is journaled like the CLI's"
+[ "$(jq -r '[.[] | .action + ":" + .state + ":" + (.undone | tostring)] | join(" ")' "$WORK/h.json")" = "setup:done:true undo:done:false" ]
+ok $? "the console's setup and its undo are journaled like the CLI's"
 
 done_testing
