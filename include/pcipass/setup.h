@@ -53,6 +53,8 @@ typedef struct pp_setup_plan {
     unsigned vfs_from;
     bool reboot; /* takes effect at the next boot */
     char *note;  /* one more line: the words to add by hand, iommu=pt offered, ... */
+    char *words; /* iommu: the kernel parameters the edit adds, read back from the boot
+                    configuration as the boot loader's tools read it */
     /* the outcome */
     pp_setup_state state;
     char *error;

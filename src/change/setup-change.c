@@ -217,6 +217,17 @@ static void read_back(pp_app *app, pp_setup_plan *p)
         }
         free(now);
     }
+    if (p->state == PP_SETUP_DONE && p->words) {
+        /* the boot configuration as the boot loader's tools read it, not just the bytes */
+        char *where = pp_setup_boot_configured(app, p->words);
+        if (!where) {
+            p->state = PP_SETUP_REQUESTED;
+            p->error = xasprintf(_("written, but the boot configuration read back does not hold "
+                                   "%s: a file read after it sets the command line anew"),
+                                 p->words);
+        }
+        free(where);
+    }
     if (p->state == PP_SETUP_DONE && p->sysfs_attr) {
         int vfs = pp_setup_count_vfs(app, &p->step.dev);
         if (vfs != (int)p->step.nvfs) {

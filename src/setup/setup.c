@@ -325,9 +325,28 @@ static void plan_kernel_cmdline(pp_setup_plan *p, const char *root, const pp_hos
             miss, KERNEL_CMDLINE);
         add_command(p, "kernel-install add %s /boot/vmlinuz-%s", s->release, s->release);
         p->reboot = true;
+        p->words = xstrdup(miss);
     }
     free(miss);
     free(old);
+}
+
+/* pcipass's drop-in holds every word of WORDS. */
+static bool dropin_has(const char *root, const char *words)
+{
+    char *real = pp_setup_under(root, GRUB_DROPIN), *t, *w, *save = NULL, *x;
+    size_t n;
+    bool err, all;
+
+    t = pp_setup_slurp(real, &n, &err);
+    free(real);
+    all = t != NULL;
+    w = xstrdup(words);
+    for (x = strtok_r(w, " ", &save); x && all; x = strtok_r(NULL, " ", &save))
+        all = strstr(t, x) != NULL;
+    free(w);
+    free(t);
+    return all;
 }
 
 static void plan_grub(pp_setup_plan *p, const char *root, const char *want)
@@ -338,6 +357,13 @@ static void plan_grub(pp_setup_plan *p, const char *root, const char *want)
         p->state = PP_SETUP_NOTHING;
         say(&p->what, _("the GRUB configuration already holds %s (%s)"), want,
             where ? where : "/etc/default/grub");
+    } else if (where && strcmp(where, GRUB_DROPIN) != 0 && dropin_has(root, miss)) {
+        /* written before, and a file read after it sets the line anew: another append would
+         * not help */
+        p->state = PP_SETUP_MANUAL;
+        say(&p->what, _("%s holds %s, but %s, read after it, sets GRUB_CMDLINE_LINUX anew"),
+            GRUB_DROPIN, miss, where);
+        say(&p->note, _("what to do: %s"), _("add the words in that file, or remove its line"));
     } else {
         line = xasprintf("GRUB_CMDLINE_LINUX=\"$GRUB_CMDLINE_LINUX %s\"", miss);
         if (add_edit(p, root, GRUB_DROPIN,
@@ -348,6 +374,7 @@ static void plan_grub(pp_setup_plan *p, const char *root, const char *want)
                 miss, GRUB_DROPIN);
             add_command(p, "update-grub");
             p->reboot = true;
+            p->words = xstrdup(miss);
         }
         free(line);
     }
@@ -427,6 +454,8 @@ char *pp_setup_boot_configured(pp_app *app, const char *words)
         free(real);
         if (!cmdline)
             return NULL;
+        for (char *nl = cmdline; (nl = strchr(nl, '\n'));)
+            *nl = ' ';
         where = xstrdup(KERNEL_CMDLINE);
     }
     miss = missing_words(cmdline, words);
@@ -923,5 +952,6 @@ void pp_setup_plan_clear(pp_setup_plan *p)
     free(p->error);
     free(p->record_error);
     free(p->sysfs_attr);
+    free(p->words);
     memset(p, 0, sizeof(*p));
 }

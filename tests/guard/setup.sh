@@ -137,6 +137,19 @@ ps_run q3set -c "$NOGUESTS" setup iommu --dry-run
 out_has q3set "intel_iommu=on is in /etc/default/grub.d/pcipass.cfg, not yet on the running kernel's"
 ok $? "\${GRUB_CMDLINE_LINUX} in double quotes expands"
 
+fresh later
+put etc/default/grub 'GRUB_CMDLINE_LINUX=""\n'
+put etc/default/grub.d/zz-cloud.cfg 'GRUB_CMDLINE_LINUX="console=ttyS0"\n'
+ps_run lset1 -c "$NOGUESTS" setup iommu
+[ "$(rc lset1)" = 1 ] && out_has lset1 "# requested, not done" &&
+    err_has lset1 "the boot configuration read back does not hold intel_iommu=on"
+ok $? "a drop-in read after pcipass's resets the line: read back as GRUB reads it, not done"
+cp "$H-conf/$DROPIN" "$WORK/later.dropin"
+ps_run lset2 -c "$NOGUESTS" setup iommu
+[ "$(rc lset2)" = 1 ] && out_has lset2 "but /etc/default/grub.d/zz-cloud.cfg, read after it, sets GRUB_CMDLINE_LINUX anew" &&
+    cmp -s "$WORK/later.dropin" "$H-conf/$DROPIN"
+ok $? "asked again: that file named, no second append"
+
 # --- systemd-boot ---
 fresh sdboot
 put etc/kernel/cmdline 'root=UUID=1234 ro quiet\n'
@@ -151,6 +164,10 @@ golden sset '# setup iommu: add intel_iommu=on to the kernel command line: /etc/
 # done; configured, takes effect at the next boot
 # iommu=pt (host devices'"'"' DMA untranslated, often faster) is not added; --iommu-pt adds it'
 ok $? "systemd-boot: /etc/kernel/cmdline gets the word, kernel-install would run"
+ps_run scheck -c "$NOGUESTS" check --json
+jq -r '.[] | select(.check=="iommu") | .status + " " + .message' "$WORK/scheck.out" |
+    grep -qF "pending configured, takes effect at the next boot: intel_iommu=on is in /etc/kernel/cmdline"
+ok $? "and check says pending, naming /etc/kernel/cmdline"
 fresh sdnew
 put boot/efi/loader/loader.conf 'default debian-*\n'
 ps_run snew -c "$NOGUESTS" setup iommu
