@@ -184,8 +184,8 @@ static void print_commands(FILE *out)
  * screen). */
 static bool same_key(const ui_binding *a, const ui_binding *b)
 {
-    return a->key == b->key && a->action == b->action && a->help && b->help && a->view &&
-           b->view && strcmp(a->help, b->help) == 0;
+    return a->key == b->key && a->action == b->action && a->help && b->help && a->screen &&
+           b->screen && strcmp(a->help, b->help) == 0;
 }
 
 static void print_keys(FILE *out)
@@ -204,11 +204,11 @@ static void print_keys(FILE *out)
         fputs(".TP\n\\fB", out);
         roff_str(out, b->keyname, 0);
         fputs("\\fR", out);
-        if (b->view) {
-            fprintf(out, " (\\fI%s\\fR", b->view);
+        if (b->screen) {
+            fprintf(out, " (\\fI%s\\fR", ui_screen_word(b->screen));
             for (k = i + 1; k < ui_nbindings; k++)
                 if (same_key(b, &ui_bindings[k]))
-                    fprintf(out, ", \\fI%s\\fR", ui_bindings[k].view);
+                    fprintf(out, ", \\fI%s\\fR", ui_screen_word(ui_bindings[k].screen));
             fputc(')', out);
         }
         fputc('\n', out);

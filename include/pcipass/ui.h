@@ -39,10 +39,28 @@ enum ui_action {
     ACT_SETUP,
 };
 
+/* The console's screens, for the key table and the ops tables alike (never their names as
+ * strings); UI_EVERYWHERE: a binding of every screen. */
+enum ui_screen {
+    UI_EVERYWHERE,
+    UI_SCREEN_FUNCTIONS,
+    UI_SCREEN_GUESTS,
+    UI_SCREEN_FORM,
+    UI_SCREEN_PREVIEW,
+    UI_SCREEN_RESULT,
+    UI_SCREEN_OWNERS,
+    UI_SCREEN_FILTER,
+    UI_SCREEN_CHECKLIST,
+    UI_SCREEN_HELP,
+    UI_NSCREENS
+};
+/* The screen's one word, untranslated ("functions"), as the man page names it. */
+const char *ui_screen_word(enum ui_screen s);
+
 typedef struct ui_binding {
     int key;
     enum ui_action action;
-    const char *view; /* NULL: everywhere */
+    enum ui_screen screen; /* where it works; UI_EVERYWHERE: on every screen */
     const char *keyname;
     const char *help;  /* N_(); NULL: not listed (an alias listed elsewhere) */
     const char *label; /* N_(): the footer's word for it; NULL: not in the footer */

@@ -68,9 +68,7 @@ static void guest_guards(const pp_change *c, const pp_host *host, const pp_guest
         int kind;
         for (k = 0; k < i; k++)
             if (hd->has_guest_addr && hd->guest_addr_full && c->hds[k].has_guest_addr &&
-                c->hds[k].guest_addr_full && c->hds[k].guest_addr.domain == hd->guest_addr.domain &&
-                c->hds[k].guest_addr.bus == hd->guest_addr.bus &&
-                c->hds[k].guest_addr.slot == hd->guest_addr.slot)
+                c->hds[k].guest_addr_full && pp_pci_same_slot(&c->hds[k].guest_addr, &hd->guest_addr))
                 break;
         if (k < i)
             continue;
@@ -153,8 +151,7 @@ static bool detach_checks(pp_change *c, const pp_guest *g)
             for (size_t j = 0; j < c->n; j++)
                 leaving = leaving || pp_pci_addr_eq(&c->hds[j].source, &o->source);
             if (leaving || !o->has_guest_addr || !o->guest_addr_full ||
-                o->guest_addr.domain != hd->guest_addr.domain ||
-                o->guest_addr.bus != hd->guest_addr.bus || o->guest_addr.slot != hd->guest_addr.slot)
+                !pp_pci_same_slot(&o->guest_addr, &hd->guest_addr))
                 continue;
             pp_pci_addr_format(&o->source, name);
             pp_buf_item(&siblings, ",", name);
@@ -229,20 +226,6 @@ bool pp_change_check(pp_app *app, pp_change *c)
 {
     const pp_guest *g;
     return pp_app_guests(app, true) && check_locked(app, c, &g);
-}
-
-size_t pp_change_blocking(const pp_findings *f, bool force, const pp_findings *accepted)
-{
-    size_t i, k, n = 0;
-
-    for (i = 0; i < f->n; i++) {
-        bool ok = f->v[i].warning || (f->v[i].forceable && force);
-        for (k = 0; !ok && f->v[i].forceable && accepted && k < accepted->n; k++)
-            ok = accepted->v[k].kind == f->v[i].kind &&
-                 pp_pci_addr_eq(&accepted->v[k].addr, &f->v[i].addr);
-        n += !ok;
-    }
-    return n;
 }
 
 /* ---- journal records ---- */
@@ -444,7 +427,7 @@ pp_change_state pp_change_apply(pp_app *app, pp_change *c)
         pp_app_reload_host(app);
     if (!pp_app_guests(app, false) || !check_locked(app, c, &g))
         goto out;
-    if (pp_change_blocking(&c->findings, c->force, c->accepted)) {
+    if (pp_findings_blocking(&c->findings, c->force, c->accepted)) {
         pp_error_set(_("refused: nothing was sent"));
         goto out;
     }

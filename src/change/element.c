@@ -58,11 +58,6 @@ bool pp_change_build_set(const pp_guard_in *in, const pp_pci_addr *source, bool 
     return true;
 }
 
-static bool same_device(const pp_pci_addr *a, const pp_pci_addr *b)
-{
-    return a->domain == b->domain && a->bus == b->bus && a->slot == b->slot;
-}
-
 static bool zpci_taken(const uint32_t *v, size_t n, uint32_t x)
 {
     for (size_t i = 0; i < n; i++)
@@ -122,7 +117,7 @@ bool pp_change_build_hostdevs(const pp_hostdev *tmpl, bool all_functions, const 
         return false;
     }
     for (i = 0; i < n; i++)
-        if (same_device(&set[i], &tmpl->source))
+        if (pp_pci_same_slot(&set[i], &tmpl->source))
             same++;
     if (all_functions && same > 1) {
         shared_slot = true;
@@ -143,7 +138,7 @@ bool pp_change_build_hostdevs(const pp_hostdev *tmpl, bool all_functions, const 
         v[i].source = set[i];
         if (n > 1 && !shared_slot)
             v[i].has_guest_addr = v[i].guest_addr_full = false;
-        if (shared_slot && same_device(&set[i], &tmpl->source)) {
+        if (shared_slot && pp_pci_same_slot(&set[i], &tmpl->source)) {
             v[i].has_guest_addr = v[i].guest_addr_full = true;
             v[i].guest_addr = slot;
             v[i].guest_addr.function = set[i].function;

@@ -262,7 +262,7 @@ pp_change_state pp_cli_apply(pp_app *app, pp_change *c)
     c->waiting = pp_cli_say_waiting;
     st = pp_change_apply(app, c);
     if (st == PP_CHANGE_REFUSED && c->findings.n &&
-        pp_change_blocking(&c->findings, c->force, c->accepted)) {
+        pp_findings_blocking(&c->findings, c->force, c->accepted)) {
         pp_cli_findings(&c->findings, c->force);
     } else if (st == PP_CHANGE_REFUSED || st == PP_CHANGE_FAILED) {
         fprintf(stderr, "%s: %s\n", pp_progname(), pp_error_get());
@@ -321,7 +321,7 @@ bool pp_cli_parse_wait(const char *s, double *out)
 bool pp_cli_findings(const pp_findings *f, bool force)
 {
     size_t i;
-    bool go = pp_findings_blocking(f, force) == 0;
+    bool go = pp_findings_blocking(f, force, NULL) == 0;
 
     for (i = 0; i < f->n; i++) {
         if (f->v[i].warning)

@@ -11,6 +11,7 @@
 #include <stddef.h>
 
 #include "pcipass/app.h"
+#include "pcipass/change.h"
 #include "pcipass/ui.h"
 
 /* ---- display (ncurses) ---- */
@@ -121,12 +122,12 @@ enum ui_wait_result ui_wait(const char *what, void (*fn)(void *), void (*abandon
                             void *arg);
 
 /* ---- key bindings (keys.c; the table itself is in ui.h) ---- */
-enum ui_action ui_action_for(const char *view, int key);
+enum ui_action ui_action_for(enum ui_screen screen, int key);
 /* "Enter:select /:filter ..." for the footer of the screen OPS, from the key table */
 struct ui_view_ops;
 char *ui_footer_keys(const struct ui_view_ops *ops);
-/* The help's name of a key table scope ("functions" -> "function list"), translated */
-const char *ui_scope_name(const char *scope);
+/* The help's name of a screen (UI_SCREEN_FUNCTIONS: "function list"), translated */
+const char *ui_scope_name(enum ui_screen s);
 
 /* ---- the view engine (view.c) ---- */
 typedef struct ui_view ui_view;
@@ -143,7 +144,7 @@ enum {
 };
 
 typedef struct ui_view_ops {
-    const char *name; /* key table scope */
+    enum ui_screen screen; /* which screen: its bindings in the key table */
     unsigned flags;   /* UI_VIEW_* */
     const char *(*title)(ui_view *v);
     size_t (*rows)(ui_view *v);
@@ -208,18 +209,21 @@ size_t ui_view_selected(ui_view *v, bool *any);
 void ui_functions_unmark(ui_view *v);
 /* After a key that changed only the cursor row of V: the next paint redraws that row alone. */
 void ui_repaint_row(ui_view *v);
-/* The guards of C (pp_change_check) on the status line: unforceable findings refuse, forceable
- * ones each need the operator's explicit yes. true: go on (C->findings hold what was said yes
- * to). */
-struct pp_change;
-struct pp_findings;
-bool ui_guards_allow(pp_app *app, struct pp_change *c);
+
+/* ---- the console's one apply (change.c), the mirror of the CLI's pp_cli_apply ---- */
 /* What a change waits for (another pcipass's lock, a guest's release), on the status line: the
  * pp_change.waiting of every change the console makes. */
 void ui_change_waiting(void *arg, const char *msg);
-/* A change that is not done, on the status line: the finding that refused it (ACCEPTED: what the
- * operator said yes to), the functions a guest has not released, or the error. */
-void ui_change_failed(const struct pp_change *c, const struct pp_findings *accepted);
+/* The guards of C (pp_change_check) on the status line: findings that block even with force
+ * refuse, the ones pp_finding_asks names each need the operator's explicit yes (the console's
+ * --force). What was said yes to is moved from C's findings into ACCEPTED (emptied first; the
+ * caller clears it), which C->accepted then points at. false: refused or not confirmed, the
+ * status line says so. */
+bool ui_change_guards(pp_change *c, pp_findings *accepted);
+/* C made: WORKING on the status line meanwhile, the waiting said, the guests read again, and an
+ * outcome that is not done on the status line. Returns C's state; on PP_CHANGE_DONE the caller
+ * says what was made. */
+pp_change_state ui_apply(pp_change *c, const char *working);
 /* Undo of the journal's last change, asked first; the outcome on the status line. */
 void ui_undo(void);
 /* Re-reads guests and owners from libvirt, showing that work is under way. */
@@ -233,7 +237,8 @@ void ui_say_unknown_owners(void);
 void ui_refresh_all(void);
 
 /* ---- the router (router.c): which screen an action opens ---- */
-/* Opens the screen for action A over the current one; false when A opens none. */
+/* Opens the screen for action A over the current one, or does what A does in place (r: read
+ * everything again; u: undo); false when A is none of these. */
 bool ui_route(enum ui_action a);
 
 /* ---- the screens ---- */

@@ -243,7 +243,7 @@ static void cfree(ui_view *v)
 }
 
 static const ui_view_ops ops = {
-    .name = "checklist",
+    .screen = UI_SCREEN_CHECKLIST,
     .flags = UI_VIEW_TEXT | UI_VIEW_CHECKLIST,
     .title = title,
     .draw = draw,

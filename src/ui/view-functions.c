@@ -473,7 +473,7 @@ static void ffree(ui_view *v)
 }
 
 static const ui_view_ops ops = {
-    .name = "functions",
+    .screen = UI_SCREEN_FUNCTIONS,
     .flags = UI_VIEW_HOME | UI_VIEW_FILTER,
     .title = title,
     .rows = rows,

@@ -100,7 +100,7 @@ static void pfree(ui_view *v)
 }
 
 static const ui_view_ops ops = {
-    .name = "guests",
+    .screen = UI_SCREEN_GUESTS,
     .flags = UI_VIEW_FILTER,
     .title = title,
     .rows = rows,

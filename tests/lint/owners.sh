@@ -51,6 +51,7 @@ rule "host-private.h stays in src/host" '"host-private\.h"' '^src/host/'
 rule "cli-private.h stays in src/cli" '"cli-private\.h"' '^src/cli/'
 rule "change-private.h stays in src/change" '"change-private\.h"' '^src/change/'
 rule "ui-private.h stays in src/ui" '"ui-private\.h"' '^src/ui/'
+rule "xml-private.h stays in src/xml" '"xml-private\.h"' '^src/xml/'
 # Every call points down the house: the model is plain data below xml and virt, and asks no module
 # above it; the link lists each library once (Makefile.am), so a call back up does not link.
 rule "src/model includes no header of a module above it" \
@@ -64,6 +65,18 @@ diag < "$WORK/out"
 rule "lists are built with pp_buf, not by re-copying" \
     'xasprintf\("%s%s[^"]*",[^;]*\? *"[,; \\]' '^$'
 rule "no hand-rolled case-insensitive search (strcasestr)" 'tolower\([^)]*\) *== *tolower' '^$'
+# The console's engine knows no screen and reads nothing itself: screens, reads and undo go through
+# the router (src/ui/router.c).
+screens='\bui_[a-z_]+_view(_set)?\('
+reads='\bui_(undo|read_guests|refresh_guests|refresh_all|checks_run)\('
+libvirt='\bpp_(app_guests|app_reload_host|virt_(open|guests|guest_reread)|change_apply)\('
+grep -nE "$screens|$reads|$libvirt" src/ui/view.c > "$WORK/out"
+[ ! -s "$WORK/out" ]
+ok $? "the engine (src/ui/view.c) opens no screen, reads nothing and changes nothing"
+diag < "$WORK/out"
+# One console apply (src/ui/change.c), the mirror of the CLI's pp_cli_apply.
+rule "the console applies a change in one place, src/ui/change.c" '\bpp_change_apply\(' \
+    '^src/(util|host|xml|virt|model|app|guard|setup|change|cli)/|^src/main\.c$|^src/ui/change\.c$'
 find include -name '*private*' > "$WORK/out"
 [ ! -s "$WORK/out" ]; ok $? "no private header in the public folder"
 diag < "$WORK/out"
