@@ -10,8 +10,6 @@
 #include "pcipass/common.h"
 #include "pcipass/setup.h"
 
-enum { OPT_JSON = 256, OPT_DRY, OPT_PT, OPT_NO_WAIT };
-
 static const char *state_word(pp_setup_state s, bool dry)
 {
     switch (s) {
@@ -157,14 +155,6 @@ static int parse_steps(pp_app *app, const pp_cli_cmd *cmd, int argc, char **argv
 
 int pp_cmd_setup(pp_app *app, int argc, char **argv)
 {
-    static const struct option opts[] = {
-        { "json", no_argument, NULL, OPT_JSON },
-        { "dry-run", no_argument, NULL, OPT_DRY },
-        { "iommu-pt", no_argument, NULL, OPT_PT },
-        { "no-wait", no_argument, NULL, OPT_NO_WAIT },
-        { "help", no_argument, NULL, 'h' },
-        { NULL, 0, NULL, 0 },
-    };
     const pp_cli_cmd *cmd = pp_cli_find("setup");
     bool json = false, dry = false, pt = false;
     pp_change lockopts = { 0 };
@@ -174,11 +164,11 @@ int pp_cmd_setup(pp_app *app, int argc, char **argv)
     int ch, rc;
 
     lockopts.waiting = pp_cli_say_waiting;
-    while ((rc = pp_cli_getopt(cmd, argc, argv, "h", opts, &ch)) == -1 && ch != -1) {
-        json |= ch == OPT_JSON;
-        dry |= ch == OPT_DRY;
-        pt |= ch == OPT_PT;
-        lockopts.no_lock_wait |= ch == OPT_NO_WAIT;
+    while ((rc = pp_cli_getopt(cmd, argc, argv, &ch)) == -1 && ch != -1) {
+        json |= ch == PP_OPT_JSON;
+        dry |= ch == PP_OPT_DRY_RUN;
+        pt |= ch == PP_OPT_IOMMU_PT;
+        lockopts.no_lock_wait |= ch == PP_OPT_NO_WAIT;
     }
     if (rc != -1)
         return rc;
