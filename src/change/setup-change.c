@@ -148,12 +148,19 @@ static bool run_command(const char *cmd)
     posix_spawn_file_actions_init(&fa);
     posix_spawn_file_actions_adddup2(&fa, 2, 1);
     e = posix_spawnp(&pid, argv[0], &fa, NULL, argv, environ);
+    /* the tools live in sbin, which a PATH of a non-login shell may lack */
+    for (size_t i = 0; e == ENOENT && !strchr(argv[0], '/') && i < 2; i++) {
+        char *full = xasprintf("%s/%s", i ? "/sbin" : "/usr/sbin", argv[0]);
+        e = posix_spawn(&pid, full, &fa, NULL, argv, environ);
+        free(full);
+    }
     posix_spawn_file_actions_destroy(&fa);
-    free(w);
     if (e) {
         pp_error_set(_("cannot run '%s': %s"), cmd, strerror(e));
+        free(w);
         return false;
     }
+    free(w);
     while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
         ;
     if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
@@ -235,6 +242,16 @@ static void read_back(pp_app *app, pp_setup_plan *p)
             p->error = xasprintf(_("%u written to sriov_numvfs, but the kernel shows %d VFs of %s "
                                    "(virtfn links), not %u"),
                                  p->step.nvfs, vfs, name, p->step.nvfs);
+        }
+    }
+    if (p->state == PP_SETUP_DONE && !p->fake && p->step.kind == PP_STEP_VFIO && p->ncommands &&
+        strncmp(p->commands[0], "modprobe", 8) == 0 && app->host) {
+        pp_host_setup s;
+        pp_host_read_setup(app->host, pp_app_proc_root(app), app->dev_root, &s);
+        if (!s.vfio_pci_loaded) {
+            p->state = PP_SETUP_REQUESTED;
+            p->error = xstrdup(_("modprobe vfio-pci answered, but the kernel shows no vfio-pci "
+                                 "module"));
         }
     }
     if (p->state == PP_SETUP_DONE && !p->fake && p->step.kind == PP_STEP_BIND &&

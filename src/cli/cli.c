@@ -199,7 +199,9 @@ static const pp_cli_cmd commands[] = {
       N_("take a host function away from a guest"), detach_opts, NULL, 0, pp_cmd_detach },
     { "check", NC_("operands", "[DEVICE...]"), { PP_COMP_DEVICE, PP_COMP_NONE }, true,
       N_("check the host's pass-through setup, and the readiness of DEVICEs"), check_opts,
-      N_("Exit status 0 when no check fails, 1 otherwise.\n"), 0, pp_cmd_check },
+      N_("Exit status 0 when no check fails or is pending, 1 otherwise. Pending: configured\n"
+         "(pcipass setup), takes effect at the next boot.\n"),
+      0, pp_cmd_check },
     { "prepare", NC_("operands", "DEVICE"), { PP_COMP_DEVICE, PP_COMP_NONE }, false,
       N_("bind a host function to vfio-pci until the next reboot (for managed='no')"),
       prepare_opts, NULL, 0, pp_cmd_prepare },
