@@ -101,8 +101,10 @@ static json_object *plan_json(const pp_setup_plan *p, bool dry)
     for (i = 0; i < p->ncommands; i++) {
         json_object *c = json_object_new_object();
         json_object_object_add(c, "command", json_object_new_string(p->commands[i]));
-        json_object_object_add(c, "run", json_object_new_boolean(!p->fake && !dry &&
-                                                                 p->state != PP_SETUP_FAILED));
+        /* run: it ran and the step went on (a failed step puts its files back) */
+        json_object_object_add(c, "run", json_object_new_boolean(
+                                             !p->fake && !dry && (p->state == PP_SETUP_DONE ||
+                                                                  p->state == PP_SETUP_REQUESTED)));
         json_object_array_add(cmds, c);
     }
     json_object_object_add(o, "commands", cmds);
