@@ -291,6 +291,11 @@ ps_run vbign -c "$URI" setup vfs 0a:00.0 9
 [ "$(rc vbign)" = 2 ] && err_has vbign "N: 9 is out of range for 0000:0a:00.0: 0 to 4 (its sriov_totalvfs)"; ok $? "N above sriov_totalvfs: exit 2 with the range"
 ps_run vbadn -c "$URI" setup vfs 0a:00.0 lots
 [ "$(rc vbadn)" = 2 ] && err_has vbadn "N"; ok $? "N not a number: exit 2"
+ps_run vmiss -c "$URI" setup vfs 0a:00.0
+[ "$(rc vmiss)" = 2 ] && err_has vmiss "vfs needs PF and N"; ok $? "vfs without N: exit 2"
+ps_run bnohost -c "$URI" setup bind 0000:42:00.0
+[ "$(rc bnohost)" = 2 ] && err_has bnohost "device: 0000:42:00.0 is not a PCI function of this host"
+ok $? "bind of a function the host does not have: exit 2 naming it"
 ps_run vbadstep -c "$URI" setup frobnicate
 [ "$(rc vbadstep)" = 2 ] && err_has vbadstep "unknown step 'frobnicate' (steps: iommu, vfio, vfs PF N, bind DEVICE)"; ok $? "an unknown step: exit 2 naming the steps"
 before=$(sums)
