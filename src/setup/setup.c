@@ -630,6 +630,20 @@ char *pp_setup_vfs_blockers(pp_app *app, const pp_pci_addr *pf)
     return pp_buf_take_or_null(&b);
 }
 
+/* The next line of *P (NUL-terminated in place), empty ones too; NULL at the end. */
+static char *next_line(char **p)
+{
+    char *l = *p, *nl;
+
+    if (!l || !*l)
+        return NULL;
+    nl = strchr(l, '\n');
+    if (nl)
+        *nl = '\0';
+    *p = nl ? nl + 1 : l + strlen(l);
+    return l;
+}
+
 /* The rules file with PF's line replaced by one for N VFs (none for 0). */
 static char *udev_rules(const char *root, const char *pf, unsigned n)
 {
@@ -643,7 +657,7 @@ static char *udev_rules(const char *root, const char *pf, unsigned n)
     key = xasprintf("KERNEL==\"%s\"", pf);
     if (!old)
         pp_buf_add(&b, "# pcipass setup vfs: the SR-IOV VFs of each PF at every boot\n");
-    for (line = old ? strtok_r(old, "\n", &save) : NULL; line; line = strtok_r(NULL, "\n", &save))
+    for (save = old; (line = next_line(&save));)
         if (!strstr(line, key))
             pp_buf_printf(&b, "%s\n", line);
     if (n)
@@ -735,7 +749,7 @@ static char *modprobe_conf(const char *root, const char *id, const char *driver)
     free(real);
     if (!old)
         pp_buf_add(&b, "# pcipass setup bind: functions on vfio-pci from boot\n");
-    for (line = old ? strtok_r(old, "\n", &save) : NULL; line; line = strtok_r(NULL, "\n", &save)) {
+    for (save = old; (line = next_line(&save));) {
         if (strncmp(line, "options vfio-pci ids=", 21) == 0 && !have_ids) {
             have_ids = true;
             if (strstr(line + 21, id))

@@ -320,6 +320,13 @@ ps_run vundo -c "$NOGUESTS" undo
 [ "$(rc vundo)" = 0 ] && [ ! -e "$H-conf/etc/udev/rules.d/70-pcipass-sriov.rules" ] &&
     [ "$(cat "$H/bus/pci/devices/0000:0a:00.0/sriov_numvfs")" = 1 ]
 ok $? "undo removes the rule and writes the count back" || diag < "$WORK/vundo.err"
+fresh vfsown
+put etc/udev/rules.d/70-pcipass-sriov.rules '# mine\n\nACTION=="add", SUBSYSTEM=="pci", KERNEL=="0000:0a:00.0", ATTR{sriov_numvfs}="1"\n'
+ps_run vown -c "$NOGUESTS" setup vfs 0a:00.0 2 --dry-run
+grep -A3 '^ # mine$' "$WORK/vown.out" > "$WORK/vown.got"
+printf '%s\n' ' # mine' ' ' '-ACTION=="add", SUBSYSTEM=="pci", KERNEL=="0000:0a:00.0", ATTR{sriov_numvfs}="1"' \
+    '+ACTION=="add", SUBSYSTEM=="pci", KERNEL=="0000:0a:00.0", ATTR{sriov_numvfs}="2"' | cmp -s - "$WORK/vown.got"
+ok $? "an existing rules file: its blank line kept, the PF's line replaced, not added twice"
 fresh vfsvfio
 ln -sfn ../../../bus/pci/drivers/vfio-pci "$H/bus/pci/devices/0000:0a:02.0/driver" 2>/dev/null ||
     ln -sfn "$H/bus/pci/drivers/vfio-pci" "$H/bus/pci/devices/0000:0a:02.0/driver"
