@@ -292,7 +292,8 @@ static bool make(pp_app *app, pp_setup_plan *p)
         if (!put_file(root, p->edits[k].real, p->edits[k].before, p->edits[k].before_len))
             fprintf(stderr, _("%s: warning: %s\n"), pp_progname(), pp_error_get());
     if (vfs_set && p->sysfs_attr && (int)p->vfs_from != pp_setup_count_vfs(app, &p->step.dev))
-        (void)(write_attr(p->sysfs_attr, 0) && (!p->vfs_from || write_attr(p->sysfs_attr, p->vfs_from)));
+        (void)(write_attr(p->sysfs_attr, 0) &&
+               (!p->vfs_from || write_attr(p->sysfs_attr, p->vfs_from)));
     pp_error_set("%s; %s", err, _("what was written is put back"));
     free(err);
     return false;
@@ -487,8 +488,9 @@ static void describe_undo(const pp_setup_plan *p, pp_buf *b, bool dry)
 {
     size_t i;
     for (i = 0; i < p->nedits; i++)
-        pp_buf_printf(b, p->edits[i].after ? (dry ? _("# would restore %s\n") : _("# restored %s\n"))
-                                           : (dry ? _("# would remove %s\n") : _("# removed %s\n")),
+        pp_buf_printf(b,
+                      p->edits[i].after ? (dry ? _("# would restore %s\n") : _("# restored %s\n"))
+                                        : (dry ? _("# would remove %s\n") : _("# removed %s\n")),
                       p->edits[i].path);
     if (p->sysfs_attr)
         pp_buf_printf(b, dry ? _("# would set %s to %u\n") : _("# set %s to %u\n"), p->sysfs_attr,

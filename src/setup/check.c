@@ -145,7 +145,8 @@ static void iommu_verdict(pp_checks *c, pp_app *app, const pp_host_setup *s, con
     }
     /* The AMD IOMMU is on by default (there is no amd_iommu=on); Intel's only where so built. */
     intel_on = k->intel_iommu && (k->intel_default_on ||
-                                  (s->have_cmdline && pp_cmdline_has(s->cmdline, "intel_iommu=", "on")));
+                                  (s->have_cmdline &&
+                                   pp_cmdline_has(s->cmdline, "intel_iommu=", "on")));
     amd_on = k->amd_iommu;
     if (intel && k->intel_iommu && !intel_on && !(amd && amd_on) &&
         pending(c, app, "intel_iommu=on"))

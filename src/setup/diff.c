@@ -63,7 +63,8 @@ static size_t script(const line *a, size_t na, const line *b, size_t nb, char **
         if (L && i < na && j < nb && same(&a[i], &b[j])) {
             (*ops)[k++] = '=';
             i++, j++;
-        } else if (i < na && (j == nb || !L || L[(i + 1) * (nb + 1) + j] >= L[i * (nb + 1) + j + 1])) {
+        } else if (i < na &&
+                   (j == nb || !L || L[(i + 1) * (nb + 1) + j] >= L[i * (nb + 1) + j + 1])) {
             (*ops)[k++] = '-';
             i++;
         } else {

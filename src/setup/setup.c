@@ -171,8 +171,8 @@ static char *sh_value(const char *v, const char *cur_linux, const char *cur_def)
         } else if (q != '\'' && *v == '$') {
             bool brace = v[1] == '{';
             const char *n = v + 1 + brace, *e = n;
-            while ((*e >= 'A' && *e <= 'Z') || (*e >= 'a' && *e <= 'z') || (*e >= '0' && *e <= '9') ||
-                   *e == '_')
+            while (*e == '_' || (*e >= 'A' && *e <= 'Z') || (*e >= 'a' && *e <= 'z') ||
+                   (*e >= '0' && *e <= '9'))
                 e++;
             if ((size_t)(e - n) == strlen("GRUB_CMDLINE_LINUX_DEFAULT") &&
                 strncmp(n, "GRUB_CMDLINE_LINUX_DEFAULT", (size_t)(e - n)) == 0)
@@ -321,8 +321,9 @@ static void plan_kernel_cmdline(pp_setup_plan *p, const char *root, const pp_hos
         p->state = PP_SETUP_NOTHING;
         say(&p->what, _("%s already holds %s"), KERNEL_CMDLINE, want);
     } else if (add_edit(p, root, KERNEL_CMDLINE, joined(old, miss))) {
-        say(&p->what, _("add %s to the kernel command line: %s (systemd-boot), then kernel-install"),
-            miss, KERNEL_CMDLINE);
+        say(&p->what,
+            _("add %s to the kernel command line: %s (systemd-boot), then kernel-install"), miss,
+            KERNEL_CMDLINE);
         add_command(p, "kernel-install add %s /boot/vmlinuz-%s", s->release, s->release);
         p->reboot = true;
         p->words = xstrdup(miss);

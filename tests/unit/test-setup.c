@@ -107,7 +107,8 @@ static void diff_cases(void)
     {
         pp_setup_edit create = { (char *)"/etc/x", (char *)"/etc/x", NULL, (char *)"a\nb\n", 0, 4 };
         char *d = pp_setup_diff(&create);
-        is_str(d, "--- /dev/null\n+++ /etc/x\n@@ -0,0 +1,2 @@\n+a\n+b\n", "a new file: from /dev/null");
+        is_str(d, "--- /dev/null\n+++ /etc/x\n@@ -0,0 +1,2 @@\n+a\n+b\n",
+               "a new file: from /dev/null");
         free(d);
     }
 }
@@ -131,7 +132,8 @@ static void journal_bytes(void)
     pp_jrec_add_file(&r, "/etc/new", NULL, 0, bin, sizeof(bin) - 1);
     ok(fd >= 0 && pp_journal_append(fd, path, &r), "a setup record with the files is written");
     close(fd);
-    ok(pp_journal_read(path, &j) && j.n == 1 && j.v[0].nfiles == 8, "and read back with its 8 files");
+    ok(pp_journal_read(path, &j) && j.n == 1 && j.v[0].nfiles == 8,
+       "and read back with its 8 files");
     for (i = 0; j.n == 1 && i < 7 && i < j.v[0].nfiles; i++)
         all = all && j.v[0].files[i].before && j.v[0].files[i].before_len == i &&
               memcmp(j.v[0].files[i].before, bin, i) == 0 &&
