@@ -274,13 +274,16 @@ ok $? "three setups at once: each succeeds, vfio-pci is listed once"
 [ "$(cat "$WORK"/race?.out | grep -c '^+vfio-pci$')" = 1 ] && [ "$(cat "$WORK"/race?.out | grep -c '^+++ ')" = 1 ]
 ok $? "one wrote it; the others, planning again under the lock, had no file left to change" || cat "$WORK"/race?.out | diag
 fresh lock
-as_user flock "$RUN/pcipass.lock" sleep 3 &
+# the lock held until the test lets go (a slow pcipass under Valgrind must still find it held)
+mkfifo "$WORK/release" && chmod 666 "$WORK/release"
+as_user flock "$RUN/pcipass.lock" sh -c 'read x < "$1"' sh "$WORK/release" &
 lockpid=$!
 # until it holds it: a free lock lets flock -n through
 i=0; while [ $i -lt 50 ] && as_user flock -n "$RUN/pcipass.lock" true; do i=$((i + 1)); sleep 0.1; done
 ps_run lset -c "$NOGUESTS" setup vfio --no-wait
 [ "$(rc lset)" = 1 ] && err_has lset "another pcipass" && [ ! -e "$H-conf/etc/modules-load.d/pcipass.conf" ]
 ok $? "--no-wait while another process holds the lock: refused, nothing written"
+echo > "$WORK/release"
 wait $lockpid
 
 # --- vfs ---
