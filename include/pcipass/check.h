@@ -35,7 +35,7 @@ size_t pp_checks_failed(const pp_checks *c);
 void pp_checks_clear(pp_checks *c);
 /* "pass", "warn", "fail", "pending" (untranslated, for JSON) */
 const char *pp_check_status_name(pp_check_status s);
-/* The same, as the CLI and the console show it (translated, four letters: pass, warn, FAIL, wait). */
+/* The same, as the CLI and the console show it (translated: pass, warn, FAIL, wait). */
 const char *pp_check_status_label(pp_check_status s);
 
 #endif
