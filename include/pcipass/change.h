@@ -17,6 +17,7 @@
 #include "pcipass/app.h"
 #include "pcipass/guard.h"
 #include "pcipass/journal.h"
+#include "pcipass/setup.h"
 
 typedef enum {
     PP_CHANGE_ATTACH,
@@ -132,5 +133,17 @@ void pp_change_zpci_ids(const pp_host *h, const pp_guest *g, const pp_hostdev *o
 bool pp_change_build_hostdevs(const pp_hostdev *tmpl, bool all_functions, const pp_host *h,
                               const pp_guest *g, unsigned affect, const pp_pci_addr *set,
                               size_t n, pp_hostdev **out);
+
+/* ---- setup steps (setup.h plans them) ---- */
+
+/* The whole sequence; LOCKOPTS gives waiting and no_lock_wait. Plans again under the lock; SEEN
+ * (NULL: none), the plan the operator was shown, refuses it when the edits are not the same. */
+pp_setup_state pp_setup_apply(pp_app *app, const pp_step *s, const pp_change *lockopts,
+                              const pp_setup_plan *seen, pp_setup_plan *p);
+/* Undo of the setup change T of J: every file back byte for byte, refused (naming it) when one
+ * has changed since; the step's commands again; the undo journaled. DRY: say, change nothing.
+ * *WHAT: what was (or would be) done, one line each. false with the error slot set. */
+bool pp_setup_undo(pp_app *app, const pp_journal *j, const pp_jchange *t, const char *path,
+                   bool dry, char **what);
 
 #endif
