@@ -21,9 +21,10 @@ static const pp_cli_cmd commands[] = {
       N_("      --class HEX    class: base (02), with subclass (0200) or full (020000)\n"
          "      --vendor HEX   vendor id, 0000-ffff\n"
          "      --device HEX   device id, 0000-ffff\n"
-         "      --free         only functions no guest holds in any configuration, in a\n"
-         "                     viable IOMMU group, not host-critical and no bridge (what is\n"
-         "                     unknown on a host, as on one read through libvirt, is never free)\n"
+         "      --free         only functions attach's guards let pass, nothing overridden:\n"
+         "                     no guest holds it or its SR-IOV PF or VFs, a viable IOMMU group,\n"
+         "                     not host-critical, a reset method, no bridge; on a host read\n"
+         "                     through libvirt, listed with what could not be checked there\n"
          "      --json         one JSON array, one object per function\n"),
       pp_cmd_find },
     { "guests", N_("[--json]"), N_("list every guest, running or not, and what it holds"),

@@ -19,8 +19,8 @@ DEAD="test+unix://$WORK/hostb.xml?socket=$WORK/no-such-sock"
 session_tui_wrap
 tui_start 250 30 -c "$B" -c "$L" -c "$DEAD"
 wait_for "fleet: 3 hosts, 2 reachable" 30; ok $? "the fleet console opens on its host list"
-screen | grep -q "^test+unix://$WORK/hostb.xml?socket=$SOCK  *3  *1  *1  *0  *libvirt node devices"
-ok $? "host B: 3 functions, 1 guest, 1 held, no conflict, read from node devices" || screen | diag
+screen | grep -q "^test+unix://$WORK/hostb.xml?socket=$SOCK  *4  *1  *1  *0  *libvirt node devices"
+ok $? "host B: 4 functions, 1 guest, 1 held, no conflict, read from node devices" || screen | diag
 screen | grep -q "^qemu+unix:///session?socket=$SOCK "; ok $? "this machine's daemon as the second host"
 screen | grep -q "^test+unix://$WORK/hostb.xml?socket=$WORK/no-such-sock  *unreachable: cannot connect to libvirt"
 ok $? "the unreachable host with libvirt's reason"
@@ -29,8 +29,11 @@ keys j j Enter; wait_for "is unreachable:"; ok $? "Enter on it says so and opens
 keys Home Enter; wait_for "Host PCI functions"
 screen | grep -q "host: test+unix://$WORK/hostb.xml"; ok $? "Enter opens host B's console, named in its header"
 screen | grep -q "^0003:c1:00.0 "; ok $? "its functions are host B's node devices"
+screen | grep -q "Host-critical: unknown on this host (libvirt's node devices do not say)"
+ok $? "the detail pane marks what could not be checked on host B"
+screen | grep -q "^0000:d8:00.0 Ethernet control.* Mellanox"; ok $? "a function sent without names is named from pci.ids"
 # attach the A100 to db1, on host B
-keys j j Enter; wait_for "Pick the guest for 0003:c1:00.0" 20
+keys j j j Enter; wait_for "Pick the guest for 0003:c1:00.0" 20
 keys Enter; wait_for "Assign 0003:c1:00.0 to guest 'db1'" 20
 # db1 runs in libvirt's test driver, which takes persistent changes only
 keys Tab Tab Right Tab Enter; wait_for "XML preview: 0003:c1:00.0 to guest 'db1' (persistent only)" 20
@@ -42,6 +45,6 @@ wait_for "Assignment applied" 30; ok $? "the change is applied to host B"
 keys Escape; wait_for "Host PCI functions"
 screen | grep -q "^0003:c1:00.0 .*db1\[C\]"; ok $? "read back from host B: db1 holds it in its configuration"
 keys q; wait_for "fleet: 3 hosts" 20; ok $? "q goes back to the host list"
-screen | grep -q "^test+unix://$WORK/hostb.xml?socket=$SOCK  *3  *1  *2  *0"; ok $? "host B now counts 2 held functions"
+screen | grep -q "^test+unix://$WORK/hostb.xml?socket=$SOCK  *4  *1  *2  *0"; ok $? "host B now counts 2 held functions"
 keys q; wait_for EXITED 20; screen | grep -q "EXITED 0 .*icanon .*echo"; ok $? "quits with status 0, terminal restored"
 done_testing
