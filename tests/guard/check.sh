@@ -93,7 +93,7 @@ ok $? "CPU vendor unknown: the firmware advice names both vendors' settings"
 chk z s390-nogroups check --json
 field z iommu message | grep -qF "no IOMMU groups, although 1 s390 zPCI functions are present"
 ok $? "s390: zPCI functions but no groups"
-S390=$(fake_root s390-lpar)
+S390=$(fake_root s390-zpci)
 run_cmd zok -c "$URI" --sysfs-root "$S390" --proc-root "$S390-proc" --dev-root "$S390-dev" check --json
 [ "$(st zok iommu)" = pass ] && field zok iommu message | grep -qF "6 s390 zPCI functions"; ok $? "s390 with groups passes and counts zPCI functions"
 

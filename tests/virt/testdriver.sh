@@ -5,7 +5,7 @@
 . "$srcdir/tests/lib/common.sh"
 
 X86=$(fake_root x86-server)
-S390=$(fake_root s390-lpar)
+S390=$(fake_root s390-zpci)
 URI="test://$top_srcdir/data/demo/guests.xml"
 pp() { run_cmd "$@"; }
 jqo() { jq -r "$2" "$WORK/$1.out"; }
