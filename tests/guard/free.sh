@@ -7,7 +7,7 @@
 . "$srcdir/tests/lib/common.sh"
 
 guests_with_shutoff() {
-    for g in "$top_srcdir/data/demo/guests.xml" "$top_srcdir"/tests/data/*.xml; do
+    for g in "$top_srcdir"/data/demo/*.xml "$top_srcdir"/tests/data/*.xml; do
         grep -q "runstate>5<" "$g" && printf '%s\n' "$g"
     done
 }
