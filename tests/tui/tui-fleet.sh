@@ -26,6 +26,27 @@ screen | grep -q "^test+unix://$WORK/hostb.xml?socket=$WORK/no-such-sock  *unrea
 ok $? "the unreachable host with libvirt's reason"
 keys j j Enter; wait_for "is unreachable:"; ok $? "Enter on it says so and opens nothing"
 
+# --- the fleet in one console: every host's functions, owners and free functions at once ---
+keys l; wait_for "Every host's PCI functions"; ok $? "l: the merged function list"
+screen | grep -q "^HOST  *ADDRESS  *CLASS"; ok $? "with a HOST column"
+screen | grep -q "^test+unix://$WORK/hostb.xml?socket=$SOCK  *0003:c1:00.0  *3D controller"
+ok $? "host B's functions in it, each row with its host"
+screen | grep -q "no-such-sock"; [ $? -ne 0 ]; ok $? "the unreachable host has no rows"
+keys Escape; wait_for "fleet: 3 hosts"
+keys o; wait_for "Who owns what, on every host"
+screen | grep -q "^test+unix://$WORK/hostb.xml?socket=$SOCK  *0000:b5:02.0  *db1  *L+C  *no"
+ok $? "o: the ownership review across hosts"
+keys Escape; wait_for "fleet: 3 hosts"
+keys f; wait_for "Find free functions"; keys -l zz; keys Enter
+wait_for "find: 'zz' is neither a class in hex"; ok $? "find: a query that is neither class nor ids is refused, saying what is valid"
+keys BSpace BSpace; keys -l 02; keys Enter; wait_for "Free functions matching 02, on every host"
+ok $? "f: find free functions by class across the fleet"
+screen | grep -q "^test+unix://$WORK/hostb.xml?socket=$SOCK  *0000:d8:00.0  *Ethernet controller  *Mellanox"
+ok $? "host B's free NIC, named from pci.ids"
+screen | grep -q "host-critical, reset: unknown on this host"; ok $? "marked for what could not be checked there"
+screen | grep -q "0000:b5:0"; [ $? -ne 0 ]; ok $? "not what is known to be taken (the VF db1 holds, its PF)"
+keys Escape; wait_for "fleet: 3 hosts"
+
 keys Home Enter; wait_for "Host PCI functions"
 screen | grep -q "host: test+unix://$WORK/hostb.xml"; ok $? "Enter opens host B's console, named in its header"
 screen | grep -q "^0003:c1:00.0 "; ok $? "its functions are host B's node devices"
