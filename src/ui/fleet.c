@@ -112,6 +112,8 @@ static void read_fleet(pp_app *app)
 
     for (i = 0; i < app->nmembers; i++) {
         pp_app *m = &app->members[i];
+        /* a host set aside for not answering is tried again once its read has ended */
+        pp_fleet_reclaim(m);
         if (m->unreachable && !m->abandoned) {
             free(m->unreachable);
             m->unreachable = NULL;

@@ -68,4 +68,33 @@ screen | grep -q "^0003:c1:00.0 .*db1\[C\]"; ok $? "read back from host B: db1 h
 keys q; wait_for "fleet: 3 hosts" 20; ok $? "q goes back to the host list"
 screen | grep -q "^test+unix://$WORK/hostb.xml?socket=$SOCK  *4  *1  *2  *0"; ok $? "host B now counts 2 held functions"
 keys q; wait_for EXITED 20; screen | grep -q "EXITED 0 .*icanon .*echo"; ok $? "quits with status 0, terminal restored"
+
+# --- a host set aside for not answering, tried again with r once it answers ---
+if command -v python3 > /dev/null; then
+    python3 -c '
+import socket, sys
+s = socket.socket(socket.AF_UNIX); s.bind(sys.argv[1]); s.listen(8); held = []
+while True: held.append(s.accept()[0])' "$WORK/silent.sock" &
+    silent=$!
+    i=0; while [ ! -S "$WORK/silent.sock" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+    chmod 777 "$WORK/silent.sock"
+    SLOW="test+unix://$WORK/hostb.xml?socket=$WORK/silent.sock"
+    TUI_WRAP="$TUI_WRAP PCIPASS_FLEET_TIMEOUT=3" tui_start 250 30 -c "$SLOW" -c "$B"
+    wait_for "unreachable: no answer within 3 s" 30
+    screen | grep -q "silent.sock  *unreachable: no answer within 3 s"
+    ok $? "a host that does not answer is set aside after the fleet timeout"
+    # the host answers from now on: the silent listener goes, the daemon's socket takes its name
+    kill "$silent"; wait "$silent" 2> /dev/null
+    rm -f "$WORK/silent.sock"; ln -s "$SOCK" "$WORK/silent.sock"
+    i=0
+    while ! screen | grep -q "silent.sock  *4  *1  *1  *0" && [ $i -lt 10 ]; do
+        keys r; sleep 1; i=$((i + 1))
+    done
+    screen | grep -q "silent.sock  *4  *1  *1  *0"
+    ok $? "r takes the set-aside host back once its read has ended, and reads it again" || screen | diag
+    keys q; wait_for EXITED 20
+else
+    ok 0 "# SKIP no python3 for a silent socket"
+    ok 0 "# SKIP no python3 for a silent socket"
+fi
 done_testing
