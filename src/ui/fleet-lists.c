@@ -12,7 +12,7 @@
 #include "pcipass/common.h"
 #include "pcipass/guard.h"
 #include "pcipass/table.h"
-#include "pcipass/ui.h"
+#include "ui-private.h"
 
 typedef struct query {
     bool has_class, has_vendor, has_device;
