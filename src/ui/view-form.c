@@ -567,8 +567,10 @@ ui_view *ui_form_view(const pp_function *f, const char *guest)
     fm->napply = 1;
     if (g)
         fm->napply = (int)pp_virt_affect_choices(ui->app->virt, g, fm->apply, &fm->apply_why);
-    if (!fm->napply)
-        fm->napply = 1; /* none can: apply says why */
+    if (!fm->napply) { /* none can (a transient guest there): the guards say why */
+        fm->apply[0] = PP_AFFECT_LIVE;
+        fm->napply = 1;
+    }
     if (fm->s390 && g)
         suggest_zpci(fm, g);
     fm->also[fm->nalso++] = ALSO_ONE;

@@ -53,6 +53,13 @@ bool pp_virt_affect(const pp_virt *v, const pp_guest *g, bool want_live, bool wa
                      g->name, _(pp_guest_state_name(g)));
         return false;
     }
+    if ((want_live || !n) && !pp_virt_live_devices(v) && !g->persistent) {
+        pp_error_set(_("guest '%s' is transient (it has only a live configuration), and this "
+                       "connection's driver (libvirt's test driver) cannot change the devices of "
+                       "a running guest"),
+                     g->name);
+        return false;
+    }
     if (want_live && !pp_virt_live_devices(v)) {
         pp_error_set(_("--live: this connection's driver (libvirt's test driver) cannot change the "
                        "devices of a running guest such as '%s'; use --config: the persistent "
@@ -69,13 +76,6 @@ bool pp_virt_affect(const pp_virt *v, const pp_guest *g, bool want_live, bool wa
     if (want_live || want_config) {
         *affect = (want_live ? PP_AFFECT_LIVE : 0) | (want_config ? PP_AFFECT_CONFIG : 0);
         return true;
-    }
-    if (!n) {
-        pp_error_set(_("guest '%s' is transient (it has only a live configuration), and this "
-                       "connection's driver (libvirt's test driver) cannot change the devices of "
-                       "a running guest"),
-                     g->name);
-        return false;
     }
     *affect = choices[0];
     return true;
