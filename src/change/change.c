@@ -68,7 +68,8 @@ static void guest_guards(const pp_change *c, const pp_host *host, const pp_guest
         int kind;
         for (k = 0; k < i; k++)
             if (hd->has_guest_addr && hd->guest_addr_full && c->hds[k].has_guest_addr &&
-                c->hds[k].guest_addr_full && pp_pci_same_slot(&c->hds[k].guest_addr, &hd->guest_addr))
+                c->hds[k].guest_addr_full &&
+                pp_pci_same_slot(&c->hds[k].guest_addr, &hd->guest_addr))
                 break;
         if (k < i)
             continue;

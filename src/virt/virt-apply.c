@@ -428,8 +428,8 @@ bool pp_virt_settle(pp_virt *v, const pp_guest *g)
 
     if (!dom)
         return false;
-    r = virDomainDetachDeviceFlags(dom, nothing,
-                                   g->persistent ? VIR_DOMAIN_AFFECT_CONFIG : VIR_DOMAIN_AFFECT_LIVE);
+    r = virDomainDetachDeviceFlags(
+        dom, nothing, g->persistent ? VIR_DOMAIN_AFFECT_CONFIG : VIR_DOMAIN_AFFECT_LIVE);
     code = pp_virt_last_error_code();
     virDomainFree(dom);
     /* "not found" is the answer wanted; a driver without device detach has no jobs to wait for */
