@@ -83,4 +83,7 @@ void pp_die(const char *fmt, ...) PP_PRINTF(1, 2) PP_NORETURN;
 
 const char *pp_progname(void);
 
+/* Seconds on the monotonic clock: for waits that a change of the wall clock must not stretch. */
+double pp_monotonic(void);
+
 #endif
