@@ -131,10 +131,10 @@ ok $? "dry run on a running guest there: persistent only by default"
 pp det -c "$URI" --sysfs-root "$S390" detach zlinux1 0001:00:00.0 --config
 ok "$(rc det)" "detach from the persistent configuration"
 out_has det '<zpci uid="0x0001" fid="0x00000000"/>'; ok $? "detach shows what was removed"
-pp detlive -c "$URI" detach zlinux1 0001:00:00.0 --live
+pp detlive -c "$URI" --sysfs-root "$S390" detach zlinux1 0001:00:00.0 --live
 [ "$(rc detlive)" = 1 ] && err_has detlive "--live: this connection's driver (libvirt's test driver) cannot change the devices of a running guest such as 'zlinux1'"
 ok $? "a live detach where the driver has none: refused in words before anything is sent"
-pp detdef -c "$URI" detach zlinux1 0001:00:00.0
+pp detdef -c "$URI" --sysfs-root "$S390" detach zlinux1 0001:00:00.0
 ok "$(rc detdef)" "a detach from a running guest there: the persistent configuration by default"
 out_has detdef "# detached 0001:00:00.0 from the persistent configuration of guest 'zlinux1'"
 ok $? "and says so"
