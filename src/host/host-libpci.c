@@ -80,7 +80,7 @@ static bool list_addresses(pp_host *h, const char *devdir, pp_pci_addr **out, si
         if (de->d_name[0] == '.')
             continue;
         /* Only the kernel's own spelling; anything else is not a PCI function. */
-        if (strlen(de->d_name) != 12 || !pp_pci_addr_read(de->d_name, &a)) {
+        if (strlen(de->d_name) >= PP_PCI_ADDR_STRLEN || !pp_pci_addr_read(de->d_name, &a)) {
             pp_host_warn(h, _("%s/%s: not a PCI function address, skipped"), devdir, de->d_name);
             continue;
         }

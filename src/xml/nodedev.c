@@ -82,7 +82,7 @@ static bool attr_number(xmlNodePtr n, const char *name, unsigned long max, unsig
 static bool read_address(xmlNodePtr a, pp_pci_addr *out)
 {
     unsigned long d, b, s, f;
-    if (!attr_number(a, "domain", 0xffff, &d) || !attr_number(a, "bus", 0xff, &b) ||
+    if (!attr_number(a, "domain", PP_PCI_DOMAIN_MAX, &d) || !attr_number(a, "bus", 0xff, &b) ||
         !attr_number(a, "slot", 0x1f, &s) || !attr_number(a, "function", 7, &f))
         return false;
     out->domain = (unsigned)d;
@@ -116,7 +116,7 @@ bool pp_nodedev_parse(const char *xml, pp_function *f)
         pp_error_set(_("no <capability type='pci'> in the node device"));
         goto out;
     }
-    if (!text_number(child(pci, "domain"), 0xffff, &d) || !text_number(child(pci, "bus"), 0xff, &b) ||
+    if (!text_number(child(pci, "domain"), PP_PCI_DOMAIN_MAX, &d) || !text_number(child(pci, "bus"), 0xff, &b) ||
         !text_number(child(pci, "slot"), 0x1f, &s) ||
         !text_number(child(pci, "function"), 7, &fn)) {
         pp_error_set(_("the node device has no valid domain, bus, slot and function"));

@@ -285,8 +285,11 @@ static bool read_identity(xmlNodePtr n, pp_identity *id)
 static bool read_pci(xmlNodePtr a, pp_pci_addr *out)
 {
     unsigned long long d, b, s, f;
-    if (!attr_num(a, "domain", PP_PCI_DOMAIN_MAX, &d))
+    /* an absent domain is libvirt's 0; one that is there but not read is never taken for 0 */
+    if (!xmlHasProp(a, BAD_CAST "domain"))
         d = 0;
+    else if (!attr_num(a, "domain", PP_PCI_DOMAIN_MAX, &d))
+        return false;
     if (!attr_num(a, "bus", PP_PCI_BUS_MAX, &b) || !attr_num(a, "slot", PP_PCI_SLOT_MAX, &s) ||
         !attr_num(a, "function", PP_PCI_FUNCTION_MAX, &f))
         return false;

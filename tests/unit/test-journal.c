@@ -472,6 +472,29 @@ int main(void)
            "an element's fields read back as written");
     }
     pp_journal_clear(&j);
+    /* a 32-bit PCI domain (VMD) reads back whole: undo rebuilds the very same source */
+    {
+        char *p32 = xasprintf("%s/domain32", dir);
+        int dfd = pp_journal_open(p32);
+        pp_jrec a = { 0 };
+        pp_journal j32 = { 0 };
+        a.action = xstrdup("detach");
+        a.devices = xstrdup("10000:d8:00.0");
+        a.phase = xstrdup("intent");
+        a.elems = xcalloc(1, sizeof(*a.elems));
+        a.nelems = 1;
+        pp_pci_addr_parse("10000:d8:00.0", "t", &a.elems[0].source);
+        ok(dfd >= 0 && pp_journal_append(dfd, p32, &a), "a record of domain 0x10000 appended");
+        ok(pp_journal_read(p32, &j32) && j32.n == 1 && j32.v[0].nelems == 1 &&
+               j32.v[0].elems[0].source.domain == 0x10000 && j32.v[0].elems[0].source.bus == 0xd8 &&
+               strcmp(j32.v[0].devices, "10000:d8:00.0") == 0,
+           "its source reads back as domain 0x10000, not 0x0000");
+        pp_journal_clear(&j32);
+        pp_jrec_clear(&a);
+        if (dfd >= 0)
+            close(dfd);
+        free(p32);
+    }
     /* a damaged last record: undo must not reach past it */
     fd = open(path2, O_WRONLY | O_APPEND);
     ok(fd >= 0 && write(fd, "#pcipass-journal v2 20 00000000\n{\"action\":\"attach\"}xx\n", 54) == 54,
