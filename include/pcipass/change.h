@@ -26,6 +26,9 @@ typedef enum {
     PP_CHANGE_DONE,      /* made, and read back as made */
     PP_CHANGE_REQUESTED, /* asked, and libvirt does not hold the result (yet): an unplug the
                             guest has not acknowledged */
+    PP_CHANGE_UNKNOWN,   /* asked, and libvirt's answer was lost (the connection died in the
+                            call): the journal keeps the intent alone, as of a killed change,
+                            and undo reads back what libvirt holds */
 } pp_change_state;
 
 /* How long a change waits for another pcipass's lock, and for a guest to release a function. */

@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,17 +19,74 @@
 
 /* ---- the host-wide lock ---- */
 
+/* The user's home, from the password database first (cron, su and sudo agree on it, whatever
+ * they leave in the environment), else $HOME for a user without one; NULL when neither is a
+ * directory of this user. */
+static const char *lock_home(void)
+{
+    const struct passwd *pw = getpwuid(geteuid());
+    const char *env = getenv("HOME"), *cand[2] = { pw ? pw->pw_dir : NULL, env };
+    struct stat st;
+
+    for (int i = 0; i < 2; i++)
+        if (cand[i] && *cand[i] == '/' && stat(cand[i], &st) == 0 && S_ISDIR(st.st_mode) &&
+            st.st_uid == geteuid())
+            return cand[i];
+    return NULL;
+}
+
+/* DIR made (0700) where missing and checked: a directory (no link) of this user that nobody else
+ * may write, so nobody else can take or block the lock in it. */
+static bool lock_dir_ok(const char *dir, bool follow)
+{
+    struct stat st;
+
+    if (!follow && mkdir(dir, 0700) != 0 && errno != EEXIST) {
+        pp_error_set(_("lock: cannot create directory '%s': %s"), dir, strerror(errno));
+        return false;
+    }
+    if ((follow ? stat(dir, &st) : lstat(dir, &st)) != 0 || !S_ISDIR(st.st_mode) ||
+        st.st_uid != geteuid() || (st.st_mode & (S_IWGRP | S_IWOTH))) {
+        pp_error_set(_("lock: '%s' is not a directory of this user that only it may write; "
+                       "refusing to use it"),
+                     dir);
+        return false;
+    }
+    return true;
+}
+
 /* root: one lock for the host; another user can only serialise with itself (and libvirt refuses
- * what it may not do anyway) */
+ * what it may not do anyway): one lock per host and user in the home's state directory, never
+ * where the environment points (XDG_RUNTIME_DIR is unset under cron and su) nor in a directory
+ * others may write. NULL with the error slot set. */
 static char *lock_path(void)
 {
-    const char *rt = getenv("XDG_RUNTIME_DIR");
+    static const char *const parts[] = { "/.local", "/.local/state", "/.local/state/pcipass" };
+    const char *home;
+    char host[256] = "localhost", *dir;
 
     if (geteuid() == 0)
         return xstrdup("/run/pcipass.lock");
-    if (rt && *rt == '/')
-        return xasprintf("%s/pcipass.lock", rt);
-    return xasprintf("/tmp/pcipass-%ld.lock", (long)geteuid());
+    if (!(home = lock_home())) {
+        pp_error_set(_("lock: this user has no home directory of its own for the change lock; "
+                       "nothing was sent"));
+        return NULL;
+    }
+    if (!lock_dir_ok(home, true))
+        return NULL;
+    for (size_t i = 0; i < sizeof(parts) / sizeof(parts[0]); i++) {
+        dir = xasprintf("%s%s", home, parts[i]);
+        if (!lock_dir_ok(dir, false)) {
+            free(dir);
+            return NULL;
+        }
+        free(dir);
+    }
+    if (gethostname(host, sizeof(host) - 1) != 0 || !host[0] || strchr(host, '/'))
+        strcpy(host, "localhost");
+    host[sizeof(host) - 1] = '\0';
+    /* the host in the name: a home shared between hosts gives each host its own lock */
+    return xasprintf("%s/.local/state/pcipass/lock-%s", home, host);
 }
 
 static void tell(const pp_change *c, const char *fmt, ...) PP_PRINTF(2, 3);
@@ -52,8 +110,13 @@ static int lock_open(const pp_change *c)
 {
     char *path = lock_path(), holder[32] = "?";
     struct stat st;
-    int fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600), tries = 0;
+    int fd, tries = 0;
     ssize_t r;
+
+    if (!path)
+        return -1;
+    /* O_NONBLOCK: a FIFO put in its place is refused, not waited on */
+    fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0600);
 
     if (fd < 0 || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_uid != geteuid()) {
         pp_error_set(_("lock: cannot use '%s': %s"), path,
@@ -756,6 +819,17 @@ pp_change_state pp_change_apply(pp_app *app, pp_change *c)
         break;
     }
 
+    if (!ok && pp_virt_answer_lost(app->virt)) {
+        /* not "failed": the intent stays alone, as a killed change's does, for undo to resolve */
+        c->state = PP_CHANGE_UNKNOWN;
+        pp_error_set(_("%s; libvirt's answer was lost: whether %s was changed is unknown "
+                       "(history shows it as unknown; 'pcipass undo' reads back what libvirt "
+                       "holds, records it and reverts the change if it was made)"),
+                     (err = xstrdup(pp_error_get())), c->devices);
+        free(err);
+        pp_jrec_clear(&intent);
+        goto out;
+    }
     err = ok ? NULL : xstrdup(pp_error_get());
     if (!ok)
         c->state = PP_CHANGE_FAILED;

@@ -52,7 +52,7 @@ echo "# the second one waited for the lock in $waited of 50 rounds"
 holds ca b3 00 0 || holds cb b3 00 0; [ $? -ne 0 ]; ok $? "after the rounds, neither guest holds it"
 
 # the lock held by another process (util-linux flock, the same flock(2) lock) for 3 seconds
-as_session flock "$SESSION/run/pcipass.lock" sleep 3 &
+as_session flock "$SESSION/.local/state/pcipass/lock-$(hostname)" sleep 3 &
 holder=$!
 sleep 0.5
 pp nw attach cb 0000:b3:00.0 --config --no-wait
