@@ -46,7 +46,9 @@ typedef struct pp_jchange {
 typedef struct pp_journal {
     pp_jrec *v;
     size_t n;
-    size_t torn; /* damaged records skipped */
+    size_t torn; /* damaged records skipped: changed after they were written */
+    size_t cut;  /* records cut short (a write that never completed: a full disk, a crash),
+                    skipped; they hold nothing that was acted on, so they stop no undo */
     pp_jchange *changes; /* in journal order */
     size_t nchanges;
 } pp_journal;

@@ -159,10 +159,20 @@ int pp_cmd_history(pp_app *app, int argc, char **argv)
     }
     if (j.torn)
         fprintf(stderr,
-                P_("%s: warning: %zu damaged record in '%s' skipped (a write cut short)\n",
-                   "%s: warning: %zu damaged records in '%s' skipped (writes cut short)\n",
+                P_("%s: warning: %zu damaged record in '%s' skipped (changed after it was "
+                   "written; undo stops before it)\n",
+                   "%s: warning: %zu damaged records in '%s' skipped (changed after they were "
+                   "written; undo stops before them)\n",
                    j.torn),
                 pp_progname(), j.torn, path);
+    if (j.cut)
+        fprintf(stderr,
+                P_("%s: warning: %zu record in '%s' skipped: a write cut short (it was never "
+                   "acted on)\n",
+                   "%s: warning: %zu records in '%s' skipped: writes cut short (they were never "
+                   "acted on)\n",
+                   j.cut),
+                pp_progname(), j.cut, path);
     if (json) {
         json_object *a = json_object_new_array();
         for (i = 0; i < j.nchanges; i++) {

@@ -197,6 +197,7 @@ bool pp_journal_append(int fd, const char *path, pp_jrec *r)
     const char *payload;
     size_t plen, rlen, off = 0, i;
     ssize_t w;
+    off_t before;
     bool ok = true;
 
     clock_gettime(CLOCK_REALTIME, &ts);
@@ -233,6 +234,8 @@ bool pp_journal_append(int fd, const char *path, pp_jrec *r)
     rec = xasprintf(MAGIC "%zu %08x\n%s\n", plen, checksum(payload, plen), payload);
     json_object_put(o);
     rlen = strlen(rec);
+    /* where the last whole record ends: a write that fails part way is cut back to it */
+    before = lseek(fd, 0, SEEK_END);
     /* one write(): O_APPEND makes it land whole after any other writer's record */
     while (off < rlen) {
         w = write(fd, rec + off, rlen - off);
@@ -242,6 +245,12 @@ bool pp_journal_append(int fd, const char *path, pp_jrec *r)
             pp_error_set(_("journal: cannot write to '%s': %s"), path,
                          w < 0 ? strerror(errno) : _("short write"));
             ok = false;
+            /* no torn record left behind: the journal ends at its last whole one (changes
+             * are written under the host-wide lock: nobody appended meanwhile) */
+            if (off && before >= 0 && ftruncate(fd, before) != 0)
+                pp_error_set(_("journal: cannot write to '%s', and cutting back the part "
+                               "written failed: %s"),
+                             path, strerror(errno));
             break;
         }
         off += (size_t)w;
@@ -530,6 +539,25 @@ static void group(pp_journal *j, size_t damage_before)
     free(t.slot);
 }
 
+/* Whether the damaged bytes BUF[POS, END) are a write cut short rather than a record changed
+ * after it was written: fewer bytes than a header says (or a header itself cut off), ending
+ * anywhere but after a record's last newline. A flipped byte leaves the record's length, and
+ * so its final newline, where they were. */
+static bool cut_short(const char *buf, size_t pos, size_t end, bool framed)
+{
+    const char *hdr = buf + pos, *nl = memchr(hdr, '\n', end - pos);
+    unsigned long long plen;
+    size_t start;
+
+    if (!framed) /* only a header cut off before its newline */
+        return !nl && end - pos < strlen(MAGIC) + 32 &&
+               strncmp(hdr, MAGIC, end - pos < strlen(MAGIC) ? end - pos : strlen(MAGIC)) == 0;
+    if (!nl || sscanf(hdr + strlen(MAGIC), "%llu", &plen) != 1)
+        return false;
+    start = (size_t)(nl - buf) + 1;
+    return end < start + plen + 1 && (end == start || buf[end - 1] != '\n');
+}
+
 bool pp_journal_read(const char *path, pp_journal *out)
 {
     size_t len = 0, pos = 0, cap = 0, damage_before = 0;
@@ -583,16 +611,20 @@ bool pp_journal_read(const char *path, pp_journal *out)
          * Counted once per record: what that search finds inside the damaged record's own text
          * (a guest name or an XML holding "#pcipass-journal v") has no header line of its own,
          * so only a whole header line found there is another damaged record. */
-        if (framed || !resync) {
-            out->torn++;
-            damage_before = out->n;
-        }
-        resync = true;
         nl = buf + pos + 1;
         /* memmem, not strstr: a crash can leave NUL bytes before the next record */
         next = nl < buf + len
                    ? memmem(nl, (size_t)(buf + len - nl), MAGIC_PREFIX, strlen(MAGIC_PREFIX))
                    : NULL;
+        if (framed || !resync) {
+            if (cut_short(buf, pos, next ? (size_t)(next - buf) : len, framed)) {
+                out->cut++; /* what was never written whole was never acted on */
+            } else {
+                out->torn++;
+                damage_before = out->n;
+            }
+        }
+        resync = true;
         if (!next)
             break;
         pos = (size_t)(next - buf);
