@@ -355,6 +355,11 @@ int main(int argc, char **argv)
          * which sets a stuck host aside and lists the others; a process-wide alarm would end them all */
         pp_virt_connect_watchdog(app.nmembers <= 1);
         rc = pp_cli_main(&app, argc - optind, argv + optind);
+        if (!pp_output_finish()) {
+            /* cut output is no success: a script must not take it for the whole answer */
+            fprintf(stderr, _("%s: cannot write the output: %s\n"), pp_progname(), strerror(errno));
+            rc = PP_EXIT_FAIL;
+        }
     } else
         rc = pp_tui_main(&app);
 
