@@ -106,9 +106,10 @@ void pp_change_unlock(void);
  * outcome (libvirt is asked what is there and the answer recorded). Fills C to revert it and
  * returns true; false with the error slot set when there is nothing to undo or the journal's
  * end is damaged. *RESOLVED_ONLY is set when resolving was all there was to do (the change was
- * not made, or was itself an undo): C is then not filled and the error slot says what happened. */
-bool pp_change_plan_undo(pp_app *app, const pp_journal *j, const char *path, pp_change *c,
-                         bool *resolved_only);
+ * not made, or was itself an undo): C is then not filled and the error slot says what happened.
+ * DRY: a dry run looks the same way but writes nothing, the journal included. */
+bool pp_change_plan_undo(pp_app *app, const pp_journal *j, const char *path, bool dry,
+                         pp_change *c, bool *resolved_only);
 
 /* The functions that go together with SOURCE, for the CLI's --whole-group / --all-functions and
  * the console form's "Also" choice alike: SOURCE, its device's other functions (ALL_FUNCTIONS;

@@ -82,7 +82,7 @@ int pp_cmd_undo(pp_app *app, int argc, char **argv)
         app->uri = r->uri;
         uri_from_journal = true;
     }
-    if (!pp_change_plan_undo(app, &j, path, &c, &resolved_only)) {
+    if (!pp_change_plan_undo(app, &j, path, dry, &c, &resolved_only)) {
         if (resolved_only) {
             printf("# %s\n", pp_error_get());
             rc = PP_EXIT_OK;

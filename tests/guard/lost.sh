@@ -143,4 +143,36 @@ as_session env HOME="$WORK/wwhome" "$PCIPASS" -c qemu:///session --sysfs-root "$
 ok $? "a home directory writable by others holds no lock: refused"
 holds la b3 00 0; [ $? -ne 0 ]; ok $? "and nothing was sent"
 
+# ---- 7: undo --dry-run writes nothing, the journal included ----
+pp da attach la 0000:b3:00.0 --config
+# the outcome cut off: the change is unknown, as of a process killed after its intent
+sz=$(wc -c < "$J")
+last=$(grep -c '^#pcipass-journal' "$J")
+awk -v n="$last" '/^#pcipass-journal/ { k++ } k < n' "$J" > "$WORK/j.cut" && cat "$WORK/j.cut" > "$J"
+cp "$J" "$WORK/j.before"
+config_of la > "$WORK/la.before"
+pp dry undo --dry-run
+[ "$(rc dry)" = 0 ] && out_has dry "dry run"; ok $? "undo --dry-run of an unknown change says what undo would do" ||
+    diag < "$WORK/dry.err"
+cmp -s "$J" "$WORK/j.before"; ok $? "and writes nothing to the journal"
+config_of la | cmp -s - "$WORK/la.before"; ok $? "nor to the guest (its identity metadata untouched)"
+pp hd history --json
+[ "$(jq -r '.[-1].state' "$WORK/hd.out")" = unknown ]; ok $? "the change is still unknown"
+pp dreal undo
+[ "$(rc dreal)" = 0 ] && ! holds la b3 00 0; ok $? "the real undo resolves and reverts it" || diag < "$WORK/dreal.err"
+
+# ---- 1: a 32-bit PCI domain through the real driver, detach and undo ----
+pp d32 attach la 10000:d8:00.0 --config --force
+config_of la | grep -q "<address domain='0x10000' bus='0xd8' slot='0x00' function='0x0'/>"
+ok $? "attach of 10000:d8:00.0 (the host does not show it: --force) sends domain 0x10000" ||
+    diag < "$WORK/d32.err"
+pp d32d detach la 10000:d8:00.0 --config
+[ "$(rc d32d)" = 0 ] && ! config_of la | grep -q "bus='0xd8'"; ok $? "detach of 10000:d8:00.0 takes it out" ||
+    diag < "$WORK/d32d.err"
+pp d32u undo --force
+config_of la | grep -q "<address domain='0x10000' bus='0xd8' slot='0x00' function='0x0'/>" &&
+    ! config_of la | grep -q "domain='0x0000' bus='0xd8'"
+ok $? "undo puts back domain 0x10000, not 0x0000" || diag < "$WORK/d32u.err"
+pp d32c detach la 10000:d8:00.0 --config
+
 done_testing
