@@ -204,7 +204,7 @@ size_t pp_host_critical_of(const pp_host *h, const pp_pci_addr *addr, const pp_c
 
 static bool read_line(const char *path, char *buf, size_t size)
 {
-    FILE *f = fopen(path, "re");
+    FILE *f = pp_fopen_regular(path);
     bool ok;
 
     if (!f)

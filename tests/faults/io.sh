@@ -1,7 +1,8 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0-or-later
 # Output that cannot be written (/dev/full, a file size limit standing in for a full disk) is a
-# failure, never a cut answer with status 0.
+# failure, never a cut answer with status 0; a FIFO where sysfs has an attribute file never hangs
+# a command.
 . "$srcdir/tests/lib/common.sh"
 
 X86=$(fake_root x86-server)
@@ -28,5 +29,28 @@ ok $? "(the file holds cut JSON: the status is what tells)"
 ok $? "with room, the same command exits 0"
 "$PCIPASS" -c "$URI" guests > /dev/full 2> "$WORK/gfull.err"
 [ $? = 1 ]; ok $? "guests > /dev/full: exit 1"
+
+# ---- 9: FIFOs as sysfs attributes ----
+F="$WORK/fifo-root"
+cp -a "$X86" "$F"
+d() { echo "$F/bus/pci/devices/$1"; }
+for a in "0000:b3:00.0 reset_method" "0000:17:00.1 sriov_totalvfs" "0000:65:00.0 numa_node" \
+         "0000:00:1f.4 vendor" "0000:05:00.0 driver_override"; do
+    set -- $a
+    rm -f "$(d "$1")/$2" && mkfifo "$(d "$1")/$2"
+done
+timeout 20 "$PCIPASS" -c "$URI" --sysfs-root "$F" list --json > "$WORK/ff.out" 2> "$WORK/ff.err"
+echo $? > "$WORK/ff.rc"
+[ "$(rc ff)" = 0 ]; ok $? "list on a root with FIFOs as attributes does not hang, exits 0 ($(rc ff))"
+err_has ff "0000:b3:00.0: cannot read 'reset_method': not a regular file" &&
+    err_has ff "0000:17:00.1: cannot read 'sriov_totalvfs': not a regular file" &&
+    err_has ff "0000:65:00.0: cannot read 'numa_node': not a regular file" &&
+    err_has ff "0000:00:1f.4: skipped: 'vendor' is not a regular file"
+ok $? "each FIFO named in one warning"
+[ "$(jq length "$WORK/ff.out")" = 20 ] &&
+    [ "$(jq -r '.[] | select(.address=="0000:65:00.0") | .numa_node' "$WORK/ff.out")" = null ]
+ok $? "the other 20 functions listed; the one without a readable numa_node has none"
+timeout 20 "$PCIPASS" -c "$URI" --sysfs-root "$F" check 0000:b3:00.0 > "$WORK/fc.out" 2> "$WORK/fc.err"
+[ $? -ne 124 ]; ok $? "check DEVICE with its reset_method a FIFO does not hang"
 
 done_testing
