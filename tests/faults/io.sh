@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # Output that cannot be written (/dev/full, a file size limit standing in for a full disk) is a
 # failure, never a cut answer with status 0; a FIFO where sysfs has an attribute file never hangs
-# a command.
+# a command; history and undo read a large journal in memory that does not grow with it.
 . "$srcdir/tests/lib/common.sh"
 
 X86=$(fake_root x86-server)
@@ -52,5 +52,33 @@ ok $? "each FIFO named in one warning"
 ok $? "the other 20 functions listed; the one without a readable numa_node has none"
 timeout 20 "$PCIPASS" -c "$URI" --sysfs-root "$F" check 0000:b3:00.0 > "$WORK/fc.out" 2> "$WORK/fc.err"
 [ $? -ne 124 ]; ok $? "check DEVICE with its reset_method a FIFO does not hang"
+
+# ---- 10: memory does not grow with the journal ----
+# a 48 MiB journal of attach changes (intent and outcome, pcipass's own frame), written with perl
+perl -MCompress::Zlib -e '
+    my $pad = "x" x 600;
+    open(my $f, ">", $ARGV[0]) or die;
+    for my $n (0 .. 38000) {
+        for my $ph ("intent", "done") {
+            my $id = $ph eq "intent" ? "i$n" : "o$n";
+            my $in = $ph eq "intent" ? "null" : "\"i$n\"";
+            my $j = "{\"id\":\"$id\",\"time\":\"2026-01-01T00:00:00Z\",\"uri\":\"test:///default\",\"phase\":\"$ph\",\"intent\":$in,\"guest\":\"g$n\",\"uuid\":\"5a1e0000-0000-4000-8000-000000000001\",\"action\":\"attach\",\"devices\":\"0000:17:02.3\",\"flags\":\"config\",\"undoes\":null,\"elements\":[{\"kind\":\"hostdev\",\"source\":\"0000:17:02.3\",\"managed\":\"yes\",\"guest_address\":null,\"multifunction\":false,\"zpci_uid\":null,\"zpci_fid\":null,\"mac\":null,\"driver\":\"vfio\"}],\"xml\":\"<hostdev>$pad</hostdev>\"}";
+            printf $f "#pcipass-journal v2 %d %08x\n%s\n", length($j), crc32($j), $j;
+        }
+    }' "$WORK/big-journal"
+chmod 600 "$WORK/big-journal"
+rss() { # CMD...: the peak resident set of pcipass running CMD, in KiB
+    /usr/bin/time -f %M -o "$WORK/rss" "$PCIPASS" -c test:///default --journal "$WORK/big-journal" "$@" \
+        > "$WORK/rss.out" 2> /dev/null
+    tail -n 1 "$WORK/rss"
+}
+[ "$(du -m "$WORK/big-journal" | cut -f1)" -ge 45 ]; ok $? "a journal of $(du -m "$WORK/big-journal" | cut -f1) MiB"
+for c in "history" "history --json" "undo --dry-run"; do
+    # shellcheck disable=SC2086
+    k=$(rss $c)
+    [ "$k" -lt 49152 ]; ok $? "$c on it peaks at $((k / 1024)) MiB: less than the journal (48 MiB)"
+done
+[ "$(jq length "$(rss history --json > /dev/null; echo "$WORK/rss.out")")" = 38001 ]
+ok $? "and history --json still gives every change"
 
 done_testing

@@ -475,6 +475,21 @@ int main(void)
            "an element's fields read back as written");
     }
     pp_journal_clear(&j);
+    /* what undo reads of a journal of any size: the same target, state and marks */
+    {
+        pp_journal lj;
+        const pp_jchange *ft, *lt;
+        ok(pp_journal_read(path2, &j) && pp_journal_read_light(path2, &lj), "both readers read");
+        ft = pp_journal_undo_target(&j);
+        lt = pp_journal_undo_target(&lj);
+        ok(ft && lt && strcmp(j.v[ft->intent].id, lj.v[lt->intent].id) == 0 &&
+               strcmp(pp_jchange_state(&j, ft), pp_jchange_state(&lj, lt)) == 0 &&
+               lj.v[lt->intent].nelems == j.v[ft->intent].nelems &&
+               lj.changes[lj.nchanges - 1].damaged_after == j.changes[j.nchanges - 1].damaged_after,
+           "the light reader gives undo the same change, state and elements");
+        pp_journal_clear(&j);
+        pp_journal_clear(&lj);
+    }
     /* a 32-bit PCI domain (VMD) reads back whole: undo rebuilds the very same source */
     {
         char *p32 = xasprintf("%s/domain32", dir);
