@@ -225,15 +225,20 @@ int main(int argc, char **argv)
     /* '+': stop at the command; its own options are parsed by the command. */
     while ((c = getopt_long(argc, argv, "+c:hV", opts, NULL)) != -1) {
         if ((c == OPT_SYSFS || c == OPT_PROC || c == OPT_DEV || c == OPT_BOOT || c == OPT_CONF ||
-             c == OPT_JOURNAL) &&
+             c == OPT_JOURNAL || c == 'c') &&
             !*optarg) {
             /* '' would make every path relative to the working directory, or the root */
             const char *name = "?";
             for (size_t k = 0; opts[k].name; k++)
                 if (opts[k].val == c)
                     name = opts[k].name;
-            fprintf(stderr, _("%s: --%s: empty; give a path, or leave the option out\n"),
-                    pp_progname(), name);
+            if (c == 'c')
+                fprintf(stderr, _("%s: --connect: empty; give a libvirt URI, or leave the option "
+                                  "out\n"),
+                        pp_progname());
+            else
+                fprintf(stderr, _("%s: --%s: empty; give a path, or leave the option out\n"),
+                        pp_progname(), name);
             fprintf(stderr, _("Try '%s --help' for more information.\n"), pp_progname());
             return PP_EXIT_USAGE;
         }
@@ -254,6 +259,13 @@ int main(int argc, char **argv)
             app.conf_root = optarg;
             break;
         case OPT_JOURNAL:
+            if (*optarg != '/') {
+                /* the journal would be wherever the operator happens to stand */
+                fprintf(stderr, _("%s: --journal: '%s' is a relative path; give an absolute one\n"),
+                        pp_progname(), optarg);
+                rc = PP_EXIT_USAGE;
+                goto out;
+            }
             app.journal = optarg;
             break;
         case 'c':
