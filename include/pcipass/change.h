@@ -18,7 +18,12 @@
 #include "pcipass/guard.h"
 #include "pcipass/journal.h"
 
-typedef enum { PP_CHANGE_ATTACH, PP_CHANGE_DETACH, PP_CHANGE_PREPARE, PP_CHANGE_RELEASE } pp_change_kind;
+typedef enum {
+    PP_CHANGE_ATTACH,
+    PP_CHANGE_DETACH,
+    PP_CHANGE_PREPARE,
+    PP_CHANGE_RELEASE
+} pp_change_kind;
 
 typedef enum {
     PP_CHANGE_REFUSED,   /* a guard or a check stopped it: nothing was sent */
@@ -92,10 +97,6 @@ bool pp_change_record_identity(pp_app *app, const char *guest, const pp_pci_addr
 /* One line for an identity: "0000:03:00.0 8086:10fb subsystem 8086:000c class 020000 ...". */
 char *pp_identity_line(const pp_identity *id);
 
-/* The findings of F that stop a change: unforceable ones, and forceable ones neither FORCE nor
- * ACCEPTED lets pass. */
-size_t pp_change_blocking(const pp_findings *f, bool force, const pp_findings *accepted);
-
 /* The host-wide lock, for a caller that must read something before the change under it (undo
  * reads the journal): re-entrant, so the change takes it again. C gives the waiting callback and
  * no_lock_wait. false with the error slot set. */
@@ -124,8 +125,8 @@ bool pp_change_build_set(const pp_guard_in *in, const pp_pci_addr *source, bool 
 /* pcipass's one zPCI id policy (both faces): on an s390x guest, HD's uid and fid that are not
  * given become the host function's own where the guest (and OTHERS, the elements going with it)
  * has them free; the rest libvirt picks (the lowest free). pp_change_build_hostdevs applies it. */
-void pp_change_zpci_ids(const pp_host *h, const pp_guest *g, const pp_hostdev *others, size_t nothers,
-                        pp_hostdev *hd);
+void pp_change_zpci_ids(const pp_host *h, const pp_guest *g, const pp_hostdev *others,
+                        size_t nothers, pp_hostdev *hd);
 bool pp_change_build_hostdevs(const pp_hostdev *tmpl, bool all_functions, const pp_host *h,
                               const pp_guest *g, unsigned affect, const pp_pci_addr *set,
                               size_t n, pp_hostdev **out);

@@ -16,6 +16,11 @@
 #define P_(s, p, n) ((n) == 1 ? (s) : (p))
 #endif
 #define N_(s) (s)
+/* A message in a context (gettext's msgctxt), marked for later as N_ marks: one English word with
+ * two meanings (DEVICE the operand, an address; DEVICE the column, a name) gets two
+ * translations. pp_cgettext() translates it, and gives the message alone when untranslated. */
+#define NC_(ctx, s) (ctx "\004" s)
+const char *pp_cgettext(const char *ctx_s);
 
 #if defined(__GNUC__)
 #define PP_PRINTF(f, a) __attribute__((format(printf, f, a)))
@@ -62,7 +67,8 @@ void pp_output_guard(bool out, bool err);
  * out (a full disk, /dev/full, a closed pipe with SIGPIPE ignored). Once, at the end. */
 bool pp_output_finish(void);
 
-/* One error slot, in the spirit of virGetLastError(): a failing call sets it, the face prints it. */
+/* One error slot, in the spirit of virGetLastError(): a failing call sets it, the face prints
+ * it. */
 void pp_error_set(const char *fmt, ...) PP_PRINTF(1, 2);
 /* Prefixes the current error with context: "what pcipass was doing: what went wrong". */
 void pp_error_prefix(const char *fmt, ...) PP_PRINTF(1, 2);
@@ -79,5 +85,8 @@ void pp_set_die_cleanup(pp_cleanup_fn fn);
 void pp_die(const char *fmt, ...) PP_PRINTF(1, 2) PP_NORETURN;
 
 const char *pp_progname(void);
+
+/* Seconds on the monotonic clock: for waits that a change of the wall clock must not stretch. */
+double pp_monotonic(void);
 
 #endif

@@ -75,7 +75,8 @@ bool pp_journal_read_light(const char *path, pp_journal *out);
 void pp_journal_clear(pp_journal *j);
 /* A journal of any size, change by change, in memory that grows only by a few numbers per change
  * (one pass over the file for the states, then ROUNDS passes calling FN; the pages read are given
- * back as it goes): FN(ARG, V) for each change in journal order, in each round, V->intent its first record, V->outcome its outcome (the intent itself when it has none),
+ * back as it goes): FN(ARG, V) for each change in journal order, in each round, V->intent its
+ * first record, V->outcome its outcome (the intent itself when it has none),
  * both valid during the call only. *SUM: the damage and the number of changes. */
 typedef struct pp_jview {
     const pp_jrec *intent, *outcome;

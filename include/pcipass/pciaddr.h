@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* PCI addresses and the numbers operators type: parsed strictly, printed the way libvirt prints them. */
+/* PCI addresses and the numbers operators type: parsed strictly, printed the way libvirt prints
+ * them. */
 #ifndef PCIPASS_PCIADDR_H
 #define PCIPASS_PCIADDR_H
 
@@ -20,8 +21,9 @@ typedef struct pp_pci_addr {
 /* "DDDDDDDD:BB:SS.F" plus NUL; the domain has at least 4 digits, up to 8 */
 #define PP_PCI_ADDR_STRLEN 17
 
-/* Accepts DDDD:BB:SS.F (1 to 8 domain digits) and BB:SS.F (domain 0000), hex digits, case-insensitive. On failure sets the
- * error slot with a message naming FIELD and the valid form, and returns false. */
+/* Accepts DDDD:BB:SS.F (1 to 8 domain digits) and BB:SS.F (domain 0000), hex digits,
+ * case-insensitive. On failure sets the error slot with a message naming FIELD and the valid form,
+ * and returns false. */
 bool pp_pci_addr_parse(const char *s, const char *field, pp_pci_addr *out);
 /* The same test as a predicate, for text from sysfs or a guest's metadata: the error slot is left
  * alone, so a caller need not save and restore it around a probe. */
@@ -31,6 +33,11 @@ void pp_pci_addr_format(const pp_pci_addr *a, char buf[PP_PCI_ADDR_STRLEN]);
 char *pp_pci_addr_join(const pp_pci_addr *v, size_t n, const char *sep);
 int pp_pci_addr_cmp(const pp_pci_addr *a, const pp_pci_addr *b);
 bool pp_pci_addr_eq(const pp_pci_addr *a, const pp_pci_addr *b);
+/* pp_pci_addr_cmp for qsort over an array of addresses. */
+int pp_pci_addr_qcmp(const void *a, const void *b);
+/* Whether A and B are in one device slot (domain, bus and slot the same): the functions of one
+ * device on the host, one multifunction device in a guest. */
+bool pp_pci_same_slot(const pp_pci_addr *a, const pp_pci_addr *b);
 
 /* The one number reader: S as an unsigned number up to MAX, in BASE 16 (an optional 0x), 10, or 0
  * (hex with 0x, else decimal; never octal), with nothing before or after it (no blanks or signs).

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* libvirt: the connection, the guests (read in one pass), and the two writes pcipass makes. The only
- * module that includes libvirt's headers. libvirt's own error text is kept in the error slot,
+/* libvirt: the connection, the guests (read in one pass), and the two writes pcipass makes. The
+ * only module that includes libvirt's headers. libvirt's own error text is kept in the error slot,
  * prefixed with what pcipass was doing. */
 #ifndef PCIPASS_VIRT_H
 #define PCIPASS_VIRT_H
@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "pcipass/guest.h"
 #include "pcipass/hostdev.h"
 
 typedef struct pp_virt pp_virt;
@@ -28,37 +29,14 @@ const char *pp_virt_uri(const pp_virt *v);
 /* "libvirt 9.0.0" of the library pcipass runs with */
 void pp_virt_library_version(char *buf, size_t size);
 
-typedef struct pp_guest {
-    char *name;
-    char *uuid;
-    int state; /* virDomainState */
-    bool active, persistent;
-    bool has_live, has_config;
-    pp_domain_info live;   /* the running definition, when active */
-    pp_domain_info config; /* the persistent definition, when persistent */
-} pp_guest;
-
-typedef struct pp_guests {
-    pp_guest *v; /* sorted by name */
-    size_t n;
-} pp_guests;
-
 /* Every guest, active and inactive, with the live XML of running ones and the inactive XML of
  * persistent ones: one pass, no call per host function. */
 bool pp_virt_guests(pp_virt *v, pp_guests *out);
-void pp_guests_clear(pp_guests *g);
-void pp_guest_clear(pp_guest *g);
 /* One guest, by UUID, read again from libvirt (the truth after a change). false with the error
  * slot set. */
 bool pp_virt_guest_reread(pp_virt *v, const char *uuid, pp_guest *out);
-const pp_guest *pp_guests_find(const pp_guests *g, const char *name);
 /* untranslated, as virsh words it (JSON uses it as is; text passes it through _()) */
 const char *pp_guest_state_name(const pp_guest *g);
-/* Why a definition of G is not well-formed (escaped), or NULL: what G holds is then not known for
- * sure (read with recovery, or not at all). */
-const char *pp_guest_damaged(const pp_guest *g);
-/* The definition that describes the guest best: the persistent one, else the live one. */
-const pp_domain_info *pp_guest_info(const pp_guest *g);
 
 enum { PP_AFFECT_LIVE = 1, PP_AFFECT_CONFIG = 2 };
 /* The configurations a change goes to: the given ones checked against the guest's state, or the
@@ -104,7 +82,8 @@ const char *pp_affect_words(unsigned affect);
  * "live only", "persistent only". */
 const char *pp_affect_choice(unsigned affect);
 /* The set of configurations a guest's owner entry names (LIVE, CONFIG). */
-#define PP_AFFECT_OF(live, config) (((live) ? PP_AFFECT_LIVE : 0u) | ((config) ? PP_AFFECT_CONFIG : 0u))
+#define PP_AFFECT_OF(live, config)                                                                 \
+    (((live) ? PP_AFFECT_LIVE : 0u) | ((config) ? PP_AFFECT_CONFIG : 0u))
 
 /* Stores XML (pp_identity_to_xml) as the guest's pcipass metadata in the configurations of
  * AFFECT (virDomainSetMetadata); XML NULL removes it. false with the error slot set. */

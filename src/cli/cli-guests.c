@@ -28,9 +28,10 @@ json_object *pp_json_owner(const pp_owner *o)
     json_object_object_add(j, "guest", json_object_new_string(o->guest->name));
     json_object_object_add(j, "live", json_object_new_boolean(o->live));
     json_object_object_add(j, "config", json_object_new_boolean(o->config));
-    json_object_object_add(j, "managed", d->managed == PP_MANAGED_UNSET
-                                             ? NULL
-                                             : json_object_new_boolean(d->managed == PP_MANAGED_YES));
+    json_object_object_add(j, "managed",
+                           d->managed == PP_MANAGED_UNSET
+                               ? NULL
+                               : json_object_new_boolean(d->managed == PP_MANAGED_YES));
     json_object_object_add(j, "type", json_object_new_string(d->kind == PP_HD_INTERFACE ? "interface"
                                                                                          : "hostdev"));
     if (d->has_uid || d->has_fid) {
@@ -48,15 +49,10 @@ json_object *pp_json_owner(const pp_owner *o)
 
 static int simple_args(const pp_cli_cmd *cmd, int argc, char **argv, bool *json)
 {
-    static const struct option opts[] = {
-        { "json", no_argument, NULL, 'j' },
-        { "help", no_argument, NULL, 'h' },
-        { NULL, 0, NULL, 0 },
-    };
     int c, rc;
 
-    while ((rc = pp_cli_getopt(cmd, argc, argv, "+h", opts, &c)) == -1 && c != -1)
-        if (c == 'j')
+    while ((rc = pp_cli_getopt(cmd, argc, argv, &c)) == -1 && c != -1)
+        if (c == PP_OPT_JSON)
             *json = true;
     if (rc != -1)
         return rc;

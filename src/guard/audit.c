@@ -92,8 +92,10 @@ static bool from_guard(pp_guard_kind k, pp_audit_kind *out, const char **advice)
     }
 }
 
-/* On the fields the record holds readable: a damaged record compares what it can. */
-static bool same_device(const pp_identity *id, const pp_function *f)
+/* Whether F is the hardware ID recorded: vendor, device, subsystem, class and serial alike (its
+ * address is not part of it; pp_pci_same_slot is about addresses). On the fields the record holds
+ * readable: a damaged record compares what it can. */
+static bool same_hardware(const pp_identity *id, const pp_function *f)
 {
     unsigned u = id->unknown;
     return ((u & PP_ID_VENDOR) || id->vendor == f->vendor_id) &&
@@ -153,7 +155,7 @@ static char *found_elsewhere(const pp_host *h, const pp_identity *id)
     size_t i;
 
     for (i = 0; i < h->nfuncs; i++)
-        if (!pp_pci_addr_eq(&h->funcs[i].addr, &id->addr) && same_device(id, &h->funcs[i]))
+        if (!pp_pci_addr_eq(&h->funcs[i].addr, &id->addr) && same_hardware(id, &h->funcs[i]))
             pp_buf_item(&b, ", ", h->funcs[i].name);
     return pp_buf_take_or_null(&b);
 }
@@ -210,7 +212,7 @@ static void check_identity(pp_audit *a, const pp_host *h, const pp_guest *g,
             xasprintf(_("%s: its identity recorded in guest '%s' is damaged (%s cannot be "
                         "read); what could be read, %s, %s the device there"),
                       name, g->name, bad, rec,
-                      same_device(id, f) ? _("matches") : _("does not match")),
+                      same_hardware(id, f) ? _("matches") : _("does not match")),
             xasprintf(_("compare the guest's pcipass metadata with %s by hand (virsh metadata %s "
                         "%s); once the device is verified, detach and attach it with pcipass to "
                         "record it anew"),
@@ -218,7 +220,7 @@ static void check_identity(pp_audit *a, const pp_host *h, const pp_guest *g,
         free(bad);
         free(rec);
     }
-    if (same_device(id, f))
+    if (same_hardware(id, f))
         return;
     was = describe_id(id);
     is = describe_fn(f);

@@ -20,7 +20,8 @@
 #include "pcipass/file.h"
 #include "host-private.h"
 
-/* libpci's error callback must not return; it longjmps here, so a broken entry costs that entry only. */
+/* libpci's error callback must not return; it longjmps here, so a broken entry costs that entry
+ * only. */
 static jmp_buf libpci_jmp;
 static bool libpci_jmp_armed;
 static char libpci_msg[1024];
@@ -54,11 +55,6 @@ static void libpci_warning(char *msg, ...)
 static void libpci_debug(char *msg, ...)
 {
     (void)msg;
-}
-
-static int addr_cmp(const void *a, const void *b)
-{
-    return pp_pci_addr_cmp(a, b);
 }
 
 /* Our own readdir: the addresses to ask libpci for, in address order, each exactly once. */
@@ -98,7 +94,7 @@ static bool list_addresses(pp_host *h, const char *devdir, pp_pci_addr **out, si
     }
     closedir(d);
     pp_error_clear();
-    qsort(*out, *n, sizeof(**out), addr_cmp);
+    qsort(*out, *n, sizeof(**out), pp_pci_addr_qcmp);
     return true;
 }
 

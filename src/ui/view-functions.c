@@ -8,7 +8,7 @@
 
 #include "pcipass/buf.h"
 #include "pcipass/common.h"
-#include "pcipass/ui.h"
+#include "ui-private.h"
 
 /* the functions marked with Space, to be assigned together */
 typedef struct marks {
@@ -403,7 +403,8 @@ static void draw_detail(ui_view *v, size_t row, int y, int h, int w)
         ui_put(y + line++, 0, w, UI_NORMAL, "");
 }
 
-/* The selected row, when it is a function that can go to a guest; a bridge is refused, saying so. */
+/* The selected row, when it is a function that can go to a guest; a bridge is refused, saying
+ * so. */
 static bool assignable_row(ui_view *v, size_t *row)
 {
     bool any;
@@ -473,7 +474,7 @@ static void ffree(ui_view *v)
 }
 
 static const ui_view_ops ops = {
-    .name = "functions",
+    .screen = UI_SCREEN_FUNCTIONS,
     .flags = UI_VIEW_HOME | UI_VIEW_FILTER,
     .title = title,
     .rows = rows,

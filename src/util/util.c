@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "pcipass/common.h"
@@ -19,6 +20,13 @@ static _Thread_local char last_error[2048];
 const char *pp_progname(void)
 {
     return PACKAGE;
+}
+
+double pp_monotonic(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
 void pp_set_die_cleanup(pp_cleanup_fn fn)
@@ -450,4 +458,11 @@ void pp_output_guard(bool out, bool err)
         stdout = guard_open(stdout, isatty(STDOUT_FILENO) ? _IOLBF : _IOFBF, 0);
     if (err)
         stderr = guard_open(stderr, _IONBF, 1);
+}
+
+const char *pp_cgettext(const char *ctx_s)
+{
+    const char *t = _(ctx_s), *sep = strchr(ctx_s, '\004');
+
+    return t == ctx_s && sep ? sep + 1 : t;
 }

@@ -15,6 +15,7 @@
 
 #include "pcipass/common.h"
 #include "pcipass/hostdev.h"
+#include "xml-private.h"
 
 static void set_hex_attr(xmlNodePtr n, const char *name, unsigned long long v, int digits)
 {
@@ -228,7 +229,8 @@ static bool attr_is(xmlNodePtr n, const char *name, const char *want)
 }
 
 /* libvirt writes hex with 0x but accepts decimal too; read both. */
-static bool attr_num(xmlNodePtr n, const char *name, unsigned long long max, unsigned long long *out)
+bool pp_xml_attr_num(xmlNodePtr n, const char *name, unsigned long long max,
+                     unsigned long long *out)
 {
     char *v = attr(n, name);
     uint64_t x;
@@ -265,7 +267,7 @@ static bool read_identity(xmlNodePtr n, pp_identity *id)
     if (!ok)
         return false;
     for (i = 0; i < 5; i++)
-        if (!attr_num(n, id_fields[i], max[i], &v[i]))
+        if (!pp_xml_attr_num(n, id_fields[i], max[i], &v[i]))
             id->unknown |= 1u << i;
     id->vendor = (unsigned)v[0];
     id->device = (unsigned)v[1];
@@ -286,7 +288,8 @@ static bool read_identity(xmlNodePtr n, pp_identity *id)
                 id->serial = (id->serial << 8) | (b[i] & 0xff);
         }
     }
-    if (attr_num(n, "zpci-fid", 0xffffffffULL, &v[0]) && attr_num(n, "zpci-uid", 0xffff, &v[1])) {
+    if (pp_xml_attr_num(n, "zpci-fid", 0xffffffffULL, &v[0]) &&
+        pp_xml_attr_num(n, "zpci-uid", 0xffff, &v[1])) {
         id->has_zpci = true;
         id->fid = (uint32_t)v[0];
         id->uid = (uint32_t)v[1];
@@ -294,16 +297,17 @@ static bool read_identity(xmlNodePtr n, pp_identity *id)
     return true;
 }
 
-static bool read_pci(xmlNodePtr a, pp_pci_addr *out)
+bool pp_xml_read_pci(xmlNodePtr a, pp_pci_addr *out)
 {
     unsigned long long d, b, s, f;
     /* an absent domain is libvirt's 0; one that is there but not read is never taken for 0 */
     if (!xmlHasProp(a, BAD_CAST "domain"))
         d = 0;
-    else if (!attr_num(a, "domain", PP_PCI_DOMAIN_MAX, &d))
+    else if (!pp_xml_attr_num(a, "domain", PP_PCI_DOMAIN_MAX, &d))
         return false;
-    if (!attr_num(a, "bus", PP_PCI_BUS_MAX, &b) || !attr_num(a, "slot", PP_PCI_SLOT_MAX, &s) ||
-        !attr_num(a, "function", PP_PCI_FUNCTION_MAX, &f))
+    if (!pp_xml_attr_num(a, "bus", PP_PCI_BUS_MAX, &b) ||
+        !pp_xml_attr_num(a, "slot", PP_PCI_SLOT_MAX, &s) ||
+        !pp_xml_attr_num(a, "function", PP_PCI_FUNCTION_MAX, &f))
         return false;
     out->domain = (unsigned)d;
     out->bus = (unsigned)b;
@@ -329,7 +333,7 @@ static bool read_element(xmlNodePtr n, pp_hostdev *hd)
         return false;
     hd->no_driver = !child(n, "driver");
     src = child(n, "source");
-    if (!src || !(a = child(src, "address")) || !read_pci(a, &hd->source))
+    if (!src || !(a = child(src, "address")) || !pp_xml_read_pci(a, &hd->source))
         return false;
     s = attr(n, "managed");
     hd->managed = !s ? PP_MANAGED_UNSET : strcmp(s, "yes") == 0 ? PP_MANAGED_YES : PP_MANAGED_NO;
@@ -343,12 +347,12 @@ static bool read_element(xmlNodePtr n, pp_hostdev *hd)
             !attr_is(a, "type", "pci"))
             continue;
         hd->has_guest_addr = true;
-        hd->guest_addr_full = read_pci(a, &hd->guest_addr);
+        hd->guest_addr_full = pp_xml_read_pci(a, &hd->guest_addr);
         hd->multifunction = attr_is(a, "multifunction", "on");
         if ((z = child(a, "zpci"))) {
-            if ((hd->has_uid = attr_num(z, "uid", 0xffffffffULL, &v)))
+            if ((hd->has_uid = pp_xml_attr_num(z, "uid", 0xffffffffULL, &v)))
                 hd->uid = (uint32_t)v;
-            if ((hd->has_fid = attr_num(z, "fid", 0xffffffffULL, &v)))
+            if ((hd->has_fid = pp_xml_attr_num(z, "fid", 0xffffffffULL, &v)))
                 hd->fid = (uint32_t)v;
         }
     }
@@ -406,9 +410,9 @@ bool pp_domain_parse(const char *xml, pp_domain_info *out)
     o = xmlXPathEvalExpression(BAD_CAST "/domain/devices/*/address[@type='pci']/zpci", ctx);
     for (i = 0; o && o->nodesetval && i < o->nodesetval->nodeNr; i++) {
         unsigned long long v;
-        if (attr_num(o->nodesetval->nodeTab[i], "uid", 0xffffffffULL, &v))
+        if (pp_xml_attr_num(o->nodesetval->nodeTab[i], "uid", 0xffffffffULL, &v))
             push_u32(&out->uids, &out->nuids, (uint32_t)v);
-        if (attr_num(o->nodesetval->nodeTab[i], "fid", 0xffffffffULL, &v))
+        if (pp_xml_attr_num(o->nodesetval->nodeTab[i], "fid", 0xffffffffULL, &v))
             push_u32(&out->fids, &out->nfids, (uint32_t)v);
     }
     xmlXPathFreeObject(o);
@@ -416,7 +420,7 @@ bool pp_domain_parse(const char *xml, pp_domain_info *out)
     o = xmlXPathEvalExpression(BAD_CAST "/domain/devices/*/address[@type='pci']", ctx);
     for (i = 0; o && o->nodesetval && i < o->nodesetval->nodeNr; i++) {
         pp_pci_addr a;
-        if (read_pci(o->nodesetval->nodeTab[i], &a)) {
+        if (pp_xml_read_pci(o->nodesetval->nodeTab[i], &a)) {
             out->slots = xreallocarray(out->slots, out->nslots + 1, sizeof(*out->slots));
             out->slots[out->nslots++] = a;
         }
@@ -437,14 +441,15 @@ bool pp_domain_parse(const char *xml, pp_domain_info *out)
         xmlNodePtr c = o->nodesetval->nodeTab[i];
         unsigned long long idx;
         size_t k, used = 0;
-        if (!attr_num(c, "index", PP_PCI_BUS_MAX, &idx))
+        if (!pp_xml_attr_num(c, "index", PP_PCI_BUS_MAX, &idx))
             continue;
         for (k = 0; k < out->nslots; k++)
             used += out->slots[k].bus == idx && out->slots[k].function == 0;
         if (attr_is(c, "model", "pcie-to-pci-bridge")) {
             unsigned slot;
             out->free_bridge_slots += used < PP_PCI_SLOT_MAX ? PP_PCI_SLOT_MAX - used : 0;
-            for (slot = 1; used < PP_PCI_SLOT_MAX && !out->bridge_slot.bus && slot <= PP_PCI_SLOT_MAX;
+            for (slot = 1;
+                 used < PP_PCI_SLOT_MAX && !out->bridge_slot.bus && slot <= PP_PCI_SLOT_MAX;
                  slot++) {
                 for (k = 0; k < out->nslots; k++)
                     if (out->slots[k].bus == idx && out->slots[k].slot == slot)

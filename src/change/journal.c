@@ -230,7 +230,8 @@ bool pp_journal_append(int fd, const char *path, pp_jrec *r)
     json_object_object_add(o, "elements", el);
     json_object_object_add(o, "xml", str_or_null(r->xml));
     /* plain: one line, no newline inside (json-c escapes them) */
-    payload = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+    payload =
+        json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
     plen = strlen(payload);
     rec = xasprintf(MAGIC "%zu %08x\n%s\n", plen, checksum(payload, plen), payload);
     json_object_put(o);
@@ -569,7 +570,8 @@ static void scan(const char *buf, size_t len, frame_fn fn, void *arg, size_t *to
         unsigned crc;
         int used = 0;
         /* bounded compares: the map ends where the file does, with no NUL after it */
-        bool whole = len - pos >= strlen(MAGIC), v1 = whole && memcmp(hdr, MAGIC1, strlen(MAGIC1)) == 0;
+        bool whole = len - pos >= strlen(MAGIC),
+             v1 = whole && memcmp(hdr, MAGIC1, strlen(MAGIC1)) == 0;
         char line[64];
         size_t k;
         bool framed = false;
