@@ -237,15 +237,20 @@ int main(int argc, char **argv)
     /* '+': stop at the command; its own options are parsed by the command. */
     while ((c = getopt_long(argc, argv, "+c:hV", opts, NULL)) != -1) {
         if ((c == OPT_SYSFS || c == OPT_PROC || c == OPT_DEV || c == OPT_BOOT || c == OPT_CONF ||
-             c == OPT_JOURNAL) &&
+             c == OPT_JOURNAL || c == 'c') &&
             !*optarg) {
             /* '' would make every path relative to the working directory, or the root */
             const char *name = "?";
             for (size_t k = 0; opts[k].name; k++)
                 if (opts[k].val == c)
                     name = opts[k].name;
-            fprintf(stderr, _("%s: --%s: empty; give a path, or leave the option out\n"),
-                    pp_progname(), name);
+            if (c == 'c')
+                fprintf(stderr, _("%s: --connect: empty; give a libvirt URI, or leave the option "
+                                  "out\n"),
+                        pp_progname());
+            else
+                fprintf(stderr, _("%s: --%s: empty; give a path, or leave the option out\n"),
+                        pp_progname(), name);
             fprintf(stderr, _("Try '%s --help' for more information.\n"), pp_progname());
             return PP_EXIT_USAGE;
         }
@@ -266,6 +271,13 @@ int main(int argc, char **argv)
             app.conf_root = optarg;
             break;
         case OPT_JOURNAL:
+            if (*optarg != '/') {
+                /* the journal would be wherever the operator happens to stand */
+                fprintf(stderr, _("%s: --journal: '%s' is a relative path; give an absolute one\n"),
+                        pp_progname(), optarg);
+                rc = PP_EXIT_USAGE;
+                goto out;
+            }
             app.journal = optarg;
             break;
         case 'c':
@@ -366,6 +378,8 @@ int main(int argc, char **argv)
     if (app.sysfs_root && !is_real_sysfs(app.sysfs_root) && app.nmembers <= 1 && app.uri &&
         strncmp(app.uri, "test:///", 8) == 0)
         pp_change_lock_fake_host(app.journal);
+    else
+        pp_change_lock_journal(app.journal);
 
     if (optind < argc) {
         pp_output_guard(true, false);
@@ -374,6 +388,11 @@ int main(int argc, char **argv)
          * process-wide alarm would end them all */
         pp_virt_connect_watchdog(app.nmembers <= 1);
         rc = pp_cli_main(&app, argc - optind, argv + optind);
+        if (!pp_output_finish()) {
+            /* cut output is no success: a script must not take it for the whole answer */
+            fprintf(stderr, _("%s: cannot write the output: %s\n"), pp_progname(), strerror(errno));
+            rc = PP_EXIT_FAIL;
+        }
     } else
         rc = pp_tui_main(&app);
 

@@ -17,6 +17,7 @@
 typedef enum {
     PP_AUDIT_MISSING,    /* the address does not exist on this host */
     PP_AUDIT_REPLACED,   /* another device is at the address than was recorded */
+    PP_AUDIT_DAMAGED,    /* the recorded identity does not read whole: compared on the rest */
     PP_AUDIT_CRITICAL,   /* the host needs it now */
     PP_AUDIT_SHARED,     /* another guest holds it too */
     PP_AUDIT_GROUP,      /* its IOMMU group is not viable */

@@ -32,12 +32,17 @@ typedef enum {
     PP_CHANGE_DONE,      /* made, and read back as made */
     PP_CHANGE_REQUESTED, /* asked, and libvirt does not hold the result (yet): an unplug the
                             guest has not acknowledged */
+    PP_CHANGE_UNKNOWN,   /* asked, and libvirt's answer was lost (the connection died in the
+                            call): the journal keeps the intent alone, as of a killed change,
+                            and undo reads back what libvirt holds */
 } pp_change_state;
 
-/* A fake host whose guests only this process sees (a sysfs root and libvirt's test driver without
- * a daemon: the demo, the golden tests) has its lock beside the journal, JOURNAL (NULL: the
- * default journal) with ".lock": its changes never wait for the real host's, nor for another
- * such host's with a journal of its own. */
+/* Every change holds the host's lock (root: /run/pcipass.lock; others: one per user) and then
+ * the journal's, JOURNAL.lock beside it (JOURNAL NULL: the default journal): the face names its
+ * journal with pp_change_lock_journal. A fake host whose guests only this process sees (a sysfs
+ * root and libvirt's test driver without a daemon: the demo, the golden tests) takes the
+ * journal's alone (pp_change_lock_fake_host): it never waits for the real host's changes. */
+void pp_change_lock_journal(const char *journal);
 void pp_change_lock_fake_host(const char *journal);
 
 /* How long a change waits for another pcipass's lock, and for a guest to release a function. */
@@ -111,9 +116,10 @@ void pp_change_unlock(void);
  * outcome (libvirt is asked what is there and the answer recorded). Fills C to revert it and
  * returns true; false with the error slot set when there is nothing to undo or the journal's
  * end is damaged. *RESOLVED_ONLY is set when resolving was all there was to do (the change was
- * not made, or was itself an undo): C is then not filled and the error slot says what happened. */
-bool pp_change_plan_undo(pp_app *app, const pp_journal *j, const char *path, pp_change *c,
-                         bool *resolved_only);
+ * not made, or was itself an undo): C is then not filled and the error slot says what happened.
+ * DRY: a dry run looks the same way but writes nothing, the journal included. */
+bool pp_change_plan_undo(pp_app *app, const pp_journal *j, const char *path, bool dry,
+                         pp_change *c, bool *resolved_only);
 
 /* The functions that go together with SOURCE, for the CLI's --whole-group / --all-functions and
  * the console form's "Also" choice alike: SOURCE, its device's other functions (ALL_FUNCTIONS;

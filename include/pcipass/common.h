@@ -63,6 +63,9 @@ char *pp_escape_ctl(const char *s);
  * Values that could hold a newline (names) are escaped where they are formatted (tables, the
  * error slot, messages). Not for a stream ncurses draws on. */
 void pp_output_guard(bool out, bool err);
+/* Flushes and closes stdout: false with errno set when any of what was written did not get
+ * out (a full disk, /dev/full, a closed pipe with SIGPIPE ignored). Once, at the end. */
+bool pp_output_finish(void);
 
 /* One error slot, in the spirit of virGetLastError(): a failing call sets it, the face prints
  * it. */

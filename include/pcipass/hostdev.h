@@ -44,7 +44,15 @@ typedef struct pp_identity {
     uint64_t serial;
     bool has_zpci;
     uint32_t fid, uid;
+    /* PP_ID_* of the fields the record holds but that do not read (or lacks): a damaged record,
+     * compared on the rest, never taken as no record */
+    unsigned unknown;
 } pp_identity;
+
+enum { PP_ID_VENDOR = 1, PP_ID_DEVICE = 2, PP_ID_SUBSYS_VENDOR = 4, PP_ID_SUBSYS_DEVICE = 8,
+       PP_ID_CLASS = 16, PP_ID_SERIAL = 32, PP_ID_NFIELDS = 6 };
+/* The attribute name of field bit I (0..PP_ID_NFIELDS-1). */
+const char *pp_identity_field(unsigned i);
 
 /* The metadata namespace: a URN, because pcipass owns no domain name to put in a URL, and a URN
  * in its own name resolves nowhere and collides with nobody. The version is in it: a change of the

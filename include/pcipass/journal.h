@@ -57,7 +57,9 @@ typedef struct pp_jchange {
 typedef struct pp_journal {
     pp_jrec *v;
     size_t n;
-    size_t torn; /* damaged records skipped */
+    size_t torn; /* damaged records skipped: changed after they were written */
+    size_t cut;  /* records cut short (a write that never completed: a full disk, a crash),
+                    skipped; they hold nothing that was acted on, so they stop no undo */
     pp_jchange *changes; /* in journal order */
     size_t nchanges;
 } pp_journal;
@@ -80,7 +82,28 @@ bool pp_journal_append(int fd, const char *path, pp_jrec *r);
  * is an empty journal. The same ownership and file-type rules as pp_journal_open. false with the
  * error slot set. */
 bool pp_journal_read(const char *path, pp_journal *out);
+/* What undo needs of a journal of any size, in memory that grows only by a few numbers per
+ * change: the change pp_journal_undo_target picks and the last change, each with its records and
+ * marks as pp_journal_read would give them (the other changes left out). */
+bool pp_journal_read_light(const char *path, pp_journal *out);
 void pp_journal_clear(pp_journal *j);
+/* A journal of any size, change by change, in memory that grows only by a few numbers per change
+ * (one pass over the file for the states, then ROUNDS passes calling FN; the pages read are given
+ * back as it goes): FN(ARG, V) for each change in journal order, in each round, V->intent its
+ * first record, V->outcome its outcome (the intent itself when it has none),
+ * both valid during the call only. *SUM: the damage and the number of changes. */
+typedef struct pp_jview {
+    const pp_jrec *intent, *outcome;
+    const char *state; /* as pp_jchange_state says it */
+    bool undone;
+    int round; /* 0 .. ROUNDS - 1 */
+} pp_jview;
+typedef struct pp_journal_summary {
+    size_t torn, cut, nchanges;
+} pp_journal_summary;
+typedef void (*pp_journal_fn)(void *arg, const pp_jview *v);
+bool pp_journal_each(const char *path, pp_journal_fn fn, void *arg, int rounds,
+                     pp_journal_summary *sum);
 void pp_jrec_clear(pp_jrec *r);
 /* Adds a copy of a file's bytes before and after (either NULL: absent) to R. */
 void pp_jrec_add_file(pp_jrec *r, const char *path, const char *before, size_t before_len,

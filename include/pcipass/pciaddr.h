@@ -7,7 +7,9 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#define PP_PCI_DOMAIN_MAX 0xffffu
+/* 32 bits, as the kernel and libvirt hold it (VMD and other host bridges use domains above
+ * 0xffff); never cut to 16 */
+#define PP_PCI_DOMAIN_MAX 0xffffffffu
 #define PP_PCI_BUS_MAX 0xffu
 #define PP_PCI_SLOT_MAX 0x1fu
 #define PP_PCI_FUNCTION_MAX 0x7u
@@ -16,11 +18,12 @@ typedef struct pp_pci_addr {
     unsigned domain, bus, slot, function;
 } pp_pci_addr;
 
-/* "DDDD:BB:SS.F" plus NUL */
-#define PP_PCI_ADDR_STRLEN 13
+/* "DDDDDDDD:BB:SS.F" plus NUL; the domain has at least 4 digits, up to 8 */
+#define PP_PCI_ADDR_STRLEN 17
 
-/* Accepts DDDD:BB:SS.F and BB:SS.F (domain 0000), hex digits, case-insensitive. On failure sets the
- * error slot with a message naming FIELD and the valid form, and returns false. */
+/* Accepts DDDD:BB:SS.F (1 to 8 domain digits) and BB:SS.F (domain 0000), hex digits,
+ * case-insensitive. On failure sets the error slot with a message naming FIELD and the valid form,
+ * and returns false. */
 bool pp_pci_addr_parse(const char *s, const char *field, pp_pci_addr *out);
 /* The same test as a predicate, for text from sysfs or a guest's metadata: the error slot is left
  * alone, so a caller need not save and restore it around a probe. */

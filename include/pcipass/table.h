@@ -31,6 +31,11 @@ void pp_table_span(pp_table *t, size_t col, const char *text);
 /* Column COL is aligned to the right (numbers). */
 void pp_table_right(pp_table *t, size_t col);
 void pp_table_print(const pp_table *t, FILE *out);
+/* Streaming, for a table of any length in little memory: after pp_table_measure the rows only
+ * widen the columns; after pp_table_emit each row is printed at once with those widths. Both
+ * keep nothing: the same rows are given twice, once in each mode. */
+void pp_table_measure(pp_table *t);
+void pp_table_emit(pp_table *t, FILE *out);
 void pp_table_free(pp_table *t);
 
 /* Terminal columns S takes: wcwidth() per character; a byte that is no character of the locale,

@@ -74,6 +74,9 @@ bool pp_virt_attach_many(pp_virt *v, const pp_guest *g, const pp_hostdev *hds, s
 bool pp_virt_wait_released(pp_virt *v, const pp_guest *g, const pp_pci_addr *sources, size_t n,
                            double seconds, bool *present);
 
+/* After a failed call: whether its answer was lost rather than given (the connection died in
+ * it, e.g. keepalive gave up on a stopped daemon): the call may still be carried out. */
+bool pp_virt_answer_lost(pp_virt *v);
 /* Waits until libvirt has finished whatever it was asked to change in G before (a client killed
  * in the middle of a request leaves libvirtd to finish it): asks for a change that needs the
  * guest's job and changes nothing. false with the error slot set when libvirt fails otherwise. */

@@ -496,6 +496,17 @@ pp_change_state pp_change_apply(pp_app *app, pp_change *c)
         break;
     }
 
+    if (!ok && pp_virt_answer_lost(app->virt)) {
+        /* not "failed": the intent stays alone, as a killed change's does, for undo to resolve */
+        c->state = PP_CHANGE_UNKNOWN;
+        pp_error_set(_("%s; libvirt's answer was lost: whether %s was changed is unknown "
+                       "(history shows it as unknown; 'pcipass undo' reads back what libvirt "
+                       "holds, records it and reverts the change if it was made)"),
+                     (err = xstrdup(pp_error_get())), c->devices);
+        free(err);
+        pp_jrec_clear(&intent);
+        goto out;
+    }
     err = ok ? NULL : xstrdup(pp_error_get());
     if (!ok)
         c->state = PP_CHANGE_FAILED;

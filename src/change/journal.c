@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -345,6 +346,7 @@ bool pp_journal_append(int fd, const char *path, pp_jrec *r)
     const char *payload;
     size_t plen, rlen, off = 0, i;
     ssize_t w;
+    off_t before;
     bool ok = true;
 
     clock_gettime(CLOCK_REALTIME, &ts);
@@ -386,6 +388,8 @@ bool pp_journal_append(int fd, const char *path, pp_jrec *r)
     rec = xasprintf(MAGIC "%zu %08x\n%s\n", plen, checksum(payload, plen), payload);
     json_object_put(o);
     rlen = strlen(rec);
+    /* where the last whole record ends: a write that fails part way is cut back to it */
+    before = lseek(fd, 0, SEEK_END);
     /* one write(): O_APPEND makes it land whole after any other writer's record */
     while (off < rlen) {
         w = write(fd, rec + off, rlen - off);
@@ -395,6 +399,12 @@ bool pp_journal_append(int fd, const char *path, pp_jrec *r)
             pp_error_set(_("journal: cannot write to '%s': %s"), path,
                          w < 0 ? strerror(errno) : _("short write"));
             ok = false;
+            /* no torn record left behind: the journal ends at its last whole one (changes
+             * are written under the host-wide lock: nobody appended meanwhile) */
+            if (off && before >= 0 && ftruncate(fd, before) != 0)
+                pp_error_set(_("journal: cannot write to '%s', and cutting back the part "
+                               "written failed: %s"),
+                             path, strerror(errno));
             break;
         }
         off += (size_t)w;
@@ -561,29 +571,6 @@ static void parse_v1(const char *p, size_t n, pp_jrec *r)
     pp_elements_parse(r->xml, &r->elems, &r->nelems);
 }
 
-/* The whole file, read through the same checks as for writing. */
-static char *slurp(const char *path, size_t *len, bool *missing)
-{
-    int fd;
-    char *buf, *what;
-
-    *missing = false;
-    if (!check_parents(path, false))
-        return NULL;
-    fd = open_checked(path, O_RDONLY);
-    if (fd < 0) {
-        *missing = errno == ENOENT;
-        if (*missing)
-            pp_error_clear();
-        return NULL;
-    }
-    what = xasprintf(_("journal '%s'"), path);
-    buf = pp_read_fd(fd, what, len);
-    free(what);
-    close(fd);
-    return buf;
-}
-
 /* Changes by the id of their intent: a small open-addressing table, so that grouping and undo
  * marks stay linear in the journal's size. */
 typedef struct idx_table {
@@ -685,22 +672,60 @@ static void group(pp_journal *j, size_t damage_before)
     free(t.slot);
 }
 
-bool pp_journal_read(const char *path, pp_journal *out)
+/* The length a header at H (with AVAIL bytes after it) gives, read from a copy of its line:
+ * sscanf on the journal itself would measure everything after it (and the map has no NUL). */
+static bool header_len(const char *h, size_t avail, unsigned long long *plen)
 {
-    size_t len = 0, pos = 0, cap = 0, damage_before = 0;
-    bool missing, resync = false; /* POS was found by looking for a header past damage */
-    char *buf;
+    char line[32];
+    size_t k, m = strlen(MAGIC);
 
-    memset(out, 0, sizeof(*out));
-    buf = slurp(path, &len, &missing);
-    if (!buf)
-        return missing;
+    if (avail <= m)
+        return false;
+    for (k = 0; k + 1 < sizeof(line) && m + k < avail && h[m + k] != '\n'; k++)
+        line[k] = h[m + k];
+    line[k] = '\0';
+    return sscanf(line, "%llu", plen) == 1;
+}
+
+/* Whether the damaged bytes BUF[POS, END) are a write cut short rather than a record changed
+ * after it was written: fewer bytes than a header says (or a header itself cut off), ending
+ * anywhere but after a record's last newline. A flipped byte leaves the record's length, and
+ * so its final newline, where they were. */
+static bool cut_short(const char *buf, size_t pos, size_t end, bool framed)
+{
+    const char *hdr = buf + pos, *nl = memchr(hdr, '\n', end - pos);
+    unsigned long long plen;
+    size_t start;
+
+    if (!framed) /* only a header cut off before its newline */
+        return !nl && end - pos < strlen(MAGIC) + 32 &&
+               strncmp(hdr, MAGIC, end - pos < strlen(MAGIC) ? end - pos : strlen(MAGIC)) == 0;
+    if (!nl || !header_len(hdr, end - pos, &plen))
+        return false;
+    start = (size_t)(nl - buf) + 1;
+    return end < start + plen + 1 && (end == start || buf[end - 1] != '\n');
+}
+
+/* Every frame of BUF[0, LEN) in order: FN(ARG, payload, length, v1, offset of the frame) for each
+ * intact one (false: its payload is no record, counted as damage); *TORN and *CUT count the
+ * damage of either kind, *DAMAGE_BEFORE is how many records FN took before the last damage. */
+typedef bool (*frame_fn)(void *arg, const char *p, size_t n, bool v1, size_t off);
+
+static void scan(const char *buf, size_t len, frame_fn fn, void *arg, size_t *torn, size_t *cut,
+                 size_t *damage_before)
+{
+    size_t pos = 0, taken = 0;
+    bool resync = false; /* POS was found by looking for a header past damage */
+
+    *torn = *cut = *damage_before = 0;
     while (pos < len) {
         const char *hdr = buf + pos, *nl, *next;
         unsigned long long plen;
         unsigned crc;
         int used = 0;
-        bool v1 = strncmp(hdr, MAGIC1, strlen(MAGIC1)) == 0;
+        /* bounded compares: the map ends where the file does, with no NUL after it */
+        bool whole = len - pos >= strlen(MAGIC),
+             v1 = whole && memcmp(hdr, MAGIC1, strlen(MAGIC1)) == 0;
         char line[64];
         size_t k;
         bool framed = false;
@@ -712,22 +737,18 @@ bool pp_journal_read(const char *path, pp_journal *out)
              k++)
             line[k] = hdr[strlen(MAGIC) + k];
         line[k] = '\0';
-        if ((v1 || strncmp(hdr, MAGIC, strlen(MAGIC)) == 0) &&
+        if ((v1 || (whole && memcmp(hdr, MAGIC, strlen(MAGIC)) == 0)) &&
             sscanf(line, "%llu %8x%n", &plen, &crc, &used) == 2 && (size_t)used == k &&
             pos + strlen(MAGIC) + k < len && plen <= MAX_RECORD) {
             size_t start = pos + strlen(MAGIC) + (size_t)used + 1;
             framed = true;
             if (start + plen < len && buf[start + plen] == '\n' &&
                 checksum(buf + start, (size_t)plen) == crc) {
-                add_record(out, &cap);
-                if (v1) {
-                    parse_v1(buf + start, (size_t)plen, &out->v[out->n++]);
-                } else if (parse_json(buf + start, (size_t)plen, &out->v[out->n])) {
-                    out->n++;
+                if (fn(arg, buf + start, (size_t)plen, v1, pos)) {
+                    taken++;
                 } else {
-                    pp_jrec_clear(&out->v[out->n]);
-                    out->torn++;
-                    damage_before = out->n;
+                    (*torn)++;
+                    *damage_before = taken;
                 }
                 pos = start + (size_t)plen + 1;
                 resync = false;
@@ -738,22 +759,377 @@ bool pp_journal_read(const char *path, pp_journal *out)
          * Counted once per record: what that search finds inside the damaged record's own text
          * (a guest name or an XML holding "#pcipass-journal v") has no header line of its own,
          * so only a whole header line found there is another damaged record. */
-        if (framed || !resync) {
-            out->torn++;
-            damage_before = out->n;
-        }
-        resync = true;
         nl = buf + pos + 1;
         /* memmem, not strstr: a crash can leave NUL bytes before the next record */
         next = nl < buf + len
                    ? memmem(nl, (size_t)(buf + len - nl), MAGIC_PREFIX, strlen(MAGIC_PREFIX))
                    : NULL;
+        if (framed || !resync) {
+            if (cut_short(buf, pos, next ? (size_t)(next - buf) : len, framed)) {
+                (*cut)++; /* what was never written whole was never acted on */
+            } else {
+                (*torn)++;
+                *damage_before = taken;
+            }
+        }
+        resync = true;
         if (!next)
             break;
         pos = (size_t)(next - buf);
     }
-    free(buf);
+}
+
+/* The journal mapped read-only (or empty): read once front to back, the pages behind the reader
+ * given back as it goes, so a journal of any size costs little memory. */
+typedef struct jmap {
+    char *buf;
+    size_t len;
+} jmap;
+
+static bool map_open(const char *path, jmap *m, bool *missing)
+{
+    struct stat st;
+    int fd;
+
+    m->buf = NULL;
+    m->len = 0;
+    *missing = false;
+    if (!check_parents(path, false))
+        return false;
+    fd = open_checked(path, O_RDONLY);
+    if (fd < 0) {
+        *missing = errno == ENOENT;
+        if (*missing)
+            pp_error_clear();
+        return false;
+    }
+    if (fstat(fd, &st) == 0 && st.st_size > 0) {
+        m->buf = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+        if (m->buf == MAP_FAILED) {
+            pp_error_set(_("journal: cannot read '%s': %s"), path, strerror(errno));
+            m->buf = NULL;
+            close(fd);
+            return false;
+        }
+        m->len = (size_t)st.st_size;
+    }
+    close(fd);
+    return true;
+}
+
+static void map_close(jmap *m)
+{
+    if (m->buf)
+        munmap(m->buf, m->len);
+    m->buf = NULL;
+}
+
+/* Pages of M before OFF are not needed again soon: out of the process's memory (the page cache
+ * keeps them; a later look faults them back in). */
+static void map_release(const jmap *m, size_t *done, size_t off)
+{
+    size_t page = 1u << 20;
+    if (off - *done >= page) {
+        size_t n = (off - *done) & ~(size_t)(4096 - 1);
+        madvise(m->buf + *done, n, MADV_DONTNEED);
+        *done += n;
+    }
+}
+
+typedef struct read_ctx {
+    pp_journal *out;
+    size_t cap;
+} read_ctx;
+
+static bool read_frame(void *arg, const char *p, size_t n, bool v1, size_t off)
+{
+    read_ctx *x = arg;
+    pp_journal *j = x->out;
+
+    (void)off;
+    add_record(j, &x->cap);
+    if (v1) {
+        parse_v1(p, n, &j->v[j->n++]);
+        return true;
+    }
+    if (parse_json(p, n, &j->v[j->n])) {
+        j->n++;
+        return true;
+    }
+    pp_jrec_clear(&j->v[j->n]);
+    return false;
+}
+
+bool pp_journal_read(const char *path, pp_journal *out)
+{
+    size_t damage_before = 0;
+    bool missing;
+    read_ctx x = { out, 0 };
+    jmap m;
+
+    memset(out, 0, sizeof(*out));
+    if (!map_open(path, &m, &missing))
+        return missing;
+    scan(m.buf, m.len, read_frame, &x, &out->torn, &out->cut, &damage_before);
+    map_close(&m);
     group(out, damage_before);
+    return true;
+}
+
+
+/* ---- streaming: history of a journal of any size ---- */
+
+/* One change as the first pass sees it: no text kept, only what the second pass needs. */
+typedef struct lite {
+    uint64_t id, undoes;   /* hashes of the intent's id and of the change it undoes */
+    size_t intent_off;     /* where its first record starts */
+    size_t out_off;        /* its outcome's frame, (size_t)-1 for none */
+    size_t last;           /* the record number of its last record */
+    unsigned char state;   /* 0 unknown, 1 done, 2 requested, 3 failed */
+    bool is_undo, undone, has_action;
+} lite;
+
+typedef struct lite_set {
+    lite *v;
+    size_t n, cap;
+    size_t *slot, nslot; /* by id hash: index + 1 */
+    size_t records;
+} lite_set;
+
+static uint64_t hash64(const char *s)
+{
+    return s ? (uint64_t)hash_str(s) | 1 : 0;
+}
+
+static long lite_find(const lite_set *L, uint64_t id)
+{
+    if (!id || !L->nslot)
+        return -1;
+    for (size_t i = id & (L->nslot - 1); L->slot[i]; i = (i + 1) & (L->nslot - 1))
+        if (L->v[L->slot[i] - 1].id == id)
+            return (long)(L->slot[i] - 1);
+    return -1;
+}
+
+static void lite_index(lite_set *L, size_t k)
+{
+    uint64_t id = L->v[k].id;
+    size_t i;
+    if (!id)
+        return;
+    for (i = id & (L->nslot - 1); L->slot[i]; i = (i + 1) & (L->nslot - 1))
+        ;
+    L->slot[i] = k + 1;
+}
+
+static void lite_add(lite_set *L, const lite *c)
+{
+    if (L->n == L->cap)
+        L->v = xreallocarray(L->v, L->cap = L->cap ? L->cap * 2 : 256, sizeof(*L->v));
+    L->v[L->n++] = *c;
+    if (L->n * 2 > L->nslot) {
+        free(L->slot);
+        L->nslot = L->nslot ? L->nslot * 2 : 512;
+        L->slot = xcalloc(L->nslot, sizeof(*L->slot));
+        for (size_t k = 0; k < L->n; k++)
+            lite_index(L, k);
+    } else {
+        lite_index(L, L->n - 1);
+    }
+}
+
+static unsigned char phase_code(const char *phase)
+{
+    if (!phase || strcmp(phase, "done") == 0)
+        return 1; /* version 1 wrote a record only for a change that was made */
+    return strcmp(phase, "requested") == 0 ? 2 : strcmp(phase, "failed") == 0 ? 3 : 0;
+}
+
+typedef struct each_ctx {
+    lite_set L;
+    const jmap *m;
+    size_t released;
+    size_t cursor; /* pass 2: the next change to show */
+    int round;
+    pp_journal_fn fn;
+    void *arg;
+} each_ctx;
+
+static bool parse_frame(const char *p, size_t n, bool v1, pp_jrec *r)
+{
+    if (v1) {
+        parse_v1(p, n, r);
+        return true;
+    }
+    if (parse_json(p, n, r))
+        return true;
+    pp_jrec_clear(r);
+    return false;
+}
+
+/* pass 1: intents, outcomes and undo marks, in the same way as group() */
+static bool each_first(void *arg, const char *p, size_t n, bool v1, size_t off)
+{
+    each_ctx *x = arg;
+    pp_jrec r;
+    long c;
+
+    map_release(x->m, &x->released, off);
+    if (!parse_frame(p, n, v1, &r))
+        return false;
+    x->L.records++;
+    c = r.intent ? lite_find(&x->L, hash64(r.intent)) : -1;
+    if (c >= 0 && x->L.v[c].out_off == (size_t)-1) {
+        x->L.v[c].out_off = off;
+        x->L.v[c].state = phase_code(r.phase);
+        x->L.v[c].last = x->L.records - 1;
+    } else {
+        lite l = { hash64(r.id), hash64(r.undoes), off, (size_t)-1, x->L.records - 1, 0,
+                   r.action && strcmp(r.action, "undo") == 0, false, r.action != NULL };
+        if (!(r.phase && strcmp(r.phase, "intent") == 0)) {
+            l.out_off = off;
+            l.state = phase_code(r.phase);
+        }
+        lite_add(&x->L, &l);
+    }
+    pp_jrec_clear(&r);
+    return true;
+}
+
+static const char *const state_names[] = { "unknown", "done", "requested", "failed" };
+
+/* pass 2: each change at its first record, with its outcome read where it lies */
+static bool each_second(void *arg, const char *p, size_t n, bool v1, size_t off)
+{
+    each_ctx *x = arg;
+    const lite *l;
+    pp_jrec r, o;
+    pp_jview v;
+
+    map_release(x->m, &x->released, off);
+    if (x->cursor >= x->L.n || x->L.v[x->cursor].intent_off != off)
+        return true;
+    l = &x->L.v[x->cursor++];
+    if (!parse_frame(p, n, v1, &r))
+        return true;
+    memset(&o, 0, sizeof(o));
+    v.intent = &r;
+    v.outcome = &r;
+    if (l->out_off != (size_t)-1 && l->out_off != off) {
+        /* the outcome's frame, read again from the map (the first pass checked it) */
+        const char *h = x->m->buf + l->out_off, *nl = memchr(h, '\n', x->m->len - l->out_off);
+        unsigned long long plen;
+        if (nl && header_len(h, x->m->len - l->out_off, &plen) &&
+            parse_frame(nl + 1, (size_t)plen, memcmp(h, MAGIC1, strlen(MAGIC1)) == 0, &o))
+            v.outcome = &o;
+    }
+    v.state = state_names[l->state];
+    v.undone = l->undone;
+    v.round = x->round;
+    x->fn(x->arg, &v);
+    pp_jrec_clear(&r);
+    pp_jrec_clear(&o);
+    return true;
+}
+
+bool pp_journal_each(const char *path, pp_journal_fn fn, void *arg, int rounds,
+                     pp_journal_summary *sum)
+{
+    each_ctx x;
+    size_t db, t2, c2, d2;
+    bool missing;
+    jmap m;
+
+    memset(&x, 0, sizeof(x));
+    memset(sum, 0, sizeof(*sum));
+    if (!map_open(path, &m, &missing))
+        return missing;
+    x.m = &m;
+    scan(m.buf, m.len, each_first, &x, &sum->torn, &sum->cut, &db);
+    for (size_t i = 0; i < x.L.n; i++) {
+        lite *l = &x.L.v[i];
+        long c;
+        if (l->is_undo && l->state == 1 && l->undoes && (c = lite_find(&x.L, l->undoes)) >= 0)
+            x.L.v[c].undone = true;
+    }
+    sum->nchanges = x.L.n;
+    x.fn = fn;
+    x.arg = arg;
+    for (x.round = 0; x.round < rounds; x.round++) {
+        x.released = x.cursor = 0;
+        scan(m.buf, m.len, each_second, &x, &t2, &c2, &d2);
+    }
+    map_close(&m);
+    free(x.L.v);
+    free(x.L.slot);
+    return true;
+}
+
+/* The record whose frame starts at OFF of M, parsed again (the first pass checked it). */
+static bool frame_at(const jmap *m, size_t off, pp_jrec *r)
+{
+    const char *h = m->buf + off, *nl = memchr(h, '\n', m->len - off);
+    unsigned long long plen;
+
+    memset(r, 0, sizeof(*r));
+    return nl && header_len(h, m->len - off, &plen) &&
+           parse_frame(nl + 1, (size_t)plen, memcmp(h, MAGIC1, strlen(MAGIC1)) == 0, r);
+}
+
+/* One change of L into OUT: its records parsed again, its marks as the first pass found them. */
+static void take_change(pp_journal *out, const jmap *m, const lite *l, size_t damage_before)
+{
+    pp_jchange *c = &out->changes[out->nchanges++];
+
+    c->intent = out->n;
+    c->outcome = -1;
+    if (frame_at(m, l->intent_off, &out->v[out->n]))
+        out->n++;
+    if (l->out_off != (size_t)-1 && l->out_off != l->intent_off &&
+        frame_at(m, l->out_off, &out->v[out->n]))
+        c->outcome = (long)out->n++;
+    else if (l->out_off == l->intent_off)
+        c->outcome = (long)c->intent;
+    c->undone = l->undone;
+    c->damaged_after = l->last < damage_before;
+}
+
+bool pp_journal_read_light(const char *path, pp_journal *out)
+{
+    each_ctx x;
+    size_t db, k, target = (size_t)-1;
+    bool missing;
+    jmap m;
+
+    memset(&x, 0, sizeof(x));
+    memset(out, 0, sizeof(*out));
+    if (!map_open(path, &m, &missing))
+        return missing;
+    x.m = &m;
+    scan(m.buf, m.len, each_first, &x, &out->torn, &out->cut, &db);
+    for (k = 0; k < x.L.n; k++) {
+        lite *l = &x.L.v[k];
+        long c;
+        if (l->is_undo && l->state == 1 && l->undoes && (c = lite_find(&x.L, l->undoes)) >= 0)
+            x.L.v[c].undone = true;
+    }
+    /* what undo looks at, by pp_journal_undo_target's rule: that change and the last one */
+    for (k = x.L.n; k-- > 0;) {
+        const lite *l = &x.L.v[k];
+        if (!l->has_action || l->undone || l->state == 3 || (l->is_undo && l->state != 0))
+            continue;
+        target = k;
+        break;
+    }
+    out->v = xcalloc(4, sizeof(*out->v));
+    out->changes = xcalloc(2, sizeof(*out->changes));
+    if (target != (size_t)-1)
+        take_change(out, &m, &x.L.v[target], db);
+    if (x.L.n && target != x.L.n - 1)
+        take_change(out, &m, &x.L.v[x.L.n - 1], db);
+    map_close(&m);
+    free(x.L.v);
+    free(x.L.slot);
     return true;
 }
 

@@ -75,7 +75,7 @@ static int holds(const pp_guest *g, const pp_jrec *r, unsigned affect)
 
 /* A change whose process died before its outcome: what libvirt (or the kernel) holds says
  * whether it was made; the answer is recorded as its outcome. */
-static bool resolve(pp_app *app, const pp_jrec *r, const char *path, bool *made)
+static bool resolve(pp_app *app, const pp_jrec *r, const char *path, bool record, bool *made)
 {
     int kind = rec_kind(r);
     pp_jrec out;
@@ -103,7 +103,7 @@ static bool resolve(pp_app *app, const pp_jrec *r, const char *path, bool *made)
             nanosleep(&d, NULL);
         }
         *made = kind == PP_CHANGE_ATTACH ? last != 0 : last == 0;
-        {
+        if (record) {
             /* the identity as the killed process would have left it: recorded for what went in,
              * gone for what went out (a failure leaves it for `audit --record`) */
             const pp_guest *g = rec_guest(app, r);
@@ -128,6 +128,8 @@ static bool resolve(pp_app *app, const pp_jrec *r, const char *path, bool *made)
         pp_error_set(_("undo: the last record of '%s' is incomplete; nothing was changed"), path);
         return false;
     }
+    if (!record) /* a dry run: looked, nothing written, the journal included */
+        return true;
     if ((jfd = pp_change_journal_open(app, &jpath)) < 0)
         return false;
     memset(&out, 0, sizeof(out));
@@ -148,8 +150,8 @@ static bool resolve(pp_app *app, const pp_jrec *r, const char *path, bool *made)
     return ok;
 }
 
-bool pp_change_plan_undo(pp_app *app, const pp_journal *j, const char *path, pp_change *c,
-                         bool *resolved_only)
+bool pp_change_plan_undo(pp_app *app, const pp_journal *j, const char *path, bool dry,
+                         pp_change *c, bool *resolved_only)
 {
     const pp_jchange *t = pp_journal_undo_target(j);
     const pp_jrec *r;
@@ -196,11 +198,19 @@ bool pp_change_plan_undo(pp_app *app, const pp_journal *j, const char *path, pp_
         return false;
     }
     if (strcmp(pp_jchange_state(j, t), "unknown") == 0) {
-        if (!resolve(app, r, path, &made))
+        if (!resolve(app, r, path, !dry, &made))
             return false;
         if (!made || strcmp(r->action, "undo") == 0) {
             *resolved_only = true;
-            if (made)
+            if (dry && made)
+                pp_error_set(_("dry run: the last change, an undo for %s, was cut short, and "
+                               "libvirt shows it was made; undo would record it as done"),
+                             r->devices);
+            else if (dry)
+                pp_error_set(_("dry run: the last change (%s of %s) was cut short before libvirt "
+                               "made it; undo would record it as not made and undo nothing"),
+                             r->action, r->devices);
+            else if (made)
                 pp_error_set(_("the last change, an undo for %s, was cut short, and libvirt shows "
                                "it was made; it is now recorded as done"),
                              r->devices);

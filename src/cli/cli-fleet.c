@@ -129,7 +129,8 @@ int pp_cmd_find(pp_app *app, int argc, char **argv)
     while ((rc = pp_cli_getopt(cmd, argc, argv, &c)) == -1 && c != -1) {
         switch (c) {
         case PP_OPT_CLASS:
-            if (!parse_hex(optarg, 6, &q.class_code, &digits))
+            if (!parse_hex(optarg, 6, &q.class_code, &digits) ||
+                (digits != 2 && digits != 4 && digits != 6))
                 return pp_cli_usage_error(cmd, _("--class: '%s' is not a class in hex: 2 digits "
                                                  "(base class, 02), 4 (with subclass, 0200) or 6 "
                                                  "(with programming interface, 020000)"),

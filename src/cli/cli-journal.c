@@ -60,7 +60,7 @@ int pp_cmd_undo(pp_app *app, int argc, char **argv)
         free(path);
         return pp_cli_fail();
     }
-    if (!pp_journal_read(path, &j)) {
+    if (!pp_journal_read_light(path, &j)) {
         if (!dry)
             pp_change_unlock();
         free(path);
@@ -86,7 +86,7 @@ int pp_cmd_undo(pp_app *app, int argc, char **argv)
         app->uri = r->uri;
         uri_from_journal = true;
     }
-    if (!pp_change_plan_undo(app, &j, path, &c, &resolved_only)) {
+    if (!pp_change_plan_undo(app, &j, path, dry, &c, &resolved_only)) {
         if (resolved_only) {
             printf("# %s\n", pp_error_get());
             rc = PP_EXIT_OK;
@@ -135,13 +135,84 @@ out:
     return rc;
 }
 
+typedef struct hist_ctx {
+    pp_table *t; /* text: the table, measured, then printed */
+    size_t n;    /* JSON: the elements printed */
+} hist_ctx;
+
+static void hist_header(pp_table *t)
+{
+    pp_table_row(t, _("TIME"), _("ACTION"), _("STATE"), _("GUEST"), _("DEVICES"), _("FLAGS"),
+                 _("UNDONE"));
+}
+
+static void hist_row(void *arg, const pp_jview *v)
+{
+    hist_ctx *x = arg;
+    const pp_jrec *r = v->intent;
+
+    if (v->round == 1 && x->n++ == 0) {
+        pp_table_emit(x->t, stdout);
+        hist_header(x->t);
+    }
+    pp_table_row(x->t, r->time ? r->time : "?", r->action ? r->action : "?", v->state, r->guest,
+                 r->devices, r->flags && *r->flags ? r->flags : NULL, v->undone ? _("yes") : _("no"));
+}
+
+/* One element of the array, printed as it comes, indented as inside the array. */
+static void hist_json(void *arg, const pp_jview *v)
+{
+    hist_ctx *x = arg;
+    const pp_jrec *r = v->intent;
+    json_object *e = json_object_new_object();
+    char *t, *line, *save = NULL;
+
+    json_object_object_add(e, "id", pp_json_str_or_null(r->id));
+    json_object_object_add(e, "time", pp_json_str_or_null(r->time));
+    json_object_object_add(e, "uri", pp_json_str_or_null(r->uri));
+    json_object_object_add(e, "guest", pp_json_str_or_null(r->guest));
+    json_object_object_add(e, "uuid", pp_json_str_or_null(r->uuid));
+    json_object_object_add(e, "action", pp_json_str_or_null(r->action));
+    json_object_object_add(e, "devices", pp_json_str_or_null(r->devices));
+    json_object_object_add(e, "flags", pp_json_str_or_null(r->flags));
+    json_object_object_add(e, "state", json_object_new_string(v->state));
+    json_object_object_add(e, "undoes", pp_json_str_or_null(r->undoes));
+    json_object_object_add(e, "undone", json_object_new_boolean(v->undone));
+    json_object_object_add(e, "xml", pp_json_str_or_null(v->outcome->xml));
+    t = pp_json_text(e);
+    json_object_put(e);
+    fputs(x->n++ ? ",\n" : "\n", stdout);
+    for (line = strtok_r(t, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
+        printf("  %s%s", line, save && *save ? "\n" : "");
+    free(t);
+}
+
+static void damage_warnings(const pp_journal_summary *sum, const char *path)
+{
+    if (sum->torn)
+        fprintf(stderr,
+                P_("%s: warning: %zu damaged record in '%s' skipped (changed after it was "
+                   "written; undo stops before it)\n",
+                   "%s: warning: %zu damaged records in '%s' skipped (changed after they were "
+                   "written; undo stops before them)\n",
+                   sum->torn),
+                pp_progname(), sum->torn, path);
+    if (sum->cut)
+        fprintf(stderr,
+                P_("%s: warning: %zu record in '%s' skipped: a write cut short (it was never "
+                   "acted on)\n",
+                   "%s: warning: %zu records in '%s' skipped: writes cut short (they were never "
+                   "acted on)\n",
+                   sum->cut),
+                pp_progname(), sum->cut, path);
+}
+
 int pp_cmd_history(pp_app *app, int argc, char **argv)
 {
     const pp_cli_cmd *cmd = pp_cli_find("history");
     char *path;
-    bool json = false;
-    pp_journal j;
-    size_t i;
+    bool json = false, ok;
+    pp_journal_summary sum;
     int ch, rc;
 
     while ((rc = pp_cli_getopt(cmd, argc, argv, &ch)) == -1 && ch != -1)
@@ -152,55 +223,27 @@ int pp_cmd_history(pp_app *app, int argc, char **argv)
         return pp_cli_usage_error(cmd, _("unexpected argument '%s'"), argv[optind]);
     if (!(path = pp_journal_path(app->journal)))
         return pp_cli_fail();
-    if (!pp_journal_read(path, &j)) {
+    /* streamed: a journal of any size is shown in the same little memory */
+    if (json) {
+        hist_ctx x = { NULL, 0 };
+        fputs("[", stdout);
+        ok = pp_journal_each(path, hist_json, &x, 1, &sum);
+        fputs("\n]\n", stdout);
+    } else {
+        /* round 0 measures the columns, round 1 prints */
+        hist_ctx x = { pp_table_new(7), 0 };
+        pp_table_measure(x.t);
+        hist_header(x.t);
+        ok = pp_journal_each(path, hist_row, &x, 2, &sum);
+        if (ok && !sum.nchanges)
+            printf(_("# the journal '%s' is empty\n"), path);
+        pp_table_free(x.t);
+    }
+    if (!ok) {
         free(path);
         return pp_cli_fail();
     }
-    if (j.torn)
-        fprintf(stderr,
-                P_("%s: warning: %zu damaged record in '%s' skipped (a write cut short)\n",
-                   "%s: warning: %zu damaged records in '%s' skipped (writes cut short)\n",
-                   j.torn),
-                pp_progname(), j.torn, path);
-    if (json) {
-        json_object *a = json_object_new_array();
-        for (i = 0; i < j.nchanges; i++) {
-            const pp_jchange *c = &j.changes[i];
-            const pp_jrec *r = &j.v[c->intent];
-            const pp_jrec *o = c->outcome >= 0 ? &j.v[c->outcome] : r;
-            json_object *e = json_object_new_object();
-            json_object_object_add(e, "id", pp_json_str_or_null(r->id));
-            json_object_object_add(e, "time", pp_json_str_or_null(r->time));
-            json_object_object_add(e, "uri", pp_json_str_or_null(r->uri));
-            json_object_object_add(e, "guest", pp_json_str_or_null(r->guest));
-            json_object_object_add(e, "uuid", pp_json_str_or_null(r->uuid));
-            json_object_object_add(e, "action", pp_json_str_or_null(r->action));
-            json_object_object_add(e, "devices", pp_json_str_or_null(r->devices));
-            json_object_object_add(e, "flags", pp_json_str_or_null(r->flags));
-            json_object_object_add(e, "state", json_object_new_string(pp_jchange_state(&j, c)));
-            json_object_object_add(e, "undoes", pp_json_str_or_null(r->undoes));
-            json_object_object_add(e, "undone", json_object_new_boolean(c->undone));
-            json_object_object_add(e, "xml", pp_json_str_or_null(o->xml));
-            json_object_array_add(a, e);
-        }
-        pp_json_print(a);
-    } else if (j.nchanges == 0) {
-        printf(_("# the journal '%s' is empty\n"), path);
-    } else {
-        pp_table *t = pp_table_new(7);
-        pp_table_row(t, _("TIME"), _("ACTION"), _("STATE"), _("GUEST"), _("DEVICES"), _("FLAGS"),
-                     _("UNDONE"));
-        for (i = 0; i < j.nchanges; i++) {
-            const pp_jchange *c = &j.changes[i];
-            const pp_jrec *r = &j.v[c->intent];
-            pp_table_row(t, r->time ? r->time : "?", r->action ? r->action : "?",
-                         pp_jchange_state(&j, c), r->guest, r->devices,
-                         r->flags && *r->flags ? r->flags : NULL, c->undone ? _("yes") : _("no"));
-        }
-        pp_table_print(t, stdout);
-        pp_table_free(t);
-    }
-    pp_journal_clear(&j);
+    damage_warnings(&sum, path);
     free(path);
     return PP_EXIT_OK;
 }

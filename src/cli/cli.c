@@ -498,7 +498,7 @@ pp_change_state pp_cli_apply(pp_app *app, pp_change *c)
     if (st == PP_CHANGE_REFUSED && c->findings.n &&
         pp_findings_blocking(&c->findings, c->force, c->accepted)) {
         pp_cli_findings(&c->findings, c->force);
-    } else if (st == PP_CHANGE_REFUSED || st == PP_CHANGE_FAILED) {
+    } else if (st == PP_CHANGE_REFUSED || st == PP_CHANGE_FAILED || st == PP_CHANGE_UNKNOWN) {
         fprintf(stderr, "%s: %s\n", pp_progname(), pp_error_get());
     } else if (st == PP_CHANGE_REQUESTED && c->pending) {
         char *guest = pp_escape_ctl(c->guest);

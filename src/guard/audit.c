@@ -12,7 +12,7 @@
 #include "pcipass/common.h"
 
 static const char *const kind_names[] = {
-    "missing", "replaced", "critical", "shared", "group", "no-iommu", "sriov",
+    "missing", "replaced", "damaged-record", "critical", "shared", "group", "no-iommu", "sriov",
     "bridge", "unmanaged", "zpci-duplicate", "uid-not-unique", "no-reset", "unrecorded",
 };
 
@@ -93,23 +93,44 @@ static bool from_guard(pp_guard_kind k, pp_audit_kind *out, const char **advice)
 }
 
 /* Whether F is the hardware ID recorded: vendor, device, subsystem, class and serial alike (its
- * address is not part of it; pp_pci_same_slot is about addresses). */
+ * address is not part of it; pp_pci_same_slot is about addresses). On the fields the record holds
+ * readable: a damaged record compares what it can. */
 static bool same_hardware(const pp_identity *id, const pp_function *f)
 {
-    return id->vendor == f->vendor_id && id->device == f->device_id &&
-           id->subsys_vendor == f->subsys_vendor_id && id->subsys_device == f->subsys_device_id &&
-           id->class_code == f->class_code && id->has_serial == f->has_serial &&
-           (!id->has_serial || id->serial == f->serial);
+    unsigned u = id->unknown;
+    return ((u & PP_ID_VENDOR) || id->vendor == f->vendor_id) &&
+           ((u & PP_ID_DEVICE) || id->device == f->device_id) &&
+           ((u & PP_ID_SUBSYS_VENDOR) || id->subsys_vendor == f->subsys_vendor_id) &&
+           ((u & PP_ID_SUBSYS_DEVICE) || id->subsys_device == f->subsys_device_id) &&
+           ((u & PP_ID_CLASS) || id->class_code == f->class_code) &&
+           ((u & PP_ID_SERIAL) ||
+            (id->has_serial == f->has_serial && (!id->has_serial || id->serial == f->serial)));
 }
 
 static char *describe_id(const pp_identity *id)
 {
-    char serial[24];
+    char f[5][16], serial[24];
+    const unsigned vals[] = { id->vendor, id->device, id->subsys_vendor, id->subsys_device,
+                              (unsigned)id->class_code };
+
+    for (unsigned k = 0; k < 5; k++)
+        snprintf(f[k], sizeof(f[k]), (id->unknown & (1u << k)) ? "?" : k == 4 ? "%06x" : "%04x",
+                 vals[k]);
     if (id->has_serial)
         pp_serial_format(id->serial, serial);
-    return xasprintf(_("%04x:%04x (subsystem %04x:%04x, class %06x, serial %s)"), id->vendor,
-                     id->device, id->subsys_vendor, id->subsys_device, (unsigned)id->class_code,
-                     id->has_serial ? serial : _("none"));
+    return xasprintf(_("%s:%s (subsystem %s:%s, class %s, serial %s)"), f[0], f[1], f[2], f[3],
+                     f[4],
+                     (id->unknown & PP_ID_SERIAL) ? "?" : id->has_serial ? serial : _("none"));
+}
+
+/* The fields of a damaged record that do not read, comma-separated. */
+static char *unknown_fields(const pp_identity *id)
+{
+    pp_buf b = PP_BUF_INIT;
+    for (unsigned k = 0; k < PP_ID_NFIELDS; k++)
+        if (id->unknown & (1u << k))
+            pp_buf_item(&b, ", ", pp_identity_field(k));
+    return pp_buf_take_or_null(&b);
 }
 
 static char *describe_fn(const pp_function *f)
@@ -183,6 +204,21 @@ static void check_identity(pp_audit *a, const pp_host *h, const pp_guest *g,
                         "%s'"),
                       name, g->name));
         return;
+    }
+    if (id->unknown) {
+        /* evidence kept: never "unrecorded", whose advice (--record) would overwrite it */
+        char *bad = unknown_fields(id), *rec = describe_id(id);
+        add(a, PP_AUDIT_DAMAGED, g, addr,
+            xasprintf(_("%s: its identity recorded in guest '%s' is damaged (%s cannot be "
+                        "read); what could be read, %s, %s the device there"),
+                      name, g->name, bad, rec,
+                      same_hardware(id, f) ? _("matches") : _("does not match")),
+            xasprintf(_("compare the guest's pcipass metadata with %s by hand (virsh metadata %s "
+                        "%s); once the device is verified, detach and attach it with pcipass to "
+                        "record it anew"),
+                      name, g->name, PP_IDENTITY_NS));
+        free(bad);
+        free(rec);
     }
     if (same_hardware(id, f))
         return;

@@ -182,8 +182,10 @@ static void check_sriov(const pp_guard_in *in, const pp_function *f, const pp_pc
 
     for (i = 0; i < h->nfuncs; i++) {
         const pp_function *p = &h->funcs[i];
-        bool related = (f->is_pf && p->is_vf && pp_pci_addr_eq(&p->physfn, &f->addr)) ||
-                       (f->is_vf && pp_pci_addr_eq(&f->physfn, &p->addr));
+        /* from the VFs' physfn links: a PF whose sriov_totalvfs is missing or garbage is
+         * still the PF its VFs name */
+        bool pf_of_p = p->is_vf && pp_pci_addr_eq(&p->physfn, &f->addr),
+             related = pf_of_p || (f->is_vf && pp_pci_addr_eq(&f->physfn, &p->addr));
         char *others;
         bool live = false;
 
@@ -195,7 +197,7 @@ static void check_sriov(const pp_guard_in *in, const pp_function *f, const pp_pc
         for (k = 0; k < n; k++)
             live = live || first[k].live;
         pp_guard_add(out, PP_GUARD_SRIOV, !live, &f->addr,
-                     f->is_pf ? xasprintf(_("%s is the SR-IOV PF of VF %s, which %s holds; taking "
+                     pf_of_p ? xasprintf(_("%s is the SR-IOV PF of VF %s, which %s holds; taking "
                                             "the PF from its host driver destroys its VFs"),
                                           f->name, p->name, others)
                               : xasprintf(_("%s is a VF of PF %s, which %s holds; the PF's guest "

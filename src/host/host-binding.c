@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 
 #include "pcipass/common.h"
+#include "pcipass/file.h"
 #include "pcipass/host.h"
 
 /* Where modprobe reads its configuration, in its order: a file name in an earlier directory hides
@@ -96,7 +97,7 @@ static const rule *softdep_with(const rules *r, const rule *m)
 
 static void scan_file(rules *r, const char *path, const char *shown)
 {
-    FILE *f = fopen(path, "re");
+    FILE *f = pp_fopen_regular(path);
     char line[1024];
     unsigned no = 0;
 
@@ -215,7 +216,7 @@ static char *cmdline_ids(const char *proc_root)
     if (!proc_root)
         return NULL;
     path = xasprintf("%s/cmdline", proc_root);
-    f = fopen(path, "re");
+    f = pp_fopen_regular(path);
     free(path);
     if (!f)
         return NULL;
@@ -237,7 +238,7 @@ static char *driverctl_of(const char *root, const pp_function *f, char **shown)
 
     *shown = xasprintf("/etc/driverctl.d/pci-%s", f->name);
     path = xasprintf("%s%s", root, *shown);
-    in = fopen(path, "re");
+    in = pp_fopen_regular(path);
     free(path);
     if (!in || !fgets(buf, sizeof(buf), in)) {
         if (in)

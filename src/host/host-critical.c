@@ -40,9 +40,13 @@ static bool pci_ancestor(const char *path, pp_pci_addr *out)
 
     while (!found && (slash = strrchr(copy, '/'))) {
         const char *comp = slash + 1;
-        /* DDDD:BB:SS.F is 12 characters; cheap filter before the strict parser */
-        if (strlen(comp) == 12 && comp[4] == ':' && comp[10] == '.')
-            found = pp_pci_addr_read(comp, out);
+        char canon[PP_PCI_ADDR_STRLEN];
+
+        /* the kernel's own spelling only (a domain of 4 to 8 digits): read, then printed back */
+        if (strlen(comp) < PP_PCI_ADDR_STRLEN && pp_pci_addr_read(comp, out)) {
+            pp_pci_addr_format(out, canon);
+            found = strcmp(canon, comp) == 0;
+        }
         *slash = '\0';
     }
     free(copy);
@@ -201,7 +205,7 @@ size_t pp_host_critical_of(const pp_host *h, const pp_pci_addr *addr, const pp_c
 
 static bool read_line(const char *path, char *buf, size_t size)
 {
-    FILE *f = fopen(path, "re");
+    FILE *f = pp_fopen_regular(path);
     bool ok;
 
     if (!f)

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "pcipass/common.h"
+#include "pcipass/file.h"
 #include "pcipass/host.h"
 #include "pcipass/zio.h"
 
@@ -84,7 +85,7 @@ pp_cpu_vendor pp_host_read_cpu_vendor(const char *proc_root)
     if (!proc_root)
         return v;
     path = xasprintf("%s/cpuinfo", proc_root);
-    f = fopen(path, "re");
+    f = pp_fopen_regular(path);
     free(path);
     if (!f)
         return v;

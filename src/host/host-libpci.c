@@ -17,6 +17,7 @@
 #include <pci/pci.h>
 
 #include "pcipass/common.h"
+#include "pcipass/file.h"
 #include "host-private.h"
 
 /* libpci's error callback must not return; it longjmps here, so a broken entry costs that entry
@@ -76,7 +77,7 @@ static bool list_addresses(pp_host *h, const char *devdir, pp_pci_addr **out, si
         if (de->d_name[0] == '.')
             continue;
         /* Only the kernel's own spelling; anything else is not a PCI function. */
-        if (strlen(de->d_name) != 12 || !pp_pci_addr_read(de->d_name, &a)) {
+        if (strlen(de->d_name) >= PP_PCI_ADDR_STRLEN || !pp_pci_addr_read(de->d_name, &a)) {
             pp_host_warn(h, _("%s/%s: not a PCI function address, skipped"), devdir, de->d_name);
             continue;
         }
@@ -148,13 +149,20 @@ static char *class_name(struct pci_access *pacc, unsigned cls)
     return n;
 }
 
+/* Whether PATH is there and is no regular file (a FIFO, a device, a directory). */
+static bool attr_special(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0 && !S_ISREG(st.st_mode);
+}
+
 /* Whether the extended config space (from 0x100) of the function under DEVDIR can be read: the
  * kernel shows only 64 bytes to non-root, a conventional function has 256; libpci would warn on
  * every short read while it walks the capabilities. */
 static bool ext_config_readable(const char *devdir, const char *name)
 {
     char *path = xasprintf("%s/%s/config", devdir, name), buf[4];
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    int fd = pp_open_regular(AT_FDCWD, path);
     bool ok = fd >= 0 && pread(fd, buf, sizeof(buf), 0x100) == (ssize_t)sizeof(buf);
 
     if (fd >= 0)
@@ -163,8 +171,34 @@ static bool ext_config_readable(const char *devdir, const char *name)
     return ok;
 }
 
+/* The attribute files libpci opens for a function: libpci opens them blocking, so each is looked
+ * at first. False (warned, the function skipped) when one that libpci needs is no regular file;
+ * *NUMA false when numa_node is not (the function is read without it). */
+static bool attrs_regular(pp_host *h, const char *devdir, const char *name, bool *numa)
+{
+    static const char *const need[] = { "vendor", "device", "class", "revision",
+                                        "subsystem_vendor", "subsystem_device", "config",
+                                        "irq", "resource" };
+    char *path;
+    bool ok = true;
+
+    for (size_t i = 0; ok && i < sizeof(need) / sizeof(need[0]); i++) {
+        path = xasprintf("%s/%s/%s", devdir, name, need[i]);
+        ok = !attr_special(path);
+        if (!ok)
+            pp_host_warn(h, _("%s: skipped: '%s' is not a regular file"), name, need[i]);
+        free(path);
+    }
+    path = xasprintf("%s/%s/numa_node", devdir, name);
+    *numa = !attr_special(path);
+    if (ok && !*numa)
+        pp_host_warn(h, _("%s: cannot read '%s': %s"), name, "numa_node", _("not a regular file"));
+    free(path);
+    return ok;
+}
+
 /* Reads one function through libpci. False when libpci gave up on it (the entry is skipped). */
-static bool fill_one(struct pci_access *pacc, pp_host *h, pp_function *f, bool ext)
+static bool fill_one(struct pci_access *pacc, pp_host *h, pp_function *f, bool ext, bool numa)
 {
     /* volatile: it lives across the longjmp back from libpci's error callback. */
     struct pci_dev *volatile dev = NULL;
@@ -185,7 +219,8 @@ static bool fill_one(struct pci_access *pacc, pp_host *h, pp_function *f, bool e
     /* the extended capabilities for the Device Serial Number: the one id that tells two cards
      * of the same model apart, for the audit */
     pci_fill_info(dev, PCI_FILL_IDENT | PCI_FILL_CLASS | PCI_FILL_CLASS_EXT | PCI_FILL_SUBSYS |
-                           PCI_FILL_NUMA_NODE | (ext ? PCI_FILL_CAPS | PCI_FILL_EXT_CAPS : 0));
+                           (numa ? PCI_FILL_NUMA_NODE : 0) |
+                           (ext ? PCI_FILL_CAPS | PCI_FILL_EXT_CAPS : 0));
     struct pci_cap *dsn = ext ? pci_find_cap(dev, PCI_EXT_CAP_ID_DSN, PCI_CAP_EXTENDED) : NULL;
     if (dsn) {
         f->has_serial = true;
@@ -198,7 +233,7 @@ static bool fill_one(struct pci_access *pacc, pp_host *h, pp_function *f, bool e
     f->revision = dev->rev_id;
     f->subsys_vendor_id = dev->subsys_vendor_id;
     f->subsys_device_id = dev->subsys_id;
-    f->numa_node = dev->numa_node;
+    f->numa_node = numa ? dev->numa_node : -1;
     f->vendor_name = lookup(pacc, PCI_LOOKUP_VENDOR | PCI_LOOKUP_NO_NUMBERS | PCI_LOOKUP_NO_HWDB,
                             f->vendor_id);
     f->device_name = lookup(pacc, PCI_LOOKUP_DEVICE | PCI_LOOKUP_NO_NUMBERS | PCI_LOOKUP_NO_HWDB,
@@ -255,7 +290,9 @@ static bool libpci_load(pp_host *h, const char *root)
         memset(&f, 0, sizeof(f));
         f.addr = addrs[i];
         pp_pci_addr_format(&f.addr, f.name);
-        if (!fill_one(pacc, h, &f, ext_config_readable(devdir, f.name)))
+        bool numa;
+        if (!attrs_regular(h, devdir, f.name, &numa) ||
+            !fill_one(pacc, h, &f, ext_config_readable(devdir, f.name), numa))
             continue;
         path = xasprintf("%s/%s", devdir, f.name);
         pp_host_read_extra(h, &f, path);

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "pcipass/common.h"
+#include "pcipass/file.h"
 #include "host-private.h"
 
 void pp_host_warn(pp_host *h, const char *fmt, ...)
@@ -39,7 +40,7 @@ void pp_host_add(pp_host *h, const pp_function *f)
 static int read_attr(pp_host *h, const pp_function *f, int dirfd, const char *name, char *buf,
                      size_t size)
 {
-    int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC);
+    int fd = pp_open_regular(dirfd, name);
     ssize_t n;
 
     if (fd < 0) {
@@ -55,7 +56,7 @@ static int read_attr(pp_host *h, const pp_function *f, int dirfd, const char *na
     buf[strcspn(buf, "\n")] = '\0';
     return 1;
 fail:
-    pp_host_warn(h, _("%s: cannot read '%s': %s"), f->name, name, strerror(errno));
+    pp_host_warn(h, _("%s: cannot read '%s': %s"), f->name, name, pp_open_error(errno));
     return -1;
 }
 
@@ -335,7 +336,7 @@ int pp_host_pcie(const pp_host *h, const pp_pci_addr *a)
         return 1;
     /* else the capability list, which only root reads past the first 64 bytes */
     path = xasprintf("%s/bus/pci/devices/%s/config", h->sysfs_root, name);
-    fd = open(path, O_RDONLY | O_CLOEXEC);
+    fd = pp_open_regular(AT_FDCWD, path);
     free(path);
     if (fd < 0)
         return -1;

@@ -131,6 +131,12 @@ bool pp_hostdev_parse_mac(const char *s, char out[18])
             goto bad;
         b[i] = (unsigned char)strtoul((char[3]){ p[0], p[1], 0 }, NULL, 16);
     }
+    if (!(b[0] | b[1] | b[2] | b[3] | b[4] | b[5])) {
+        pp_error_set(_("mac: '%s' is the all-zero address, which no NIC may have; a guest NIC "
+                       "needs a unicast address such as 52:54:00:xx:xx:xx"),
+                     s);
+        return false;
+    }
     if (b[0] & 1) {
         pp_error_set(_("mac: '%s' is a multicast address; a guest NIC needs a unicast address "
                        "(lowest bit of the first byte 0, e.g. 52:54:00:xx:xx:xx)"),

@@ -23,12 +23,12 @@ static int plan(pp_app *app, const char *path, pp_journal *j, pp_change *c)
         ui_status(UI_ERROR, "%s", pp_error_get());
         return -1;
     }
-    if (!pp_journal_read(path, j)) {
+    if (!pp_journal_read_light(path, j)) {
         pp_change_unlock();
         ui_status(UI_ERROR, "%s", pp_error_get());
         return -1;
     }
-    if (pp_change_plan_undo(app, j, path, c, &resolved_only)) {
+    if (pp_change_plan_undo(app, j, path, false, c, &resolved_only)) {
         c->waiting = ui_change_waiting; /* the plan starts C afresh */
         return 1;
     }

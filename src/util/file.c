@@ -3,8 +3,10 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "pcipass/common.h"
@@ -40,14 +42,50 @@ char *pp_read_fd(int fd, const char *what, size_t *len)
     return buf;
 }
 
+int pp_open_regular(int dirfd, const char *path)
+{
+    /* O_NONBLOCK: opening a FIFO waits for a writer; the check after it refuses it */
+    int fd = openat(dirfd, path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    struct stat st;
+
+    if (fd < 0)
+        return -1;
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        close(fd);
+        errno = EFTYPE_PP;
+        return -1;
+    }
+    return fd;
+}
+
+FILE *pp_fopen_regular(const char *path)
+{
+    int fd = pp_open_regular(AT_FDCWD, path), err;
+    FILE *f;
+
+    if (fd < 0)
+        return NULL;
+    if (!(f = fdopen(fd, "r"))) {
+        err = errno;
+        close(fd);
+        errno = err;
+    }
+    return f;
+}
+
+const char *pp_open_error(int err)
+{
+    return err == EFTYPE_PP ? _("not a regular file") : strerror(err);
+}
+
 char *pp_read_file(const char *path, size_t *len)
 {
-    int fd = open(path, O_RDONLY | O_CLOEXEC), err;
+    int fd = pp_open_regular(AT_FDCWD, path), err;
     char *buf;
 
     if (fd < 0) {
         err = errno;
-        pp_error_set(_("cannot open '%s': %s"), path, strerror(err));
+        pp_error_set(_("cannot open '%s': %s"), path, pp_open_error(err));
         errno = err;
         return NULL;
     }

@@ -44,7 +44,7 @@ static int addr_read(const char *s, pp_pci_addr *out)
     /* Two colons: the domain is given. */
     colon2 = strchr(p, ':');
     if (colon2 && strchr(colon2 + 1, ':')) {
-        p = hex_field(p, 4, &first);
+        p = hex_field(p, 8, &first);
         if (!p || *p++ != ':')
             return ADDR_FORM;
         a.domain = first;
@@ -84,14 +84,14 @@ bool pp_pci_addr_parse(const char *s, const char *field, pp_pci_addr *out)
         return false;
     }
     pp_error_set(_("%s: invalid PCI address '%s': expected DDDD:BB:SS.F or BB:SS.F in hex "
-                   "(domain 0000-ffff, bus 00-ff, slot 00-1f, function 0-7)"),
+                   "(domain 0000-ffffffff, bus 00-ff, slot 00-1f, function 0-7)"),
                  field, s ? s : "");
     return false;
 }
 
 void pp_pci_addr_format(const pp_pci_addr *a, char buf[PP_PCI_ADDR_STRLEN])
 {
-    snprintf(buf, PP_PCI_ADDR_STRLEN, "%04x:%02x:%02x.%x", a->domain & 0xffff, a->bus & 0xff,
+    snprintf(buf, PP_PCI_ADDR_STRLEN, "%04x:%02x:%02x.%x", a->domain, a->bus & 0xff,
              a->slot & 0x1f, a->function & 7);
 }
 

@@ -23,7 +23,13 @@ struct pp_table {
     bool *right;
     bool lead;        /* a column in front, filled from lead_value (a fleet's HOST) */
     char *lead_header, *lead_value;
+    /* streaming: rows only widen W (measuring), or are printed to EMIT at once with W */
+    bool measuring;
+    FILE *emit;
+    size_t *w;
 };
+
+static void stream_row(pp_table *t);
 
 /* The next character of S (LEN bytes left): its bytes, and in *COLS its columns by the one rule
  * (pp_display_width). */
@@ -109,6 +115,8 @@ void pp_table_row(pp_table *t, ...)
         r->cell[i] = pp_escape_ctl(c ? c : "-");
     }
     va_end(ap);
+    if (t->measuring || t->emit)
+        stream_row(t);
 }
 
 void pp_table_lead(pp_table *t, const char *header)
@@ -154,6 +162,64 @@ static void pad(FILE *out, size_t n)
         fputc(' ', out);
 }
 
+static void print_row(const pp_table *t, const row *r, const size_t *w, FILE *out);
+
+/* A row of a streamed table: measured or printed, then dropped (nothing is kept). */
+static void stream_row(pp_table *t)
+{
+    row *r = &t->rows[--t->nrows];
+    size_t c;
+
+    if (!t->w)
+        t->w = xcalloc(t->ncols, sizeof(*t->w));
+    for (c = 0; t->measuring && c < t->ncols; c++) {
+        size_t cw = pp_display_width(r->cell[c]);
+        if (cw > t->w[c])
+            t->w[c] = cw;
+    }
+    if (t->emit)
+        print_row(t, r, t->w, t->emit);
+    for (c = 0; c < t->ncols; c++)
+        free(r->cell[c]);
+    free(r->cell);
+}
+
+void pp_table_measure(pp_table *t)
+{
+    t->measuring = true;
+    t->emit = NULL;
+}
+
+void pp_table_emit(pp_table *t, FILE *out)
+{
+    t->measuring = false;
+    t->emit = out;
+}
+
+static void print_row(const pp_table *t, const row *r, const size_t *w, FILE *out)
+{
+    size_t c;
+
+    if (!r->cell) {
+        for (c = 0; c < r->span_col; c++)
+            pad(out, w[c] + 2);
+        fprintf(out, "%s\n", r->span);
+        return;
+    }
+    for (c = 0; c < t->ncols; c++) {
+        size_t cw = pp_display_width(r->cell[c]);
+        bool last = c + 1 == t->ncols;
+        if (t->right[c])
+            pad(out, w[c] - cw);
+        fputs(r->cell[c], out);
+        if (!last && !t->right[c])
+            pad(out, w[c] - cw);
+        if (!last)
+            fputs("  ", out);
+    }
+    fputc('\n', out);
+}
+
 void pp_table_print(const pp_table *t, FILE *out)
 {
     size_t *w = xcalloc(t->ncols, sizeof(*w)), i, c;
@@ -164,27 +230,8 @@ void pp_table_print(const pp_table *t, FILE *out)
             if (cw > w[c])
                 w[c] = cw;
         }
-    for (i = 0; i < t->nrows; i++) {
-        const row *r = &t->rows[i];
-        if (!r->cell) {
-            for (c = 0; c < r->span_col; c++)
-                pad(out, w[c] + 2);
-            fprintf(out, "%s\n", r->span);
-            continue;
-        }
-        for (c = 0; c < t->ncols; c++) {
-            size_t cw = pp_display_width(r->cell[c]);
-            bool last = c + 1 == t->ncols;
-            if (t->right[c])
-                pad(out, w[c] - cw);
-            fputs(r->cell[c], out);
-            if (!last && !t->right[c])
-                pad(out, w[c] - cw);
-            if (!last)
-                fputs("  ", out);
-        }
-        fputc('\n', out);
-    }
+    for (i = 0; i < t->nrows; i++)
+        print_row(t, &t->rows[i], w, out);
     free(w);
 }
 
@@ -202,6 +249,7 @@ void pp_table_free(pp_table *t)
     }
     free(t->rows);
     free(t->right);
+    free(t->w);
     free(t->lead_header);
     free(t->lead_value);
     free(t);

@@ -306,6 +306,7 @@ typedef struct out_guard {
     unsigned flags;
     char pend[4]; /* the start of a character whose rest is in the next write */
     size_t npend;
+    int err; /* the first write that failed (errno): the output is incomplete */
 } out_guard;
 
 /* the guards live as long as the process; held here too, so that leak checkers, which do not look
@@ -340,7 +341,8 @@ static void guard_emit(out_guard *g, const char *buf, size_t size, bool final)
         }
         l = strlen(one);
         if (used + l > sizeof(out)) {
-            write_all(g->fd, out, used);
+            if (!write_all(g->fd, out, used) && !g->err)
+                g->err = errno ? errno : EIO;
             used = 0;
         }
         memcpy(out + used, one, l);
@@ -348,7 +350,8 @@ static void guard_emit(out_guard *g, const char *buf, size_t size, bool final)
         buf += k;
         size -= k;
     }
-    write_all(g->fd, out, used);
+    if (!write_all(g->fd, out, used) && !g->err)
+        g->err = errno ? errno : EIO;
 }
 
 static ssize_t guard_write(void *cookie, const char *buf, size_t size)
@@ -366,6 +369,11 @@ static ssize_t guard_write(void *cookie, const char *buf, size_t size)
         free(join);
     } else {
         guard_emit(g, buf, size, false);
+    }
+    if (g->err) {
+        /* stdio marks the stream: ferror() and the final check see it */
+        errno = g->err;
+        return -1;
     }
     return (ssize_t)size;
 }
@@ -418,6 +426,25 @@ static FILE *guard_open(FILE *orig, int mode, size_t which)
     }
     setvbuf(f, NULL, mode, BUFSIZ);
     return f;
+}
+
+bool pp_output_finish(void)
+{
+    int e = 0;
+
+    errno = 0;
+    if (fflush(stdout) != 0 || ferror(stdout))
+        e = errno ? errno : EIO;
+    if (guards[0] && guards[0]->err)
+        e = guards[0]->err;
+    /* the last close reports what a file system kept back until then (NFS, a full disk) */
+    if (close(STDOUT_FILENO) != 0 && !e && errno != EBADF)
+        e = errno;
+    if (e) {
+        errno = e;
+        return false;
+    }
+    return true;
 }
 
 void pp_output_guard(bool out, bool err)

@@ -69,6 +69,13 @@ int pp_virt_last_error_code(void)
     return e ? e->code : VIR_ERR_OK;
 }
 
+bool pp_virt_answer_lost(pp_virt *v)
+{
+    /* a refusal comes over a live connection; a request whose connection is gone may still
+     * sit in the daemon's queue */
+    return v && v->conn && virConnectIsAlive(v->conn) != 1;
+}
+
 static void *event_loop(void *arg)
 {
     sigset_t set;

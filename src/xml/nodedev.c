@@ -106,8 +106,8 @@ bool pp_nodedev_parse(const char *xml, pp_function *f)
         pp_error_set(_("no <capability type='pci'> in the node device"));
         goto out;
     }
-    if (!text_number(child(pci, "domain"), 0xffff, &d) || !text_number(child(pci, "bus"), 0xff, &b) ||
-        !text_number(child(pci, "slot"), 0x1f, &s) ||
+    if (!text_number(child(pci, "domain"), PP_PCI_DOMAIN_MAX, &d) ||
+        !text_number(child(pci, "bus"), 0xff, &b) || !text_number(child(pci, "slot"), 0x1f, &s) ||
         !text_number(child(pci, "function"), 7, &fn)) {
         pp_error_set(_("the node device has no valid domain, bus, slot and function"));
         goto out;

@@ -24,6 +24,9 @@ static void set_hex_attr(xmlNodePtr n, const char *name, unsigned long long v, i
     xmlNewProp(n, BAD_CAST name, BAD_CAST buf);
 }
 
+static const char *const id_fields[PP_ID_NFIELDS] = { "vendor", "device", "subsystem-vendor",
+                                                      "subsystem-device", "class", "serial" };
+
 static void set_pci_attrs(xmlNodePtr n, const pp_pci_addr *a)
 {
     set_hex_attr(n, "domain", a->domain, 4);
@@ -115,11 +118,13 @@ char *pp_identity_to_xml(const pp_identity *v, size_t n)
         xmlNodePtr f = xmlNewChild(root, NULL, BAD_CAST "function", NULL);
         pp_pci_addr_format(&v[i].addr, name);
         xmlNewProp(f, BAD_CAST "address", BAD_CAST name);
-        set_hex_attr(f, "vendor", v[i].vendor, 4);
-        set_hex_attr(f, "device", v[i].device, 4);
-        set_hex_attr(f, "subsystem-vendor", v[i].subsys_vendor, 4);
-        set_hex_attr(f, "subsystem-device", v[i].subsys_device, 4);
-        set_hex_attr(f, "class", v[i].class_code, 6);
+        /* a damaged record kept for another function: what did not read is left out, never
+         * written as a made-up zero */
+        const unsigned long long val[] = { v[i].vendor, v[i].device, v[i].subsys_vendor,
+                                           v[i].subsys_device, v[i].class_code };
+        for (unsigned k = 0; k < 5; k++)
+            if (!(v[i].unknown & (1u << k)))
+                set_hex_attr(f, id_fields[k], val[k], k == 4 ? 6 : 4);
         if (v[i].has_serial) {
             pp_serial_format(v[i].serial, serial);
             xmlNewProp(f, BAD_CAST "serial", BAD_CAST serial);
@@ -240,13 +245,17 @@ bool pp_xml_attr_num(xmlNodePtr n, const char *name, unsigned long long max,
     return ok;
 }
 
+const char *pp_identity_field(unsigned i)
+{
+    return i < PP_ID_NFIELDS ? id_fields[i] : "?";
+}
+
 /* One <function> of the identity metadata; the metadata comes from outside (anyone may write a
- * guest's definition), so an entry that does not parse is left out, never half read. */
+ * guest's definition). An entry whose address does not read is left out; a field that does not
+ * read is marked unknown, so the audit says the record is damaged and compares the rest. */
 static bool read_identity(xmlNodePtr n, pp_identity *id)
 {
-    unsigned long long v[6];
-    static const char *const names[] = { "vendor", "device", "subsystem-vendor",
-                                         "subsystem-device", "class" };
+    unsigned long long v[5] = { 0 };
     static const unsigned long long max[] = { 0xffff, 0xffff, 0xffff, 0xffff, 0xffffff };
     char *a = attr(n, "address"), *ser;
     size_t i;
@@ -255,10 +264,11 @@ static bool read_identity(xmlNodePtr n, pp_identity *id)
     memset(id, 0, sizeof(*id));
     ok = a && pp_pci_addr_read(a, &id->addr);
     free(a);
-    for (i = 0; ok && i < 5; i++)
-        ok = pp_xml_attr_num(n, names[i], max[i], &v[i]);
     if (!ok)
         return false;
+    for (i = 0; i < 5; i++)
+        if (!pp_xml_attr_num(n, id_fields[i], max[i], &v[i]))
+            id->unknown |= 1u << i;
     id->vendor = (unsigned)v[0];
     id->device = (unsigned)v[1];
     id->subsys_vendor = (unsigned)v[2];
@@ -270,11 +280,13 @@ static bool read_identity(xmlNodePtr n, pp_identity *id)
         ok = sscanf(ser, "%2x-%2x-%2x-%2x-%2x-%2x-%2x-%2x%n", &b[0], &b[1], &b[2], &b[3], &b[4],
                     &b[5], &b[6], &b[7], &used) == 8 && ser[used] == '\0';
         free(ser);
-        if (!ok)
-            return false;
-        id->has_serial = true;
-        for (i = 0; i < 8; i++)
-            id->serial = (id->serial << 8) | (b[i] & 0xff);
+        if (!ok) {
+            id->unknown |= PP_ID_SERIAL;
+        } else {
+            id->has_serial = true;
+            for (i = 0; i < 8; i++)
+                id->serial = (id->serial << 8) | (b[i] & 0xff);
+        }
     }
     if (pp_xml_attr_num(n, "zpci-fid", 0xffffffffULL, &v[0]) &&
         pp_xml_attr_num(n, "zpci-uid", 0xffff, &v[1])) {
@@ -288,8 +300,11 @@ static bool read_identity(xmlNodePtr n, pp_identity *id)
 bool pp_xml_read_pci(xmlNodePtr a, pp_pci_addr *out)
 {
     unsigned long long d, b, s, f;
-    if (!pp_xml_attr_num(a, "domain", PP_PCI_DOMAIN_MAX, &d))
+    /* an absent domain is libvirt's 0; one that is there but not read is never taken for 0 */
+    if (!xmlHasProp(a, BAD_CAST "domain"))
         d = 0;
+    else if (!pp_xml_attr_num(a, "domain", PP_PCI_DOMAIN_MAX, &d))
+        return false;
     if (!pp_xml_attr_num(a, "bus", PP_PCI_BUS_MAX, &b) ||
         !pp_xml_attr_num(a, "slot", PP_PCI_SLOT_MAX, &s) ||
         !pp_xml_attr_num(a, "function", PP_PCI_FUNCTION_MAX, &f))

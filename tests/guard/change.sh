@@ -52,7 +52,7 @@ echo "# the second one waited for the lock in $waited of 50 rounds"
 holds ca b3 00 0 || holds cb b3 00 0; [ $? -ne 0 ]; ok $? "after the rounds, neither guest holds it"
 
 # the lock held by another process (util-linux flock, the same flock(2) lock) for 3 seconds
-as_session flock "$SESSION/run/pcipass.lock" sleep 3 &
+as_session flock "$SESSION/.local/state/pcipass/lock-$(hostname)" sleep 3 &
 holder=$!
 sleep 0.5
 pp nw attach cb 0000:b3:00.0 --config --no-wait
@@ -235,12 +235,17 @@ pp dmu undo
 [ "$(rc dmu)" = 1 ] && err_has dmu "ends in a damaged record; nothing was undone"
 ok $? "a flipped byte in the last record: undo refuses instead of reaching past it"
 config_of ca | cmp -s - "$WORK/ca-held.xml"; ok $? "and the guest keeps the function"
-head -c $((sz - 30)) "$WORK/j.good" > "$J"
-pp tru undo
-[ "$(rc tru)" = 1 ] && err_has tru "ends in a damaged record"; ok $? "a truncated last record: the same"
 cp "$WORK/j.good" "$J"; chown $SESSION_UID "$J"
 pp dmok undo
 ok "$(rc dmok)" "the intact journal undoes it"
+# a last record cut short (a write that never completed): no damage, the change is unknown
+pp dm2 attach ca 0000:b3:00.0 --config
+sz=$(wc -c < "$J")
+head -c $((sz - 30)) "$J" > "$WORK/j.cut" && cat "$WORK/j.cut" > "$J"
+pp tru undo
+[ "$(rc tru)" = 0 ] && ! holds ca b3 00 0
+ok $? "a truncated last record is a write cut short: undo resolves the change from libvirt and reverts it" ||
+    diag < "$WORK/tru.err"
 
 chown 0 "$J"; chmod 644 "$J"
 pp fo history

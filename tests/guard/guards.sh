@@ -122,4 +122,35 @@ ok $? "the journal records the attempt as failed, so undo passes over it"
 pp prep5 prepare 0000:05:00.0 --dry-run
 [ "$(rc prep5)" = 0 ] && out_has prep5 "# dry run: would bind 0000:05:00.0 to vfio-pci"; ok $? "prepare --dry-run"
 
+# --- SR-IOV from the physfn links, whatever sriov_totalvfs says ---
+S=$(fake_root sriov-links)
+cat > "$WORK/vfs.xml" <<'XML'
+<node>
+  <domain type='test'>
+    <name>vfholder</name><uuid>6f0a6a6c-1d1e-4b8a-9e0a-000000000b01</uuid>
+    <memory unit='GiB'>1</memory><os><type arch='x86_64' machine='pc-q35-7.2'>hvm</type></os>
+    <devices>
+      <hostdev mode='subsystem' type='pci' managed='yes'>
+        <source><address domain='0x0000' bus='0x0a' slot='0x02' function='0x0'/></source>
+      </hostdev>
+      <hostdev mode='subsystem' type='pci' managed='yes'>
+        <source><address domain='0x0000' bus='0x0b' slot='0x02' function='0x0'/></source>
+      </hostdev>
+    </devices>
+  </domain>
+  <domain type='test'>
+    <name>pftaker</name><uuid>6f0a6a6c-1d1e-4b8a-9e0a-000000000b02</uuid>
+    <memory unit='GiB'>1</memory><os><type arch='x86_64' machine='pc-q35-7.2'>hvm</type></os>
+    <devices/>
+  </domain>
+</node>
+XML
+for pf in 0a 0b; do
+    run_cmd sr$pf -c "test://$WORK/vfs.xml" --sysfs-root "$S" --proc-root "$S-proc" attach pftaker 0000:$pf:00.0 --config --force --dry-run
+    [ "$(rc sr$pf)" = 1 ] && err_has sr$pf "0000:$pf:00.0 is the SR-IOV PF of VF 0000:$pf:02.0, which guest 'vfholder' (live and persistent configuration) holds"
+    ok $? "a PF whose sriov_totalvfs is $([ $pf = 0a ] && echo garbage || echo missing): its VF's physfn link relates them; refused even with --force while vfholder runs"
+done
+run_cmd sr0c -c "test://$WORK/vfs.xml" --sysfs-root "$S" --proc-root "$S-proc" attach pftaker 0000:0c:00.0 --config --dry-run
+[ "$(rc sr0c)" = 0 ]; ok $? "(a function no VF names is no PF: attached)"
+
 done_testing

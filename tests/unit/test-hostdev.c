@@ -192,7 +192,24 @@ int main(void)
                       "subsystem-device='0' class='0'/>"
                       "<p:function address='0000:04:00.0' vendor='0x8086'/>"
                       "</p:identity></metadata><devices/></domain>");
-        ok(pp_domain_parse(dom, &di) && di.nids == 0, "broken identity entries are left out whole");
+        /* a record is evidence: a damaged one is kept, marked, and compared on what reads;
+         * only one whose address does not read cannot be told apart from none */
+        ok(pp_domain_parse(dom, &di) && di.nids == 2, "damaged identity entries are kept (%zu)",
+           di.nids);
+        {
+            pp_pci_addr a3, a4;
+            const pp_identity *i3, *i4;
+            pp_pci_addr_parse("0000:03:00.0", "t", &a3);
+            pp_pci_addr_parse("0000:04:00.0", "t", &a4);
+            i3 = pp_domain_identity(&di, &a3);
+            i4 = pp_domain_identity(&di, &a4);
+            ok(i3 && i3->unknown == PP_ID_SERIAL && i3->vendor == 0x8086 && i3->device == 0x10fb &&
+                   !i3->has_serial,
+               "a bad serial: the serial unknown, the ids read");
+            ok(i4 && i4->unknown == (PP_ID_DEVICE | PP_ID_SUBSYS_VENDOR | PP_ID_SUBSYS_DEVICE |
+                                     PP_ID_CLASS) && i4->vendor == 0x8086,
+               "missing fields: unknown, the vendor read");
+        }
         pp_domain_info_clear(&di);
         free(dom);
         free(t);

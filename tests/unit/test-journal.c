@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -47,7 +48,7 @@ static size_t count(const char *path, size_t *torn)
     if (!pp_journal_read(path, &j))
         return (size_t)-1;
     n = j.n;
-    *torn = j.torn;
+    *torn = j.torn + j.cut;
     pp_journal_clear(&j);
     return n;
 }
@@ -119,9 +120,10 @@ static const char *check_read(const char *path, const int *want, size_t nwant, s
         return why;
     }
     why[0] = '\0';
-    if (j.n != nwant || j.torn != torn || j.nchanges != nwant)
+    /* TORN counts both kinds of damage: records cut short and records changed afterwards */
+    if (j.n != nwant || j.torn + j.cut != torn || j.nchanges != nwant)
         snprintf(why, sizeof(why), "%zu records (%zu wanted), %zu torn (%zu wanted), %zu changes",
-                 j.n, nwant, j.torn, torn, j.nchanges);
+                 j.n, nwant, j.torn + j.cut, torn, j.nchanges);
     for (i = 0; !why[0] && i < nwant; i++) {
         const pp_jrec *r = &j.v[i];
         int k = want[i];
@@ -216,19 +218,20 @@ static void torn_records(const char *dir)
         else if (l == seg[4])
             loop_check(&lr, path, w, 4, 0, "nnnn", "not cut", l);
         else
-            loop_check(&lr, path, w, 3, 1, "yyy", "cut at length", l);
+            loop_check(&lr, path, w, 3, 1, "nnn", "cut at length", l);
     }
     loop_report(&lr, "record 3 cut at every length from its first byte to its last: 0, 1 and 2 "
-                     "read whole, the damage marked after them, nothing of record 3 returned");
+                     "read whole, nothing of record 3 returned, a write cut short that stops "
+                     "no undo");
     memset(&lr, 0, sizeof(lr));
     for (l = seg[3] + 1; l < seg[4]; l++) {
         static const int w[] = { 0, 1, 2, 4 };
         if (!put_bytes(path, all, l) || !append_rec(path, 4))
             lr.failed++;
-        loop_check(&lr, path, w, 4, 1, "yyyn", "appended after a cut at length", l);
+        loop_check(&lr, path, w, 4, 1, "nnnn", "appended after a cut at length", l);
     }
-    loop_report(&lr, "a record appended after each torn tail of record 3 is read, the damage "
-                     "marked before it only");
+    loop_report(&lr, "a record appended after each torn tail of record 3 is read, the cut one "
+                     "counted and marked as no damage");
 
     /* a record cut short with whole ones after it (a crash, then pcipass went on writing) */
     memset(&lr, 0, sizeof(lr));
@@ -242,14 +245,14 @@ static void torn_records(const char *dir)
             if (!put_bytes(path, buf, blen))
                 lr.failed++;
             if (k == 1)
-                loop_check(&lr, path, w1, 3, 1, "ynn", "record 1 cut at length", l);
+                loop_check(&lr, path, w1, 3, 1, "nnn", "record 1 cut at length", l);
             else
-                loop_check(&lr, path, w3, 2, 1, "yn", "record 3 cut at length", l);
+                loop_check(&lr, path, w3, 2, 1, "nn", "record 3 cut at length", l);
             free(buf);
         }
     }
     loop_report(&lr, "a whole record, one cut at every length, whole ones after: the whole ones "
-                     "read, one damaged record counted");
+                     "read, one record cut short counted, no damage marked");
 
     /* every bit flipped, one at a time, in every byte of record 1; only a hex letter of the
      * CRC field changing case leaves the record as it was (the same number) */
@@ -472,6 +475,89 @@ int main(void)
            "an element's fields read back as written");
     }
     pp_journal_clear(&j);
+    /* what undo reads of a journal of any size: the same target, state and marks */
+    {
+        pp_journal lj;
+        const pp_jchange *ft, *lt;
+        ok(pp_journal_read(path2, &j) && pp_journal_read_light(path2, &lj), "both readers read");
+        ft = pp_journal_undo_target(&j);
+        lt = pp_journal_undo_target(&lj);
+        ok(ft && lt && strcmp(j.v[ft->intent].id, lj.v[lt->intent].id) == 0 &&
+               strcmp(pp_jchange_state(&j, ft), pp_jchange_state(&lj, lt)) == 0 &&
+               lj.v[lt->intent].nelems == j.v[ft->intent].nelems &&
+               lj.changes[lj.nchanges - 1].damaged_after == j.changes[j.nchanges - 1].damaged_after,
+           "the light reader gives undo the same change, state and elements");
+        pp_journal_clear(&j);
+        pp_journal_clear(&lj);
+    }
+    /* a 32-bit PCI domain (VMD) reads back whole: undo rebuilds the very same source */
+    {
+        char *p32 = xasprintf("%s/domain32", dir);
+        int dfd = pp_journal_open(p32);
+        pp_jrec a = { 0 };
+        pp_journal j32 = { 0 };
+        a.action = xstrdup("detach");
+        a.devices = xstrdup("10000:d8:00.0");
+        a.phase = xstrdup("intent");
+        a.elems = xcalloc(1, sizeof(*a.elems));
+        a.nelems = 1;
+        pp_pci_addr_parse("10000:d8:00.0", "t", &a.elems[0].source);
+        ok(dfd >= 0 && pp_journal_append(dfd, p32, &a), "a record of domain 0x10000 appended");
+        ok(pp_journal_read(p32, &j32) && j32.n == 1 && j32.v[0].nelems == 1 &&
+               j32.v[0].elems[0].source.domain == 0x10000 && j32.v[0].elems[0].source.bus == 0xd8 &&
+               strcmp(j32.v[0].devices, "10000:d8:00.0") == 0,
+           "its source reads back as domain 0x10000, not 0x0000");
+        pp_journal_clear(&j32);
+        pp_jrec_clear(&a);
+        if (dfd >= 0)
+            close(dfd);
+        free(p32);
+    }
+    /* a full disk: the outcome cannot be written whole. It is cut back to the last whole
+     * record, the change stays unknown (for undo to resolve), nothing reads as damage */
+    {
+        struct stat before_st, after_st;
+        pid_t w;
+        int wst = 0;
+        ok(stat(path2, &before_st) == 0, "the journal before a write that the disk cuts short");
+        w = fork();
+        if (w == 0) {
+            struct rlimit rl = { (rlim_t)before_st.st_size + 100, (rlim_t)before_st.st_size + 100 };
+            pp_jrec o = { 0 };
+            int ofd = pp_journal_open(path2);
+            signal(SIGXFSZ, SIG_IGN);
+            setrlimit(RLIMIT_FSIZE, &rl); /* room for 100 bytes: a record is longer */
+            o.action = xstrdup("detach");
+            o.devices = xstrdup("0000:17:02.3");
+            o.phase = xstrdup("done");
+            o.intent = xstrdup("an intent");
+            o.xml = xstrdup(xml);
+            _exit(ofd >= 0 && !pp_journal_append(ofd, path2, &o) ? 0 : 1);
+        }
+        waitpid(w, &wst, 0);
+        ok(WIFEXITED(wst) && WEXITSTATUS(wst) == 0, "the append fails (file size limit)");
+        ok(stat(path2, &after_st) == 0 && after_st.st_size == before_st.st_size,
+           "and is cut back to the last whole record (%lld bytes, %lld before)",
+           (long long)after_st.st_size, (long long)before_st.st_size);
+        ok(pp_journal_read(path2, &j) && j.n == 3 && j.torn == 0 && j.cut == 0 && j.nchanges == 2 &&
+               strcmp(pp_jchange_state(&j, &j.changes[1]), "unknown") == 0 &&
+               !j.changes[1].damaged_after && pp_journal_undo_target(&j) == &j.changes[1],
+           "the change stays unknown, undo's to resolve, no damage");
+        pp_journal_clear(&j);
+    }
+    /* a torn outcome left by a writer that did not cut back: a write cut short, not damage */
+    {
+        static const char tail[] = "#pcipass-journal v2 300 0badf00d\n{\"id\":\"cut\",\"pha";
+        fd = open(path2, O_WRONLY | O_APPEND);
+        ok(fd >= 0 && write(fd, tail, sizeof(tail) - 1) == (ssize_t)sizeof(tail) - 1,
+           "a torn record at the end");
+        if (fd >= 0)
+            close(fd);
+        ok(pp_journal_read(path2, &j) && j.cut == 1 && j.torn == 0 && j.nchanges == 2 &&
+               !j.changes[1].damaged_after && pp_journal_undo_target(&j) == &j.changes[1],
+           "is a write cut short: it stops no undo, the change before it stays unknown");
+        pp_journal_clear(&j);
+    }
     /* a damaged last record: undo must not reach past it */
     fd = open(path2, O_WRONLY | O_APPEND);
     ok(fd >= 0 && write(fd, "#pcipass-journal v2 20 00000000\n{\"action\":\"attach\"}xx\n", 54) == 54,

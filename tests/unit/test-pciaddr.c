@@ -55,7 +55,12 @@ int main(void)
     refuses("0000:17:02", "expected DDDD:BB:SS.F");
     refuses("0000:17:20.0", "slot must be 0x00-0x1f");
     refuses("0000:17:02.8", "function must be 0-7");
-    refuses("10000:00:00.0", "expected DDDD:BB:SS.F");
+    /* 32-bit domains (VMD): as the kernel names them, never cut to 16 bits */
+    parses("10000:d8:00.0", "10000:d8:00.0");
+    parses("ffffffff:ff:1f.7", "ffffffff:ff:1f.7");
+    parses("0010000:d8:00.0", "10000:d8:00.0");
+    refuses("100000000:00:00.0", "expected DDDD:BB:SS.F");
+    refuses("100000000:00:00.0", "domain 0000-ffffffff");
     refuses("0000:100:00.0", "expected DDDD:BB:SS.F");
     refuses("0000:17:02.1 ", "expected DDDD:BB:SS.F");
     refuses("x000:17:02.1", "expected DDDD:BB:SS.F");

@@ -136,12 +136,22 @@ has_finding x unmanaged vfguest 0000:21:00.0 "managed='no' in running guest 'vfg
 ok $? "managed='no' in a running guest while the function is on a host driver"
 
 # hostile input: a guest name with a newline, an identity entry that does not parse
-has_finding x unrecorded "$(printf 'evil\nname')" 0000:22:00.0
-ok $? "an identity entry that does not parse is left out: the assignment is unrecorded"
+has_finding x damaged-record "$(printf 'evil\nname')" 0000:22:00.0 "(serial cannot be read); what could be read, 8086:1533 (subsystem 0000:0000, class 020000, serial ?), matches" &&
+    ! finding x unrecorded "$(printf 'evil\nname')" 0000:22:00.0 | grep -q .
+ok $? "an identity entry with a bad serial: the record is damaged, compared on the rest, never unrecorded"
 run_cmd xt -c "test://$top_srcdir/tests/data/audit-x86.xml" --sysfs-root "$X" audit
-[ "$(rc xt)" = 1 ] && out_has xt "unrecorded in guest 'evil\x0aname': 0000:22:00.0" &&
+[ "$(rc xt)" = 1 ] && out_has xt "damaged-record in guest 'evil\x0aname': 0000:22:00.0" &&
     out_has xt "sriov in guest 'pfguest'" && ! grep -q "^name'" "$WORK/xt.out"
 ok $? "text: the newline of a guest's name is escaped, and the other guests are audited"
+
+# a replaced device whose record has a bad serial: replaced, from the ids that still read
+sed -e 's/device="0x1533" subsystem-vendor="0x0000"/device="0x10fb" subsystem-vendor="0x0000"/' \
+    "$top_srcdir/tests/data/audit-x86.xml" > "$WORK/replaced.xml"
+run_cmd rp -c "test://$WORK/replaced.xml" --sysfs-root "$X" audit --json
+has_finding rp replaced "$(printf 'evil\nname')" 0000:22:00.0 "was 8086:10fb (subsystem 0000:0000, class 020000, serial ?), is 8086:1533" &&
+    has_finding rp damaged-record "$(printf 'evil\nname')" 0000:22:00.0 "does not match" &&
+    ! finding rp unrecorded "$(printf 'evil\nname')" 0000:22:00.0 | grep -q .
+ok $? "a replaced device with a malformed recorded serial: replaced and damaged-record, not unrecorded"
 
 # the test driver's redefinition path records the identity too (SetMetadata works there)
 run_cmd zt -c "test://$top_srcdir/tests/data/audit-s390.xml" --sysfs-root "$ROOT" --journal "$WORK/tj" \
