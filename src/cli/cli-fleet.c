@@ -61,8 +61,8 @@ static bool parse_hex(const char *s, unsigned maxdigits, unsigned long *out, uns
     return !errno && !*end;
 }
 
-/* An IOMMU group VFIO can take: every other member a bridge, or on no driver or vfio-pci or
- * pci-stub and held by no guest. */
+/* An IOMMU group VFIO can take: every other member a bridge, or on no driver, a VFIO driver or
+ * pci-stub and held by no guest. A partner whose driver may be a host one leaves it out. */
 static bool group_viable(const pp_app *m, const pp_function *f)
 {
     size_t i;
@@ -76,7 +76,7 @@ static bool group_viable(const pp_app *m, const pp_function *f)
             continue;
         if (pp_owners_of(&m->owners, &p->addr, &first) > 0)
             return false;
-        if (p->driver && strcmp(p->driver, "vfio-pci") && strcmp(p->driver, "pci-stub"))
+        if (pp_function_group_safe(p) != 1)
             return false;
     }
     return true;

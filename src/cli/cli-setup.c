@@ -92,7 +92,7 @@ static void persist_advice(pp_app *app, const pp_host *h, const pp_pci_addr *a)
         printf(_("# To keep %s on vfio-pci after a reboot, run: driverctl set-override %s "
                  "vfio-pci\n"),
                f->name, f->name);
-    } else if (f->driver && strcmp(f->driver, "vfio-pci") != 0) {
+    } else if (f->driver && !pp_function_on_vfio(f)) {
         printf(_("# To keep %s on vfio-pci after a reboot, add 'options vfio-pci ids=%04x:%04x' "
                  "and 'softdep %s pre: vfio-pci' (so that vfio-pci comes first) to a file in "
                  "/etc/modprobe.d, then run update-initramfs -u.\n"),
@@ -168,14 +168,19 @@ static int prepare_or_release(pp_app *app, int argc, char **argv, bool release)
         }
     } else {
         switch (pp_cli_apply(app, &c)) {
-        case PP_CHANGE_DONE:
-            printf(release ? _("# gave %s back to its host driver\n")
-                           : _("# bound %s to vfio-pci\n"),
-                   name);
+        case PP_CHANGE_DONE: {
+            /* the driver the change service read back: vfio-pci or the variant libvirt chose */
+            const pp_function *f = pp_host_find(pp_app_host(app), &hd.source);
+            if (release)
+                printf(_("# gave %s back to its host driver\n"), name);
+            else
+                printf(_("# bound %s to VFIO driver %s\n"), name,
+                       f && f->driver ? f->driver : "vfio-pci");
             if (!release)
                 persist_advice(app, pp_app_host(app), &hd.source);
             rc = PP_EXIT_OK;
             break;
+        }
         default:
             break;
         }

@@ -91,12 +91,6 @@ static bool held_by(const pp_owners *owners, const pp_pci_addr *a, const pp_gues
     return false;
 }
 
-static bool driver_is_safe(const char *driver)
-{
-    /* the drivers vfio accepts in a viable group, besides none at all */
-    return !driver || strcmp(driver, "vfio-pci") == 0 || strcmp(driver, "pci-stub") == 0;
-}
-
 static void check_critical(const pp_host *h, const pp_function *f, pp_findings *out)
 {
     const pp_critical *c[8];
@@ -160,12 +154,20 @@ static void check_group(const pp_guard_in *in, const pp_function *f, const pp_pc
                             "guest as a whole"),
                           f->name, f->iommu_group, p->name, others));
             free(others);
-        } else if (!driver_is_safe(p->driver)) {
+        } else if (pp_function_group_safe(p) == 0) {
             pp_guard_add(out, PP_GUARD_GROUP, true, &f->addr,
                 xasprintf(_("%s: IOMMU group %d partner %s is bound to host driver %s; the group "
-                            "is not viable until it is bound to vfio-pci (assigning the whole "
-                            "group with it resolves this)"),
+                            "is not viable until it is bound to a VFIO driver (assigning the "
+                            "whole group with it resolves this)"),
                           f->name, f->iommu_group, p->name, p->driver));
+        } else if (pp_function_group_safe(p) < 0) {
+            /* a partner on a driver that may be a host one: not viable for all we know */
+            char *why = pp_vfio_reason(p);
+            pp_guard_add(out, PP_GUARD_GROUP, true, &f->addr,
+                xasprintf(_("%s: IOMMU group %d partner %s: %s; the group is viable only if it "
+                            "is"),
+                          f->name, f->iommu_group, p->name, why));
+            free(why);
         }
     }
 }

@@ -311,8 +311,9 @@ bool pp_app_binding(const pp_app *app, const pp_function *f, pp_binding *out)
 
     if (!f->driver || !f->binding)
         return false;
-    /* libvirt binds vfio-pci itself for a managed hostdev when the guest starts */
-    for (i = 0; i < n && strcmp(f->driver, "vfio-pci") == 0; i++)
+    /* libvirt binds a VFIO driver itself for a managed hostdev when the guest starts (vfio-pci,
+     * or from libvirt 10.0 the variant driver modules.alias names) */
+    for (i = 0; i < n && pp_function_on_vfio(f); i++)
         if (first[i].live && first[i].guest->active && first[i].dev &&
             first[i].dev->managed == PP_MANAGED_YES) {
             out->source = PP_BIND_LIBVIRT;

@@ -638,11 +638,13 @@ bool pp_change_record_identity(pp_app *app, const char *guest, const pp_pci_addr
     return ok;
 }
 
-/* After prepare/release: the driver the kernel shows now. */
+/* After prepare/release: the driver the kernel shows now, judged by the host's one VFIO rule
+ * (libvirt 10.0 and later binds the variant driver modules.alias names, not only vfio-pci). */
 static void driver_truth(pp_app *app, pp_change *c)
 {
     const pp_function *f;
     bool vfio;
+    char *why;
 
     c->state = PP_CHANGE_DONE;
     if (!pp_app_reload_host(app))
@@ -650,11 +652,13 @@ static void driver_truth(pp_app *app, pp_change *c)
     f = pp_host_find(app->host, &c->hds[0].source);
     if (!f)
         return;
-    vfio = f->driver && strcmp(f->driver, "vfio-pci") == 0;
+    vfio = pp_function_on_vfio(f);
+    /* a prepare whose driver may or may not be a VFIO one is not done */
     if (vfio != (c->kind == PP_CHANGE_PREPARE)) {
         c->state = PP_CHANGE_REQUESTED;
-        pp_error_set(_("libvirt answered, but the kernel shows %s on driver %s"), f->name,
-                     f->driver ? f->driver : _("none"));
+        why = pp_vfio_reason(f);
+        pp_error_set(_("libvirt answered, but the kernel shows this: %s"), why);
+        free(why);
     }
 }
 
@@ -925,7 +929,7 @@ static bool resolve(pp_app *app, const pp_jrec *r, const char *path, bool *made)
         if (!r->devices || !pp_pci_addr_parse(r->devices, "journal devices", &a) ||
             !pp_app_reload_host(app) || !(f = pp_host_find(app->host, &a)))
             return false;
-        *made = (f->driver && strcmp(f->driver, "vfio-pci") == 0) == (kind == PP_CHANGE_PREPARE);
+        *made = pp_function_on_vfio(f) == (kind == PP_CHANGE_PREPARE);
     } else {
         pp_error_set(_("undo: the last record of '%s' is incomplete; nothing was changed"), path);
         return false;

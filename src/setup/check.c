@@ -319,6 +319,12 @@ static void check_device_host(pp_checks *c, const pp_app *app, const pp_function
              _("read the warnings above, or run check as root"));
     if (pp_app_binding(app, fn, &b))
         item(c, "binding", PP_CHECK_PASS, pp_binding_sentence(fn, &b), NULL);
+    if (fn->driver)
+        item(c, "vfio", fn->vfio == PP_VFIO_UNKNOWN ? PP_CHECK_WARN : PP_CHECK_PASS,
+             pp_vfio_reason(fn),
+             fn->vfio_why == PP_VFIO_WHY_NAME_UNKNOWN
+                 ? _("run 'pcipass check' on that host itself to learn it")
+                 : _("'modinfo -F depends DRIVER' names vfio_pci_core for a VFIO driver"));
 }
 
 static void check_device(pp_checks *c, pp_app *app, const pp_pci_addr *a, bool have_guests,
@@ -359,7 +365,7 @@ static void check_device(pp_checks *c, pp_app *app, const pp_pci_addr *a, bool h
  * function); its kernel, modules and /dev are not visible from here, so those are unknown. */
 static void check_remote(pp_checks *c, const pp_host *h)
 {
-    size_t i, k, groups = 0, vfio = 0;
+    size_t i, k, groups = 0, vfio = 0, variant = 0;
     static const char fix[] = N_("run 'pcipass check' on that host itself to learn it");
 
     for (i = 0; i < h->nfuncs; i++) {
@@ -368,6 +374,7 @@ static void check_remote(pp_checks *c, const pp_host *h)
             seen = h->funcs[k].iommu_group == h->funcs[i].iommu_group;
         groups += !seen;
         vfio += h->funcs[i].driver && strcmp(h->funcs[i].driver, "vfio-pci") == 0;
+        variant += pp_function_on_vfio(&h->funcs[i]);
     }
     if (groups)
         item(c, "iommu", PP_CHECK_PASS,
@@ -381,6 +388,12 @@ static void check_remote(pp_checks *c, const pp_host *h)
     if (vfio)
         item(c, "vfio-pci", PP_CHECK_PASS,
              xasprintf(_("vfio-pci is loaded: %zu functions are bound to it"), vfio), NULL);
+    else if (variant)
+        item(c, "vfio-pci", PP_CHECK_WARN,
+             xasprintf(_("VFIO is loaded: %zu functions are on VFIO variant drivers; whether "
+                         "vfio-pci itself is loaded is unknown on this host"),
+                       variant),
+             _(fix));
     else
         item(c, "vfio-pci", PP_CHECK_WARN,
              xstrdup(_("whether vfio-pci is loaded is unknown on this host (no function is bound "
