@@ -174,7 +174,10 @@ typedef struct pp_host_setup {
     bool have_cmdline;
     char cmdline[4096]; /* PROC/cmdline */
     char release[128];  /* PROC/sys/kernel/osrelease */
-    bool dev_vfio;      /* DEV/vfio/vfio */
+    bool dev_vfio;      /* DEV/vfio/vfio: the VFIO container, or iommufd's compatibility node */
+    bool dev_iommu;     /* DEV/iommu: iommufd */
+    bool dev_vfio_devices; /* DEV/vfio/devices/: VFIO device files (vfio cdev, for iommufd) */
+    bool vfio_type1;    /* SYSFS/module/vfio_iommu_type1: the container's own IOMMU backend */
 } pp_host_setup;
 void pp_host_read_setup(const pp_host *h, const char *proc_root, const char *dev_root,
                         pp_host_setup *out);

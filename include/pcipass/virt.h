@@ -27,6 +27,15 @@ void pp_virt_connect_watchdog(bool on);
 const char *pp_virt_uri(const pp_virt *v);
 /* "libvirt 9.0.0" of the library pcipass runs with */
 void pp_virt_library_version(char *buf, size_t size);
+/* The version of the libvirt behind V (virConnectGetLibVersion: the daemon's, for a remote URI),
+ * as major * 1000000 + minor * 1000 + micro; 0 with the error slot set when it does not say. */
+unsigned long pp_virt_lib_version(pp_virt *v);
+/* VER as "9.0.0" */
+void pp_virt_version_text(unsigned long ver, char *buf, size_t size);
+/* The first libvirt versions that take what pcipass can ask for */
+#define PP_LIBVIRT_DRIVER_MODEL 10000000UL /* <driver model='NAME'/>, nodedev-detach --driver */
+#define PP_LIBVIRT_IOMMUFD 12001000UL      /* <driver iommufd='yes'/>, iommufd without the VFIO
+                                              container */
 
 typedef struct pp_guest {
     char *name;

@@ -207,6 +207,66 @@ static void check_vfio(pp_checks *c, const pp_app *app, const pp_host_setup *s)
     (void)app;
 }
 
+/* iommufd without the VFIO container: only a libvirt that assigns through iommufd can use it. */
+static void check_iommufd_only(pp_checks *c, pp_app *app, const char *dev)
+{
+    pp_virt *v = app->virt ? app->virt : pp_app_virt(app, true);
+    unsigned long ver = v ? pp_virt_lib_version(v) : 0;
+    char have[32], need[32];
+
+    pp_virt_version_text(PP_LIBVIRT_IOMMUFD, need, sizeof(need));
+    pp_virt_version_text(ver, have, sizeof(have));
+    if (ver >= PP_LIBVIRT_IOMMUFD)
+        item(c, "dev-vfio", PP_CHECK_PASS,
+             xasprintf(_("iommufd only (%s/iommu and %s/vfio/devices/, no %s/vfio/vfio): libvirt "
+                         "%s assigns through iommufd"),
+                       dev, dev, dev, have),
+             NULL);
+    else
+        item(c, "dev-vfio", PP_CHECK_FAIL,
+             ver ? xasprintf(_("iommufd only (%s/iommu and %s/vfio/devices/, no %s/vfio/vfio): "
+                               "libvirt %s and later assign through iommufd; this host's libvirt "
+                               "is %s"),
+                             dev, dev, dev, need, have)
+                 : xasprintf(_("iommufd only (%s/iommu and %s/vfio/devices/, no %s/vfio/vfio): "
+                               "libvirt %s and later assign through iommufd; this host's libvirt "
+                               "is unknown (%s)"),
+                             dev, dev, dev, need, pp_error_get()),
+             _("install libvirt 12.1 or later, or boot a kernel with the VFIO container "
+               "(CONFIG_VFIO_CONTAINER) or iommufd's compatibility node "
+               "(CONFIG_IOMMUFD_VFIO_CONTAINER)"));
+}
+
+/* How VFIO reaches the IOMMU: the VFIO container (/dev/vfio/vfio with vfio_iommu_type1), iommufd
+ * with the container's compatibility node (/dev/vfio/vfio served by iommufd), or iommufd only. */
+static void check_dev_vfio(pp_checks *c, pp_app *app, const pp_host_setup *s)
+{
+    const char *dev = app->dev_root ? app->dev_root : "/dev";
+
+    if (s->dev_vfio && s->dev_iommu && !s->vfio_type1)
+        item(c, "dev-vfio", PP_CHECK_PASS,
+             xasprintf(_("%s/vfio/vfio is iommufd's compatibility node for the VFIO container "
+                         "(%s/iommu is present, vfio_iommu_type1 is not loaded)"),
+                       dev, dev),
+             NULL);
+    else if (s->dev_vfio)
+        item(c, "dev-vfio", PP_CHECK_PASS,
+             s->dev_iommu ? xasprintf(_("%s/vfio/vfio is present (the VFIO container); iommufd "
+                                        "(%s/iommu) too"),
+                                      dev, dev)
+                          : xasprintf(_("%s/vfio/vfio is present (the VFIO container)"), dev),
+             NULL);
+    else if (s->dev_iommu && s->dev_vfio_devices)
+        check_iommufd_only(c, app, dev);
+    else if (s->vfio_pci_loaded) /* loading it again would not help */
+        item(c, "dev-vfio", PP_CHECK_FAIL, xasprintf(_("%s/vfio/vfio is missing"), dev),
+             _("vfio is loaded, so the node exists in the kernel: in a container, pass "
+               "/dev/vfio through; else check that devtmpfs is mounted on /dev"));
+    else
+        item(c, "dev-vfio", PP_CHECK_FAIL, xasprintf(_("%s/vfio/vfio is missing"), dev),
+             _("modprobe vfio-pci creates it; in a container, pass /dev/vfio through"));
+}
+
 static void check_libvirt(pp_checks *c, pp_app *app)
 {
     /* the app's connection is kept as it is: a read-only one still serves the console's review,
@@ -421,19 +481,7 @@ void pp_checks_run(pp_app *app, const pp_pci_addr *sel, size_t nsel, pp_checks *
         pp_host_read_setup(h, pp_app_proc_root(app), app->dev_root, &s);
         check_iommu(out, app, h, &s);
         check_vfio(out, app, &s);
-        if (s.dev_vfio)
-            item(out, "dev-vfio", PP_CHECK_PASS,
-                 xasprintf(_("%s/vfio/vfio is present"), app->dev_root ? app->dev_root : "/dev"),
-                 NULL);
-        else if (s.vfio_pci_loaded) /* loading it again would not help */
-            item(out, "dev-vfio", PP_CHECK_FAIL,
-                 xasprintf(_("%s/vfio/vfio is missing"), app->dev_root ? app->dev_root : "/dev"),
-                 _("vfio is loaded, so the node exists in the kernel: in a container, pass "
-                   "/dev/vfio through; else check that devtmpfs is mounted on /dev"));
-        else
-            item(out, "dev-vfio", PP_CHECK_FAIL,
-                 xasprintf(_("%s/vfio/vfio is missing"), app->dev_root ? app->dev_root : "/dev"),
-                 _("modprobe vfio-pci creates it; in a container, pass /dev/vfio through"));
+        check_dev_vfio(out, app, &s);
     }
     check_libvirt(out, app);
     if (!h)
