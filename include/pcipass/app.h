@@ -78,6 +78,11 @@ pp_virt *pp_app_virt(pp_app *app, bool readonly);
 bool pp_app_guests(pp_app *app, bool readonly);
 /* Why F is on its driver: libvirt for a running guest's managed hostdev (guests read), else what
  * the host module found. False when F has no driver. OUT's detail is borrowed. */
+/* Whether the libvirt behind the app's connection takes what the N elements ask for (<driver
+ * model=...> from 10.0, iommufd from 12.1) and, for DRIVER non-NULL, a nodedev-detach to that
+ * driver (10.0): false with the error slot naming the version needed and the one there is, so
+ * that nothing is sent that libvirt would refuse or silently drop. */
+bool pp_app_libvirt_takes(pp_app *app, const pp_hostdev *hds, size_t n, const char *driver);
 bool pp_app_binding(const pp_app *app, const pp_function *f, pp_binding *out);
 /* That reason as one translated sentence (malloc'd). */
 char *pp_binding_sentence(const pp_function *f, const pp_binding *b);

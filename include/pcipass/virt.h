@@ -128,9 +128,10 @@ typedef struct pp_nodedev_xml {
 bool pp_virt_nodedevs(pp_virt *v, pp_nodedev_xml **out, size_t *n, unsigned *round_trips);
 void pp_nodedev_xmls_free(pp_nodedev_xml *v, size_t n);
 
-/* Binds ADDR to vfio-pci through libvirt (virNodeDeviceDetachFlags) or gives it back to its host
+/* Binds ADDR to vfio-pci, or to the VFIO variant DRIVER (non-NULL; libvirt 10.0), through libvirt
+ * (virNodeDeviceDetachFlags) or gives it back to its host
  * driver (virNodeDeviceReAttach). */
-bool pp_virt_prepare(pp_virt *v, const pp_pci_addr *addr, bool release);
+bool pp_virt_prepare(pp_virt *v, const pp_pci_addr *addr, bool release, const char *driver);
 
 /* Whether the hypervisor behind the connection can take PCI hostdevs, and through vfio. false
  * with the error slot set when libvirt cannot say. */

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli-private.h"
 #include "pcipass/buf.h"
@@ -30,12 +31,20 @@ enum {
     OPT_ALL_FUNCTIONS,
     OPT_WAIT,
     OPT_NO_WAIT,
+    OPT_ROM_BAR,
+    OPT_ROM_FILE,
+    OPT_BOOT_ORDER,
+    OPT_VLAN,
+    OPT_TRUST,
+    OPT_DRIVER_MODEL,
+    OPT_IOMMUFD,
 };
 
 typedef struct assign_opts {
     pp_hostdev hd;
     const char *guest;
     const char *device;
+    const char *rom_file; /* checked once the roots are known */
     bool live, config, dry_run, force, json, whole_group, all_functions, no_lock_wait;
     double wait;
 } assign_opts;
@@ -45,7 +54,14 @@ typedef struct assign_opts {
         { "zpci-uid", required_argument, NULL, OPT_UID },                                          \
         { "zpci-fid", required_argument, NULL, OPT_FID },                                          \
         { "guest-address", required_argument, NULL, OPT_GADDR },                                   \
-        { "interface", no_argument, NULL, OPT_IFACE }, { "mac", required_argument, NULL, OPT_MAC }
+        { "interface", no_argument, NULL, OPT_IFACE }, { "mac", required_argument, NULL, OPT_MAC },  \
+        { "rom-bar", required_argument, NULL, OPT_ROM_BAR },                                       \
+        { "rom-file", required_argument, NULL, OPT_ROM_FILE },                                     \
+        { "boot-order", required_argument, NULL, OPT_BOOT_ORDER },                                 \
+        { "vlan", required_argument, NULL, OPT_VLAN },                                             \
+        { "trust", required_argument, NULL, OPT_TRUST },                                           \
+        { "driver-model", required_argument, NULL, OPT_DRIVER_MODEL },                             \
+        { "iommufd", no_argument, NULL, OPT_IOMMUFD }
 
 /* One option of the assignment; false with the error slot set for a bad value. */
 /* A guest's name for one line of text (the escaping rule, a newline too); valid until the next
@@ -79,6 +95,22 @@ static bool assign_opt(int c, const char *arg, assign_opts *o)
         return true;
     case OPT_MAC:
         return pp_hostdev_parse_mac(arg, hd->mac);
+    case OPT_ROM_BAR:
+        return pp_hostdev_parse_onoff(arg, "rom-bar", &hd->rom_bar);
+    case OPT_ROM_FILE:
+        o->rom_file = arg;
+        return true;
+    case OPT_BOOT_ORDER:
+        return pp_hostdev_parse_boot_order(arg, &hd->boot_order);
+    case OPT_VLAN:
+        return pp_hostdev_parse_vlan(arg, &hd->vlan);
+    case OPT_TRUST:
+        return pp_hostdev_parse_onoff(arg, "trust", &hd->trust);
+    case OPT_DRIVER_MODEL:
+        return pp_hostdev_parse_driver_name(arg, "driver-model", hd->driver_model);
+    case OPT_IOMMUFD:
+        hd->iommufd = true;
+        return true;
     case OPT_GUEST:
         o->guest = arg;
         return true;
@@ -143,7 +175,26 @@ static int parse(const pp_cli_cmd *cmd, int argc, char **argv, const struct opti
     }
     if (o->hd.mac[0] && o->hd.kind != PP_HD_INTERFACE)
         return pp_cli_usage_error(cmd, _("--mac needs --interface"));
+    if ((o->hd.vlan || o->hd.trust) && o->hd.kind != PP_HD_INTERFACE)
+        return pp_cli_usage_error(cmd, o->hd.vlan ? _("--vlan needs --interface")
+                                                  : _("--trust needs --interface"));
     return -1;
+}
+
+/* --rom-file under the configuration root; the hypervisor of a system URI runs as its own user
+ * (libvirt-qemu), which must read the file too. */
+static bool check_rom(pp_app *app, assign_opts *o)
+{
+    bool other = app->uri ? strstr(app->uri, "/system") != NULL : geteuid() == 0;
+    const char *root = pp_app_conf_root(app);
+
+    if (o->rom_file && !root) {
+        /* a fake sysfs root: the host's files are not looked at outside the roots */
+        pp_error_set(_("rom-file: with --sysfs-root, give --conf-root too: the file is looked "
+                       "up under it"));
+        return false;
+    }
+    return !o->rom_file || pp_hostdev_check_rom_file(root, o->rom_file, other, o->hd.rom_file);
 }
 
 /* Both definitions of the guest: the assignment must fit the running one and the persistent one. */
@@ -190,7 +241,7 @@ int pp_cmd_xml(pp_app *app, int argc, char **argv)
 
     if (rc != -1)
         return rc;
-    if (!pp_hostdev_validate(&o.hd, NULL))
+    if (!check_rom(app, &o) || !pp_hostdev_validate(&o.hd, NULL))
         return pp_cli_fail();
     if (o.guest) {
         const pp_guest *g;
@@ -244,7 +295,7 @@ int pp_cmd_attach(pp_app *app, int argc, char **argv)
 
     if (rc != -1)
         return rc;
-    if (!pp_hostdev_validate(&o.hd, NULL) || !(h = pp_app_host(app)))
+    if (!check_rom(app, &o) || !pp_hostdev_validate(&o.hd, NULL) || !(h = pp_app_host(app)))
         return pp_cli_fail();
     if (!pp_app_guests(app, o.dry_run))
         return pp_cli_fail();

@@ -12,7 +12,7 @@
 #include "pcipass/guard.h"
 #include "pcipass/table.h"
 
-enum { OPT_JSON = 256, OPT_FORCE, OPT_DRY, OPT_NO_WAIT };
+enum { OPT_JSON = 256, OPT_FORCE, OPT_DRY, OPT_NO_WAIT, OPT_DRIVER };
 
 int pp_cmd_check(pp_app *app, int argc, char **argv)
 {
@@ -124,6 +124,7 @@ static int prepare_or_release(pp_app *app, int argc, char **argv, bool release)
         { "force", no_argument, NULL, OPT_FORCE },
         { "dry-run", no_argument, NULL, OPT_DRY },
         { "no-wait", no_argument, NULL, OPT_NO_WAIT },
+        { "driver", required_argument, NULL, OPT_DRIVER },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
@@ -142,6 +143,10 @@ static int prepare_or_release(pp_app *app, int argc, char **argv, bool release)
             dry = true;
         else if (ch == OPT_NO_WAIT)
             c.no_lock_wait = true;
+        else if (ch == OPT_DRIVER && release)
+            return pp_cli_usage_error(cmd, _("--driver is for prepare"));
+        else if (ch == OPT_DRIVER && !pp_hostdev_parse_driver_name(optarg, "driver", hd.driver_model))
+            return pp_cli_fail();
     }
     if (rc != -1)
         return rc;
@@ -159,9 +164,11 @@ static int prepare_or_release(pp_app *app, int argc, char **argv, bool release)
         if (!pp_change_check(app, &c)) {
             rc = pp_cli_fail();
         } else if (pp_cli_findings(&c.findings, c.force)) {
-            printf(release ? _("# dry run: would give %s back to its host driver\n")
-                           : _("# dry run: would bind %s to vfio-pci\n"),
-                   name);
+            if (release)
+                printf(_("# dry run: would give %s back to its host driver\n"), name);
+            else
+                printf(_("# dry run: would bind %s to %s\n"), name,
+                       hd.driver_model[0] ? hd.driver_model : "vfio-pci");
             if (!release)
                 persist_advice(app, pp_app_host(app), &hd.source);
             rc = PP_EXIT_OK;

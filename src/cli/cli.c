@@ -39,6 +39,18 @@ static const pp_cli_cmd commands[] = {
          "      --guest-address ADDR     the guest-side PCI address, DDDD:BB:SS.F\n"
          "      --interface              <interface type='hostdev'> (SR-IOV network VFs)\n"
          "      --mac MAC                the interface's MAC address (with --interface)\n"
+         "      --vlan TAG               the interface's VLAN tag, 1-4094 (with --interface)\n"
+         "      --trust on|off           trustGuestRxFilters: the guest may change the VF's MAC\n"
+         "                               and receive filters (with --interface)\n"
+         "      --rom-bar on|off         show the function's option ROM to the guest or not\n"
+         "      --rom-file PATH          an option ROM image for the guest instead (a readable\n"
+         "                               file, under --conf-root with a fake root)\n"
+         "      --boot-order N           boot from this function, 1-65535 (not with the\n"
+         "                               guest's <os><boot>)\n"
+         "      --driver-model NAME      a VFIO variant driver, <driver model=.../> (libvirt\n"
+         "                               10.0 and later)\n"
+         "      --iommufd                assign through iommufd, <driver iommufd='yes'/> (libvirt\n"
+         "                               12.1 and later)\n"
          "Numbers are hex with 0x, or decimal. DEVICE is DDDD:BB:SS.F or BB:SS.F.\n"),
       pp_cmd_xml },
     { "attach",
@@ -59,7 +71,8 @@ static const pp_cli_cmd commands[] = {
          "                   (default: wait for it, up to 30 s)\n"
          "      --json       the result as JSON\n"
          "  and the assignment options of 'xml' (--managed, --zpci-uid, --zpci-fid,\n"
-         "  --guest-address, --interface, --mac). --interface without --mac: a MAC\n"
+         "  --guest-address, --interface, --mac, --vlan, --trust, --rom-bar, --rom-file,\n"
+         "  --boot-order, --driver-model, --iommufd). --interface without --mac: a MAC\n"
          "  52:54:00:xx:xx:xx that stays the same for this guest and function.\n"),
       pp_cmd_attach },
     { "detach", N_("GUEST DEVICE [--live] [--config] [--dry-run] [--wait SECONDS] [--no-wait]"),
@@ -78,9 +91,11 @@ static const pp_cli_cmd commands[] = {
       N_("      --json   one JSON array, one object per check\n"
          "Exit status 0 when no check fails, 1 otherwise.\n"),
       pp_cmd_check },
-    { "prepare", N_("DEVICE [--force] [--dry-run] [--no-wait]"),
+    { "prepare", N_("DEVICE [--driver NAME] [--force] [--dry-run] [--no-wait]"),
       N_("bind a host function to vfio-pci until the next reboot (for managed='no')"),
-      N_("      --force      bind even a host-critical function\n"
+      N_("      --driver NAME  a VFIO variant driver instead (mlx5_vfio_pci; libvirt 10.0\n"
+         "                   and later)\n"
+         "      --force      bind even a host-critical function\n"
          "      --dry-run    check, change nothing\n"
          "      --no-wait    fail at once while another pcipass makes a change on this host\n"),
       pp_cmd_prepare },

@@ -304,6 +304,43 @@ bool pp_app_guests(pp_app *app, bool readonly)
     return true;
 }
 
+/* VER of libvirt has what WHAT needs (NEED); else the error slot says so. */
+static bool libvirt_has(unsigned long ver, unsigned long need, const char *what)
+{
+    char have[32], want[32];
+
+    if (ver >= need)
+        return true;
+    pp_virt_version_text(need, want, sizeof(want));
+    pp_virt_version_text(ver, have, sizeof(have));
+    pp_error_set(_("%s needs libvirt %s or later; libvirt here is %s: nothing was sent"), what,
+                 want, have);
+    return false;
+}
+
+bool pp_app_libvirt_takes(pp_app *app, const pp_hostdev *hds, size_t n, const char *driver)
+{
+    pp_virt *v = app->virt ? app->virt : pp_app_virt(app, true);
+    unsigned long ver;
+    size_t i;
+    bool model = false, iommufd = false;
+
+    for (i = 0; i < n; i++) {
+        model = model || hds[i].driver_model[0];
+        iommufd = iommufd || hds[i].iommufd;
+    }
+    if (!model && !iommufd && !driver)
+        return true;
+    if (!v || !(ver = pp_virt_lib_version(v)))
+        return false;
+    return (!model || libvirt_has(ver, PP_LIBVIRT_DRIVER_MODEL, _("driver-model (<driver "
+                                                                  "model=.../>)"))) &&
+           (!iommufd || libvirt_has(ver, PP_LIBVIRT_IOMMUFD, _("iommufd (<driver "
+                                                               "iommufd='yes'/>)"))) &&
+           (!driver || libvirt_has(ver, PP_LIBVIRT_DRIVER_MODEL, _("prepare --driver (a VFIO "
+                                                                   "variant driver)")));
+}
+
 bool pp_app_binding(const pp_app *app, const pp_function *f, pp_binding *out)
 {
     const pp_owner *first;

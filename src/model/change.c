@@ -296,7 +296,10 @@ static bool check_locked(pp_app *app, pp_change *c, const pp_guest **gout)
     *gout = g;
     switch (c->kind) {
     case PP_CHANGE_ATTACH: {
-        pp_pci_addr *set = xcalloc(c->n, sizeof(*set));
+        pp_pci_addr *set;
+        if (!pp_app_libvirt_takes(app, c->hds, c->n, NULL))
+            return false;
+        set = xcalloc(c->n, sizeof(*set));
         for (i = 0; i < c->n; i++) {
             if (!pp_hostdev_validate_guest(&c->hds[i], g, c->affect)) {
                 free(set);
@@ -314,7 +317,8 @@ static bool check_locked(pp_app *app, pp_change *c, const pp_guest **gout)
     case PP_CHANGE_PREPARE:
     case PP_CHANGE_RELEASE:
         pp_guard_prepare(&in, &c->hds[0].source, c->kind == PP_CHANGE_RELEASE, &c->findings);
-        return true;
+        return pp_app_libvirt_takes(app, NULL, 0,
+                                    c->hds[0].driver_model[0] ? c->hds[0].driver_model : NULL);
     }
     return true;
 }
@@ -653,8 +657,10 @@ static void driver_truth(pp_app *app, pp_change *c)
     if (!f)
         return;
     vfio = pp_function_on_vfio(f);
-    /* a prepare whose driver may or may not be a VFIO one is not done */
-    if (vfio != (c->kind == PP_CHANGE_PREPARE)) {
+    /* a prepare whose driver may or may not be a VFIO one, or is not the one asked for, is not
+     * done */
+    if (vfio != (c->kind == PP_CHANGE_PREPARE) ||
+        (vfio && c->hds[0].driver_model[0] && strcmp(f->driver, c->hds[0].driver_model) != 0)) {
         c->state = PP_CHANGE_REQUESTED;
         why = pp_vfio_reason(f);
         pp_error_set(_("libvirt answered, but the kernel shows this: %s"), why);
@@ -756,7 +762,8 @@ pp_change_state pp_change_apply(pp_app *app, pp_change *c)
     }
     case PP_CHANGE_PREPARE:
     case PP_CHANGE_RELEASE:
-        ok = pp_virt_prepare(app->virt, &c->hds[0].source, c->kind == PP_CHANGE_RELEASE);
+        ok = pp_virt_prepare(app->virt, &c->hds[0].source, c->kind == PP_CHANGE_RELEASE,
+                             c->hds[0].driver_model[0] ? c->hds[0].driver_model : NULL);
         break;
     }
 
@@ -1184,6 +1191,11 @@ bool pp_change_build_hostdevs(const pp_hostdev *tmpl, bool all_functions, const 
     for (i = 0; i < n; i++) {
         v[i] = *tmpl;
         v[i].source = set[i];
+        /* the boot order and the ROM image are DEVICE's own, not its partners' */
+        if (!pp_pci_addr_eq(&set[i], &tmpl->source)) {
+            v[i].boot_order = 0;
+            v[i].rom_file[0] = '\0';
+        }
         if (n > 1 && !shared_slot)
             v[i].has_guest_addr = v[i].guest_addr_full = false;
         if (shared_slot && same_device(&set[i], &tmpl->source)) {
