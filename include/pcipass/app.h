@@ -82,6 +82,9 @@ bool pp_app_guests(pp_app *app, bool readonly);
  * model=...> from 10.0, iommufd from 12.1) and, for DRIVER non-NULL, a nodedev-detach to that
  * driver (10.0): false with the error slot naming the version needed and the one there is, so
  * that nothing is sent that libvirt would refuse or silently drop. */
+/* --rom-file PATH for this app's roots and URI (pp_hostdev_check_rom_file): under the
+ * configuration root, readable by others where the hypervisor runs as its own user. */
+bool pp_app_check_rom_file(pp_app *app, const char *path, char out[PP_ROM_FILE_MAX]);
 bool pp_app_libvirt_takes(pp_app *app, const pp_hostdev *hds, size_t n, const char *driver);
 bool pp_app_binding(const pp_app *app, const pp_function *f, pp_binding *out);
 /* That reason as one translated sentence (malloc'd). */

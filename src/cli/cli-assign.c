@@ -6,7 +6,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "cli-private.h"
 #include "pcipass/buf.h"
@@ -181,20 +180,9 @@ static int parse(const pp_cli_cmd *cmd, int argc, char **argv, const struct opti
     return -1;
 }
 
-/* --rom-file under the configuration root; the hypervisor of a system URI runs as its own user
- * (libvirt-qemu), which must read the file too. */
 static bool check_rom(pp_app *app, assign_opts *o)
 {
-    bool other = app->uri ? strstr(app->uri, "/system") != NULL : geteuid() == 0;
-    const char *root = pp_app_conf_root(app);
-
-    if (o->rom_file && !root) {
-        /* a fake sysfs root: the host's files are not looked at outside the roots */
-        pp_error_set(_("rom-file: with --sysfs-root, give --conf-root too: the file is looked "
-                       "up under it"));
-        return false;
-    }
-    return !o->rom_file || pp_hostdev_check_rom_file(root, o->rom_file, other, o->hd.rom_file);
+    return !o->rom_file || pp_app_check_rom_file(app, o->rom_file, o->hd.rom_file);
 }
 
 /* Both definitions of the guest: the assignment must fit the running one and the persistent one. */

@@ -164,8 +164,8 @@ static void check_group(const pp_guard_in *in, const pp_function *f, const pp_pc
             /* a partner on a driver that may be a host one: not viable for all we know */
             char *why = pp_vfio_reason(p);
             pp_guard_add(out, PP_GUARD_GROUP, true, &f->addr,
-                xasprintf(_("%s: IOMMU group %d partner %s: %s; the group is viable only if it "
-                            "is"),
+                xasprintf(_("%s: IOMMU group %d partner %s: %s; the group is viable only if "
+                            "that is a VFIO driver"),
                           f->name, f->iommu_group, p->name, why));
             free(why);
         }

@@ -304,6 +304,21 @@ bool pp_app_guests(pp_app *app, bool readonly)
     return true;
 }
 
+bool pp_app_check_rom_file(pp_app *app, const char *path, char out[PP_ROM_FILE_MAX])
+{
+    /* the QEMU of a system URI runs as its own user (libvirt-qemu), which must read it too */
+    bool other = app->uri ? strstr(app->uri, "/system") != NULL : geteuid() == 0;
+    const char *root = pp_app_conf_root(app);
+
+    if (!root) {
+        /* a fake sysfs root: the host's files are not looked at outside the roots */
+        pp_error_set(_("rom-file: with --sysfs-root, give --conf-root too: the file is looked "
+                       "up under it"));
+        return false;
+    }
+    return pp_hostdev_check_rom_file(root, path, other, out);
+}
+
 /* VER of libvirt has what WHAT needs (NEED); else the error slot says so. */
 static bool libvirt_has(unsigned long ver, unsigned long need, const char *what)
 {

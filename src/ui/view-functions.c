@@ -257,7 +257,8 @@ static void host_facts(const pp_function *f, dline *d, size_t *n)
         line = xstrdup(_(" Driver: none bound"));
     }
     add(d, n, UI_NORMAL, line);
-    if (f->driver) {
+    /* a host driver's line already says it all; a VFIO one, or one that cannot be told, says why */
+    if (f->driver && f->vfio != PP_VFIO_NO) {
         why = pp_vfio_reason(f);
         line = xasprintf(_(" VFIO: %s"), why);
         free(why);
