@@ -144,6 +144,15 @@ bool pp_function_on_vfio(const pp_function *f);
 int pp_function_group_safe(const pp_function *f);
 /* Why F's driver is or is not a VFIO one, one translated sentence (malloc'd). */
 char *pp_vfio_reason(const pp_function *f);
+/* The VFIO variant drivers the running kernel offers for F, as libvirt finds them: the
+ * "alias vfio_pci:..." lines of CONF/lib/modules/RELEASE/modules.alias (RELEASE from
+ * PROC/sys/kernel/osrelease) whose pattern matches F's ids and class, most specific first; *OUT
+ * malloc'd. 0 where a root is NULL (not looked at) or the file is unreadable. */
+size_t pp_host_vfio_variants(const char *proc_root, const char *conf_root, const pp_function *f,
+                             char ***out);
+/* Why an operator would pick variant driver NAME (translated), NULL for one pcipass does not
+ * know. */
+const char *pp_vfio_variant_why(const char *name);
 /* The stable name of the rule that decided, for JSON ("vfio-pci", "vfio_pci_core", ...). */
 const char *pp_vfio_why_name(pp_vfio_why w);
 

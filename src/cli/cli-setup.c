@@ -157,6 +157,9 @@ static int prepare_or_release(pp_app *app, int argc, char **argv, bool release)
     if (!pp_pci_addr_parse(argv[optind], "device", &hd.source))
         return pp_cli_fail();
     pp_pci_addr_format(&hd.source, name);
+    /* an ISM function goes to its own VFIO driver, never to plain vfio-pci */
+    if (!release && !hd.driver_model[0] && pp_app_host(app))
+        pp_app_prepare_driver(app, pp_host_find(pp_app_host(app), &hd.source), hd.driver_model);
     c.hds = &hd;
     c.n = 1;
     rc = PP_EXIT_FAIL;

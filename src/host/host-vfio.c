@@ -8,6 +8,8 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <fnmatch.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -249,4 +251,99 @@ const char *pp_vfio_why_name(pp_vfio_why w)
         [PP_VFIO_WHY_NAME_UNKNOWN] = "name-unknown",
     };
     return names[w];
+}
+
+/* ---- the variant drivers the kernel offers (modules.alias, as libvirt reads it) ---- */
+
+static size_t stars(const char *s)
+{
+    size_t n = 0;
+    for (; *s; s++)
+        n += *s == '*';
+    return n;
+}
+
+static void add_variant(char ***out, size_t *n, const char *name, const char *pattern,
+                        size_t **spec)
+{
+    size_t i, w = stars(pattern);
+
+    for (i = 0; i < *n; i++)
+        if (strcmp((*out)[i], name) == 0)
+            return;
+    *out = xreallocarray(*out, *n + 1, sizeof(**out));
+    *spec = xreallocarray(*spec, *n + 1, sizeof(**spec));
+    /* most specific (fewest wildcards) first, as libvirt prefers it */
+    for (i = *n; i > 0 && (*spec)[i - 1] > w; i--) {
+        (*out)[i] = (*out)[i - 1];
+        (*spec)[i] = (*spec)[i - 1];
+    }
+    (*out)[i] = xstrdup(name);
+    (*spec)[i] = w;
+    (*n)++;
+}
+
+size_t pp_host_vfio_variants(const char *proc_root, const char *conf_root, const pp_function *f,
+                             char ***out)
+{
+    char rel[128], line[1024], alias[128], *path;
+    size_t n = 0, *spec = NULL;
+    FILE *in;
+
+    *out = NULL;
+    if (!proc_root || !conf_root)
+        return 0;
+    path = xasprintf("%s/sys/kernel/osrelease", proc_root);
+    in = fopen(path, "re");
+    free(path);
+    if (!in || !fgets(rel, sizeof(rel), in)) {
+        if (in)
+            fclose(in);
+        return 0;
+    }
+    fclose(in);
+    rel[strcspn(rel, "\n")] = '\0';
+    if (!*rel || strchr(rel, '/'))
+        return 0;
+    /* the kernel's own spelling of a VFIO alias for this function */
+    snprintf(alias, sizeof(alias), "vfio_pci:v%08Xd%08Xsv%08Xsd%08Xbc%02Xsc%02Xi%02X",
+             f->vendor_id, f->device_id, f->subsys_vendor_id, f->subsys_device_id,
+             (unsigned)(f->class_code >> 16) & 0xff, (unsigned)(f->class_code >> 8) & 0xff,
+             (unsigned)f->class_code & 0xff);
+    path = xasprintf("%s/lib/modules/%s/modules.alias", conf_root, rel);
+    in = fopen(path, "re");
+    free(path);
+    if (!in)
+        return 0;
+    while (fgets(line, sizeof(line), in)) {
+        char pat[512], mod[128];
+        if (sscanf(line, "alias %511s %127s", pat, mod) == 2 &&
+            strncmp(pat, "vfio_pci:", 9) == 0 && strcmp(mod, "vfio_pci") != 0 &&
+            fnmatch(pat, alias, 0) == 0)
+            add_variant(out, &n, mod, pat, &spec);
+    }
+    fclose(in);
+    free(spec);
+    return n;
+}
+
+const char *pp_vfio_variant_why(const char *name)
+{
+    static const struct {
+        const char *name, *why;
+    } known[] = {
+        { "mlx5_vfio_pci", N_("live migration of the guest with its VF") },
+        { "hisi_acc_vfio_pci", N_("live migration of the guest with its accelerator VF") },
+        { "pds_vfio_pci", N_("live migration of the guest with its VF") },
+        { "qat_vfio_pci", N_("live migration of the guest with its accelerator VF") },
+        { "virtio_vfio_pci", N_("a virtio VF that the guest drives as a legacy device") },
+        { "nvgrace_gpu_vfio_pci", N_("the GPU's device memory given to the guest as memory") },
+        { "ism_vfio_pci", N_("IBM Z ISM: plain vfio-pci cannot give it to a guest") },
+    };
+    size_t i;
+
+    for (i = 0; name && i < sizeof(known) / sizeof(known[0]); i++)
+        if (strcmp(known[i].name, name) == 0)
+            return _(known[i].why);
+    return NULL;
 }

@@ -319,6 +319,35 @@ bool pp_app_check_rom_file(pp_app *app, const char *path, char out[PP_ROM_FILE_M
     return pp_hostdev_check_rom_file(root, path, other, out);
 }
 
+size_t pp_app_vfio_variants(const pp_app *app, const pp_function *f, char ***out)
+{
+    *out = NULL;
+    /* node devices carry no subsystem ids, and the remote kernel's files are not here */
+    if (!app->host || app->host->partial)
+        return 0;
+    return pp_host_vfio_variants(pp_app_proc_root(app), pp_app_conf_root(app), f, out);
+}
+
+bool pp_app_prepare_driver(pp_app *app, const pp_function *f, char out[PP_DRIVER_MODEL_MAX])
+{
+    char **v;
+    size_t i, n;
+    bool found = false;
+
+    if (!f || f->vendor_id != 0x1014 || f->device_id != 0x04ed) /* IBM ISM */
+        return false;
+    n = pp_app_vfio_variants(app, f, &v);
+    for (i = 0; i < n; i++) {
+        if (!found && strcmp(v[i], "ism_vfio_pci") == 0) {
+            snprintf(out, PP_DRIVER_MODEL_MAX, "%s", v[i]);
+            found = true;
+        }
+        free(v[i]);
+    }
+    free(v);
+    return found;
+}
+
 /* VER of libvirt has what WHAT needs (NEED); else the error slot says so. */
 static bool libvirt_has(unsigned long ver, unsigned long need, const char *what)
 {
@@ -338,7 +367,8 @@ bool pp_app_libvirt_takes(pp_app *app, const pp_hostdev *hds, size_t n, const ch
     pp_virt *v = app->virt ? app->virt : pp_app_virt(app, true);
     unsigned long ver;
     size_t i;
-    bool model = false, iommufd = false;
+    bool model = false, iommufd = false, ok;
+    char *what;
 
     for (i = 0; i < n; i++) {
         model = model || hds[i].driver_model[0];
@@ -348,12 +378,16 @@ bool pp_app_libvirt_takes(pp_app *app, const pp_hostdev *hds, size_t n, const ch
         return true;
     if (!v || !(ver = pp_virt_lib_version(v)))
         return false;
-    return (!model || libvirt_has(ver, PP_LIBVIRT_DRIVER_MODEL, _("driver-model (<driver "
-                                                                  "model=.../>)"))) &&
-           (!iommufd || libvirt_has(ver, PP_LIBVIRT_IOMMUFD, _("iommufd (<driver "
-                                                               "iommufd='yes'/>)"))) &&
-           (!driver || libvirt_has(ver, PP_LIBVIRT_DRIVER_MODEL, _("prepare --driver (a VFIO "
-                                                                   "variant driver)")));
+    if ((model && !libvirt_has(ver, PP_LIBVIRT_DRIVER_MODEL,
+                               _("driver-model (<driver model=.../>)"))) ||
+        (iommufd && !libvirt_has(ver, PP_LIBVIRT_IOMMUFD, _("iommufd (<driver iommufd='yes'/>)"))))
+        return false;
+    if (!driver)
+        return true;
+    what = xasprintf(_("binding to the VFIO variant driver %s (prepare --driver)"), driver);
+    ok = libvirt_has(ver, PP_LIBVIRT_DRIVER_MODEL, what);
+    free(what);
+    return ok;
 }
 
 bool pp_app_binding(const pp_app *app, const pp_function *f, pp_binding *out)

@@ -356,6 +356,27 @@ static const char *fix_for(pp_guard_kind k)
     return NULL;
 }
 
+/* The VFIO variant driver the running kernel offers for FN (modules.alias, as libvirt reads it). */
+static void check_variant(pp_checks *c, const pp_app *app, const pp_function *fn)
+{
+    char **v;
+    size_t k, n = pp_app_vfio_variants(app, fn, &v);
+    const char *why = n ? pp_vfio_variant_why(v[0]) : NULL;
+
+    if (n)
+        item(c, "variant", PP_CHECK_PASS,
+             why ? xasprintf(_("the kernel offers VFIO variant driver %s for %s (%s); prepare "
+                               "--driver or --driver-model choose it"),
+                             v[0], fn->name, why)
+                 : xasprintf(_("the kernel offers VFIO variant driver %s for %s; prepare "
+                               "--driver or --driver-model choose it"),
+                             v[0], fn->name),
+             NULL);
+    for (k = 0; k < n; k++)
+        free(v[k]);
+    free(v);
+}
+
 /* What the host says of a selected function: its reset methods and why it is on its driver. */
 static void check_device_host(pp_checks *c, const pp_app *app, const pp_function *fn)
 {
@@ -379,6 +400,7 @@ static void check_device_host(pp_checks *c, const pp_app *app, const pp_function
              _("read the warnings above, or run check as root"));
     if (pp_app_binding(app, fn, &b))
         item(c, "binding", PP_CHECK_PASS, pp_binding_sentence(fn, &b), NULL);
+    check_variant(c, app, fn);
     if (fn->driver)
         item(c, "vfio", fn->vfio == PP_VFIO_UNKNOWN ? PP_CHECK_WARN : PP_CHECK_PASS,
              pp_vfio_reason(fn),

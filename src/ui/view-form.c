@@ -456,6 +456,11 @@ static void host_prepare(form *fm, bool release)
 
     hd.source = fm->addr;
     pp_pci_addr_format(&fm->addr, name);
+    /* the driver model the form names, else the function's own (ISM), else vfio-pci */
+    if (!release && fm->model[0])
+        snprintf(hd.driver_model, sizeof(hd.driver_model), "%s", fm->model);
+    else if (!release)
+        pp_app_prepare_driver(app, pp_host_find(app->host, &fm->addr), hd.driver_model);
     c.kind = release ? PP_CHANGE_RELEASE : PP_CHANGE_PREPARE;
     c.hds = &hd;
     c.n = 1;
@@ -469,7 +474,8 @@ static void host_prepare(form *fm, bool release)
         goto out;
     }
     q = release ? xasprintf(_("Give %s back to its host driver?"), name)
-                : xasprintf(_("Bind %s to vfio-pci on the host?"), name);
+                : xasprintf(_("Bind %s to %s on the host?"), name,
+                            hd.driver_model[0] ? hd.driver_model : "vfio-pci");
     if (!ui_confirm(q)) {
         free(q);
         goto out;
@@ -482,10 +488,11 @@ static void host_prepare(form *fm, bool release)
     ui_refresh_guests();
     switch (c.state) {
     case PP_CHANGE_DONE:
-        if (c.recorded)
-            ui_status(UI_OK,
-                      release ? _("%s given back to its host driver") : _("%s bound to vfio-pci"),
-                      name);
+        if (c.recorded && release)
+            ui_status(UI_OK, _("%s given back to its host driver"), name);
+        else if (c.recorded)
+            ui_status(UI_OK, _("%s bound to %s"), name,
+                      hd.driver_model[0] ? hd.driver_model : "vfio-pci");
         else
             ui_status(UI_ERROR, _("%s: done, but not recorded for undo: %s"), name,
                       c.record_error);

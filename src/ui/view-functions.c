@@ -243,6 +243,22 @@ static void add(dline *d, size_t *n, enum ui_role role, char *text)
     d[(*n)++].text = text;
 }
 
+/* The VFIO variant driver the running kernel offers for F, and what it is for. */
+static void variant_line(const pp_function *f, dline *d, size_t *n)
+{
+    char **v;
+    size_t k, nv = pp_app_vfio_variants(ui->app, f, &v);
+    const char *why = nv ? pp_vfio_variant_why(v[0]) : NULL;
+
+    if (nv)
+        add(d, n, UI_NORMAL,
+            why ? xasprintf(_(" Variant driver: the kernel offers %s for it (%s)"), v[0], why)
+                : xasprintf(_(" Variant driver: the kernel offers %s for it"), v[0]));
+    for (k = 0; k < nv; k++)
+        free(v[k]);
+    free(v);
+}
+
 /* Why it is on its driver and whether the kernel can reset it: facts the host module read. */
 static void host_facts(const pp_function *f, dline *d, size_t *n)
 {
@@ -257,6 +273,7 @@ static void host_facts(const pp_function *f, dline *d, size_t *n)
         line = xstrdup(_(" Driver: none bound"));
     }
     add(d, n, UI_NORMAL, line);
+    variant_line(f, d, n);
     /* a host driver's line already says it all; a VFIO one, or one that cannot be told, says why */
     if (f->driver && f->vfio != PP_VFIO_NO) {
         why = pp_vfio_reason(f);

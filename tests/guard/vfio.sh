@@ -8,7 +8,7 @@
 
 V=$(fake_root vfio)
 URI="test://$top_srcdir/tests/data/vfio-guests.xml"
-pp() { _n=$1; shift; run_cmd "$_n" -c "$URI" --sysfs-root "$V" --proc-root "$V-proc" --dev-root "$V-dev" "$@"; }
+pp() { _n=$1; shift; run_cmd "$_n" -c "$URI" --sysfs-root "$V" --proc-root "$V-proc" --dev-root "$V-dev" --conf-root "$V-conf" "$@"; }
 # vfio_of NAME ADDRESS: "driver vfio rule" of ADDRESS in NAME's list --json
 vfio_of() { jq -r --arg a "$2" '.[] | select(.address == $a) | "\(.driver) \(.vfio) \(.vfio_rule)"' "$WORK/$1.out"; }
 
@@ -41,6 +41,22 @@ ok $? "check says why pds_vfio_pci is a VFIO driver"
 pp c2 check --json 0000:41:00.0
 jq -r '.[] | select(.check == "vfio") | "\(.status) \(.message)"' "$WORK/c2.out" | grep -qF "pass 0000:41:00.0 is on mlx5_core, not a VFIO driver: its module mlx5_core is not held by vfio_pci_core"
 ok $? "and why mlx5_core is not"
+
+# --- the variant drivers the kernel offers (modules.alias, as libvirt reads it) ---
+pp c3 check --json 0000:41:00.2 0000:41:00.0
+jq -r '.[] | select(.check == "variant") | .message' "$WORK/c3.out" > "$WORK/c3.v"
+[ "$(cat "$WORK/c3.v")" = "the kernel offers VFIO variant driver mlx5_vfio_pci for 0000:41:00.2 (live migration of the guest with its VF); prepare --driver or --driver-model choose it" ]
+ok $? "check: the kernel offers mlx5_vfio_pci for the VF, and why one would pick it; nothing for the PF" || diag < "$WORK/c3.out"
+
+# --- IBM Z ISM: its own VFIO driver where the kernel has one ---
+Z=$(fake_root vfio-ism)
+run_cmd z1 -c "$URI" --sysfs-root "$Z" --proc-root "$Z-proc" --conf-root "$Z-conf" prepare 0000:00:00.0 --dry-run
+[ "$(rc z1)" = 1 ] && err_has z1 "binding to the VFIO variant driver ism_vfio_pci (prepare --driver) needs libvirt 10.0.0 or later" &&
+    ! grep -q 'vfio-pci' "$WORK/z1.out" "$WORK/z1.err"
+ok $? "prepare of an ISM function: ism_vfio_pci, never plain vfio-pci (refused here for libvirt's version)" || diag < "$WORK/z1.err"
+run_cmd z2 -c "$URI" --sysfs-root "$Z" --proc-root "$Z-proc" --conf-root "$Z-conf" prepare 0001:00:00.0 --dry-run
+[ "$(rc z2)" = 0 ] && out_has z2 "# dry run: would bind 0001:00:00.0 to vfio-pci"
+ok $? "another function of that host still goes to vfio-pci"
 
 # --- find --free ---
 pp f1 find --free --json

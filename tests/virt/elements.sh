@@ -121,7 +121,7 @@ grep -q '<hostdev' "$WORK/d.xml" && ! grep -q "model='mlx5_vfio_pci'" "$WORK/d.x
 ok $? "why: libvirt $v takes such an element and silently drops both attributes" || { diag < "$WORK/d.virsh"; diag < "$WORK/d.xml"; }
 virsh_s detach-device el "$WORK/d.dev.xml" --config > /dev/null 2>&1
 pp p1 prepare 0000:b3:00.0 --driver mlx5_vfio_pci
-[ "$(rc p1)" = 1 ] && err_has p1 "prepare --driver (a VFIO variant driver) needs libvirt 10.0.0 or later; libvirt here is $v"
+[ "$(rc p1)" = 1 ] && err_has p1 "binding to the VFIO variant driver mlx5_vfio_pci (prepare --driver) needs libvirt 10.0.0 or later; libvirt here is $v"
 ok $? "prepare --driver: refused with the version needed" || diag < "$WORK/p1.err"
 pp p2 release 0000:b3:00.0 --driver mlx5_vfio_pci
 [ "$(rc p2)" = 2 ] && err_has p2 "--driver is for prepare"; ok $? "release --driver is a usage error"
