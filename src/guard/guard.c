@@ -197,12 +197,19 @@ static void check_sriov(const pp_guard_in *in, const pp_function *f, const pp_pc
         for (k = 0; k < n; k++)
             live = live || first[k].live;
         pp_guard_add(out, PP_GUARD_SRIOV, !live, &f->addr,
-                     f->is_pf ? xasprintf(_("%s is the SR-IOV PF of VF %s, which %s holds; taking "
-                                            "the PF from its host driver destroys its VFs"),
-                                          f->name, p->name, others)
-                              : xasprintf(_("%s is a VF of PF %s, which %s holds; the PF's guest "
-                                            "and its driver decide over this VF"),
-                                          f->name, p->name, others));
+                     !f->is_pf ? xasprintf(_("%s is a VF of PF %s, which %s holds; the PF's guest "
+                                             "and its driver decide over this VF"),
+                                           f->name, p->name, others)
+                     /* a PF already on a VFIO driver has left its host driver: the risk is the
+                      * guest's, which can turn SR-IOV off */
+                     : pp_function_on_vfio(f)
+                         ? xasprintf(_("%s is the SR-IOV PF of VF %s, which %s holds; the PF is on "
+                                       "VFIO driver %s, and a guest holding it can turn SR-IOV "
+                                       "off and take the VF away"),
+                                     f->name, p->name, others, f->driver)
+                         : xasprintf(_("%s is the SR-IOV PF of VF %s, which %s holds; taking "
+                                       "the PF from its host driver destroys its VFs"),
+                                     f->name, p->name, others));
         free(others);
     }
 }

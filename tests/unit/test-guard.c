@@ -36,7 +36,8 @@ typedef struct fn_spec {
  * one function on a host driver; 2 a boot VGA and its audio on a host driver; 8 two functions of
  * which guest 'web' holds one; 5/6/7, 10/11, 12/13 and 20/21 PFs and VFs, each in its own group;
  * 22 a partner on pds_vfio_pci (vfio_pci_core holds it); 23 judged by name as node devices are:
- * ionic (unknown) and virtio_vfio_pci (a VFIO driver). */
+ * ionic (unknown) and virtio_vfio_pci (a VFIO driver); 24/25 a PF on vfio-pci and its VF, which
+ * 'db' holds. */
 static const fn_spec host_fns[] = {
     { "0000:00:00.0", 0x060000, true, 0, NULL, NULL, 0, false, false },
     { "0000:00:01.0", 0x060400, true, 1, "pcieport", NULL, 0, false, false },
@@ -73,6 +74,8 @@ static const fn_spec host_fns[] = {
     { "0000:13:00.0", 0x020000, false, 23, "vfio-pci", NULL, 0, false, false },
     { "0000:13:00.1", 0x020000, false, 23, "ionic", NULL, 0, false, false },
     { "0000:13:00.2", 0x020000, false, 23, "virtio_vfio_pci", NULL, 0, false, false },
+    { "0000:14:00.0", 0x020000, false, 24, "vfio-pci", NULL, 4, false, false },
+    { "0000:14:02.0", 0x020000, false, 25, "vfio-pci", "0000:14:00.0", 0, false, false },
 };
 #define NFNS (sizeof(host_fns) / sizeof(host_fns[0]))
 
@@ -80,7 +83,7 @@ static const fn_spec host_fns[] = {
  * and persistent with a function in each configuration only (0b: config, 0f: live). 0d:00.0 is
  * not on the host. */
 static const guest_spec guest_specs[] = {
-    { "db", NULL, "0000:09:02.0 0000:0a:00.0 no:0000:0c:00.0 0000:0d:00.0" },
+    { "db", NULL, "0000:09:02.0 0000:0a:00.0 no:0000:0c:00.0 0000:0d:00.0 0000:14:02.0" },
     { "tmp", "0000:10:00.0 0000:11:00.0", NULL },
     { "web", "0000:05:02.0 0000:06:00.1 0000:0f:00.0",
       "0000:05:02.0 0000:06:00.1 0000:0b:00.0 if:0000:0c:00.0" },
@@ -356,6 +359,11 @@ static const gcase cases[] = {
       { { PP_GUARD_SRIOV, FORCE, "0000:09:00.0",
           { "0000:09:00.0 is the SR-IOV PF of VF 0000:09:02.0, which guest 'db' (persistent "
             "configuration) holds" } } } },
+    { "a PF already on a VFIO driver whose VF a shut-off guest holds", ATTACH, "tmp", L, false,
+      { "0000:14:00.0" },
+      { { PP_GUARD_SRIOV, FORCE, "0000:14:00.0",
+          { "0000:14:00.0 is the SR-IOV PF of VF 0000:14:02.0, which guest 'db'",
+            "the PF is on VFIO driver vfio-pci, and a guest holding it can turn SR-IOV off" } } } },
     { "a VF whose PF a shut-off guest holds", ATTACH, "web", C, false, { "0000:0a:02.0" },
       { { PP_GUARD_SRIOV, FORCE, "0000:0a:02.0",
           { "0000:0a:02.0 is a VF of PF 0000:0a:00.0, which guest 'db' (persistent configuration) "
@@ -676,7 +684,7 @@ int main(void)
         printf("# host warning: %s\n", h->warnings[i]);
     guests_build(guest_specs, sizeof(guest_specs) / sizeof(guest_specs[0]), &guests);
     pp_owners_build(&guests, &owners);
-    ok(owners.n == 11, "the owner index holds 11 guest-function pairs (%zu)", owners.n);
+    ok(owners.n == 12, "the owner index holds 12 guest-function pairs (%zu)", owners.n);
 
     run_cases(h, &guests, &owners, seen);
     run_sets(h, &owners);
