@@ -72,57 +72,23 @@ static void roff_synopsis(FILE *out, const char *s)
     }
 }
 
-static size_t indent_of(const char *line)
+/* A command's options from its option table: a tagged paragraph each, "--name ARG" and its help;
+ * then the command's notes as plain paragraphs. */
+static void roff_options(FILE *out, const pp_cli_cmd *cmd)
 {
-    size_t n = 0;
-    while (line[n] == ' ')
-        n++;
-    return n;
-}
-
-/* A command's options help, as cmd_help() prints it, turned into tagged paragraphs: a line that
- * starts (after its indent) with '-' opens an option, "--name ARG   description"; a line indented
- * deeper than that option continues its description; anything else is a plain paragraph. */
-static void roff_options(FILE *out, const char *text)
-{
-    char *copy = xstrdup(text), *line, *next;
-    size_t opt_indent = 0;
-    enum { NONE, OPTION, PROSE } in = NONE;
-
-    for (line = copy; line && *line; line = next) {
-        size_t ind;
-        char *gap;
-
-        next = strchr(line, '\n');
-        if (next)
-            *next++ = '\0';
-        ind = indent_of(line);
-        if (line[ind] == '\0')
-            continue;
-        if (line[ind] == '-' && (gap = strstr(line + ind, "  ")) != NULL) {
-            char *tag = line + ind, *desc = gap;
-            *gap = '\0';
-            while (*desc == ' ' || *desc == '\0')
-                desc++;
-            fputs(".TP\n", out);
-            roff_synopsis(out, tag);
-            fputc('\n', out);
-            roff_str(out, desc, 1);
-            fputc('\n', out);
-            opt_indent = ind;
-            in = OPTION;
-        } else if (in == OPTION && ind > opt_indent) {
-            roff_str(out, line + ind, 1);
-            fputc('\n', out);
-        } else {
-            if (in != PROSE)
-                fputs(in == OPTION ? ".PP\n" : "", out);
-            roff_str(out, line + ind, 1);
-            fputc('\n', out);
-            in = PROSE;
-        }
+    for (const pp_cli_opt *o = cmd->opts; o->name; o++) {
+        char *tag = o->arg ? xasprintf("--%s %s", o->name, o->arg) : xasprintf("--%s", o->name);
+        fputs(".TP\n", out);
+        roff_synopsis(out, tag);
+        fputc('\n', out);
+        roff_str(out, o->help, 1);
+        fputc('\n', out);
+        free(tag);
     }
-    free(copy);
+    if (cmd->notes) {
+        fputs(".PP\n", out);
+        roff_str(out, cmd->notes, 1);
+    }
 }
 
 /* The command names in table order, read back from the listing `pcipass --help` prints: the
@@ -162,17 +128,22 @@ static void print_commands(FILE *out)
         pp_die("no commands found in the command table");
     for (i = 0; i < n; i++) {
         const pp_cli_cmd *cmd = pp_cli_find(names[i]);
-        char *summary = xstrdup(cmd->summary);
+        char *summary = xstrdup(cmd->summary), *synopsis;
 
         summary[0] = (char)toupper((unsigned char)summary[0]);
         fprintf(out, ".SS \"%s\"\n", cmd->name);
         fputs(".B pcipass\n.RI [ OPTIONS ]\n", out);
         fprintf(out, ".B %s\n", cmd->name);
-        roff_synopsis(out, cmd->args);
+        synopsis = pp_cli_synopsis(cmd);
+        roff_synopsis(out, *cmd->args ? pp_cgettext(cmd->args) : "");
+        fputs(*cmd->args ? " " : "", out);
+        roff_synopsis(out, synopsis);
+        free(synopsis);
         fputs("\n.PP\n", out);
         roff_str(out, summary, 1);
         fputs(".\n", out);
-        roff_options(out, cmd->options);
+        /* the table's own order, then --help, as the command's --help lists them */
+        roff_options(out, cmd);
         fputs(".TP\n\\fB\\-h\\fR, \\fB\\-\\-help\\fR\nshow the command's options and exit\n", out);
         free(summary);
         free(names[i]);
@@ -184,8 +155,8 @@ static void print_commands(FILE *out)
  * screen). */
 static bool same_key(const ui_binding *a, const ui_binding *b)
 {
-    return a->key == b->key && a->action == b->action && a->help && b->help && a->view &&
-           b->view && strcmp(a->help, b->help) == 0;
+    return a->key == b->key && a->action == b->action && a->help && b->help && a->screen &&
+           b->screen && strcmp(a->help, b->help) == 0;
 }
 
 static void print_keys(FILE *out)
@@ -204,11 +175,11 @@ static void print_keys(FILE *out)
         fputs(".TP\n\\fB", out);
         roff_str(out, b->keyname, 0);
         fputs("\\fR", out);
-        if (b->view) {
-            fprintf(out, " (\\fI%s\\fR", b->view);
+        if (b->screen) {
+            fprintf(out, " (\\fI%s\\fR", ui_screen_word(b->screen));
             for (k = i + 1; k < ui_nbindings; k++)
                 if (same_key(b, &ui_bindings[k]))
-                    fprintf(out, ", \\fI%s\\fR", ui_bindings[k].view);
+                    fprintf(out, ", \\fI%s\\fR", ui_screen_word(ui_bindings[k].screen));
             fputc(')', out);
         }
         fputc('\n', out);

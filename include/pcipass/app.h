@@ -105,9 +105,6 @@ void pp_app_take_guests(pp_app *app, pp_virt *v, bool rw, pp_guests *g);
 void pp_app_forget_guests(pp_app *app);
 void pp_app_free(pp_app *app);
 
-/* The journal file, opened for appending (journal.h's rules); -1 with the error slot set. *PATH
- * is malloc'd on success. */
-int pp_app_journal_open(pp_app *app, char **path);
 /* Reads the inventory again (after a driver changed); false, old one kept, when it cannot. */
 bool pp_app_reload_host(pp_app *app);
 /* Prints the inventory's warnings to stderr, once. */

@@ -89,10 +89,6 @@ bool pp_change_record_identity(pp_app *app, const char *guest, const pp_pci_addr
 /* One line for an identity: "0000:03:00.0 8086:10fb subsystem 8086:000c class 020000 ...". */
 char *pp_identity_line(const pp_identity *id);
 
-/* The findings of F that stop a change: unforceable ones, and forceable ones neither FORCE nor
- * ACCEPTED lets pass. */
-size_t pp_change_blocking(const pp_findings *f, bool force, const pp_findings *accepted);
-
 /* The host-wide lock, for a caller that must read something before the change under it (undo
  * reads the journal): re-entrant, so the change takes it again. C gives the waiting callback and
  * no_lock_wait. false with the error slot set. */

@@ -16,6 +16,11 @@
 #define P_(s, p, n) ((n) == 1 ? (s) : (p))
 #endif
 #define N_(s) (s)
+/* A message in a context (gettext's msgctxt), marked for later as N_ marks: one English word with
+ * two meanings (DEVICE the operand, an address; DEVICE the column, a name) gets two
+ * translations. pp_cgettext() translates it, and gives the message alone when untranslated. */
+#define NC_(ctx, s) (ctx "\004" s)
+const char *pp_cgettext(const char *ctx_s);
 
 #if defined(__GNUC__)
 #define PP_PRINTF(f, a) __attribute__((format(printf, f, a)))

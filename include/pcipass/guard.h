@@ -8,8 +8,8 @@
  *   pp_guard_in in = { host, owners, guest };
  *   pp_findings f = { 0 };
  *   pp_guard_attach(&in, set, n, &f);      // the whole set that is to be attached together
- *   if (pp_findings_blocking(&f, force))   // forceable findings pass with force (--force, or a
- *       ...refuse, show f.v[i].msg...       // confirmation in the TUI); the others never do
+ *   if (pp_findings_blocking(&f, force, NULL)) // forceable findings pass with force (--force,
+ *       ...refuse, show f.v[i].msg...         // or a yes in the console); the others never do
  *   pp_findings_clear(&f);
  *
  * Each finding has a kind, whether force may override it, the function it is about and a
@@ -24,6 +24,7 @@
 
 #include "pcipass/host.h"
 #include "pcipass/owners.h"
+#include "pcipass/virt.h"
 
 typedef enum {
     PP_GUARD_NOT_ON_HOST,  /* the host does not show this function (forceable) */
@@ -80,8 +81,17 @@ void pp_guard_add(pp_findings *out, pp_guard_kind kind, bool forceable, const pp
                   char *msg);
 /* Adds a warning: a check that could not be made, said so that it is no silent pass. */
 void pp_guard_warn(pp_findings *out, pp_guard_kind kind, const pp_pci_addr *a, char *msg);
-/* How many findings stop the action: all of them without FORCE, the unforceable ones with it. */
-size_t pp_findings_blocking(const pp_findings *f, bool force);
+/* The one rule of a blocking finding, for the change service and both faces: a warning never
+ * blocks; an unforceable finding always; a forceable one unless FORCE (--force), or ACCEPTED (may
+ * be NULL: the findings the console's operator said yes to) holds it (same kind and function). */
+bool pp_finding_blocks(const pp_finding *x, bool force, const pp_findings *accepted);
+/* How many findings of F stop the action, by that rule. */
+size_t pp_findings_blocking(const pp_findings *f, bool force, const pp_findings *accepted);
+/* Whether a face that asks before it applies (the console) asks the operator's yes for X: every
+ * finding force would pass, warnings too. Wanted: the console has no other place to show what a
+ * guard could not check before the change is made, while the CLI prints warnings on stderr and
+ * goes on (a script has no one to ask; --force is its yes). */
+bool pp_finding_asks(const pp_finding *x);
 void pp_findings_clear(pp_findings *f);
 
 /* ADDR, then every free endpoint function of its IOMMU group (no guest holds it; bridges left

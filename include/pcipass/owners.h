@@ -3,7 +3,7 @@
 #ifndef PCIPASS_OWNERS_H
 #define PCIPASS_OWNERS_H
 
-#include "pcipass/virt.h"
+#include "pcipass/guest.h"
 
 typedef struct pp_owner {
     pp_pci_addr source;

@@ -29,6 +29,11 @@ void pp_pci_addr_format(const pp_pci_addr *a, char buf[PP_PCI_ADDR_STRLEN]);
 char *pp_pci_addr_join(const pp_pci_addr *v, size_t n, const char *sep);
 int pp_pci_addr_cmp(const pp_pci_addr *a, const pp_pci_addr *b);
 bool pp_pci_addr_eq(const pp_pci_addr *a, const pp_pci_addr *b);
+/* pp_pci_addr_cmp for qsort over an array of addresses. */
+int pp_pci_addr_qcmp(const void *a, const void *b);
+/* Whether A and B are in one device slot (domain, bus and slot the same): the functions of one
+ * device on the host, one multifunction device in a guest. */
+bool pp_pci_same_slot(const pp_pci_addr *a, const pp_pci_addr *b);
 
 /* The one number reader: S as an unsigned number up to MAX, in BASE 16 (an optional 0x), 10, or 0
  * (hex with 0x, else decimal; never octal), with nothing before or after it (no blanks or signs).

@@ -34,7 +34,10 @@ void pp_table_print(const pp_table *t, FILE *out);
 void pp_table_free(pp_table *t);
 
 /* Terminal columns S takes: wcwidth() per character; a byte that is no character of the locale,
- * or a character without width (control), counts as one column. */
+ * or a character wcwidth() rejects (control, unassigned), counts as one column, as the console
+ * draws it as one '?'. The one display-width rule of the CLI's tables and the console. */
 size_t pp_display_width(const char *s);
+/* Bytes of S that fit in WIDTH columns by that rule, whole characters only (at least one). */
+size_t pp_display_fit(const char *s, size_t width);
 
 #endif

@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "pcipass/guest.h"
 #include "pcipass/hostdev.h"
 
 typedef struct pp_virt pp_virt;
@@ -37,37 +38,14 @@ void pp_virt_version_text(unsigned long ver, char *buf, size_t size);
 #define PP_LIBVIRT_IOMMUFD 12001000UL      /* <driver iommufd='yes'/>, iommufd without the VFIO
                                               container */
 
-typedef struct pp_guest {
-    char *name;
-    char *uuid;
-    int state; /* virDomainState */
-    bool active, persistent;
-    bool has_live, has_config;
-    pp_domain_info live;   /* the running definition, when active */
-    pp_domain_info config; /* the persistent definition, when persistent */
-} pp_guest;
-
-typedef struct pp_guests {
-    pp_guest *v; /* sorted by name */
-    size_t n;
-} pp_guests;
-
 /* Every guest, active and inactive, with the live XML of running ones and the inactive XML of
  * persistent ones: one pass, no call per host function. */
 bool pp_virt_guests(pp_virt *v, pp_guests *out);
-void pp_guests_clear(pp_guests *g);
-void pp_guest_clear(pp_guest *g);
 /* One guest, by UUID, read again from libvirt (the truth after a change). false with the error
  * slot set. */
 bool pp_virt_guest_reread(pp_virt *v, const char *uuid, pp_guest *out);
-const pp_guest *pp_guests_find(const pp_guests *g, const char *name);
 /* untranslated, as virsh words it (JSON uses it as is; text passes it through _()) */
 const char *pp_guest_state_name(const pp_guest *g);
-/* Why a definition of G is not well-formed (escaped), or NULL: what G holds is then not known for
- * sure (read with recovery, or not at all). */
-const char *pp_guest_damaged(const pp_guest *g);
-/* The definition that describes the guest best: the persistent one, else the live one. */
-const pp_domain_info *pp_guest_info(const pp_guest *g);
 
 enum { PP_AFFECT_LIVE = 1, PP_AFFECT_CONFIG = 2 };
 /* The configurations a change goes to: the given ones checked against the guest's state, or the

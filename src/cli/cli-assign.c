@@ -13,32 +13,6 @@
 #include "pcipass/guard.h"
 #include "pcipass/change.h"
 
-enum {
-    OPT_GUEST = 256,
-    OPT_MANAGED,
-    OPT_UID,
-    OPT_FID,
-    OPT_GADDR,
-    OPT_IFACE,
-    OPT_MAC,
-    OPT_LIVE,
-    OPT_CONFIG,
-    OPT_DRY,
-    OPT_FORCE,
-    OPT_JSON,
-    OPT_WHOLE_GROUP,
-    OPT_ALL_FUNCTIONS,
-    OPT_WAIT,
-    OPT_NO_WAIT,
-    OPT_ROM_BAR,
-    OPT_ROM_FILE,
-    OPT_BOOT_ORDER,
-    OPT_VLAN,
-    OPT_TRUST,
-    OPT_DRIVER_MODEL,
-    OPT_IOMMUFD,
-};
-
 typedef struct assign_opts {
     pp_hostdev hd;
     const char *guest;
@@ -47,20 +21,6 @@ typedef struct assign_opts {
     bool live, config, dry_run, force, json, whole_group, all_functions, no_lock_wait;
     double wait;
 } assign_opts;
-
-#define ASSIGN_LONGOPTS                                                                            \
-    { "managed", required_argument, NULL, OPT_MANAGED },                                           \
-        { "zpci-uid", required_argument, NULL, OPT_UID },                                          \
-        { "zpci-fid", required_argument, NULL, OPT_FID },                                          \
-        { "guest-address", required_argument, NULL, OPT_GADDR },                                   \
-        { "interface", no_argument, NULL, OPT_IFACE }, { "mac", required_argument, NULL, OPT_MAC },  \
-        { "rom-bar", required_argument, NULL, OPT_ROM_BAR },                                       \
-        { "rom-file", required_argument, NULL, OPT_ROM_FILE },                                     \
-        { "boot-order", required_argument, NULL, OPT_BOOT_ORDER },                                 \
-        { "vlan", required_argument, NULL, OPT_VLAN },                                             \
-        { "trust", required_argument, NULL, OPT_TRUST },                                           \
-        { "driver-model", required_argument, NULL, OPT_DRIVER_MODEL },                             \
-        { "iommufd", no_argument, NULL, OPT_IOMMUFD }
 
 /* One option of the assignment; false with the error slot set for a bad value. */
 /* A guest's name for one line of text (the escaping rule, a newline too); valid until the next
@@ -78,65 +38,65 @@ static bool assign_opt(int c, const char *arg, assign_opts *o)
     pp_hostdev *hd = &o->hd;
 
     switch (c) {
-    case OPT_MANAGED:
+    case PP_OPT_MANAGED:
         return pp_hostdev_parse_managed(arg, &hd->managed);
-    case OPT_UID:
+    case PP_OPT_ZPCI_UID:
         hd->has_uid = true;
         return pp_hostdev_parse_uid(arg, &hd->uid);
-    case OPT_FID:
+    case PP_OPT_ZPCI_FID:
         hd->has_fid = true;
         return pp_hostdev_parse_fid(arg, &hd->fid);
-    case OPT_GADDR:
+    case PP_OPT_GUEST_ADDRESS:
         hd->has_guest_addr = hd->guest_addr_full = true;
         return pp_pci_addr_parse(arg, "guest-address", &hd->guest_addr);
-    case OPT_IFACE:
+    case PP_OPT_INTERFACE:
         hd->kind = PP_HD_INTERFACE;
         return true;
-    case OPT_MAC:
+    case PP_OPT_MAC:
         return pp_hostdev_parse_mac(arg, hd->mac);
-    case OPT_ROM_BAR:
+    case PP_OPT_ROM_BAR:
         return pp_hostdev_parse_onoff(arg, "rom-bar", &hd->rom_bar);
-    case OPT_ROM_FILE:
+    case PP_OPT_ROM_FILE:
         o->rom_file = arg;
         return true;
-    case OPT_BOOT_ORDER:
+    case PP_OPT_BOOT_ORDER:
         return pp_hostdev_parse_boot_order(arg, &hd->boot_order);
-    case OPT_VLAN:
+    case PP_OPT_VLAN:
         return pp_hostdev_parse_vlan(arg, &hd->vlan);
-    case OPT_TRUST:
+    case PP_OPT_TRUST:
         return pp_hostdev_parse_onoff(arg, "trust", &hd->trust);
-    case OPT_DRIVER_MODEL:
+    case PP_OPT_DRIVER_MODEL:
         return pp_hostdev_parse_driver_name(arg, "driver-model", hd->driver_model);
-    case OPT_IOMMUFD:
+    case PP_OPT_IOMMUFD:
         hd->iommufd = true;
         return true;
-    case OPT_GUEST:
+    case PP_OPT_GUEST:
         o->guest = arg;
         return true;
-    case OPT_LIVE:
+    case PP_OPT_LIVE:
         o->live = true;
         return true;
-    case OPT_CONFIG:
+    case PP_OPT_CONFIG:
         o->config = true;
         return true;
-    case OPT_DRY:
+    case PP_OPT_DRY_RUN:
         o->dry_run = true;
         return true;
-    case OPT_FORCE:
+    case PP_OPT_FORCE:
         o->force = true;
         return true;
-    case OPT_JSON:
+    case PP_OPT_JSON:
         o->json = true;
         return true;
-    case OPT_WHOLE_GROUP:
+    case PP_OPT_WHOLE_GROUP:
         o->whole_group = true;
         return true;
-    case OPT_ALL_FUNCTIONS:
+    case PP_OPT_ALL_FUNCTIONS:
         o->all_functions = true;
         return true;
-    case OPT_WAIT:
+    case PP_OPT_WAIT:
         return pp_cli_parse_wait(arg, &o->wait);
-    case OPT_NO_WAIT:
+    case PP_OPT_NO_WAIT:
         o->no_lock_wait = true;
         return true;
     }
@@ -144,8 +104,7 @@ static bool assign_opt(int c, const char *arg, assign_opts *o)
 }
 
 /* Parses options and NPOS positional words (GUEST and/or DEVICE). -1: go on; else exit status. */
-static int parse(const pp_cli_cmd *cmd, int argc, char **argv, const struct option *longopts,
-                 int npos, assign_opts *o)
+static int parse(const pp_cli_cmd *cmd, int argc, char **argv, int npos, assign_opts *o)
 {
     int c, rc;
 
@@ -153,7 +112,7 @@ static int parse(const pp_cli_cmd *cmd, int argc, char **argv, const struct opti
     o->hd.kind = PP_HD_HOSTDEV;
     o->hd.managed = PP_MANAGED_YES; /* pcipass's default: libvirt binds and unbinds vfio-pci */
     o->wait = PP_UNPLUG_WAIT_SECONDS;
-    while ((rc = pp_cli_getopt(cmd, argc, argv, "h", longopts, &c)) == -1 && c != -1) {
+    while ((rc = pp_cli_getopt(cmd, argc, argv, &c)) == -1 && c != -1) {
         if (!assign_opt(c, optarg, o)) {
             fprintf(stderr, "%s: %s\n", pp_progname(), pp_error_get());
             return PP_EXIT_FAIL;
@@ -216,16 +175,10 @@ static void print_result(const assign_opts *o, const char *verb, unsigned affect
 
 int pp_cmd_xml(pp_app *app, int argc, char **argv)
 {
-    static const struct option opts[] = {
-        ASSIGN_LONGOPTS,
-        { "guest", required_argument, NULL, OPT_GUEST },
-        { "help", no_argument, NULL, 'h' },
-        { NULL, 0, NULL, 0 },
-    };
     const pp_cli_cmd *cmd = pp_cli_find("xml");
     assign_opts o;
     char *xml;
-    int rc = parse(cmd, argc, argv, opts, 1, &o);
+    int rc = parse(cmd, argc, argv, 1, &o);
 
     if (rc != -1)
         return rc;
@@ -255,19 +208,6 @@ int pp_cmd_xml(pp_app *app, int argc, char **argv)
 
 int pp_cmd_attach(pp_app *app, int argc, char **argv)
 {
-    static const struct option opts[] = {
-        ASSIGN_LONGOPTS,
-        { "live", no_argument, NULL, OPT_LIVE },
-        { "config", no_argument, NULL, OPT_CONFIG },
-        { "dry-run", no_argument, NULL, OPT_DRY },
-        { "force", no_argument, NULL, OPT_FORCE },
-        { "json", no_argument, NULL, OPT_JSON },
-        { "whole-group", no_argument, NULL, OPT_WHOLE_GROUP },
-        { "all-functions", no_argument, NULL, OPT_ALL_FUNCTIONS },
-        { "no-wait", no_argument, NULL, OPT_NO_WAIT },
-        { "help", no_argument, NULL, 'h' },
-        { NULL, 0, NULL, 0 },
-    };
     const pp_cli_cmd *cmd = pp_cli_find("attach");
     const pp_guest *g;
     pp_host *h;
@@ -279,7 +219,7 @@ int pp_cmd_attach(pp_app *app, int argc, char **argv)
     pp_change c = { 0 };
     pp_guard_in in;
     size_t n = 0, i;
-    int rc = parse(cmd, argc, argv, opts, 2, &o);
+    int rc = parse(cmd, argc, argv, 2, &o);
 
     if (rc != -1)
         return rc;
@@ -361,21 +301,11 @@ out:
 
 int pp_cmd_detach(pp_app *app, int argc, char **argv)
 {
-    static const struct option opts[] = {
-        { "live", no_argument, NULL, OPT_LIVE },
-        { "config", no_argument, NULL, OPT_CONFIG },
-        { "dry-run", no_argument, NULL, OPT_DRY },
-        { "json", no_argument, NULL, OPT_JSON },
-        { "wait", required_argument, NULL, OPT_WAIT },
-        { "no-wait", no_argument, NULL, OPT_NO_WAIT },
-        { "help", no_argument, NULL, 'h' },
-        { NULL, 0, NULL, 0 },
-    };
     const pp_cli_cmd *cmd = pp_cli_find("detach");
     pp_change c = { 0 };
     assign_opts o;
     char *xml;
-    int rc = parse(cmd, argc, argv, opts, 2, &o);
+    int rc = parse(cmd, argc, argv, 2, &o);
 
     if (rc != -1)
         return rc;

@@ -60,12 +60,6 @@ static bool record(pp_app *app, const pp_audit *a, bool json, json_object *jrec)
 
 int pp_cmd_audit(pp_app *app, int argc, char **argv)
 {
-    static const struct option opts[] = {
-        { "json", no_argument, NULL, 'j' },
-        { "record", no_argument, NULL, 'r' },
-        { "help", no_argument, NULL, 'h' },
-        { NULL, 0, NULL, 0 },
-    };
     const pp_cli_cmd *cmd = pp_cli_find("audit");
     bool json = false, rec = false, rec_ok = true;
     json_object *jrec = NULL;
@@ -74,10 +68,10 @@ int pp_cmd_audit(pp_app *app, int argc, char **argv)
     int c, rc;
     size_t i;
 
-    while ((rc = pp_cli_getopt(cmd, argc, argv, "h", opts, &c)) == -1 && c != -1) {
-        if (c == 'j')
+    while ((rc = pp_cli_getopt(cmd, argc, argv, &c)) == -1 && c != -1) {
+        if (c == PP_OPT_JSON)
             json = true;
-        else if (c == 'r')
+        else if (c == PP_OPT_RECORD)
             rec = true;
     }
     if (rc != -1)

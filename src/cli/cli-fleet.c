@@ -111,15 +111,6 @@ static bool matches(const find_query *q, const pp_app *m, const pp_function *f)
 
 int pp_cmd_find(pp_app *app, int argc, char **argv)
 {
-    static const struct option opts[] = {
-        { "class", required_argument, NULL, 'C' },
-        { "vendor", required_argument, NULL, 'v' },
-        { "device", required_argument, NULL, 'd' },
-        { "free", no_argument, NULL, 'f' },
-        { "json", no_argument, NULL, 'j' },
-        { "help", no_argument, NULL, 'h' },
-        { NULL, 0, NULL, 0 },
-    };
     const pp_cli_cmd *cmd = pp_cli_find("find");
     find_query q = { 0 };
     bool json = false, fleet = app->nmembers > 1, zpci = false;
@@ -130,9 +121,9 @@ int pp_cmd_find(pp_app *app, int argc, char **argv)
     unsigned digits;
     int c, rc;
 
-    while ((rc = pp_cli_getopt(cmd, argc, argv, "+h", opts, &c)) == -1 && c != -1) {
+    while ((rc = pp_cli_getopt(cmd, argc, argv, &c)) == -1 && c != -1) {
         switch (c) {
-        case 'C':
+        case PP_OPT_CLASS:
             if (!parse_hex(optarg, 6, &q.class_code, &digits))
                 return pp_cli_usage_error(cmd, _("--class: '%s' is not a class in hex: 2 digits "
                                                  "(base class, 02), 4 (with subclass, 0200) or 6 "
@@ -141,22 +132,22 @@ int pp_cmd_find(pp_app *app, int argc, char **argv)
             q.has_class = true;
             q.class_shift = digits <= 2 ? 16 : digits <= 4 ? 8 : 0;
             break;
-        case 'v':
+        case PP_OPT_VENDOR:
             if (!parse_hex(optarg, 4, &q.vendor, NULL))
                 return pp_cli_usage_error(cmd, _("--vendor: '%s' is not a vendor id, hex 0000-ffff"),
                                           optarg);
             q.has_vendor = true;
             break;
-        case 'd':
+        case PP_OPT_DEVICE:
             if (!parse_hex(optarg, 4, &q.device, NULL))
                 return pp_cli_usage_error(cmd, _("--device: '%s' is not a device id, hex 0000-ffff"),
                                           optarg);
             q.has_device = true;
             break;
-        case 'f':
+        case PP_OPT_FREE:
             q.free = true;
             break;
-        case 'j':
+        case PP_OPT_JSON:
             json = true;
             break;
         }
@@ -217,22 +208,26 @@ int pp_cmd_find(pp_app *app, int argc, char **argv)
 
 /* ---- a change in a fleet ---- */
 
-/* The first operand of ARGV (after the command), skipping options and the values of those that
- * take one. */
-static const char *operand(int argc, char **argv, int nth)
+/* Whether the option word W of CMD takes its value from the next word (its table says so). */
+static bool takes_value(const pp_cli_cmd *cmd, const char *w)
 {
-    static const char *const with_value[] = { "--managed", "--zpci-uid", "--zpci-fid",
-                                              "--guest-address", "--mac", "--wait", "--guest" };
+    for (const pp_cli_opt *o = cmd->opts; o->name; o++)
+        if (o->arg && w[0] == '-' && w[1] == '-' && strcmp(w + 2, o->name) == 0)
+            return true;
+    return false;
+}
+
+/* The NTH operand of ARGV (after the command), skipping options and the values of those that
+ * take one. */
+static const char *operand(const pp_cli_cmd *cmd, int argc, char **argv, int nth)
+{
     int i, seen = 0;
-    size_t k;
 
     for (i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--") == 0)
             return i + 1 + nth - seen < argc ? argv[i + 1 + nth - seen] : NULL;
         if (argv[i][0] == '-') {
-            for (k = 0; k < sizeof(with_value) / sizeof(with_value[0]); k++)
-                if (strcmp(argv[i], with_value[k]) == 0)
-                    i++;
+            i += takes_value(cmd, argv[i]);
             continue;
         }
         if (seen++ == nth)
@@ -263,14 +258,12 @@ int pp_cli_fleet_dispatch(pp_app *app, const pp_cli_cmd *cmd, int argc, char **a
     char *names;
     size_t i, nhit = 0;
 
-    if (!strcmp(cmd->name, "attach") || !strcmp(cmd->name, "detach"))
-        guest = operand(argc, argv, 0);
-    else if (!strcmp(cmd->name, "xml") || !strcmp(cmd->name, "prepare") ||
-             !strcmp(cmd->name, "release"))
-        guest = option_value(argc, argv, "--guest"), device = operand(argc, argv, 0);
-    else if (strcmp(cmd->name, "check") && strcmp(cmd->name, "audit") &&
-             strcmp(cmd->name, "undo") && strcmp(cmd->name, "history"))
-        return cmd->run(app, argc, argv); /* --help and the like */
+    /* the one host: that of the command's GUEST (its first operand, or --guest), else of its
+     * DEVICE; a command of several (audit GUEST..., check DEVICE...) or none concerns no one host */
+    if (!cmd->more && cmd->operands[0] == PP_COMP_GUEST)
+        guest = operand(cmd, argc, argv, 0);
+    else if (!cmd->more && cmd->operands[0] == PP_COMP_DEVICE)
+        guest = option_value(argc, argv, "--guest"), device = operand(cmd, argc, argv, 0);
     for (int a = 1; a < argc; a++)
         if (!strcmp(argv[a], "-h") || !strcmp(argv[a], "--help"))
             return cmd->run(&app->members[0], argc, argv);

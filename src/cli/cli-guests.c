@@ -48,15 +48,10 @@ json_object *pp_json_owner(const pp_owner *o)
 
 static int simple_args(const pp_cli_cmd *cmd, int argc, char **argv, bool *json)
 {
-    static const struct option opts[] = {
-        { "json", no_argument, NULL, 'j' },
-        { "help", no_argument, NULL, 'h' },
-        { NULL, 0, NULL, 0 },
-    };
     int c, rc;
 
-    while ((rc = pp_cli_getopt(cmd, argc, argv, "+h", opts, &c)) == -1 && c != -1)
-        if (c == 'j')
+    while ((rc = pp_cli_getopt(cmd, argc, argv, &c)) == -1 && c != -1)
+        if (c == PP_OPT_JSON)
             *json = true;
     if (rc != -1)
         return rc;

@@ -14,7 +14,6 @@
 #include "pcipass/guard.h"
 #include "pcipass/journal.h"
 
-enum { OPT_JSON = 256, OPT_FORCE, OPT_DRY, OPT_WAIT, OPT_NO_WAIT };
 
 /* "attach of 0000:01:00.0 for guest 'web' (2026-11-25T03:00:00Z)", whole, for the undo lines */
 static void say_change(const char *fmt_guest, const char *fmt_host, const pp_jrec *r)
@@ -27,14 +26,6 @@ static void say_change(const char *fmt_guest, const char *fmt_host, const pp_jre
 
 int pp_cmd_undo(pp_app *app, int argc, char **argv)
 {
-    static const struct option opts[] = {
-        { "force", no_argument, NULL, OPT_FORCE },
-        { "dry-run", no_argument, NULL, OPT_DRY },
-        { "wait", required_argument, NULL, OPT_WAIT },
-        { "no-wait", no_argument, NULL, OPT_NO_WAIT },
-        { "help", no_argument, NULL, 'h' },
-        { NULL, 0, NULL, 0 },
-    };
     const pp_cli_cmd *cmd = pp_cli_find("undo");
     char *path;
     bool force = false, dry = false, no_wait = false, uri_from_journal = false, resolved_only;
@@ -45,14 +36,14 @@ int pp_cmd_undo(pp_app *app, int argc, char **argv)
     pp_journal j;
     int ch, rc;
 
-    while ((rc = pp_cli_getopt(cmd, argc, argv, "h", opts, &ch)) == -1 && ch != -1) {
-        if (ch == OPT_FORCE)
+    while ((rc = pp_cli_getopt(cmd, argc, argv, &ch)) == -1 && ch != -1) {
+        if (ch == PP_OPT_FORCE)
             force = true;
-        else if (ch == OPT_DRY)
+        else if (ch == PP_OPT_DRY_RUN)
             dry = true;
-        else if (ch == OPT_NO_WAIT)
+        else if (ch == PP_OPT_NO_WAIT)
             no_wait = true;
-        else if (ch == OPT_WAIT && !pp_cli_parse_wait(optarg, &wait))
+        else if (ch == PP_OPT_WAIT && !pp_cli_parse_wait(optarg, &wait))
             return pp_cli_fail();
     }
     if (rc != -1)
@@ -133,11 +124,6 @@ out:
 
 int pp_cmd_history(pp_app *app, int argc, char **argv)
 {
-    static const struct option opts[] = {
-        { "json", no_argument, NULL, OPT_JSON },
-        { "help", no_argument, NULL, 'h' },
-        { NULL, 0, NULL, 0 },
-    };
     const pp_cli_cmd *cmd = pp_cli_find("history");
     char *path;
     bool json = false;
@@ -145,7 +131,7 @@ int pp_cmd_history(pp_app *app, int argc, char **argv)
     size_t i;
     int ch, rc;
 
-    while ((rc = pp_cli_getopt(cmd, argc, argv, "h", opts, &ch)) == -1 && ch != -1)
+    while ((rc = pp_cli_getopt(cmd, argc, argv, &ch)) == -1 && ch != -1)
         json = true;
     if (rc != -1)
         return rc;

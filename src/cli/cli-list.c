@@ -226,19 +226,14 @@ static int list_fleet(pp_app *app, bool json)
 
 int pp_cmd_list(pp_app *app, int argc, char **argv)
 {
-    static const struct option opts[] = {
-        { "json", no_argument, NULL, 'j' },
-        { "help", no_argument, NULL, 'h' },
-        { NULL, 0, NULL, 0 },
-    };
     const pp_cli_cmd *cmd = pp_cli_find("list");
     bool json = false;
     pp_host *h;
     char *gerr = NULL;
     int c, rc;
 
-    while ((rc = pp_cli_getopt(cmd, argc, argv, "+h", opts, &c)) == -1 && c != -1)
-        if (c == 'j')
+    while ((rc = pp_cli_getopt(cmd, argc, argv, &c)) == -1 && c != -1)
+        if (c == PP_OPT_JSON)
             json = true;
     if (rc != -1)
         return rc;

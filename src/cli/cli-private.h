@@ -14,10 +14,44 @@
 #include "pcipass/change.h"
 #include "pcipass/cli.h"
 
-/* Parses a command's options: argv[0] is the command. Handles --help and usage errors: returns
- * -1 when parsing went on, or the exit status when the command should end now. */
-int pp_cli_getopt(const pp_cli_cmd *cmd, int argc, char **argv, const char *shortopts,
-                  const struct option *longopts, int *opt);
+/* What getopt returns for each option of the command tables (cli.c): one name per option for
+ * every command that takes it. */
+enum pp_cli_opt_id {
+    PP_OPT_JSON = 256,
+    PP_OPT_FORCE,
+    PP_OPT_DRY_RUN,
+    PP_OPT_NO_WAIT,
+    PP_OPT_WAIT,
+    PP_OPT_LIVE,
+    PP_OPT_CONFIG,
+    PP_OPT_GUEST,
+    PP_OPT_MANAGED,
+    PP_OPT_ZPCI_UID,
+    PP_OPT_ZPCI_FID,
+    PP_OPT_GUEST_ADDRESS,
+    PP_OPT_INTERFACE,
+    PP_OPT_MAC,
+    PP_OPT_WHOLE_GROUP,
+    PP_OPT_ALL_FUNCTIONS,
+    PP_OPT_CLASS,
+    PP_OPT_VENDOR,
+    PP_OPT_DEVICE,
+    PP_OPT_FREE,
+    PP_OPT_RECORD,
+    PP_OPT_VLAN,
+    PP_OPT_TRUST,
+    PP_OPT_ROM_BAR,
+    PP_OPT_ROM_FILE,
+    PP_OPT_BOOT_ORDER,
+    PP_OPT_DRIVER_MODEL,
+    PP_OPT_IOMMUFD,
+    PP_OPT_DRIVER,
+};
+
+/* The next option of argv (argv[0] is the command), by CMD's option table: *OPT is its PP_OPT_*
+ * (-1 at the end of the options). Handles --help and usage errors: returns -1 when parsing goes
+ * on, or the exit status when the command should end now. */
+int pp_cli_getopt(const pp_cli_cmd *cmd, int argc, char **argv, int *opt);
 int pp_cli_usage_error(const pp_cli_cmd *cmd, const char *fmt, ...) PP_PRINTF(2, 3);
 int pp_cli_fail(void);
 struct pp_findings;

@@ -12,15 +12,9 @@
 #include "pcipass/guard.h"
 #include "pcipass/table.h"
 
-enum { OPT_JSON = 256, OPT_FORCE, OPT_DRY, OPT_NO_WAIT, OPT_DRIVER };
 
 int pp_cmd_check(pp_app *app, int argc, char **argv)
 {
-    static const struct option opts[] = {
-        { "json", no_argument, NULL, OPT_JSON },
-        { "help", no_argument, NULL, 'h' },
-        { NULL, 0, NULL, 0 },
-    };
     const pp_cli_cmd *cmd = pp_cli_find("check");
     pp_pci_addr *sel;
     pp_checks c;
@@ -28,7 +22,7 @@ int pp_cmd_check(pp_app *app, int argc, char **argv)
     size_t i, nsel;
     int ch, rc;
 
-    while ((rc = pp_cli_getopt(cmd, argc, argv, "h", opts, &ch)) == -1 && ch != -1)
+    while ((rc = pp_cli_getopt(cmd, argc, argv, &ch)) == -1 && ch != -1)
         json = true;
     if (rc != -1)
         return rc;
@@ -120,14 +114,6 @@ static void persist_advice(pp_app *app, const pp_host *h, const pp_pci_addr *a)
 
 static int prepare_or_release(pp_app *app, int argc, char **argv, bool release)
 {
-    static const struct option opts[] = {
-        { "force", no_argument, NULL, OPT_FORCE },
-        { "dry-run", no_argument, NULL, OPT_DRY },
-        { "no-wait", no_argument, NULL, OPT_NO_WAIT },
-        { "driver", required_argument, NULL, OPT_DRIVER },
-        { "help", no_argument, NULL, 'h' },
-        { NULL, 0, NULL, 0 },
-    };
     const pp_cli_cmd *cmd = pp_cli_find(release ? "release" : "prepare");
     bool dry = false;
     pp_change c = { 0 };
@@ -136,16 +122,16 @@ static int prepare_or_release(pp_app *app, int argc, char **argv, bool release)
     int ch, rc;
 
     c.kind = release ? PP_CHANGE_RELEASE : PP_CHANGE_PREPARE;
-    while ((rc = pp_cli_getopt(cmd, argc, argv, "h", opts, &ch)) == -1 && ch != -1) {
-        if (ch == OPT_FORCE)
+    while ((rc = pp_cli_getopt(cmd, argc, argv, &ch)) == -1 && ch != -1) {
+        if (ch == PP_OPT_FORCE)
             c.force = true;
-        else if (ch == OPT_DRY)
+        else if (ch == PP_OPT_DRY_RUN)
             dry = true;
-        else if (ch == OPT_NO_WAIT)
+        else if (ch == PP_OPT_NO_WAIT)
             c.no_lock_wait = true;
-        else if (ch == OPT_DRIVER && release)
-            return pp_cli_usage_error(cmd, _("--driver is for prepare"));
-        else if (ch == OPT_DRIVER && !pp_hostdev_parse_driver_name(optarg, "driver", hd.driver_model))
+        /* release's table has no --driver */
+        else if (ch == PP_OPT_DRIVER &&
+                 !pp_hostdev_parse_driver_name(optarg, "driver", hd.driver_model))
             return pp_cli_fail();
     }
     if (rc != -1)

@@ -12,125 +12,230 @@
 #include "cli-private.h"
 #include "pcipass/common.h"
 #include "pcipass/guard.h"
+#include "pcipass/buf.h"
+#include "pcipass/table.h"
 
+/* ---- the command table: each command's options in one table (cli.h) ---- */
+
+#define OPT_END { 0, NULL, NULL, NULL, PP_COMP_NONE, NULL }
+#define NO_WAIT_OPT                                                                                \
+    { PP_OPT_NO_WAIT, "no-wait", NULL,                                                             \
+      N_("fail at once while another pcipass makes a change on this host"), PP_COMP_NONE, NULL }
+/* the assignment's fields: xml and attach alike */
+#define ASSIGN_OPTS                                                                                \
+    { PP_OPT_MANAGED, "managed", "yes|no", N_("libvirt binds vfio-pci itself (default yes)"),      \
+      PP_COMP_CHOICES, "yes no" },                                                                 \
+        { PP_OPT_ZPCI_UID, "zpci-uid", N_("N"), N_("s390x guests: zPCI uid, 0x0001-0xffff"),        \
+          PP_COMP_NONE, NULL },                                                                    \
+        { PP_OPT_ZPCI_FID, "zpci-fid", N_("N"), N_("s390x guests: zPCI fid, 0x00000000-0xffffffff"), \
+          PP_COMP_NONE, NULL },                                                                    \
+        { PP_OPT_GUEST_ADDRESS, "guest-address", N_("ADDR"),                                       \
+          N_("the guest-side PCI address, DDDD:BB:SS.F"), PP_COMP_NONE, NULL },                    \
+        { PP_OPT_INTERFACE, "interface", NULL,                                                     \
+          N_("<interface type='hostdev'> (SR-IOV network VFs)"), PP_COMP_NONE, NULL },             \
+        { PP_OPT_MAC, "mac", N_("MAC"), N_("the interface's MAC address (with --interface)"),      \
+          PP_COMP_NONE, NULL },                                                                    \
+        { PP_OPT_VLAN, "vlan", N_("TAG"), N_("the interface's VLAN tag, 1-4094 (with --interface)"), \
+          PP_COMP_NONE, NULL },                                                                    \
+        { PP_OPT_TRUST, "trust", "on|off",                                                         \
+          N_("trustGuestRxFilters: the guest may change the VF's MAC\nand receive filters (with "  \
+             "--interface)"),                                                                      \
+          PP_COMP_CHOICES, "on off" },                                                             \
+        { PP_OPT_ROM_BAR, "rom-bar", "on|off",                                                     \
+          N_("show the function's option ROM to the guest or not"), PP_COMP_CHOICES, "on off" },   \
+        { PP_OPT_ROM_FILE, "rom-file", N_("PATH"),                                                 \
+          N_("an option ROM image for the guest instead (a readable\nfile, under --conf-root "     \
+             "with a fake root)"),                                                                 \
+          PP_COMP_NONE, NULL },                                                                    \
+        { PP_OPT_BOOT_ORDER, "boot-order", N_("N"),                                                \
+          N_("boot from this function, 1-65535 (not with the\nguest's <os><boot>)"), PP_COMP_NONE, \
+          NULL },                                                                                  \
+        { PP_OPT_DRIVER_MODEL, "driver-model", N_("NAME"),                                         \
+          N_("a VFIO variant driver, <driver model=.../> (libvirt\n10.0 and later)"),              \
+          PP_COMP_NONE, NULL },                                                                    \
+        { PP_OPT_IOMMUFD, "iommufd", NULL,                                                         \
+          N_("assign through iommufd, <driver iommufd='yes'/> (libvirt\n12.1 and later)"),         \
+          PP_COMP_NONE, NULL }
+
+static const pp_cli_opt list_opts[] = {
+    { PP_OPT_JSON, "json", NULL, N_("one JSON array, one object per function"), PP_COMP_NONE, NULL },
+    OPT_END,
+};
+
+static const pp_cli_opt find_opts[] = {
+    { PP_OPT_CLASS, "class", N_("HEX"),
+      N_("class: base (02), with subclass (0200) or full (020000)"), PP_COMP_NONE, NULL },
+    { PP_OPT_VENDOR, "vendor", N_("HEX"), N_("vendor id, 0000-ffff"), PP_COMP_NONE, NULL },
+    { PP_OPT_DEVICE, "device", N_("HEX"), N_("device id, 0000-ffff"), PP_COMP_NONE, NULL },
+    { PP_OPT_FREE, "free", NULL,
+      N_("only functions no guest holds in any configuration, in a\n"
+         "viable IOMMU group, not host-critical and no bridge (what is\n"
+         "unknown on a host, as on one read through libvirt, is never free)"),
+      PP_COMP_NONE, NULL },
+    { PP_OPT_JSON, "json", NULL, N_("one JSON array, one object per function"), PP_COMP_NONE, NULL },
+    OPT_END,
+};
+
+static const pp_cli_opt guests_opts[] = {
+    { PP_OPT_JSON, "json", NULL, N_("one JSON array, one object per guest"), PP_COMP_NONE, NULL },
+    OPT_END,
+};
+
+static const pp_cli_opt owners_opts[] = {
+    { PP_OPT_JSON, "json", NULL, N_("one JSON array, one object per held function"), PP_COMP_NONE,
+      NULL },
+    OPT_END,
+};
+
+static const pp_cli_opt xml_opts[] = {
+    { PP_OPT_GUEST, "guest", N_("NAME"), N_("check the assignment against this guest"),
+      PP_COMP_GUEST, NULL },
+    ASSIGN_OPTS,
+    OPT_END,
+};
+
+static const pp_cli_opt attach_opts[] = {
+    ASSIGN_OPTS,
+    { PP_OPT_LIVE, "live", NULL, N_("the running guest only"), PP_COMP_NONE, NULL },
+    { PP_OPT_CONFIG, "config", NULL,
+      N_("the persistent configuration only\n"
+         "(default: both for a running guest, the persistent one when shut off)"),
+      PP_COMP_NONE, NULL },
+    { PP_OPT_DRY_RUN, "dry-run", NULL, N_("check and print the XML, change nothing"), PP_COMP_NONE,
+      NULL },
+    { PP_OPT_FORCE, "force", NULL,
+      N_("override the guards that allow it (function held by another\n"
+         "guest, IOMMU group partners on host drivers, host-critical\n"
+         "function, function not on this host)"),
+      PP_COMP_NONE, NULL },
+    { PP_OPT_WHOLE_GROUP, "whole-group", NULL,
+      N_("also the free endpoint functions of DEVICE's IOMMU group,\nall or nothing"),
+      PP_COMP_NONE, NULL },
+    { PP_OPT_ALL_FUNCTIONS, "all-functions", NULL,
+      N_("DEVICE is function 0: all functions of the device, in one\n"
+         "guest slot (multifunction), all or nothing"),
+      PP_COMP_NONE, NULL },
+    { PP_OPT_NO_WAIT, "no-wait", NULL,
+      N_("fail at once while another pcipass makes a change on this host\n"
+         "(default: wait for it, up to 30 s)"),
+      PP_COMP_NONE, NULL },
+    { PP_OPT_JSON, "json", NULL, N_("the result as JSON"), PP_COMP_NONE, NULL },
+    OPT_END,
+};
+
+static const pp_cli_opt detach_opts[] = {
+    { PP_OPT_LIVE, "live", NULL, N_("the running guest only"), PP_COMP_NONE, NULL },
+    { PP_OPT_CONFIG, "config", NULL, N_("the persistent configuration only"), PP_COMP_NONE, NULL },
+    { PP_OPT_DRY_RUN, "dry-run", NULL, N_("print what would be detached, change nothing"),
+      PP_COMP_NONE, NULL },
+    { PP_OPT_WAIT, "wait", N_("SECONDS"),
+      N_("how long to wait for a running guest to release the function\n"
+         "(default 5; 0: do not wait). Not released by then: exit 1,\n"
+         "\"unplug requested\", journaled as requested, not as done"),
+      PP_COMP_NONE, NULL },
+    NO_WAIT_OPT,
+    { PP_OPT_JSON, "json", NULL, N_("the result as JSON"), PP_COMP_NONE, NULL },
+    OPT_END,
+};
+
+static const pp_cli_opt check_opts[] = {
+    { PP_OPT_JSON, "json", NULL, N_("one JSON array, one object per check"), PP_COMP_NONE, NULL },
+    OPT_END,
+};
+
+static const pp_cli_opt prepare_opts[] = {
+    { PP_OPT_DRIVER, "driver", N_("NAME"),
+      N_("a VFIO variant driver instead (mlx5_vfio_pci; libvirt 10.0\nand later)"), PP_COMP_NONE,
+      NULL },
+    { PP_OPT_FORCE, "force", NULL, N_("bind even a host-critical function"), PP_COMP_NONE, NULL },
+    { PP_OPT_DRY_RUN, "dry-run", NULL, N_("check, change nothing"), PP_COMP_NONE, NULL },
+    NO_WAIT_OPT,
+    OPT_END,
+};
+
+static const pp_cli_opt release_opts[] = {
+    { PP_OPT_DRY_RUN, "dry-run", NULL, N_("check, change nothing"), PP_COMP_NONE, NULL },
+    NO_WAIT_OPT,
+    OPT_END,
+};
+
+static const pp_cli_opt undo_opts[] = {
+    { PP_OPT_FORCE, "force", NULL, N_("override the guards when re-attaching a detached function"),
+      PP_COMP_NONE, NULL },
+    { PP_OPT_DRY_RUN, "dry-run", NULL, N_("say what would be reverted, change nothing"),
+      PP_COMP_NONE, NULL },
+    { PP_OPT_WAIT, "wait", N_("SECONDS"),
+      N_("how long to wait for a running guest to release a function\n(default 5)"), PP_COMP_NONE,
+      NULL },
+    NO_WAIT_OPT,
+    OPT_END,
+};
+
+static const pp_cli_opt history_opts[] = {
+    { PP_OPT_JSON, "json", NULL,
+      N_("one JSON array, one object per change, with its state (done,\n"
+         "requested, failed, unknown)"),
+      PP_COMP_NONE, NULL },
+    OPT_END,
+};
+
+static const pp_cli_opt audit_opts[] = {
+    { PP_OPT_JSON, "json", NULL,
+      N_("one JSON object: guests, assignments, findings (kind, severity,\n"
+         "guest, address, message, advice) and, with --record, recorded"),
+      PP_COMP_NONE, NULL },
+    { PP_OPT_RECORD, "record", NULL,
+      N_("store the current identity of each assignment that has none in\n"
+         "its guest's definition, print what was stored, then audit"),
+      PP_COMP_NONE, NULL },
+    OPT_END,
+};
+
+#define NO_OPERANDS { PP_COMP_NONE, PP_COMP_NONE }, false
 static const pp_cli_cmd commands[] = {
-    { "list", N_("[--json]"), N_("list the host's PCI functions and who holds them"),
-      N_("      --json   one JSON array, one object per function\n"), pp_cmd_list },
-    { "find", N_("[--class HEX] [--vendor HEX] [--device HEX] [--free] [--json]"),
-      N_("find functions by class and ids across every host"),
-      N_("      --class HEX    class: base (02), with subclass (0200) or full (020000)\n"
-         "      --vendor HEX   vendor id, 0000-ffff\n"
-         "      --device HEX   device id, 0000-ffff\n"
-         "      --free         only functions no guest holds in any configuration, in a\n"
-         "                     viable IOMMU group, not host-critical and no bridge (what is\n"
-         "                     unknown on a host, as on one read through libvirt, is never free)\n"
-         "      --json         one JSON array, one object per function\n"),
-      pp_cmd_find },
-    { "guests", N_("[--json]"), N_("list every guest, running or not, and what it holds"),
-      N_("      --json   one JSON array, one object per guest\n"), pp_cmd_guests },
-    { "owners", N_("[--json]"), N_("show which guests hold which host functions, conflicts included"),
-      N_("      --json   one JSON array, one object per held function\n"), pp_cmd_owners },
-    { "xml", N_("DEVICE [--guest NAME] [ASSIGNMENT OPTIONS]"),
-      N_("print the <hostdev> XML an attach would send"),
-      N_("      --guest NAME             check the assignment against this guest\n"
-         "      --managed yes|no         libvirt binds vfio-pci itself (default yes)\n"
-         "      --zpci-uid N             s390x guests: zPCI uid, 0x0001-0xffff\n"
-         "      --zpci-fid N             s390x guests: zPCI fid, 0x00000000-0xffffffff\n"
-         "      --guest-address ADDR     the guest-side PCI address, DDDD:BB:SS.F\n"
-         "      --interface              <interface type='hostdev'> (SR-IOV network VFs)\n"
-         "      --mac MAC                the interface's MAC address (with --interface)\n"
-         "      --vlan TAG               the interface's VLAN tag, 1-4094 (with --interface)\n"
-         "      --trust on|off           trustGuestRxFilters: the guest may change the VF's MAC\n"
-         "                               and receive filters (with --interface)\n"
-         "      --rom-bar on|off         show the function's option ROM to the guest or not\n"
-         "      --rom-file PATH          an option ROM image for the guest instead (a readable\n"
-         "                               file, under --conf-root with a fake root)\n"
-         "      --boot-order N           boot from this function, 1-65535 (not with the\n"
-         "                               guest's <os><boot>)\n"
-         "      --driver-model NAME      a VFIO variant driver, <driver model=.../> (libvirt\n"
-         "                               10.0 and later)\n"
-         "      --iommufd                assign through iommufd, <driver iommufd='yes'/> (libvirt\n"
-         "                               12.1 and later)\n"
-         "Numbers are hex with 0x, or decimal. DEVICE is DDDD:BB:SS.F or BB:SS.F.\n"),
+    { "list", "", NO_OPERANDS, N_("list the host's PCI functions and who holds them"), list_opts,
+      NULL, PP_CMD_FLEET | PP_CMD_OPTS_FIRST, pp_cmd_list },
+    { "find", "", NO_OPERANDS, N_("find functions by class and ids across every host"), find_opts,
+      NULL, PP_CMD_FLEET | PP_CMD_OPTS_FIRST, pp_cmd_find },
+    { "guests", "", NO_OPERANDS, N_("list every guest, running or not, and what it holds"),
+      guests_opts, NULL, PP_CMD_FLEET | PP_CMD_OPTS_FIRST, pp_cmd_guests },
+    { "owners", "", NO_OPERANDS, N_("show which guests hold which host functions, conflicts included"),
+      owners_opts, NULL, PP_CMD_FLEET | PP_CMD_OPTS_FIRST, pp_cmd_owners },
+    { "xml", NC_("operands", "DEVICE"), { PP_COMP_DEVICE, PP_COMP_NONE }, false,
+      N_("print the <hostdev> XML an attach would send"), xml_opts,
+      N_("Numbers are hex with 0x, or decimal. DEVICE is DDDD:BB:SS.F or BB:SS.F.\n"), 0,
       pp_cmd_xml },
-    { "attach",
-      N_("GUEST DEVICE [ASSIGNMENT OPTIONS] [--live] [--config] [--dry-run] [--force] [--no-wait]"),
-      N_("assign a host function to a guest"),
-      N_("      --live       the running guest only\n"
-         "      --config     the persistent configuration only\n"
-         "                   (default: both for a running guest, the persistent one when shut off)\n"
-         "      --dry-run    check and print the XML, change nothing\n"
-         "      --force      override the guards that allow it (function held by another\n"
-         "                   guest, IOMMU group partners on host drivers, host-critical\n"
-         "                   function, function not on this host)\n"
-         "      --whole-group    also the free endpoint functions of DEVICE's IOMMU group,\n"
-         "                       all or nothing\n"
-         "      --all-functions  DEVICE is function 0: all functions of the device, in one\n"
-         "                       guest slot (multifunction), all or nothing\n"
-         "      --no-wait    fail at once while another pcipass makes a change on this host\n"
-         "                   (default: wait for it, up to 30 s)\n"
-         "      --json       the result as JSON\n"
-         "  and the assignment options of 'xml' (--managed, --zpci-uid, --zpci-fid,\n"
-         "  --guest-address, --interface, --mac, --vlan, --trust, --rom-bar, --rom-file,\n"
-         "  --boot-order, --driver-model, --iommufd). --interface without --mac: a MAC\n"
-         "  52:54:00:xx:xx:xx that stays the same for this guest and function.\n"),
-      pp_cmd_attach },
-    { "detach", N_("GUEST DEVICE [--live] [--config] [--dry-run] [--wait SECONDS] [--no-wait]"),
-      N_("take a host function away from a guest"),
-      N_("      --live       the running guest only\n"
-         "      --config     the persistent configuration only\n"
-         "      --dry-run    print what would be detached, change nothing\n"
-         "      --wait SECONDS  how long to wait for a running guest to release the function\n"
-         "                   (default 5; 0: do not wait). Not released by then: exit 1,\n"
-         "                   \"unplug requested\", journaled as requested, not as done\n"
-         "      --no-wait    fail at once while another pcipass makes a change on this host\n"
-         "      --json       the result as JSON\n"),
-      pp_cmd_detach },
-    { "check", N_("[--json] [DEVICE...]"),
-      N_("check the host's pass-through setup, and the readiness of DEVICEs"),
-      N_("      --json   one JSON array, one object per check\n"
-         "Exit status 0 when no check fails, 1 otherwise.\n"),
-      pp_cmd_check },
-    { "prepare", N_("DEVICE [--driver NAME] [--force] [--dry-run] [--no-wait]"),
+    { "attach", NC_("operands", "GUEST DEVICE"), { PP_COMP_GUEST, PP_COMP_DEVICE }, false,
+      N_("assign a host function to a guest"), attach_opts,
+      N_("--interface without --mac: a MAC 52:54:00:xx:xx:xx that stays the same for this guest\n"
+         "and function.\n"),
+      0, pp_cmd_attach },
+    { "detach", NC_("operands", "GUEST DEVICE"), { PP_COMP_GUEST, PP_COMP_DEVICE }, false,
+      N_("take a host function away from a guest"), detach_opts, NULL, 0, pp_cmd_detach },
+    { "check", NC_("operands", "[DEVICE...]"), { PP_COMP_DEVICE, PP_COMP_NONE }, true,
+      N_("check the host's pass-through setup, and the readiness of DEVICEs"), check_opts,
+      N_("Exit status 0 when no check fails, 1 otherwise.\n"), 0, pp_cmd_check },
+    { "prepare", NC_("operands", "DEVICE"), { PP_COMP_DEVICE, PP_COMP_NONE }, false,
       N_("bind a host function to vfio-pci until the next reboot (for managed='no')"),
-      N_("      --driver NAME  a VFIO variant driver instead (mlx5_vfio_pci; libvirt 10.0\n"
-         "                   and later)\n"
-         "      --force      bind even a host-critical function\n"
-         "      --dry-run    check, change nothing\n"
-         "      --no-wait    fail at once while another pcipass makes a change on this host\n"),
-      pp_cmd_prepare },
-    { "release", N_("DEVICE [--dry-run] [--no-wait]"),
-      N_("give a host function back to its host driver"),
-      N_("      --dry-run    check, change nothing\n"
-         "      --no-wait    fail at once while another pcipass makes a change on this host\n"),
-      pp_cmd_release },
-    { "undo", N_("[--force] [--dry-run] [--wait SECONDS] [--no-wait]"),
-      N_("revert the last change recorded in the journal"),
-      N_("      --force      override the guards when re-attaching a detached function\n"
-         "      --dry-run    say what would be reverted, change nothing\n"
-         "      --wait SECONDS  how long to wait for a running guest to release a function\n"
-         "                   (default 5)\n"
-         "      --no-wait    fail at once while another pcipass makes a change on this host\n"
-         "A change whose pcipass was killed before it finished is resolved first: libvirt is\n"
+      prepare_opts, NULL, 0, pp_cmd_prepare },
+    { "release", NC_("operands", "DEVICE"), { PP_COMP_DEVICE, PP_COMP_NONE }, false,
+      N_("give a host function back to its host driver"), release_opts, NULL, 0, pp_cmd_release },
+    { "undo", "", NO_OPERANDS, N_("revert the last change recorded in the journal"), undo_opts,
+      N_("A change whose pcipass was killed before it finished is resolved first: libvirt is\n"
          "asked what is there, and the answer recorded. A damaged record at the end of the\n"
          "journal stops undo.\n"),
-      pp_cmd_undo },
-    { "history", N_("[--json]"), N_("show the journal of changes"),
-      N_("      --json   one JSON array, one object per change, with its state (done,\n"
-         "               requested, failed, unknown)\n"),
+      0, pp_cmd_undo },
+    { "history", "", NO_OPERANDS, N_("show the journal of changes"), history_opts, NULL, 0,
       pp_cmd_history },
-    { "audit", N_("[GUEST...] [--json] [--record]"),
+    { "audit", NC_("operands", "[GUEST...]"), { PP_COMP_GUEST, PP_COMP_NONE }, true,
       N_("check that the assignments of every guest (or of GUESTs) are still right on this host"),
-      N_("      --json     one JSON object: guests, assignments, findings (kind, severity,\n"
-         "                 guest, address, message, advice) and, with --record, recorded\n"
-         "      --record   store the current identity of each assignment that has none in\n"
-         "                 its guest's definition, print what was stored, then audit\n"
-         "Every PCI hostdev and hostdev interface of running and shut-off guests, live and\n"
+      audit_opts,
+      N_("Every PCI hostdev and hostdev interface of running and shut-off guests, live and\n"
          "persistent definitions: the address missing or holding another device than was\n"
          "assigned, held by another guest too, IOMMU group not viable, host-critical,\n"
          "SR-IOV PF and VFs split, managed='no' off vfio-pci, no reset method, zPCI ids.\n"
          "Exit status 0 when there are no findings, 1 when there are.\n"),
-      pp_cmd_audit },
+      0, pp_cmd_audit },
 };
 
 const pp_cli_cmd *pp_cli_find(const char *name)
@@ -149,13 +254,116 @@ void pp_cli_print_commands(FILE *out)
         fprintf(out, "  %-9s %s\n", commands[i].name, _(commands[i].summary));
 }
 
+/* "--wait SECONDS", its value's name translated when TR. */
+static char *opt_left(const pp_cli_opt *o, bool tr)
+{
+    return o->arg ? xasprintf("--%s %s", o->name, tr ? _(o->arg) : o->arg)
+                  : xasprintf("--%s", o->name);
+}
+
+char *pp_cli_synopsis(const pp_cli_cmd *cmd)
+{
+    pp_buf b = PP_BUF_INIT;
+
+    for (const pp_cli_opt *o = cmd->opts; o->name; o++) {
+        char *left = opt_left(o, false), *item = xasprintf("[%s]", left);
+        pp_buf_item(&b, " ", item);
+        free(item);
+        free(left);
+    }
+    return pp_buf_take(&b);
+}
+
+/* The usage line: the operands, then each option, wrapped under the command at 79 columns. */
+static char *usage_args(const pp_cli_cmd *cmd, size_t indent)
+{
+    pp_buf b = PP_BUF_INIT;
+    const char *args = *cmd->args ? pp_cgettext(cmd->args) : "";
+    size_t col = indent + pp_display_width(args);
+
+    pp_buf_add(&b, args);
+    for (const pp_cli_opt *o = cmd->opts; o->name; o++) {
+        char *left = opt_left(o, true), *item = xasprintf("[%s]", left);
+        size_t w = pp_display_width(item);
+        if (col > indent && col + 1 + w > 79) {
+            pp_buf_printf(&b, "\n%*s", (int)indent, "");
+            col = indent;
+        } else if (col > indent) {
+            pp_buf_add(&b, " ");
+            col++;
+        }
+        pp_buf_add(&b, item);
+        col += w;
+        free(item);
+        free(left);
+    }
+    return pp_buf_take(&b);
+}
+
+/* One option of --help: its name and value in a column of WIDTH, its help beside, each further
+ * line of the help under the first. */
+static void opt_help(FILE *out, const pp_cli_opt *o, size_t width)
+{
+    char *left = opt_left(o, true), *help = xstrdup(_(o->help)), *line, *save = NULL;
+    bool first = true;
+
+    fprintf(out, "      %s%*s", left, (int)(width - pp_display_width(left)), "");
+    for (line = strtok_r(help, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+        if (!first)
+            fprintf(out, "%*s", (int)(6 + width), "");
+        fprintf(out, "%s\n", line);
+        first = false;
+    }
+    free(help);
+    free(left);
+}
+
 static void cmd_help(const pp_cli_cmd *cmd, FILE *out)
 {
-    fprintf(out, _("Usage: %s [OPTIONS] %s %s\n"), pp_progname(), cmd->name, _(cmd->args));
+    size_t width = 0, indent;
+    char *head, *args;
+
+    for (const pp_cli_opt *o = cmd->opts; o->name; o++) {
+        char *left = opt_left(o, true);
+        size_t w = pp_display_width(left) + 3;
+        width = w > width ? w : width;
+        free(left);
+    }
+    head = xasprintf(_("Usage: %s [OPTIONS] %s %s\n"), pp_progname(), cmd->name, "");
+    indent = pp_display_width(head) - 1;
+    free(head);
+    args = usage_args(cmd, indent);
+    fprintf(out, _("Usage: %s [OPTIONS] %s %s\n"), pp_progname(), cmd->name, args);
+    free(args);
     fprintf(out, "%s.\n\n", _(cmd->summary));
     fputs(_("Options:\n"), out);
-    fputs(_(cmd->options), out);
+    for (const pp_cli_opt *o = cmd->opts; o->name; o++)
+        opt_help(out, o, width);
     fputs(_("  -h, --help   show this help and exit\n"), out);
+    if (cmd->notes)
+        fprintf(out, "\n%s", _(cmd->notes));
+}
+
+/* For the bash completion: what completes CMD's options and operands, one line each --
+ * "option --NAME [guest|device|value|words WORD...]", "operand KIND", "operands KIND" (repeats). */
+static int print_completion(int argc, char **argv)
+{
+    static const char *const kinds[] = { "value", "guest", "device", "words" };
+    const pp_cli_cmd *cmd = argc == 2 ? pp_cli_find(argv[1]) : NULL;
+
+    if (!cmd)
+        return PP_EXIT_USAGE;
+    for (const pp_cli_opt *o = cmd->opts; o->name; o++) {
+        printf("option --%s", o->name);
+        if (o->arg)
+            printf(" %s%s%s", kinds[o->comp], o->choices ? " " : "", o->choices ? o->choices : "");
+        putchar('\n');
+    }
+    for (size_t i = 0; i < 2 && cmd->operands[i] != PP_COMP_NONE; i++)
+        printf("%s %s\n", cmd->more && (i == 1 || cmd->operands[1] == PP_COMP_NONE) ? "operands"
+                                                                                   : "operand",
+               kinds[cmd->operands[i]]);
+    return PP_EXIT_OK;
 }
 
 int pp_cli_usage_error(const pp_cli_cmd *cmd, const char *fmt, ...)
@@ -175,10 +383,35 @@ int pp_cli_fail(void)
     return PP_EXIT_FAIL;
 }
 
-int pp_cli_getopt(const pp_cli_cmd *cmd, int argc, char **argv, const char *shortopts,
-                  const struct option *longopts, int *opt)
+/* getopt's array for CMD, from its option table, and --help. */
+static struct option *longopts_of(const pp_cli_cmd *cmd)
 {
-    int c = getopt_long(argc, argv, shortopts, longopts, NULL);
+    size_t n = 0, i;
+    struct option *v;
+
+    while (cmd->opts[n].name)
+        n++;
+    v = xcalloc(n + 2, sizeof(*v));
+    for (i = 0; i < n; i++)
+        v[i] = (struct option){ cmd->opts[i].name,
+                                cmd->opts[i].arg ? required_argument : no_argument, NULL,
+                                cmd->opts[i].id };
+    v[n] = (struct option){ "help", no_argument, NULL, 'h' };
+    return v;
+}
+
+int pp_cli_getopt(const pp_cli_cmd *cmd, int argc, char **argv, int *opt)
+{
+    static const pp_cli_cmd *made;
+    static struct option *longopts;
+    int c;
+
+    if (made != cmd) {
+        free(longopts);
+        longopts = longopts_of(cmd);
+        made = cmd;
+    }
+    c = getopt_long(argc, argv, cmd->flags & PP_CMD_OPTS_FIRST ? "+h" : "h", longopts, NULL);
 
     *opt = c;
     if (c == 'h') {
@@ -197,6 +430,8 @@ int pp_cli_main(pp_app *app, int argc, char **argv)
     const pp_cli_cmd *cmd = pp_cli_find(argv[0]);
     int rc;
 
+    if (strcmp(argv[0], "__complete") == 0)
+        return print_completion(argc, argv);
     if (!cmd) {
         fprintf(stderr, _("%s: unknown command '%s'\nTry '%s --help' for the list of commands.\n"),
                 pp_progname(), argv[0], pp_progname());
@@ -204,8 +439,7 @@ int pp_cli_main(pp_app *app, int argc, char **argv)
     }
     /* 0, not 1: glibc then starts afresh, permuting options after operands again */
     optind = 0;
-    if (app->nmembers > 1 && strcmp(cmd->name, "list") && strcmp(cmd->name, "guests") &&
-        strcmp(cmd->name, "owners") && strcmp(cmd->name, "find"))
+    if (app->nmembers > 1 && !(cmd->flags & PP_CMD_FLEET))
         return pp_cli_fleet_dispatch(app, cmd, argc, argv);
     rc = cmd->run(app, argc, argv);
     /* after the command's own output: a guest read with recovery is never passed over in silence */
@@ -257,7 +491,7 @@ pp_change_state pp_cli_apply(pp_app *app, pp_change *c)
     c->waiting = pp_cli_say_waiting;
     st = pp_change_apply(app, c);
     if (st == PP_CHANGE_REFUSED && c->findings.n &&
-        pp_change_blocking(&c->findings, c->force, c->accepted)) {
+        pp_findings_blocking(&c->findings, c->force, c->accepted)) {
         pp_cli_findings(&c->findings, c->force);
     } else if (st == PP_CHANGE_REFUSED || st == PP_CHANGE_FAILED) {
         fprintf(stderr, "%s: %s\n", pp_progname(), pp_error_get());
@@ -316,7 +550,7 @@ bool pp_cli_parse_wait(const char *s, double *out)
 bool pp_cli_findings(const pp_findings *f, bool force)
 {
     size_t i;
-    bool go = pp_findings_blocking(f, force) == 0;
+    bool go = pp_findings_blocking(f, force, NULL) == 0;
 
     for (i = 0; i < f->n; i++) {
         if (f->v[i].warning)

@@ -92,7 +92,9 @@ static bool from_guard(pp_guard_kind k, pp_audit_kind *out, const char **advice)
     }
 }
 
-static bool same_device(const pp_identity *id, const pp_function *f)
+/* Whether F is the hardware ID recorded: vendor, device, subsystem, class and serial alike (its
+ * address is not part of it; pp_pci_same_slot is about addresses). */
+static bool same_hardware(const pp_identity *id, const pp_function *f)
 {
     return id->vendor == f->vendor_id && id->device == f->device_id &&
            id->subsys_vendor == f->subsys_vendor_id && id->subsys_device == f->subsys_device_id &&
@@ -132,7 +134,7 @@ static char *found_elsewhere(const pp_host *h, const pp_identity *id)
     size_t i;
 
     for (i = 0; i < h->nfuncs; i++)
-        if (!pp_pci_addr_eq(&h->funcs[i].addr, &id->addr) && same_device(id, &h->funcs[i]))
+        if (!pp_pci_addr_eq(&h->funcs[i].addr, &id->addr) && same_hardware(id, &h->funcs[i]))
             pp_buf_item(&b, ", ", h->funcs[i].name);
     return pp_buf_take_or_null(&b);
 }
@@ -182,7 +184,7 @@ static void check_identity(pp_audit *a, const pp_host *h, const pp_guest *g,
                       name, g->name));
         return;
     }
-    if (same_device(id, f))
+    if (same_hardware(id, f))
         return;
     was = describe_id(id);
     is = describe_fn(f);

@@ -302,13 +302,27 @@ void pp_guard_prepare(const pp_guard_in *in, const pp_pci_addr *addr, bool relea
     check_critical(in->host, f, out);
 }
 
-size_t pp_findings_blocking(const pp_findings *f, bool force)
+bool pp_finding_blocks(const pp_finding *x, bool force, const pp_findings *accepted)
 {
-    size_t i, n = 0;
-    for (i = 0; i < f->n; i++)
-        if (!f->v[i].warning && (!force || !f->v[i].forceable))
-            n++;
+    if (x->warning || (x->forceable && force))
+        return false;
+    for (size_t k = 0; x->forceable && accepted && k < accepted->n; k++)
+        if (accepted->v[k].kind == x->kind && pp_pci_addr_eq(&accepted->v[k].addr, &x->addr))
+            return false;
+    return true;
+}
+
+size_t pp_findings_blocking(const pp_findings *f, bool force, const pp_findings *accepted)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < f->n; i++)
+        n += pp_finding_blocks(&f->v[i], force, accepted);
     return n;
+}
+
+bool pp_finding_asks(const pp_finding *x)
+{
+    return x->forceable;
 }
 
 void pp_findings_clear(pp_findings *f)
@@ -318,11 +332,6 @@ void pp_findings_clear(pp_findings *f)
         free(f->v[i].msg);
     free(f->v);
     memset(f, 0, sizeof(*f));
-}
-
-static int cmp_addr(const void *a, const void *b)
-{
-    return pp_pci_addr_cmp(a, b);
 }
 
 size_t pp_guard_whole_group(const pp_guard_in *in, const pp_pci_addr *addr, pp_pci_addr **out)
@@ -343,7 +352,7 @@ size_t pp_guard_whole_group(const pp_guard_in *in, const pp_pci_addr *addr, pp_p
             continue;
         (*out)[n++] = p->addr;
     }
-    qsort(*out, n, sizeof(**out), cmp_addr);
+    qsort(*out, n, sizeof(**out), pp_pci_addr_qcmp);
     return n;
 }
 
@@ -354,7 +363,7 @@ size_t pp_guard_all_functions(const pp_host *h, const pp_pci_addr *addr, pp_pci_
     *out = xmalloc(sizeof(**out) * (h->nfuncs + 1));
     for (i = 0; i < h->nfuncs; i++) {
         const pp_pci_addr *a = &h->funcs[i].addr;
-        if (a->domain == addr->domain && a->bus == addr->bus && a->slot == addr->slot)
+        if (pp_pci_same_slot(a, addr))
             (*out)[n++] = *a;
     }
     if (n == 0)

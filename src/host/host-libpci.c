@@ -55,11 +55,6 @@ static void libpci_debug(char *msg, ...)
     (void)msg;
 }
 
-static int addr_cmp(const void *a, const void *b)
-{
-    return pp_pci_addr_cmp(a, b);
-}
-
 /* Our own readdir: the addresses to ask libpci for, in address order, each exactly once. */
 static bool list_addresses(pp_host *h, const char *devdir, pp_pci_addr **out, size_t *n)
 {
@@ -97,7 +92,7 @@ static bool list_addresses(pp_host *h, const char *devdir, pp_pci_addr **out, si
     }
     closedir(d);
     pp_error_clear();
-    qsort(*out, *n, sizeof(**out), addr_cmp);
+    qsort(*out, *n, sizeof(**out), pp_pci_addr_qcmp);
     return true;
 }
 

@@ -17,7 +17,8 @@
 #include <termios.h>
 
 #include "pcipass/common.h"
-#include "pcipass/ui.h"
+#include "pcipass/table.h"
+#include "ui-private.h"
 
 static bool active;
 static bool use_color;
@@ -362,68 +363,14 @@ void ui_flush(void)
     refresh();
 }
 
-/* Display columns of S as it is (no escaping). */
-static size_t raw_width(const char *s)
-{
-    mbstate_t st;
-    size_t w = 0;
-    wchar_t wc;
-
-    memset(&st, 0, sizeof(st));
-    while (*s) {
-        size_t n = mbrtowc(&wc, s, MB_CUR_MAX, &st);
-        int cw;
-        if (n == (size_t)-1 || n == (size_t)-2) {
-            /* not valid in this locale: shown as one '?' */
-            memset(&st, 0, sizeof(st));
-            s++;
-            w++;
-            continue;
-        }
-        cw = wcwidth(wc);
-        w += cw > 0 ? (size_t)cw : 0;
-        s += n ? n : 1;
-    }
-    return w;
-}
-
 size_t ui_text_width(const char *text)
 {
     /* the width of what ui_put() shows: the escaped form */
     char *esc = pp_escape_ctl(text);
-    size_t w = raw_width(esc);
+    size_t w = pp_display_width(esc);
 
     free(esc);
     return w;
-}
-
-/* Bytes of S that fit in WIDTH columns, whole characters only (at least one character). */
-static size_t fit_bytes(const char *s, size_t width)
-{
-    mbstate_t st;
-    size_t used = 0, off = 0;
-    wchar_t wc;
-
-    memset(&st, 0, sizeof(st));
-    while (s[off]) {
-        size_t n = mbrtowc(&wc, s + off, MB_CUR_MAX, &st);
-        int cw = 1;
-        if (n == (size_t)-1 || n == (size_t)-2) {
-            memset(&st, 0, sizeof(st));
-            n = 1;
-        } else {
-            cw = wcwidth(wc);
-            if (cw < 0)
-                cw = 1;
-            if (n == 0)
-                n = 1;
-        }
-        if (used + (size_t)cw > width && off > 0)
-            break;
-        used += (size_t)cw;
-        off += n;
-    }
-    return off;
 }
 
 size_t ui_wrap(const char *s, int width, const char *indent, char ***out)
@@ -461,7 +408,7 @@ size_t ui_wrap(const char *s, int width, const char *indent, char ***out)
         }
         if (cut == 0 && seg > 0) {
             char *t = strndup(p, seg);
-            cut = fit_bytes(t, room);
+            cut = pp_display_fit(t, room);
             free(t);
         }
         line = xasprintf("%s%.*s", n && indent ? indent : "", (int)cut, p);
@@ -526,10 +473,10 @@ int ui_put(int y, int x, int width, enum ui_role role, const char *text)
     move(y, x);
     memset(&st, 0, sizeof(st));
     /* cut text ends in an ellipsis, so a shortened name never passes for a whole one */
-    if (s && width > 1 && raw_width(s) > (size_t)width) {
+    if (s && width > 1 && pp_display_width(s) > (size_t)width) {
         bool utf8 = MB_CUR_MAX > 1;
         size_t len = strlen(s);
-        while (len > 0 && raw_width(s) > (size_t)width - 1) {
+        while (len > 0 && pp_display_width(s) > (size_t)width - 1) {
             do
                 len--;
             while (len > 0 && utf8 && ((unsigned char)s[len] & 0xc0) == 0x80);

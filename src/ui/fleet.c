@@ -11,7 +11,7 @@
 
 #include "pcipass/common.h"
 #include "pcipass/table.h"
-#include "pcipass/ui.h"
+#include "ui-private.h"
 
 typedef struct host_counts {
     size_t funcs, guests, held, conflicts;

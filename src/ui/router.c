@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* The router: which screen each action opens (the engine in view.c knows none of them), and the
- * console's start: the host read, the function list, the checklist when something fails. */
+/* The router: which screen each action opens, and the actions that read or change (r, u), which
+ * the engine in view.c knows none of; and the console's start: the host read, the function list,
+ * the checklist when something fails. */
 #include <config.h>
 
 #include <stdio.h>
@@ -8,7 +9,7 @@
 
 #include "pcipass/check.h"
 #include "pcipass/common.h"
-#include "pcipass/ui.h"
+#include "ui-private.h"
 
 static ui_view *open_owners(void)
 {
@@ -31,14 +32,23 @@ static ui_view *open_checklist(void)
     return v;
 }
 
+static void undo(void)
+{
+    ui_undo();
+    ui_view_invalidate(ui->top);
+}
+
 static const struct route {
     enum ui_action action;
     unsigned flag; /* the screen it opens: not opened again over itself */
     ui_view *(*make)(void);
+    void (*run)(void); /* or what it does in place */
 } routes[] = {
-    { ACT_OWNERS, UI_VIEW_OWNERS, open_owners },
-    { ACT_HELP, UI_VIEW_HELP, open_help },
-    { ACT_CHECKLIST, UI_VIEW_CHECKLIST, open_checklist },
+    { ACT_OWNERS, UI_VIEW_OWNERS, open_owners, NULL },
+    { ACT_HELP, UI_VIEW_HELP, open_help, NULL },
+    { ACT_CHECKLIST, UI_VIEW_CHECKLIST, open_checklist, NULL },
+    { ACT_REFRESH, 0, NULL, ui_refresh_all },
+    { ACT_UNDO, 0, NULL, undo },
 };
 
 bool ui_route(enum ui_action a)
@@ -46,7 +56,9 @@ bool ui_route(enum ui_action a)
     for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
         if (routes[i].action != a)
             continue;
-        if (!(ui->top->ops->flags & routes[i].flag))
+        if (routes[i].run)
+            routes[i].run();
+        else if (!(ui->top->ops->flags & routes[i].flag))
             ui_push(routes[i].make());
         return true;
     }

@@ -10,7 +10,7 @@
 #include "pcipass/change.h"
 #include "pcipass/common.h"
 #include "pcipass/journal.h"
-#include "pcipass/ui.h"
+#include "ui-private.h"
 
 /* Under the lock: the journal read and the undo planned from it. 1: C is filled (J must outlive
  * it); 0: nothing to do, the status line says why; -1: a failure, the status line says it. */
@@ -122,10 +122,8 @@ void ui_undo(void)
         ui_status(UI_NORMAL, "%s", _("Nothing undone."));
         goto out_plan;
     }
-    if (!ui_guards_allow(app, &c))
+    if (!ui_change_guards(&c, &accepted))
         goto out_plan;
-    accepted = c.findings;
-    c.findings = (pp_findings){ 0 };
     plan_free(&c, &j);
     c.waiting = ui_change_waiting;
     if (plan(app, path, &j, &c) <= 0)
@@ -140,18 +138,12 @@ void ui_undo(void)
     }
     c.accepted = &accepted;
     c.wait = PP_UNPLUG_WAIT_SECONDS;
-    ui_status(UI_NORMAL, "%s", _("Undoing through libvirt ..."));
-    pp_change_apply(app, &c);
+    /* the plan's hold on the lock ends after the guests are read again, a moment later than the
+     * change's own */
+    ui_apply(&c, _("Undoing through libvirt ..."));
     pp_change_unlock();
-    ui_refresh_guests(); /* before the status line, which it would overwrite */
-    switch (c.state) {
-    case PP_CHANGE_DONE:
+    if (c.state == PP_CHANGE_DONE)
         say_done(&c);
-        break;
-    default:
-        ui_change_failed(&c, &accepted);
-        break;
-    }
 out_plan:
     plan_free(&c, &j);
 out:

@@ -10,7 +10,7 @@
 
 #include "pcipass/check.h"
 #include "pcipass/common.h"
-#include "pcipass/ui.h"
+#include "ui-private.h"
 
 typedef struct checklist {
     pp_checks c;
@@ -141,7 +141,7 @@ static void cfree(ui_view *v)
 }
 
 static const ui_view_ops ops = {
-    .name = "checklist",
+    .screen = UI_SCREEN_CHECKLIST,
     .flags = UI_VIEW_TEXT | UI_VIEW_CHECKLIST,
     .title = title,
     .draw = draw,

@@ -10,7 +10,7 @@
 #include "pcipass/change.h"
 #include "pcipass/common.h"
 #include "pcipass/guard.h"
-#include "pcipass/ui.h"
+#include "ui-private.h"
 
 /* the element's options come after [Preview XML]: what most assignments need stays first */
 enum field { F_KIND, F_MAC, F_MANAGED, F_PREPARE, F_RELEASE, F_GADDR, F_UID, F_FID, F_APPLY, F_ALSO,
@@ -148,8 +148,7 @@ static bool build(form *fm, const pp_guest *g)
         n = fm->nmarked;
         one_slot = true;
         for (i = 1; i < n; i++)
-            one_slot = one_slot && set[i].domain == set[0].domain && set[i].bus == set[0].bus &&
-                       set[i].slot == set[0].slot;
+            one_slot = one_slot && pp_pci_same_slot(&set[i], &set[0]);
     } else if (!pp_change_build_set(&in, &fm->addr, a == ALSO_GROUP, a == ALSO_DEVICE, &set, &n)) {
         return false;
     }
@@ -449,8 +448,8 @@ static void change_choice(form *fm, int dir)
  * guards and journal as `pcipass prepare` / `release`. */
 static void host_prepare(form *fm, bool release)
 {
-    pp_app *app = ui->app;
     pp_change c = { 0 };
+    pp_findings accepted = { 0 };
     pp_hostdev hd = { 0 };
     char name[PP_PCI_ADDR_STRLEN], *q;
 
@@ -460,19 +459,12 @@ static void host_prepare(form *fm, bool release)
     if (!release && fm->model[0])
         snprintf(hd.driver_model, sizeof(hd.driver_model), "%s", fm->model);
     else if (!release)
-        pp_app_prepare_driver(app, pp_host_find(app->host, &fm->addr), hd.driver_model);
+        pp_app_prepare_driver(ui->app, pp_host_find(ui->app->host, &fm->addr), hd.driver_model);
     c.kind = release ? PP_CHANGE_RELEASE : PP_CHANGE_PREPARE;
     c.hds = &hd;
     c.n = 1;
-    c.waiting = ui_change_waiting;
-    if (!pp_change_check(app, &c)) {
-        ui_status(UI_ERROR, "%s", pp_error_get());
+    if (!ui_change_guards(&c, &accepted))
         goto out;
-    }
-    if (c.findings.n) {
-        ui_status(UI_ERROR, _("refused: %s"), c.findings.v[0].msg);
-        goto out;
-    }
     q = release ? xasprintf(_("Give %s back to its host driver?"), name)
                 : xasprintf(_("Bind %s to %s on the host?"), name,
                             hd.driver_model[0] ? hd.driver_model : "vfio-pci");
@@ -481,27 +473,17 @@ static void host_prepare(form *fm, bool release)
         goto out;
     }
     free(q);
-    ui_status(UI_NORMAL, "%s", _("Working through libvirt ..."));
-    pp_change_apply(app, &c);
-    /* the change read the host again: the list and the group guard see the new driver; before
-     * the status line, which it would overwrite */
-    ui_refresh_guests();
-    switch (c.state) {
-    case PP_CHANGE_DONE:
-        if (c.recorded && release)
-            ui_status(UI_OK, _("%s given back to its host driver"), name);
-        else if (c.recorded)
-            ui_status(UI_OK, _("%s bound to %s"), name,
-                      hd.driver_model[0] ? hd.driver_model : "vfio-pci");
-        else
-            ui_status(UI_ERROR, _("%s: done, but not recorded for undo: %s"), name,
-                      c.record_error);
-        break;
-    default:
-        ui_change_failed(&c, NULL);
-        break;
-    }
+    /* the change reads the host again: the list and the group guard see the new driver */
+    if (ui_apply(&c, _("Working through libvirt ...")) != PP_CHANGE_DONE)
+        goto out;
+    if (c.recorded && release)
+        ui_status(UI_OK, _("%s given back to its host driver"), name);
+    else if (c.recorded)
+        ui_status(UI_OK, _("%s bound to %s"), name, hd.driver_model[0] ? hd.driver_model : "vfio-pci");
+    else
+        ui_status(UI_ERROR, _("%s: done, but not recorded for undo: %s"), name, c.record_error);
 out:
+    pp_findings_clear(&accepted);
     pp_change_clear(&c);
 }
 
@@ -556,7 +538,7 @@ static bool key(ui_view *v, int k, enum ui_action a)
             ui_cursor(0, 0, false);
             ui_push(ui_preview_view(fm->guest, fm->hds, fm->n, fm->apply[fm->apply_i]));
             /* the plan as the guards see it: passes, or the overrides it needs, or refused */
-            if (pp_findings_blocking(&fm->findings, true))
+            if (pp_findings_blocking(&fm->findings, true, NULL))
                 ui_status(UI_ERROR, _("Apply will refuse this plan: %s"),
                           fm->findings.v[0].msg);
             else if (fm->findings.n)
@@ -608,7 +590,7 @@ static void ffree(ui_view *v)
 }
 
 static const ui_view_ops ops = {
-    .name = "form",
+    .screen = UI_SCREEN_FORM,
     .title = title,
     .draw = draw,
     .key = key,
@@ -670,14 +652,6 @@ ui_view *ui_form_view(const pp_function *f, const char *guest)
     return ui_view_new(&ops, fm);
 }
 
-static int addr_cmp(const void *a, const void *b)
-{
-    const pp_pci_addr *x = a, *y = b;
-    uint64_t kx = ((uint64_t)x->domain << 24) | ((uint64_t)x->bus << 16) | (x->slot << 8) | x->function,
-             ky = ((uint64_t)y->domain << 24) | ((uint64_t)y->bus << 16) | (y->slot << 8) | y->function;
-    return kx < ky ? -1 : kx > ky;
-}
-
 ui_view *ui_form_view_set(const pp_pci_addr *set, size_t n, const char *guest)
 {
     pp_pci_addr *s = xcalloc(n, sizeof(*s));
@@ -688,7 +662,7 @@ ui_view *ui_form_view_set(const pp_pci_addr *set, size_t n, const char *guest)
 
     memcpy(s, set, n * sizeof(*s));
     /* the first function is the template's (function 0 of a device, where marked) */
-    qsort(s, n, sizeof(*s), addr_cmp);
+    qsort(s, n, sizeof(*s), pp_pci_addr_qcmp);
     f = pp_host_find(ui->app->host, &s[0]);
     if (!f) {
         free(s);

@@ -8,7 +8,7 @@
 
 #include "pcipass/buf.h"
 #include "pcipass/common.h"
-#include "pcipass/ui.h"
+#include "ui-private.h"
 
 /* the functions marked with Space, to be assigned together */
 typedef struct marks {
@@ -500,7 +500,7 @@ static void ffree(ui_view *v)
 }
 
 static const ui_view_ops ops = {
-    .name = "functions",
+    .screen = UI_SCREEN_FUNCTIONS,
     .flags = UI_VIEW_HOME | UI_VIEW_FILTER,
     .title = title,
     .rows = rows,

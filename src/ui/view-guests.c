@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "pcipass/common.h"
-#include "pcipass/ui.h"
+#include "ui-private.h"
 
 typedef struct picker {
     pp_pci_addr addr;
@@ -100,7 +100,7 @@ static void pfree(ui_view *v)
 }
 
 static const ui_view_ops ops = {
-    .name = "guests",
+    .screen = UI_SCREEN_GUESTS,
     .flags = UI_VIEW_FILTER,
     .title = title,
     .rows = rows,

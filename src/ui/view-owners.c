@@ -10,7 +10,7 @@
 #include "pcipass/audit.h"
 #include "pcipass/change.h"
 #include "pcipass/common.h"
-#include "pcipass/ui.h"
+#include "ui-private.h"
 
 typedef struct orow {
     size_t owner; /* index into app->owners */
@@ -145,7 +145,6 @@ static char *row_text(ui_view *v, size_t row)
 static void detach(ui_view *v, size_t row)
 {
     const pp_owner *o = owner(v, row);
-    pp_app *app = ui->app;
     char addr[PP_PCI_ADDR_STRLEN], *gname = xstrdup(o->guest->name), *q = NULL;
     pp_hostdev hd = { 0 };
     pp_change c = { 0 };
@@ -177,44 +176,26 @@ static void detach(ui_view *v, size_t row)
     c.want_live = affect & PP_AFFECT_LIVE;
     c.want_config = affect & PP_AFFECT_CONFIG;
     c.wait = PP_UNPLUG_WAIT_SECONDS;
-    c.waiting = ui_change_waiting;
     q = xasprintf(_("Detach %s from the %s of guest '%s'?"), addr, _(pp_affect_words(affect)), gname);
     if (!ui_confirm(q)) {
         ui_status(UI_NORMAL, "%s", _("Nothing detached."));
         goto out;
     }
-    ui_status(UI_NORMAL, _("Detaching through libvirt ..."));
     /* O points into the owner index, which the change reads anew: only copies from here */
-    pp_change_apply(app, &c);
-    ui_refresh_guests(); /* before the status line, which it would overwrite */
-    switch (c.state) {
-    case PP_CHANGE_DONE:
-        /* what libvirt holds now: where it is gone, and the slot's siblings that stay */
-        if (!c.recorded)
-            ui_status(UI_ERROR, _("%s detached from guest '%s', but not recorded for undo: %s"),
-                      addr, gname, c.record_error);
-        else if (c.siblings)
-            ui_status(UI_OK,
-                      _("%s detached from the %s of guest '%s'; %s shares its guest slot and "
-                        "stays attached."),
-                      addr, _(pp_affect_words(c.affect)), gname, c.siblings);
-        else
-            ui_status(UI_OK, _("%s detached from the %s of guest '%s'."), addr,
-                      _(pp_affect_words(c.affect)), gname);
-        break;
-    case PP_CHANGE_REQUESTED:
-        if (c.pending && c.siblings)
-            ui_status(UI_ERROR,
-                      _("Unplug requested; guest '%s' has not released %s. %s shares its guest "
-                        "slot and stays attached."),
-                      gname, c.pending, c.siblings);
-        else
-            ui_change_failed(&c, NULL);
-        break;
-    default:
-        ui_change_failed(&c, NULL);
-        break;
-    }
+    if (ui_apply(&c, _("Detaching through libvirt ...")) != PP_CHANGE_DONE)
+        goto out;
+    /* what libvirt holds now: where it is gone, and the slot's siblings that stay */
+    if (!c.recorded)
+        ui_status(UI_ERROR, _("%s detached from guest '%s', but not recorded for undo: %s"), addr,
+                  gname, c.record_error);
+    else if (c.siblings)
+        ui_status(UI_OK,
+                  _("%s detached from the %s of guest '%s'; %s shares its guest slot and stays "
+                    "attached."),
+                  addr, _(pp_affect_words(c.affect)), gname, c.siblings);
+    else
+        ui_status(UI_OK, _("%s detached from the %s of guest '%s'."), addr,
+                  _(pp_affect_words(c.affect)), gname);
 out:
     pp_change_clear(&c);
     free(q);
@@ -306,7 +287,7 @@ static void draw_detail(ui_view *v, size_t row, int y, int h, int w)
 }
 
 static const ui_view_ops ops = {
-    .name = "owners",
+    .screen = UI_SCREEN_OWNERS,
     .detail_lines = detail_lines,
     .draw_detail = draw_detail,
     .flags = UI_VIEW_FILTER | UI_VIEW_OWNERS,

@@ -10,7 +10,7 @@
 #include "pcipass/common.h"
 #include "pcipass/change.h"
 #include "pcipass/guard.h"
-#include "pcipass/ui.h"
+#include "ui-private.h"
 
 typedef struct text {
     char *title;
@@ -76,56 +76,9 @@ static void draw(ui_view *v, int y, int h, int w)
     ui_wrap_free(l, n);
 }
 
-/* The same guards as `pcipass attach`, through the same change: unforceable findings refuse,
- * forceable ones need the operator's explicit yes (the console's --force), each on its own. */
-bool ui_guards_allow(pp_app *app, pp_change *c)
-{
-    size_t i;
-
-    if (!pp_change_check(app, c)) {
-        ui_status(UI_ERROR, "%s", pp_error_get());
-        return false;
-    }
-    for (i = 0; i < c->findings.n; i++) {
-        if (!c->findings.v[i].forceable) {
-            ui_status(UI_ERROR, _("refused: %s"), c->findings.v[i].msg);
-            return false;
-        }
-    }
-    for (i = 0; i < c->findings.n; i++) {
-        char *q = xasprintf(_("Warning: %s. Override and apply anyway?"), c->findings.v[i].msg);
-        bool go = ui_confirm(q);
-        free(q);
-        if (!go) {
-            ui_status(UI_NORMAL, "%s", _("Nothing applied."));
-            return false;
-        }
-    }
-    return true;
-}
-
-void ui_change_waiting(void *arg, const char *msg)
-{
-    (void)arg;
-    ui_status(UI_NORMAL, "%s", msg);
-}
-
-void ui_change_failed(const pp_change *c, const pp_findings *accepted)
-{
-    if (c->state == PP_CHANGE_REFUSED && c->findings.n &&
-        pp_change_blocking(&c->findings, false, accepted))
-        ui_status(UI_ERROR, _("refused: %s"), c->findings.v[0].msg);
-    else if (c->state == PP_CHANGE_REQUESTED && c->pending)
-        ui_status(UI_ERROR, _("Unplug requested; guest '%s' has not released %s."), c->guest,
-                  c->pending);
-    else
-        ui_status(UI_ERROR, "%s", c->error ? c->error : "?");
-}
-
 static void apply(ui_view *v)
 {
     text *t = v->data;
-    pp_app *app = ui->app;
     char *q, *body;
     const char *name = t->names;
     const char *where = _(pp_affect_words(t->affect));
@@ -145,21 +98,9 @@ static void apply(ui_view *v)
     c.n = t->nhds;
     c.want_live = t->affect & PP_AFFECT_LIVE;
     c.want_config = t->affect & PP_AFFECT_CONFIG;
-    c.waiting = ui_change_waiting;
-    if (!ui_guards_allow(app, &c)) {
-        pp_change_clear(&c);
-        return;
-    }
-    /* what the operator said yes to; anything new the change finds under its lock still stops it */
-    accepted = c.findings;
-    c.findings = (pp_findings){ 0 };
-    c.accepted = &accepted;
-    ui_status(UI_NORMAL, _("Applying through libvirt ..."));
-    pp_change_apply(app, &c);
-    /* before the status line, which it would overwrite */
-    ui_refresh_guests();
-    switch (c.state) {
-    case PP_CHANGE_DONE:
+    if (!ui_change_guards(&c, &accepted))
+        goto out;
+    if (ui_apply(&c, _("Applying through libvirt ...")) == PP_CHANGE_DONE) {
         body = xasprintf(_("Applied. libvirt stored this in the %s of guest '%s':\n\n%s"), where,
                          t->guest, c.xml);
         q = !c.recorded ? xasprintf(_("%s attached to guest '%s', but not recorded for undo: %s"),
@@ -174,11 +115,8 @@ static void apply(ui_view *v)
         ui_status(UI_OK, "%s", q);
         free(q);
         free(body);
-        break;
-    default:
-        ui_change_failed(&c, &accepted);
-        break;
     }
+out:
     pp_findings_clear(&accepted);
     pp_change_clear(&c);
 }
@@ -240,11 +178,11 @@ static void tfree(ui_view *v)
     free(t);
 }
 
-static const ui_view_ops ops_result = { .name = "result", .flags = UI_VIEW_TEXT | UI_VIEW_RESULT,
+static const ui_view_ops ops_result = { .screen = UI_SCREEN_RESULT, .flags = UI_VIEW_TEXT | UI_VIEW_RESULT,
                                         .title = title, .draw = draw, .key = key, .free = tfree };
-static const ui_view_ops ops_preview = { .name = "preview", .flags = UI_VIEW_TEXT, .title = title,
+static const ui_view_ops ops_preview = { .screen = UI_SCREEN_PREVIEW, .flags = UI_VIEW_TEXT, .title = title,
                                          .draw = draw, .key = key, .free = tfree };
-static const ui_view_ops ops_help = { .name = "help", .flags = UI_VIEW_TEXT | UI_VIEW_HELP,
+static const ui_view_ops ops_help = { .screen = UI_SCREEN_HELP, .flags = UI_VIEW_TEXT | UI_VIEW_HELP,
                                       .title = title, .draw = draw, .key = key, .free = tfree };
 
 static text *text_new(const char *ttl, const char *s, int indent)
@@ -301,8 +239,8 @@ static size_t same_binding(size_t i)
 
     for (k = 0; k < i; k++) {
         const ui_binding *o = &ui_bindings[k];
-        if (o->key == b->key && o->action == b->action && o->help && b->help && o->view &&
-            b->view && strcmp(o->help, b->help) == 0)
+        if (o->key == b->key && o->action == b->action && o->help && b->help && o->screen &&
+            b->screen && strcmp(o->help, b->help) == 0)
             return k;
     }
     return i;
@@ -333,10 +271,10 @@ ui_view *ui_help_view(void)
         if (!b->help || same_binding(i) < i)
             continue;
         /* one row for a key that does the same on several screens, naming them all */
-        pp_buf_add(&scopes, b->view ? ui_scope_name(b->view) : _("everywhere"));
-        for (k = i + 1; b->view && k < ui_nbindings; k++)
+        pp_buf_add(&scopes, ui_scope_name(b->screen));
+        for (k = i + 1; b->screen && k < ui_nbindings; k++)
             if (same_binding(k) == i)
-                pp_buf_item(&scopes, ", ", ui_scope_name(ui_bindings[k].view));
+                pp_buf_item(&scopes, ", ", ui_scope_name(ui_bindings[k].screen));
         views = pp_buf_take(&scopes);
         help_row(&s, b, views);
         free(views);

@@ -12,7 +12,7 @@
 #include <unistd.h>
 
 #include "pcipass/common.h"
-#include "pcipass/ui.h"
+#include "ui-private.h"
 
 typedef struct ui_job {
     void (*fn)(void *);

@@ -113,6 +113,16 @@ bool pp_pci_addr_eq(const pp_pci_addr *a, const pp_pci_addr *b)
     return pp_pci_addr_cmp(a, b) == 0;
 }
 
+int pp_pci_addr_qcmp(const void *a, const void *b)
+{
+    return pp_pci_addr_cmp(a, b);
+}
+
+bool pp_pci_same_slot(const pp_pci_addr *a, const pp_pci_addr *b)
+{
+    return a->domain == b->domain && a->bus == b->bus && a->slot == b->slot;
+}
+
 static bool has_0x(const char *p)
 {
     return p[0] == '0' && (p[1] == 'x' || p[1] == 'X');

@@ -25,6 +25,25 @@ struct pp_table {
     char *lead_header, *lead_value;
 };
 
+/* The next character of S (LEN bytes left): its bytes, and in *COLS its columns by the one rule
+ * (pp_display_width). */
+static size_t next_char(const char *s, size_t len, mbstate_t *st, size_t *cols)
+{
+    wchar_t wc;
+    size_t n = mbrtowc(&wc, s, len, st);
+    int cw;
+
+    if (n == (size_t)-1 || n == (size_t)-2) {
+        /* not a character here: the terminal shows something one column wide */
+        memset(st, 0, sizeof(*st));
+        *cols = 1;
+        return 1;
+    }
+    cw = wcwidth(wc);
+    *cols = cw < 0 ? 1 : (size_t)cw; /* the console draws such a character as one '?' */
+    return n ? n : 1;
+}
+
 size_t pp_display_width(const char *s)
 {
     mbstate_t st;
@@ -32,26 +51,28 @@ size_t pp_display_width(const char *s)
 
     memset(&st, 0, sizeof(st));
     while (len > 0) {
-        wchar_t wc;
-        size_t n = mbrtowc(&wc, s, len, &st);
-        int cw;
-
-        if (n == (size_t)-1 || n == (size_t)-2) {
-            /* not a character here: the terminal shows something one column wide */
-            memset(&st, 0, sizeof(st));
-            w++;
-            s++;
-            len--;
-            continue;
-        }
-        if (n == 0)
-            break;
-        cw = wcwidth(wc);
-        w += cw < 0 ? 1 : (size_t)cw;
+        size_t cols, n = next_char(s, len, &st, &cols);
+        w += cols;
         s += n;
         len -= n;
     }
     return w;
+}
+
+size_t pp_display_fit(const char *s, size_t width)
+{
+    mbstate_t st;
+    size_t used = 0, off = 0, len = strlen(s);
+
+    memset(&st, 0, sizeof(st));
+    while (off < len) {
+        size_t cols, n = next_char(s + off, len - off, &st, &cols);
+        if (used + cols > width && off > 0)
+            break;
+        used += cols;
+        off += n;
+    }
+    return off;
 }
 
 pp_table *pp_table_new(size_t ncols)

@@ -424,3 +424,10 @@ void pp_output_guard(bool out, bool err)
     if (err)
         stderr = guard_open(stderr, _IONBF, 1);
 }
+
+const char *pp_cgettext(const char *ctx_s)
+{
+    const char *t = _(ctx_s), *sep = strchr(ctx_s, '\004');
+
+    return t == ctx_s && sep ? sep + 1 : t;
+}

@@ -13,6 +13,7 @@
 
 #include "pcipass/common.h"
 #include "pcipass/nodedev.h"
+#include "xml-private.h"
 
 static xmlNodePtr child(xmlNodePtr n, const char *name)
 {
@@ -73,22 +74,11 @@ static bool text_number(xmlNodePtr n, unsigned long max, unsigned long *out)
 
 static bool attr_number(xmlNodePtr n, const char *name, unsigned long max, unsigned long *out)
 {
-    xmlChar *t = n ? xmlGetProp(n, BAD_CAST name) : NULL;
-    bool ok = number(t, max, out);
-    xmlFree(t);
-    return ok;
-}
+    unsigned long long v;
 
-static bool read_address(xmlNodePtr a, pp_pci_addr *out)
-{
-    unsigned long d, b, s, f;
-    if (!attr_number(a, "domain", 0xffff, &d) || !attr_number(a, "bus", 0xff, &b) ||
-        !attr_number(a, "slot", 0x1f, &s) || !attr_number(a, "function", 7, &f))
+    if (!pp_xml_attr_num(n, name, max, &v))
         return false;
-    out->domain = (unsigned)d;
-    out->bus = (unsigned)b;
-    out->slot = (unsigned)s;
-    out->function = (unsigned)f;
+    *out = (unsigned long)v;
     return true;
 }
 
@@ -149,7 +139,7 @@ bool pp_nodedev_parse(const char *xml, pp_function *f)
         f->iommu_group = (int)v;
     if (attr_number(child(pci, "numa"), "node", 0x7fffffff, &v))
         f->numa_node = (int)v;
-    if ((n = cap_child(pci, "phys_function")) && read_address(child(n, "address"), &f->physfn))
+    if ((n = cap_child(pci, "phys_function")) && pp_xml_read_pci(child(n, "address"), &f->physfn))
         f->is_vf = true;
     if ((n = cap_child(pci, "virt_functions"))) {
         xmlNodePtr a;

@@ -15,6 +15,7 @@
 
 #include "pcipass/common.h"
 #include "pcipass/hostdev.h"
+#include "xml-private.h"
 
 static void set_hex_attr(xmlNodePtr n, const char *name, unsigned long long v, int digits)
 {
@@ -258,7 +259,8 @@ static bool attr_is(xmlNodePtr n, const char *name, const char *want)
 }
 
 /* libvirt writes hex with 0x but accepts decimal too; read both. */
-static bool attr_num(xmlNodePtr n, const char *name, unsigned long long max, unsigned long long *out)
+bool pp_xml_attr_num(xmlNodePtr n, const char *name, unsigned long long max,
+                     unsigned long long *out)
 {
     char *v = attr(n, name);
     uint64_t x;
@@ -289,7 +291,7 @@ static bool read_identity(xmlNodePtr n, pp_identity *id)
     ok = a && pp_pci_addr_read(a, &id->addr);
     free(a);
     for (i = 0; ok && i < 5; i++)
-        ok = attr_num(n, names[i], max[i], &v[i]);
+        ok = pp_xml_attr_num(n, names[i], max[i], &v[i]);
     if (!ok)
         return false;
     id->vendor = (unsigned)v[0];
@@ -309,7 +311,8 @@ static bool read_identity(xmlNodePtr n, pp_identity *id)
         for (i = 0; i < 8; i++)
             id->serial = (id->serial << 8) | (b[i] & 0xff);
     }
-    if (attr_num(n, "zpci-fid", 0xffffffffULL, &v[0]) && attr_num(n, "zpci-uid", 0xffff, &v[1])) {
+    if (pp_xml_attr_num(n, "zpci-fid", 0xffffffffULL, &v[0]) &&
+        pp_xml_attr_num(n, "zpci-uid", 0xffff, &v[1])) {
         id->has_zpci = true;
         id->fid = (uint32_t)v[0];
         id->uid = (uint32_t)v[1];
@@ -317,13 +320,14 @@ static bool read_identity(xmlNodePtr n, pp_identity *id)
     return true;
 }
 
-static bool read_pci(xmlNodePtr a, pp_pci_addr *out)
+bool pp_xml_read_pci(xmlNodePtr a, pp_pci_addr *out)
 {
     unsigned long long d, b, s, f;
-    if (!attr_num(a, "domain", PP_PCI_DOMAIN_MAX, &d))
+    if (!pp_xml_attr_num(a, "domain", PP_PCI_DOMAIN_MAX, &d))
         d = 0;
-    if (!attr_num(a, "bus", PP_PCI_BUS_MAX, &b) || !attr_num(a, "slot", PP_PCI_SLOT_MAX, &s) ||
-        !attr_num(a, "function", PP_PCI_FUNCTION_MAX, &f))
+    if (!pp_xml_attr_num(a, "bus", PP_PCI_BUS_MAX, &b) ||
+        !pp_xml_attr_num(a, "slot", PP_PCI_SLOT_MAX, &s) ||
+        !pp_xml_attr_num(a, "function", PP_PCI_FUNCTION_MAX, &f))
         return false;
     out->domain = (unsigned)d;
     out->bus = (unsigned)b;
@@ -344,7 +348,7 @@ static void read_extras(xmlNodePtr n, pp_hostdev *hd)
     unsigned long long v;
     char *s;
 
-    if (attr_num(child(n, "boot"), "order", PP_BOOT_ORDER_MAX, &v))
+    if (pp_xml_attr_num(child(n, "boot"), "order", PP_BOOT_ORDER_MAX, &v))
         hd->boot_order = (unsigned)v;
     if ((r = child(n, "rom"))) {
         hd->rom_bar = onoff_attr(r, "bar", "on", "off");
@@ -356,7 +360,7 @@ static void read_extras(xmlNodePtr n, pp_hostdev *hd)
     if (hd->kind != PP_HD_INTERFACE)
         return;
     hd->trust = onoff_attr(n, "trustGuestRxFilters", "yes", "no");
-    if (attr_num(child(child(n, "vlan"), "tag"), "id", PP_VLAN_MAX, &v))
+    if (pp_xml_attr_num(child(child(n, "vlan"), "tag"), "id", PP_VLAN_MAX, &v))
         hd->vlan = (unsigned)v;
 }
 
@@ -383,7 +387,7 @@ static bool read_element(xmlNodePtr n, pp_hostdev *hd)
     hd->iommufd = attr_is(a, "iommufd", "yes");
     read_extras(n, hd);
     src = child(n, "source");
-    if (!src || !(a = child(src, "address")) || !read_pci(a, &hd->source))
+    if (!src || !(a = child(src, "address")) || !pp_xml_read_pci(a, &hd->source))
         return false;
     s = attr(n, "managed");
     hd->managed = !s ? PP_MANAGED_UNSET : strcmp(s, "yes") == 0 ? PP_MANAGED_YES : PP_MANAGED_NO;
@@ -397,12 +401,12 @@ static bool read_element(xmlNodePtr n, pp_hostdev *hd)
             !attr_is(a, "type", "pci"))
             continue;
         hd->has_guest_addr = true;
-        hd->guest_addr_full = read_pci(a, &hd->guest_addr);
+        hd->guest_addr_full = pp_xml_read_pci(a, &hd->guest_addr);
         hd->multifunction = attr_is(a, "multifunction", "on");
         if ((z = child(a, "zpci"))) {
-            if ((hd->has_uid = attr_num(z, "uid", 0xffffffffULL, &v)))
+            if ((hd->has_uid = pp_xml_attr_num(z, "uid", 0xffffffffULL, &v)))
                 hd->uid = (uint32_t)v;
-            if ((hd->has_fid = attr_num(z, "fid", 0xffffffffULL, &v)))
+            if ((hd->has_fid = pp_xml_attr_num(z, "fid", 0xffffffffULL, &v)))
                 hd->fid = (uint32_t)v;
         }
     }
@@ -463,7 +467,7 @@ bool pp_domain_parse(const char *xml, pp_domain_info *out)
     o = xmlXPathEvalExpression(BAD_CAST "/domain/devices/*/boot", ctx);
     for (i = 0; o && o->nodesetval && i < o->nodesetval->nodeNr; i++) {
         unsigned long long v;
-        if (attr_num(o->nodesetval->nodeTab[i], "order", 0xffffffffULL, &v))
+        if (pp_xml_attr_num(o->nodesetval->nodeTab[i], "order", 0xffffffffULL, &v))
             push_u32(&out->boot_orders, &out->nboot_orders, (uint32_t)v);
     }
     xmlXPathFreeObject(o);
@@ -472,9 +476,9 @@ bool pp_domain_parse(const char *xml, pp_domain_info *out)
     o = xmlXPathEvalExpression(BAD_CAST "/domain/devices/*/address[@type='pci']/zpci", ctx);
     for (i = 0; o && o->nodesetval && i < o->nodesetval->nodeNr; i++) {
         unsigned long long v;
-        if (attr_num(o->nodesetval->nodeTab[i], "uid", 0xffffffffULL, &v))
+        if (pp_xml_attr_num(o->nodesetval->nodeTab[i], "uid", 0xffffffffULL, &v))
             push_u32(&out->uids, &out->nuids, (uint32_t)v);
-        if (attr_num(o->nodesetval->nodeTab[i], "fid", 0xffffffffULL, &v))
+        if (pp_xml_attr_num(o->nodesetval->nodeTab[i], "fid", 0xffffffffULL, &v))
             push_u32(&out->fids, &out->nfids, (uint32_t)v);
     }
     xmlXPathFreeObject(o);
@@ -482,7 +486,7 @@ bool pp_domain_parse(const char *xml, pp_domain_info *out)
     o = xmlXPathEvalExpression(BAD_CAST "/domain/devices/*/address[@type='pci']", ctx);
     for (i = 0; o && o->nodesetval && i < o->nodesetval->nodeNr; i++) {
         pp_pci_addr a;
-        if (read_pci(o->nodesetval->nodeTab[i], &a)) {
+        if (pp_xml_read_pci(o->nodesetval->nodeTab[i], &a)) {
             out->slots = xreallocarray(out->slots, out->nslots + 1, sizeof(*out->slots));
             out->slots[out->nslots++] = a;
         }
@@ -503,7 +507,7 @@ bool pp_domain_parse(const char *xml, pp_domain_info *out)
         xmlNodePtr c = o->nodesetval->nodeTab[i];
         unsigned long long idx;
         size_t k, used = 0;
-        if (!attr_num(c, "index", PP_PCI_BUS_MAX, &idx))
+        if (!pp_xml_attr_num(c, "index", PP_PCI_BUS_MAX, &idx))
             continue;
         for (k = 0; k < out->nslots; k++)
             used += out->slots[k].bus == idx && out->slots[k].function == 0;

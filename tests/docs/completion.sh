@@ -96,4 +96,27 @@ comp "attach's options, the xml ones included" "pcipass --demo attach web01 0000
 grep -q -- --zpci-uid "$WORK/attach-opts"; ok $? "attach --help names --zpci-uid"
 comp "nothing after undo" "pcipass --demo undo "
 
+# what the command table says, through pcipass __complete: which options take a value, what
+# completes it, and what the operands are
+comp "detach --wait SECONDS: its value is no operand" "pcipass --demo detach --wait 5 r" router
+comp "nothing to offer for --wait's value" "pcipass --demo detach --wait "
+comp "audit takes several guests" "pcipass --demo audit web01 z" zlinux1 zlinux2
+comp "release --force: not release's option" "pcipass --demo release --f"
+"$PCIPASS" __complete detach > "$WORK/spec"
+printf '%s\n' "option --live" "option --config" "option --dry-run" "option --wait value" \
+    "option --no-wait" "option --json" "operand guest" "operand device" > "$WORK/want"
+cmp -s "$WORK/want" "$WORK/spec"; ok $? "__complete detach: the table's options and operands"
+diff "$WORK/want" "$WORK/spec" | diag
+: > "$WORK/mismatch"
+for c in $(cat "$WORK/commands"); do
+    "$PCIPASS" "$c" --help | grep -oE -- '(^|[ (,])--[a-z][a-z-]*' | sed 's/^[ (,]//' |
+        grep -v -- '^--help$' | sort -u > "$WORK/help-opts"
+    "$PCIPASS" __complete "$c" | sed -n 's/^option \(--[a-z-]*\).*/\1/p' | sort > "$WORK/spec-opts"
+    # the help may name another option in prose (--record in --json's); every listed one is there
+    comm -13 "$WORK/help-opts" "$WORK/spec-opts" > "$WORK/missing"
+    [ ! -s "$WORK/missing" ] || { echo "$c: $(cat "$WORK/missing")"; } >> "$WORK/mismatch"
+done
+[ ! -s "$WORK/mismatch" ]; ok $? "every command's --help names every option of its table"
+diag < "$WORK/mismatch"
+
 done_testing

@@ -61,7 +61,8 @@ de help --help
 ok $? "pcipass --help is German"
 
 de sub attach --help
-[ "$(cat "$WORK/sub.rc")" = 0 ] && has sub.out "Aufruf: " && has sub.out "GAST GERÄT [ZUWEISUNGSOPTIONEN]" &&
+[ "$(cat "$WORK/sub.rc")" = 0 ] && has sub.out "Aufruf: " && has sub.out "GAST GERÄT [--managed yes|no]" &&
+    has sub.out "[--guest-address ADR]" &&
     has sub.out "nur die persistente Konfiguration"
 ok $? "pcipass attach --help is German, UTF-8 intact"
 

@@ -469,7 +469,8 @@ static void check_findings(const char *what, const pp_findings *got, const want 
         if (i >= 16 || !used[i])
             printf("#   unexpected: %s%s %s\n", kind_name(got->v[i].kind),
                    got->v[i].forceable ? " (forceable)" : "", got->v[i].msg ? got->v[i].msg : "");
-    ok(pp_findings_blocking(got, false) == got->n && pp_findings_blocking(got, true) == nnever,
+    ok(pp_findings_blocking(got, false, NULL) == got->n &&
+           pp_findings_blocking(got, true, NULL) == nnever,
        "%s: %zu block without force, %zu with it", what, nwant, nnever);
 }
 
@@ -646,11 +647,48 @@ static void run_blocking(bool *seen)
                 seen[f.v[k].kind] = true;
         }
         ok(f.n == rows[r].n && kept, "%s: added as given", rows[r].what);
-        ok(pp_findings_blocking(&f, false) == rows[r].without_force,
+        ok(pp_findings_blocking(&f, false, NULL) == rows[r].without_force,
            "%s: %zu block without force", rows[r].what, rows[r].without_force);
-        ok(pp_findings_blocking(&f, true) == rows[r].with_force, "%s: %zu block with force",
+        ok(pp_findings_blocking(&f, true, NULL) == rows[r].with_force, "%s: %zu block with force",
            rows[r].what, rows[r].with_force);
         pp_findings_clear(&f);
+    }
+}
+
+/* The one rule of a blocking finding (the change service's, the CLI's and the console's), and
+ * what the console asks about: it asks for warnings too, while the CLI says them and goes on. */
+static void run_rule(void)
+{
+    static const struct {
+        const char *what;
+        bool forceable, warning, force, accepted;
+        bool blocks, asks;
+    } rows[] = {
+        { "unforceable", false, false, false, false, true, false },
+        { "unforceable, with force", false, false, true, false, true, false },
+        { "unforceable, accepted (a yes cannot pass it)", false, false, false, true, true, false },
+        { "forceable", true, false, false, false, true, true },
+        { "forceable, with force", true, false, true, false, false, true },
+        { "forceable, accepted in the console", true, false, false, true, false, true },
+        { "a warning: never blocks, but the console asks", true, true, false, false, false, true },
+    };
+    pp_pci_addr a = addr_of("0000:0e:01.0"), other = addr_of("0000:0e:01.1");
+
+    for (size_t r = 0; r < sizeof(rows) / sizeof(rows[0]); r++) {
+        pp_findings f = { 0 }, yes = { 0 };
+        if (rows[r].warning)
+            pp_guard_warn(&f, PP_GUARD_UNKNOWN, &a, xstrdup("not checked"));
+        else
+            pp_guard_add(&f, PP_GUARD_OWNER, rows[r].forceable, &a, xstrdup("held"));
+        /* the yes is for this finding; one for another function passes nothing */
+        pp_guard_add(&yes, f.v[0].kind, true, rows[r].accepted ? &a : &other, xstrdup("yes"));
+        ok(pp_finding_blocks(&f.v[0], rows[r].force, &yes) == rows[r].blocks &&
+               pp_findings_blocking(&f, rows[r].force, &yes) == rows[r].blocks,
+           "%s: %s", rows[r].what, rows[r].blocks ? "blocks" : "passes");
+        ok(pp_finding_asks(&f.v[0]) == rows[r].asks, "%s: the console %s", rows[r].what,
+           rows[r].asks ? "asks" : "does not ask (it refuses or passes)");
+        pp_findings_clear(&f);
+        pp_findings_clear(&yes);
     }
 }
 
@@ -690,6 +728,7 @@ int main(void)
     run_sets(h, &owners);
     run_set_attach(h, &guests, &owners);
     run_blocking(seen);
+    run_rule();
     for (i = 0; i <= PP_GUARD_NO_RESET; i++)
         ok(seen[i], "guard kind %s met at least once", kind_name((pp_guard_kind)i));
 

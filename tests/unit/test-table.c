@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* pp_table and pp_display_width: padding by display width under a UTF-8 and the C locale. */
+/* pp_table, pp_display_width and pp_display_fit: padding by display width under a UTF-8 and the C locale. */
 #include <config.h>
 
 #include <locale.h>
@@ -36,6 +36,11 @@ int main(void)
     ok(pp_display_width("e\xcc\x81") == 1, "a combining mark takes no column");
     ok(pp_display_width("a\xff" "b") == 3, "a byte that is no character: one column");
     ok(pp_display_width("") == 0, "empty: none");
+    /* U+0378 is unassigned: wcwidth() rejects it, the console draws it as one '?' */
+    ok(pp_display_width("a\xcd\xb8" "b") == 3, "a character wcwidth() rejects: one column");
+    ok(pp_display_fit("東京", 3) == 3, "fit: the whole characters within 3 columns (one CJK)");
+    ok(pp_display_fit("東京", 1) == 3, "fit: at least one character, even when wider");
+    ok(pp_display_fit("a\xcd\xb8" "bc", 2) == 3, "fit: the rejected character takes its column");
 
     t = pp_table_new(3);
     pp_table_right(t, 1);

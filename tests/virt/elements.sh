@@ -124,7 +124,7 @@ pp p1 prepare 0000:b3:00.0 --driver mlx5_vfio_pci
 [ "$(rc p1)" = 1 ] && err_has p1 "binding to the VFIO variant driver mlx5_vfio_pci (prepare --driver) needs libvirt 10.0.0 or later; libvirt here is $v"
 ok $? "prepare --driver: refused with the version needed" || diag < "$WORK/p1.err"
 pp p2 release 0000:b3:00.0 --driver mlx5_vfio_pci
-[ "$(rc p2)" = 2 ] && err_has p2 "--driver is for prepare"; ok $? "release --driver is a usage error"
+[ "$(rc p2)" = 2 ] && err_has p2 "release: unrecognized option '--driver'"; ok $? "release --driver is a usage error"
 pp p3 prepare 0000:b3:00.0 --driver 'mlx5 vfio'
 [ "$(rc p3)" = 1 ] && err_has p3 "driver: 'mlx5 vfio' is not a driver name"; ok $? "a driver name with a blank is refused"
 

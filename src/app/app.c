@@ -12,7 +12,6 @@
 #include "pcipass/buf.h"
 #include "pcipass/app.h"
 #include "pcipass/common.h"
-#include "pcipass/journal.h"
 
 bool pp_uri_is_remote(const char *uri)
 {
@@ -501,18 +500,4 @@ void pp_app_free(pp_app *app)
     free(app->demo_uri);
     free(app->demo_proc);
     free(app->demo_dev);
-}
-
-int pp_app_journal_open(pp_app *app, char **path)
-{
-    int fd;
-    *path = pp_journal_path(app->journal);
-    if (!*path)
-        return -1;
-    fd = pp_journal_open(*path);
-    if (fd < 0) {
-        free(*path);
-        *path = NULL;
-    }
-    return fd;
 }
