@@ -44,8 +44,8 @@
         { PP_OPT_ROM_BAR, "rom-bar", "on|off",                                                     \
           N_("show the function's option ROM to the guest or not"), PP_COMP_CHOICES, "on off" },   \
         { PP_OPT_ROM_FILE, "rom-file", N_("PATH"),                                                 \
-          N_("an option ROM image for the guest instead (a readable\nfile, under --conf-root "     \
-             "with a fake root)"),                                                                 \
+          N_("an option ROM image for the guest instead (a readable\nfile, under the "              \
+             "configuration root)"),                                                               \
           PP_COMP_NONE, NULL },                                                                    \
         { PP_OPT_BOOT_ORDER, "boot-order", N_("N"),                                                \
           N_("boot from this function, 1-65535 (not with the\nguest's <os><boot>)"), PP_COMP_NONE, \
