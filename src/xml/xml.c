@@ -338,7 +338,9 @@ bool pp_xml_read_pci(xmlNodePtr a, pp_pci_addr *out)
 
 static pp_onoff onoff_attr(xmlNodePtr n, const char *name, const char *on, const char *off)
 {
-    return attr_is(n, name, on) ? PP_ONOFF_ON : attr_is(n, name, off) ? PP_ONOFF_OFF : PP_ONOFF_UNSET;
+    return attr_is(n, name, on)    ? PP_ONOFF_ON
+           : attr_is(n, name, off) ? PP_ONOFF_OFF
+                                   : PP_ONOFF_UNSET;
 }
 
 /* What build_extras() writes, as libvirt stores it. */
