@@ -83,6 +83,21 @@ pp_virt *pp_app_virt(pp_app *app, bool readonly);
 bool pp_app_guests(pp_app *app, bool readonly);
 /* Why F is on its driver: libvirt for a running guest's managed hostdev (guests read), else what
  * the host module found. False when F has no driver. OUT's detail is borrowed. */
+/* Whether the libvirt behind the app's connection takes what the N elements ask for (<driver
+ * model=...> from 10.0, iommufd from 12.1) and, for DRIVER non-NULL, a nodedev-detach to that
+ * driver (10.0): false with the error slot naming the version needed and the one there is, so
+ * that nothing is sent that libvirt would refuse or silently drop. */
+/* --rom-file PATH for this app's roots and URI (pp_hostdev_check_rom_file): under the
+ * configuration root, readable by others where the hypervisor runs as its own user. */
+bool pp_app_check_rom_file(pp_app *app, const char *path, char out[PP_ROM_FILE_MAX]);
+/* The VFIO variant drivers the running kernel offers for F (pp_host_vfio_variants under the
+ * app's roots); *OUT malloc'd. */
+size_t pp_app_vfio_variants(const pp_app *app, const pp_function *f, char ***out);
+/* The driver prepare binds F to when the operator names none: an IBM Z ISM function goes to
+ * ism_vfio_pci where the kernel offers it (plain vfio-pci cannot give ISM to a guest); else
+ * none (vfio-pci). OUT gets the name; false for none. */
+bool pp_app_prepare_driver(pp_app *app, const pp_function *f, char out[PP_DRIVER_MODEL_MAX]);
+bool pp_app_libvirt_takes(pp_app *app, const pp_hostdev *hds, size_t n, const char *driver);
 bool pp_app_binding(const pp_app *app, const pp_function *f, pp_binding *out);
 /* That reason as one translated sentence (malloc'd). */
 char *pp_binding_sentence(const pp_function *f, const pp_binding *b);

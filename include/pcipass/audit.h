@@ -24,7 +24,7 @@ typedef enum {
     PP_AUDIT_NO_IOMMU,   /* it has no IOMMU group */
     PP_AUDIT_SRIOV,      /* a PF whose VFs are held elsewhere, or the reverse */
     PP_AUDIT_BRIDGE,     /* it is a bridge, not an endpoint */
-    PP_AUDIT_UNMANAGED,  /* managed='no' on a running guest, and not on vfio-pci */
+    PP_AUDIT_UNMANAGED,  /* managed='no' on a running guest, and not on a VFIO driver */
     PP_AUDIT_ZPCI_DUP,   /* s390: a zPCI uid or fid used twice in the guest */
     PP_AUDIT_UID_NOT_UNIQUE, /* s390: the host's uid_is_unique is 0 */
     PP_AUDIT_NO_RESET,   /* no reset method */

@@ -13,7 +13,8 @@
 typedef enum { PP_CHECK_PASS, PP_CHECK_WARN, PP_CHECK_FAIL, PP_CHECK_PENDING } pp_check_status;
 
 typedef struct pp_check_item {
-    const char *id; /* stable, untranslated: iommu, vfio-pci, dev-vfio, libvirt, hostdev, device */
+    const char *id; /* stable, untranslated: iommu, vfio-pci, dev-vfio, libvirt, hostdev, device,
+                       reset, binding, vfio, owners */
     pp_check_status status;
     char *message; /* translated */
     char *fix;     /* translated; NULL when passed */

@@ -19,6 +19,23 @@ typedef struct pp_zpci_host {
     uint32_t pchid;
 } pp_zpci_host;
 
+/* Whether a function's driver is a VFIO one: the one rule, pp_host_judge_vfio(). */
+typedef enum { PP_VFIO_NO, PP_VFIO_YES, PP_VFIO_UNKNOWN } pp_vfio_state;
+typedef enum {
+    PP_VFIO_WHY_NO_DRIVER,     /* no: no driver bound */
+    PP_VFIO_WHY_VFIO_PCI,      /* yes: the driver is vfio-pci */
+    PP_VFIO_WHY_HOLDER,        /* yes: its module is among SYSFS/module/vfio_pci_core/holders */
+    PP_VFIO_WHY_VFIO_DEV,      /* yes: the device has vfio-dev/vfioN (a VFIO device file) */
+    PP_VFIO_WHY_NOT_HELD,      /* no: its module is not among vfio_pci_core's holders */
+    PP_VFIO_WHY_NO_CORE,       /* no: vfio_pci_core is not loaded, so nothing builds on it */
+    PP_VFIO_WHY_BUILT_IN,      /* no: a driver built into the kernel (no module link) while
+                                  vfio_pci_core is a module, which it cannot build on */
+    PP_VFIO_WHY_CORE_BUILT_IN, /* unknown: vfio_pci_core is built in, so it lists no holders */
+    PP_VFIO_WHY_UNREADABLE,    /* unknown: the driver's module link cannot be read */
+    PP_VFIO_WHY_NAME,          /* yes: node devices, named vfio-pci or NAME_vfio_pci */
+    PP_VFIO_WHY_NAME_UNKNOWN,  /* unknown: node devices, a name that does not tell */
+} pp_vfio_why;
+
 typedef struct pp_function {
     pp_pci_addr addr;
     char name[PP_PCI_ADDR_STRLEN]; /* DDDD:BB:SS.F */
@@ -29,6 +46,10 @@ typedef struct pp_function {
     unsigned revision;
     char *vendor_name, *device_name;
     char *driver; /* NULL: no driver bound */
+    char *driver_module; /* the module of the driver (its `module` link); NULL: none or unread */
+    char *vfio_dev;      /* "vfio3" from the device's vfio-dev/; NULL: none */
+    pp_vfio_state vfio;  /* whether DRIVER is a VFIO driver, and why */
+    pp_vfio_why vfio_why;
     int iommu_group; /* -1: none */
     int numa_node;   /* -1: none */
     bool bridge;

@@ -72,6 +72,30 @@ pp_host *pp_host_load(const char *root);
 pp_host *pp_host_load_nodedev(void *conn);
 void pp_host_free(pp_host *h);
 
+/* The one rule for "bound to VFIO" over a host read from sysfs: the driver is vfio-pci, or its
+ * module is held by vfio_pci_core (every variant driver builds on it: mlx5_vfio_pci,
+ * nvgrace_gpu_vfio_pci, pds_vfio_pci, ...), or the device has a VFIO device (vfio-dev/vfioN).
+ * pp_host_load() applies it; a host from node devices is judged by driver name only. */
+void pp_host_judge_vfio(pp_host *h);
+/* The driver is a VFIO one (state yes). */
+bool pp_function_on_vfio(const pp_function *f);
+/* The driver vfio accepts in a viable IOMMU group besides a VFIO one: none, or pci-stub. 1 yes,
+ * 0 no, -1 unknown (a driver node devices do not tell about). */
+int pp_function_group_safe(const pp_function *f);
+/* Why F's driver is or is not a VFIO one, one translated sentence (malloc'd). */
+char *pp_vfio_reason(const pp_function *f);
+/* The VFIO variant drivers the running kernel offers for F, as libvirt finds them: the
+ * "alias vfio_pci:..." lines of CONF/lib/modules/RELEASE/modules.alias (RELEASE from
+ * PROC/sys/kernel/osrelease) whose pattern matches F's ids and class, most specific first; *OUT
+ * malloc'd. 0 where a root is NULL (not looked at) or the file is unreadable. */
+size_t pp_host_vfio_variants(const char *proc_root, const char *conf_root, const pp_function *f,
+                             char ***out);
+/* Why an operator would pick variant driver NAME (translated), NULL for one pcipass does not
+ * know. */
+const char *pp_vfio_variant_why(const char *name);
+/* The stable name of the rule that decided, for JSON ("vfio-pci", "vfio_pci_core", ...). */
+const char *pp_vfio_why_name(pp_vfio_why w);
+
 const pp_function *pp_host_find(const pp_host *h, const pp_pci_addr *addr);
 /* Functions of the same IOMMU group as F, F excluded; returns how many were stored in OUT. */
 size_t pp_host_group_members(const pp_host *h, const pp_function *f, const pp_function **out,
@@ -99,7 +123,10 @@ typedef struct pp_host_setup {
     bool have_cmdline;
     char cmdline[4096]; /* PROC/cmdline */
     char release[128];  /* PROC/sys/kernel/osrelease */
-    bool dev_vfio;      /* DEV/vfio/vfio */
+    bool dev_vfio;      /* DEV/vfio/vfio: the VFIO container, or iommufd's compatibility node */
+    bool dev_iommu;     /* DEV/iommu: iommufd */
+    bool dev_vfio_devices; /* DEV/vfio/devices/: VFIO device files (vfio cdev, for iommufd) */
+    bool vfio_type1;    /* SYSFS/module/vfio_iommu_type1: the container's own IOMMU backend */
 } pp_host_setup;
 void pp_host_read_setup(const pp_host *h, const char *proc_root, const char *dev_root,
                         pp_host_setup *out);

@@ -18,6 +18,14 @@
 
 typedef enum { PP_HD_HOSTDEV, PP_HD_INTERFACE } pp_hd_kind;
 typedef enum { PP_MANAGED_UNSET = -1, PP_MANAGED_NO = 0, PP_MANAGED_YES = 1 } pp_managed;
+/* an on|off attribute that may be left to libvirt */
+typedef enum { PP_ONOFF_UNSET = 0, PP_ONOFF_OFF, PP_ONOFF_ON } pp_onoff;
+
+#define PP_BOOT_ORDER_MAX 65535u
+#define PP_VLAN_MIN 1u
+#define PP_VLAN_MAX 4094u
+#define PP_ROM_FILE_MAX 256   /* bytes, with the terminating zero */
+#define PP_DRIVER_MODEL_MAX 64 /* a kernel module's name fits (MODULE_NAME_LEN is 56) */
 
 typedef struct pp_hostdev {
     pp_hd_kind kind;
@@ -32,6 +40,13 @@ typedef struct pp_hostdev {
     uint32_t uid, fid;
     char mac[18]; /* interface only; "" for none */
     bool no_driver; /* read from a guest without <driver name='vfio'/>: rebuilt the same way */
+    pp_onoff rom_bar;               /* <rom bar='on|off'/> */
+    char rom_file[PP_ROM_FILE_MAX]; /* <rom file='PATH'/>; "" for none */
+    unsigned boot_order;            /* <boot order='N'/>; 0 for none */
+    unsigned vlan;                  /* interface only: <vlan><tag id='N'/></vlan>; 0 for none */
+    pp_onoff trust;                 /* interface only: trustGuestRxFilters='yes|no' */
+    char driver_model[PP_DRIVER_MODEL_MAX]; /* <driver model='NAME'/> (libvirt 10.0); "" none */
+    bool iommufd;                   /* <driver iommufd='yes'/> (libvirt 12.1) */
 } pp_hostdev;
 
 /* What a host function was when pcipass assigned it, kept in the guest's own definition (libvirt
@@ -80,6 +95,9 @@ typedef struct pp_domain_info {
     size_t nfree_ports;
     size_t free_bridge_slots;
     pp_pci_addr bridge_slot; /* the first of them, when there is one */
+    bool os_boot;           /* <os><boot dev=.../>: libvirt then takes no per-device boot order */
+    uint32_t *boot_orders;  /* every <boot order='N'/> of the guest's devices */
+    size_t nboot_orders;
     pp_identity *ids; /* the identities pcipass recorded in the metadata (PP_IDENTITY_NS) */
     size_t nids;
     /* why the definition is not well-formed XML (escaped), when it was read with recovery: then
@@ -135,6 +153,18 @@ bool pp_hostdev_parse_mac(const char *s, char out[18]);
  * UUID and SOURCE. */
 void pp_hostdev_stable_mac(const char *uuid, const pp_pci_addr *source, char out[18]);
 bool pp_hostdev_parse_managed(const char *s, pp_managed *out);
+/* "on" or "off" for FIELD (rom-bar, trust) */
+bool pp_hostdev_parse_onoff(const char *s, const char *field, pp_onoff *out);
+bool pp_hostdev_parse_boot_order(const char *s, unsigned *out);
+bool pp_hostdev_parse_vlan(const char *s, unsigned *out);
+/* A VFIO variant driver's name for <driver model=.../> and prepare --driver: a kernel module's
+ * name (letters, digits, '_' and '-', at most 55 bytes). FIELD names the option. */
+bool pp_hostdev_parse_driver_name(const char *s, const char *field, char out[PP_DRIVER_MODEL_MAX]);
+/* A ROM image for <rom file=.../>: an absolute path of a regular file that can be read, looked up
+ * under ROOT ("" the real root). The hypervisor's user must read it too: a file others cannot
+ * read is refused where the hypervisor runs as another user (OTHERS_MUST_READ). */
+bool pp_hostdev_check_rom_file(const char *root, const char *path, bool others_must_read,
+                               char out[PP_ROM_FILE_MAX]);
 /* Checks HD against the guest it is meant for (NULL: no guest known yet). */
 bool pp_hostdev_validate(const pp_hostdev *hd, const pp_domain_info *guest);
 bool pp_arch_is_s390(const char *arch);

@@ -77,8 +77,6 @@ void pp_setup_plan_clear(pp_setup_plan *p);
 
 /* ---- what setup's plans and the change service's sequence for them share ---- */
 
-/* Whether F is on VFIO. Setup's one question of it, asked here only. */
-bool pp_setup_on_vfio(const pp_function *f);
 /* Any root given (other than /): write only under them, run no host command. */
 bool pp_setup_is_fake(const pp_app *app);
 /* PATH under ROOT ("" or NULL: the host's own), made absolute. Caller frees. */

@@ -28,6 +28,15 @@ void pp_virt_connect_watchdog(bool on);
 const char *pp_virt_uri(const pp_virt *v);
 /* "libvirt 9.0.0" of the library pcipass runs with */
 void pp_virt_library_version(char *buf, size_t size);
+/* The version of the libvirt behind V (virConnectGetLibVersion: the daemon's, for a remote URI),
+ * as major * 1000000 + minor * 1000 + micro; 0 with the error slot set when it does not say. */
+unsigned long pp_virt_lib_version(pp_virt *v);
+/* VER as "9.0.0" */
+void pp_virt_version_text(unsigned long ver, char *buf, size_t size);
+/* The first libvirt versions that take what pcipass can ask for */
+#define PP_LIBVIRT_DRIVER_MODEL 10000000UL /* <driver model='NAME'/>, nodedev-detach --driver */
+#define PP_LIBVIRT_IOMMUFD 12001000UL      /* <driver iommufd='yes'/>, iommufd without the VFIO
+                                              container */
 
 /* Every guest, active and inactive, with the live XML of running ones and the inactive XML of
  * persistent ones: one pass, no call per host function. */
@@ -113,9 +122,10 @@ typedef struct pp_nodedev_xml {
 bool pp_virt_nodedevs(pp_virt *v, pp_nodedev_xml **out, size_t *n, unsigned *round_trips);
 void pp_nodedev_xmls_free(pp_nodedev_xml *v, size_t n);
 
-/* Binds ADDR to vfio-pci through libvirt (virNodeDeviceDetachFlags) or gives it back to its host
+/* Binds ADDR to vfio-pci, or to the VFIO variant DRIVER (non-NULL; libvirt 10.0), through libvirt
+ * (virNodeDeviceDetachFlags) or gives it back to its host
  * driver (virNodeDeviceReAttach). */
-bool pp_virt_prepare(pp_virt *v, const pp_pci_addr *addr, bool release);
+bool pp_virt_prepare(pp_virt *v, const pp_pci_addr *addr, bool release, const char *driver);
 
 /* Whether the hypervisor behind the connection can take PCI hostdevs, and through vfio. false
  * with the error slot set when libvirt cannot say. */

@@ -324,6 +324,92 @@ bool pp_app_guests(pp_app *app, bool readonly)
     return true;
 }
 
+bool pp_app_check_rom_file(pp_app *app, const char *path, char out[PP_ROM_FILE_MAX])
+{
+    /* the QEMU of a system URI runs as its own user (libvirt-qemu), which must read it too */
+    bool other = app->uri ? strstr(app->uri, "/system") != NULL : geteuid() == 0;
+    const char *root = pp_app_conf_root(app);
+
+    if (!root) {
+        /* a fake sysfs root: the host's files are not looked at outside the roots */
+        pp_error_set(_("rom-file: with --sysfs-root, give --conf-root too: the file is looked "
+                       "up under it"));
+        return false;
+    }
+    return pp_hostdev_check_rom_file(root, path, other, out);
+}
+
+size_t pp_app_vfio_variants(const pp_app *app, const pp_function *f, char ***out)
+{
+    *out = NULL;
+    /* node devices carry no subsystem ids, and the remote kernel's files are not here */
+    if (!app->host || app->host->partial)
+        return 0;
+    return pp_host_vfio_variants(pp_app_proc_root(app), pp_app_conf_root(app), f, out);
+}
+
+bool pp_app_prepare_driver(pp_app *app, const pp_function *f, char out[PP_DRIVER_MODEL_MAX])
+{
+    char **v;
+    size_t i, n;
+    bool found = false;
+
+    if (!f || f->vendor_id != 0x1014 || f->device_id != 0x04ed) /* IBM ISM */
+        return false;
+    n = pp_app_vfio_variants(app, f, &v);
+    for (i = 0; i < n; i++) {
+        if (!found && strcmp(v[i], "ism_vfio_pci") == 0) {
+            snprintf(out, PP_DRIVER_MODEL_MAX, "%s", v[i]);
+            found = true;
+        }
+        free(v[i]);
+    }
+    free(v);
+    return found;
+}
+
+/* VER of libvirt has what WHAT needs (NEED); else the error slot says so. */
+static bool libvirt_has(unsigned long ver, unsigned long need, const char *what)
+{
+    char have[32], want[32];
+
+    if (ver >= need)
+        return true;
+    pp_virt_version_text(need, want, sizeof(want));
+    pp_virt_version_text(ver, have, sizeof(have));
+    pp_error_set(_("%s needs libvirt %s or later; libvirt here is %s: nothing was sent"), what,
+                 want, have);
+    return false;
+}
+
+bool pp_app_libvirt_takes(pp_app *app, const pp_hostdev *hds, size_t n, const char *driver)
+{
+    pp_virt *v = app->virt ? app->virt : pp_app_virt(app, true);
+    unsigned long ver;
+    size_t i;
+    bool model = false, iommufd = false, ok;
+    char *what;
+
+    for (i = 0; i < n; i++) {
+        model = model || hds[i].driver_model[0];
+        iommufd = iommufd || hds[i].iommufd;
+    }
+    if (!model && !iommufd && !driver)
+        return true;
+    if (!v || !(ver = pp_virt_lib_version(v)))
+        return false;
+    if ((model && !libvirt_has(ver, PP_LIBVIRT_DRIVER_MODEL,
+                               _("driver-model (<driver model=.../>)"))) ||
+        (iommufd && !libvirt_has(ver, PP_LIBVIRT_IOMMUFD, _("iommufd (<driver iommufd='yes'/>)"))))
+        return false;
+    if (!driver)
+        return true;
+    what = xasprintf(_("binding to the VFIO variant driver %s (prepare --driver)"), driver);
+    ok = libvirt_has(ver, PP_LIBVIRT_DRIVER_MODEL, what);
+    free(what);
+    return ok;
+}
+
 bool pp_app_binding(const pp_app *app, const pp_function *f, pp_binding *out)
 {
     const pp_owner *first;
@@ -331,8 +417,9 @@ bool pp_app_binding(const pp_app *app, const pp_function *f, pp_binding *out)
 
     if (!f->driver || !f->binding)
         return false;
-    /* libvirt binds vfio-pci itself for a managed hostdev when the guest starts */
-    for (i = 0; i < n && strcmp(f->driver, "vfio-pci") == 0; i++)
+    /* libvirt binds a VFIO driver itself for a managed hostdev when the guest starts (vfio-pci,
+     * or from libvirt 10.0 the variant driver modules.alias names) */
+    for (i = 0; i < n && pp_function_on_vfio(f); i++)
         if (first[i].live && first[i].guest->active && first[i].dev &&
             first[i].dev->managed == PP_MANAGED_YES) {
             out->source = PP_BIND_LIBVIRT;

@@ -191,7 +191,10 @@ static bool check_locked(pp_app *app, pp_change *c, const pp_guest **gout)
     *gout = g;
     switch (c->kind) {
     case PP_CHANGE_ATTACH: {
-        pp_pci_addr *set = xcalloc(c->n, sizeof(*set));
+        pp_pci_addr *set;
+        if (!pp_app_libvirt_takes(app, c->hds, c->n, NULL))
+            return false;
+        set = xcalloc(c->n, sizeof(*set));
         for (i = 0; i < c->n; i++) {
             if (!pp_hostdev_validate_guest(&c->hds[i], g, c->affect)) {
                 free(set);
@@ -209,7 +212,8 @@ static bool check_locked(pp_app *app, pp_change *c, const pp_guest **gout)
     case PP_CHANGE_PREPARE:
     case PP_CHANGE_RELEASE:
         pp_guard_prepare(&in, &c->hds[0].source, c->kind == PP_CHANGE_RELEASE, &c->findings);
-        return true;
+        return pp_app_libvirt_takes(app, NULL, 0,
+                                    c->hds[0].driver_model[0] ? c->hds[0].driver_model : NULL);
     }
     return true;
 }
@@ -372,11 +376,13 @@ static void detach_truth(pp_app *app, pp_change *c, const pp_guest *g, double re
     free(src);
 }
 
-/* After prepare/release: the driver the kernel shows now. */
+/* After prepare/release: the driver the kernel shows now, judged by the host's one VFIO rule
+ * (libvirt 10.0 and later binds the variant driver modules.alias names, not only vfio-pci). */
 static void driver_truth(pp_app *app, pp_change *c)
 {
     const pp_function *f;
     bool vfio;
+    char *why;
 
     c->state = PP_CHANGE_DONE;
     if (!pp_app_reload_host(app))
@@ -384,11 +390,15 @@ static void driver_truth(pp_app *app, pp_change *c)
     f = pp_host_find(app->host, &c->hds[0].source);
     if (!f)
         return;
-    vfio = f->driver && strcmp(f->driver, "vfio-pci") == 0;
-    if (vfio != (c->kind == PP_CHANGE_PREPARE)) {
+    vfio = pp_function_on_vfio(f);
+    /* a prepare whose driver may or may not be a VFIO one, or is not the one asked for, is not
+     * done */
+    if (vfio != (c->kind == PP_CHANGE_PREPARE) ||
+        (vfio && c->hds[0].driver_model[0] && strcmp(f->driver, c->hds[0].driver_model) != 0)) {
         c->state = PP_CHANGE_REQUESTED;
-        pp_error_set(_("libvirt answered, but the kernel shows %s on driver %s"), f->name,
-                     f->driver ? f->driver : _("none"));
+        why = pp_vfio_reason(f);
+        pp_error_set(_("libvirt answered, but the kernel shows this: %s"), why);
+        free(why);
     }
 }
 
@@ -492,7 +502,8 @@ pp_change_state pp_change_apply(pp_app *app, pp_change *c)
     }
     case PP_CHANGE_PREPARE:
     case PP_CHANGE_RELEASE:
-        ok = pp_virt_prepare(app->virt, &c->hds[0].source, c->kind == PP_CHANGE_RELEASE);
+        ok = pp_virt_prepare(app->virt, &c->hds[0].source, c->kind == PP_CHANGE_RELEASE,
+                             c->hds[0].driver_model[0] ? c->hds[0].driver_model : NULL);
         break;
     }
 

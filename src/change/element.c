@@ -136,6 +136,11 @@ bool pp_change_build_hostdevs(const pp_hostdev *tmpl, bool all_functions, const 
     for (i = 0; i < n; i++) {
         v[i] = *tmpl;
         v[i].source = set[i];
+        /* the boot order and the ROM image are DEVICE's own, not its partners' */
+        if (!pp_pci_addr_eq(&set[i], &tmpl->source)) {
+            v[i].boot_order = 0;
+            v[i].rom_file[0] = '\0';
+        }
         if (n > 1 && !shared_slot)
             v[i].has_guest_addr = v[i].guest_addr_full = false;
         if (shared_slot && pp_pci_same_slot(&set[i], &tmpl->source)) {

@@ -169,6 +169,27 @@ static json_object *str_or_null(const char *s)
     return s ? json_object_new_string(s) : NULL;
 }
 
+static json_object *onoff_json(pp_onoff v)
+{
+    return v == PP_ONOFF_UNSET ? NULL : json_object_new_string(v == PP_ONOFF_ON ? "on" : "off");
+}
+
+/* The options of issue-era elements: ROM, boot order, VLAN, trust, variant driver, iommufd. */
+static void elem_extras_to_json(json_object *o, const pp_hostdev *hd)
+{
+    json_object_object_add(o, "rom_bar", onoff_json(hd->rom_bar));
+    json_object_object_add(o, "rom_file", hd->rom_file[0] ? json_object_new_string(hd->rom_file)
+                                                          : NULL);
+    json_object_object_add(o, "boot_order",
+                           hd->boot_order ? json_object_new_int64(hd->boot_order) : NULL);
+    json_object_object_add(o, "vlan", hd->vlan ? json_object_new_int64(hd->vlan) : NULL);
+    json_object_object_add(o, "trust", onoff_json(hd->trust));
+    json_object_object_add(o, "driver_model", hd->driver_model[0]
+                                                  ? json_object_new_string(hd->driver_model)
+                                                  : NULL);
+    json_object_object_add(o, "iommufd", json_object_new_boolean(hd->iommufd));
+}
+
 static json_object *elem_to_json(const pp_hostdev *hd)
 {
     json_object *o = json_object_new_object();
@@ -195,6 +216,7 @@ static json_object *elem_to_json(const pp_hostdev *hd)
     json_object_object_add(o, "zpci_fid", hd->has_fid ? json_object_new_int64(hd->fid) : NULL);
     json_object_object_add(o, "mac", hd->mac[0] ? json_object_new_string(hd->mac) : NULL);
     json_object_object_add(o, "driver", hd->no_driver ? NULL : json_object_new_string("vfio"));
+    elem_extras_to_json(o, hd);
     return o;
 }
 
@@ -428,6 +450,52 @@ static char *jstr(json_object *o, const char *key)
 }
 
 /* One element's fields; false when they do not make an element (then it is left out). */
+/* A journal is outside input: each value checked as the options check it. */
+static bool onoff_from_json(json_object *o, const char *key, pp_onoff *out)
+{
+    json_object *v;
+    if (!json_object_object_get_ex(o, key, &v) || !json_object_is_type(v, json_type_string))
+        return true;
+    return pp_hostdev_parse_onoff(json_object_get_string(v), key, out);
+}
+
+static bool uint_from_json(json_object *o, const char *key, unsigned min, unsigned max,
+                           unsigned *out)
+{
+    json_object *v;
+    int64_t n;
+    if (!json_object_object_get_ex(o, key, &v) || !json_object_is_type(v, json_type_int))
+        return true;
+    n = json_object_get_int64(v);
+    if (n < min || n > max)
+        return false;
+    *out = (unsigned)n;
+    return true;
+}
+
+static bool elem_extras_from_json(json_object *o, pp_hostdev *hd)
+{
+    json_object *v;
+    const char *s;
+
+    if (!onoff_from_json(o, "rom_bar", &hd->rom_bar) || !onoff_from_json(o, "trust", &hd->trust) ||
+        !uint_from_json(o, "boot_order", 1, PP_BOOT_ORDER_MAX, &hd->boot_order) ||
+        !uint_from_json(o, "vlan", PP_VLAN_MIN, PP_VLAN_MAX, &hd->vlan))
+        return false;
+    if (json_object_object_get_ex(o, "rom_file", &v) && json_object_is_type(v, json_type_string)) {
+        s = json_object_get_string(v);
+        if (s[0] != '/' || strlen(s) >= sizeof(hd->rom_file) || strpbrk(s, "\n\r\t"))
+            return false;
+        snprintf(hd->rom_file, sizeof(hd->rom_file), "%s", s);
+    }
+    if (json_object_object_get_ex(o, "driver_model", &v) &&
+        json_object_is_type(v, json_type_string) &&
+        !pp_hostdev_parse_driver_name(json_object_get_string(v), "driver_model", hd->driver_model))
+        return false;
+    hd->iommufd = json_object_object_get_ex(o, "iommufd", &v) && json_object_get_boolean(v);
+    return true;
+}
+
 static bool elem_from_json(json_object *o, pp_hostdev *hd)
 {
     json_object *v;
@@ -476,7 +544,7 @@ static bool elem_from_json(json_object *o, pp_hostdev *hd)
         if (!pp_hostdev_parse_mac(s, hd->mac))
             return false;
     }
-    return true;
+    return elem_extras_from_json(o, hd);
 }
 
 /* A version 2 payload; false when it is no JSON object (damage the checksum did not see). */

@@ -258,7 +258,7 @@ static void read_back(pp_app *app, pp_setup_plan *p)
         p->ncommands && strncmp(p->commands[0], "driverctl set-override", 22) == 0 &&
         pp_app_reload_host(app)) {
         const pp_function *f = pp_host_find(app->host, &p->step.dev);
-        if (!f || !pp_setup_on_vfio(f)) {
+        if (!f || !pp_function_on_vfio(f)) {
             p->state = PP_SETUP_REQUESTED;
             p->error = xasprintf(_("driverctl answered, but the kernel shows %s on driver %s"),
                                  name, f && f->driver ? f->driver : _("none"));

@@ -123,7 +123,7 @@ static bool resolve(pp_app *app, const pp_jrec *r, const char *path, bool record
         if (!r->devices || !pp_pci_addr_parse(r->devices, "journal devices", &a) ||
             !pp_app_reload_host(app) || !(f = pp_host_find(app->host, &a)))
             return false;
-        *made = (f->driver && strcmp(f->driver, "vfio-pci") == 0) == (kind == PP_CHANGE_PREPARE);
+        *made = pp_function_on_vfio(f) == (kind == PP_CHANGE_PREPARE);
     } else {
         pp_error_set(_("undo: the last record of '%s' is incomplete; nothing was changed"), path);
         return false;

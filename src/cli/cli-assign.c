@@ -17,6 +17,7 @@ typedef struct assign_opts {
     pp_hostdev hd;
     const char *guest;
     const char *device;
+    const char *rom_file; /* checked once the roots are known */
     bool live, config, dry_run, force, json, whole_group, all_functions, no_lock_wait;
     double wait;
 } assign_opts;
@@ -53,6 +54,22 @@ static bool assign_opt(int c, const char *arg, assign_opts *o)
         return true;
     case PP_OPT_MAC:
         return pp_hostdev_parse_mac(arg, hd->mac);
+    case PP_OPT_ROM_BAR:
+        return pp_hostdev_parse_onoff(arg, "rom-bar", &hd->rom_bar);
+    case PP_OPT_ROM_FILE:
+        o->rom_file = arg;
+        return true;
+    case PP_OPT_BOOT_ORDER:
+        return pp_hostdev_parse_boot_order(arg, &hd->boot_order);
+    case PP_OPT_VLAN:
+        return pp_hostdev_parse_vlan(arg, &hd->vlan);
+    case PP_OPT_TRUST:
+        return pp_hostdev_parse_onoff(arg, "trust", &hd->trust);
+    case PP_OPT_DRIVER_MODEL:
+        return pp_hostdev_parse_driver_name(arg, "driver-model", hd->driver_model);
+    case PP_OPT_IOMMUFD:
+        hd->iommufd = true;
+        return true;
     case PP_OPT_GUEST:
         o->guest = arg;
         return true;
@@ -116,7 +133,15 @@ static int parse(const pp_cli_cmd *cmd, int argc, char **argv, int npos, assign_
     }
     if (o->hd.mac[0] && o->hd.kind != PP_HD_INTERFACE)
         return pp_cli_usage_error(cmd, _("--mac needs --interface"));
+    if ((o->hd.vlan || o->hd.trust) && o->hd.kind != PP_HD_INTERFACE)
+        return pp_cli_usage_error(cmd, o->hd.vlan ? _("--vlan needs --interface")
+                                                  : _("--trust needs --interface"));
     return -1;
+}
+
+static bool check_rom(pp_app *app, assign_opts *o)
+{
+    return !o->rom_file || pp_app_check_rom_file(app, o->rom_file, o->hd.rom_file);
 }
 
 /* Both definitions of the guest: the assignment must fit the running one and the persistent one. */
@@ -157,7 +182,7 @@ int pp_cmd_xml(pp_app *app, int argc, char **argv)
 
     if (rc != -1)
         return rc;
-    if (!pp_hostdev_validate(&o.hd, NULL))
+    if (!check_rom(app, &o) || !pp_hostdev_validate(&o.hd, NULL))
         return pp_cli_fail();
     if (o.guest) {
         const pp_guest *g;
@@ -209,7 +234,7 @@ int pp_cmd_attach(pp_app *app, int argc, char **argv)
 
     if (rc != -1)
         return rc;
-    if (!pp_hostdev_validate(&o.hd, NULL) || !(h = pp_app_host(app)))
+    if (!check_rom(app, &o) || !pp_hostdev_validate(&o.hd, NULL) || !(h = pp_app_host(app)))
         return pp_cli_fail();
     if (!pp_app_guests(app, o.dry_run))
         return pp_cli_fail();

@@ -65,6 +65,11 @@ json_object *pp_json_function(const pp_app *app, const pp_host *h, const pp_func
     json_object_object_add(o, "subsystem_device_id",
                            h->partial ? NULL : pp_json_hex(f->subsys_device_id, 4));
     json_object_object_add(o, "driver", pp_json_str_or_null(f->driver));
+    /* the one VFIO rule: true, false, or null where the host cannot tell */
+    json_object_object_add(o, "vfio", f->vfio == PP_VFIO_UNKNOWN
+                                          ? NULL
+                                          : json_object_new_boolean(f->vfio == PP_VFIO_YES));
+    json_object_object_add(o, "vfio_rule", json_object_new_string(pp_vfio_why_name(f->vfio_why)));
     json_object_object_add(o, "iommu_group",
                            f->iommu_group >= 0 ? json_object_new_int(f->iommu_group) : NULL);
     json_object_object_add(o, "numa_node",

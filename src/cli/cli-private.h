@@ -39,6 +39,14 @@ enum pp_cli_opt_id {
     PP_OPT_FREE,
     PP_OPT_RECORD,
     PP_OPT_IOMMU_PT,
+    PP_OPT_VLAN,
+    PP_OPT_TRUST,
+    PP_OPT_ROM_BAR,
+    PP_OPT_ROM_FILE,
+    PP_OPT_BOOT_ORDER,
+    PP_OPT_DRIVER_MODEL,
+    PP_OPT_IOMMUFD,
+    PP_OPT_DRIVER,
 };
 
 /* The next option of argv (argv[0] is the command), by CMD's option table: *OPT is its PP_OPT_*

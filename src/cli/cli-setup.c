@@ -86,7 +86,7 @@ static void persist_advice(pp_app *app, const pp_host *h, const pp_pci_addr *a)
         printf(_("# To keep %s on vfio-pci after a reboot, run: driverctl set-override %s "
                  "vfio-pci\n"),
                f->name, f->name);
-    } else if (f->driver && strcmp(f->driver, "vfio-pci") != 0) {
+    } else if (f->driver && !pp_function_on_vfio(f)) {
         printf(_("# To keep %s on vfio-pci after a reboot, add 'options vfio-pci ids=%04x:%04x' "
                  "and 'softdep %s pre: vfio-pci' (so that vfio-pci comes first) to a file in "
                  "/etc/modprobe.d, then run update-initramfs -u.\n"),
@@ -130,6 +130,10 @@ static int prepare_or_release(pp_app *app, int argc, char **argv, bool release)
             dry = true;
         else if (ch == PP_OPT_NO_WAIT)
             c.no_lock_wait = true;
+        /* release's table has no --driver */
+        else if (ch == PP_OPT_DRIVER &&
+                 !pp_hostdev_parse_driver_name(optarg, "driver", hd.driver_model))
+            return pp_cli_fail();
     }
     if (rc != -1)
         return rc;
@@ -140,6 +144,9 @@ static int prepare_or_release(pp_app *app, int argc, char **argv, bool release)
     if (!pp_pci_addr_parse(argv[optind], "device", &hd.source))
         return pp_cli_fail();
     pp_pci_addr_format(&hd.source, name);
+    /* an ISM function goes to its own VFIO driver, never to plain vfio-pci */
+    if (!release && !hd.driver_model[0] && pp_app_host(app))
+        pp_app_prepare_driver(app, pp_host_find(pp_app_host(app), &hd.source), hd.driver_model);
     c.hds = &hd;
     c.n = 1;
     rc = PP_EXIT_FAIL;
@@ -147,23 +154,30 @@ static int prepare_or_release(pp_app *app, int argc, char **argv, bool release)
         if (!pp_change_check(app, &c)) {
             rc = pp_cli_fail();
         } else if (pp_cli_findings(&c.findings, c.force)) {
-            printf(release ? _("# dry run: would give %s back to its host driver\n")
-                           : _("# dry run: would bind %s to vfio-pci\n"),
-                   name);
+            if (release)
+                printf(_("# dry run: would give %s back to its host driver\n"), name);
+            else
+                printf(_("# dry run: would bind %s to %s\n"), name,
+                       hd.driver_model[0] ? hd.driver_model : "vfio-pci");
             if (!release)
                 persist_advice(app, pp_app_host(app), &hd.source);
             rc = PP_EXIT_OK;
         }
     } else {
         switch (pp_cli_apply(app, &c)) {
-        case PP_CHANGE_DONE:
-            printf(release ? _("# gave %s back to its host driver\n")
-                           : _("# bound %s to vfio-pci\n"),
-                   name);
+        case PP_CHANGE_DONE: {
+            /* the driver the change service read back: vfio-pci or the variant libvirt chose */
+            const pp_function *f = pp_host_find(pp_app_host(app), &hd.source);
+            if (release)
+                printf(_("# gave %s back to its host driver\n"), name);
+            else
+                printf(_("# bound %s to VFIO driver %s\n"), name,
+                       f && f->driver ? f->driver : "vfio-pci");
             if (!release)
                 persist_advice(app, pp_app_host(app), &hd.source);
             rc = PP_EXIT_OK;
             break;
+        }
         default:
             break;
         }

@@ -34,6 +34,27 @@
         { PP_OPT_INTERFACE, "interface", NULL,                                                     \
           N_("<interface type='hostdev'> (SR-IOV network VFs)"), PP_COMP_NONE, NULL },             \
         { PP_OPT_MAC, "mac", N_("MAC"), N_("the interface's MAC address (with --interface)"),      \
+          PP_COMP_NONE, NULL },                                                                    \
+        { PP_OPT_VLAN, "vlan", N_("TAG"), N_("the interface's VLAN tag, 1-4094 (with --interface)"), \
+          PP_COMP_NONE, NULL },                                                                    \
+        { PP_OPT_TRUST, "trust", "on|off",                                                         \
+          N_("trustGuestRxFilters: the guest may change the VF's MAC\nand receive filters (with "  \
+             "--interface)"),                                                                      \
+          PP_COMP_CHOICES, "on off" },                                                             \
+        { PP_OPT_ROM_BAR, "rom-bar", "on|off",                                                     \
+          N_("show the function's option ROM to the guest or not"), PP_COMP_CHOICES, "on off" },   \
+        { PP_OPT_ROM_FILE, "rom-file", N_("PATH"),                                                 \
+          N_("an option ROM image for the guest instead (a readable\nfile, under the "              \
+             "configuration root)"),                                                               \
+          PP_COMP_NONE, NULL },                                                                    \
+        { PP_OPT_BOOT_ORDER, "boot-order", N_("N"),                                                \
+          N_("boot from this function, 1-65535 (not with the\nguest's <os><boot>)"), PP_COMP_NONE, \
+          NULL },                                                                                  \
+        { PP_OPT_DRIVER_MODEL, "driver-model", N_("NAME"),                                         \
+          N_("a VFIO variant driver, <driver model=.../> (libvirt\n10.0 and later)"),              \
+          PP_COMP_NONE, NULL },                                                                    \
+        { PP_OPT_IOMMUFD, "iommufd", NULL,                                                         \
+          N_("assign through iommufd, <driver iommufd='yes'/> (libvirt\n12.1 and later)"),         \
           PP_COMP_NONE, NULL }
 
 static const pp_cli_opt list_opts[] = {
@@ -124,6 +145,9 @@ static const pp_cli_opt check_opts[] = {
 };
 
 static const pp_cli_opt prepare_opts[] = {
+    { PP_OPT_DRIVER, "driver", N_("NAME"),
+      N_("a VFIO variant driver instead (mlx5_vfio_pci; libvirt 10.0\nand later)"), PP_COMP_NONE,
+      NULL },
     { PP_OPT_FORCE, "force", NULL, N_("bind even a host-critical function"), PP_COMP_NONE, NULL },
     { PP_OPT_DRY_RUN, "dry-run", NULL, N_("check, change nothing"), PP_COMP_NONE, NULL },
     NO_WAIT_OPT,

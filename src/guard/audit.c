@@ -314,13 +314,15 @@ static void audit_guest(pp_audit *a, const pp_host *h, const pp_owners *o, const
             if (pp_pci_addr_eq(&gf.v[k].addr, &set[i]) && from_guard(gf.v[k].kind, &kind, &advice))
                 add(a, kind, g, &set[i], xstrdup(gf.v[k].msg), xstrdup(_(advice)));
         }
-        if (f && g->active && live && live->managed == PP_MANAGED_NO &&
-            (!f->driver || strcmp(f->driver, "vfio-pci") != 0))
+        if (f && g->active && live && live->managed == PP_MANAGED_NO && !pp_function_on_vfio(f)) {
+            char *why = pp_vfio_reason(f);
             add(a, PP_AUDIT_UNMANAGED, g, &set[i],
-                xasprintf(_("%s is managed='no' in running guest '%s', but is on driver %s, not "
-                            "vfio-pci"),
-                          name, g->name, f->driver ? f->driver : _("none")),
+                xasprintf(_("%s is managed='no' in running guest '%s', but is not on a VFIO "
+                            "driver: %s"),
+                          name, g->name, why),
                 xasprintf(_("run 'pcipass prepare %s' before the guest needs it"), name));
+            free(why);
+        }
         check_zpci(a, g, hds[i]);
         if (f && f->has_zpci && !f->zpci.uid_is_unique)
             add(a, PP_AUDIT_UID_NOT_UNIQUE, g, &set[i],

@@ -91,12 +91,6 @@ static bool held_by(const pp_owners *owners, const pp_pci_addr *a, const pp_gues
     return false;
 }
 
-static bool driver_is_safe(const char *driver)
-{
-    /* the drivers vfio accepts in a viable group, besides none at all */
-    return !driver || strcmp(driver, "vfio-pci") == 0 || strcmp(driver, "pci-stub") == 0;
-}
-
 static void check_critical(const pp_host *h, const pp_function *f, pp_findings *out)
 {
     const pp_critical *c[8];
@@ -160,12 +154,20 @@ static void check_group(const pp_guard_in *in, const pp_function *f, const pp_pc
                             "guest as a whole"),
                           f->name, f->iommu_group, p->name, others));
             free(others);
-        } else if (!driver_is_safe(p->driver)) {
+        } else if (pp_function_group_safe(p) == 0) {
             pp_guard_add(out, PP_GUARD_GROUP, true, &f->addr,
                 xasprintf(_("%s: IOMMU group %d partner %s is bound to host driver %s; the group "
-                            "is not viable until it is bound to vfio-pci (assigning the whole "
-                            "group with it resolves this)"),
+                            "is not viable until it is bound to a VFIO driver (assigning the "
+                            "whole group with it resolves this)"),
                           f->name, f->iommu_group, p->name, p->driver));
+        } else if (pp_function_group_safe(p) < 0) {
+            /* a partner on a driver that may be a host one: not viable for all we know */
+            char *why = pp_vfio_reason(p);
+            pp_guard_add(out, PP_GUARD_GROUP, true, &f->addr,
+                xasprintf(_("%s: IOMMU group %d partner %s: %s; the group is viable only if "
+                            "that is a VFIO driver"),
+                          f->name, f->iommu_group, p->name, why));
+            free(why);
         }
     }
 }
@@ -197,12 +199,21 @@ static void check_sriov(const pp_guard_in *in, const pp_function *f, const pp_pc
         for (k = 0; k < n; k++)
             live = live || first[k].live;
         pp_guard_add(out, PP_GUARD_SRIOV, !live, &f->addr,
-                     pf_of_p ? xasprintf(_("%s is the SR-IOV PF of VF %s, which %s holds; taking "
-                                            "the PF from its host driver destroys its VFs"),
-                                          f->name, p->name, others)
-                              : xasprintf(_("%s is a VF of PF %s, which %s holds; the PF's guest "
-                                            "and its driver decide over this VF"),
-                                          f->name, p->name, others));
+                     pf_of_p
+                         /* a PF already on a VFIO driver has left its host driver: the risk is
+                          * the guest's, which can turn SR-IOV off */
+                         ? (pp_function_on_vfio(f)
+                                ? xasprintf(_("%s is the SR-IOV PF of VF %s, which %s holds; the PF "
+                                              "is on VFIO driver %s, and a guest holding it can "
+                                              "turn SR-IOV off and take the VF away"),
+                                            f->name, p->name, others, f->driver)
+                                : xasprintf(_("%s is the SR-IOV PF of VF %s, which %s holds; "
+                                              "taking the PF from its host driver destroys its "
+                                              "VFs"),
+                                            f->name, p->name, others))
+                         : xasprintf(_("%s is a VF of PF %s, which %s holds; the PF's guest and "
+                                       "its driver decide over this VF"),
+                                     f->name, p->name, others));
         free(others);
     }
 }

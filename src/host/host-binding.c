@@ -252,9 +252,11 @@ static char *driverctl_of(const char *root, const pp_function *f, char **shown)
     return xstrdup(buf);
 }
 
-static bool stub_driver(const char *d)
+/* vfio-pci and pci-stub match no device by themselves, nor do the VFIO variant drivers (their
+ * ids are for driver_override only) */
+static bool stub_driver(const pp_function *f)
 {
-    return strcmp(d, "vfio-pci") == 0 || strcmp(d, "pci-stub") == 0;
+    return pp_function_on_vfio(f) || strcmp(f->driver, "pci-stub") == 0;
 }
 
 void pp_host_find_bindings(pp_host *h, const char *proc_root, const char *conf_root)
@@ -293,7 +295,7 @@ void pp_host_find_bindings(pp_host *h, const char *proc_root, const char *conf_r
                 free(d);
             } else if (vfio && cmd && ids_match(strchr(cmd, '=') + 1, f->vendor_id, f->device_id)) {
                 pp_host_set_binding(f, PP_BIND_CMDLINE, cmd);
-            } else if (stub_driver(f->driver)) {
+            } else if (stub_driver(f)) {
                 /* these drivers match no device by themselves: someone bound it by hand */
                 pp_host_set_binding(f, PP_BIND_UNKNOWN, NULL);
             } else {

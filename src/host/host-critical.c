@@ -268,4 +268,13 @@ void pp_host_read_setup(const pp_host *h, const char *proc_root, const char *dev
     path = xasprintf("%s/vfio/vfio", dev_root ? dev_root : "/dev");
     out->dev_vfio = stat(path, &st) == 0;
     free(path);
+    path = xasprintf("%s/iommu", dev_root ? dev_root : "/dev");
+    out->dev_iommu = stat(path, &st) == 0;
+    free(path);
+    path = xasprintf("%s/vfio/devices", dev_root ? dev_root : "/dev");
+    out->dev_vfio_devices = stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+    free(path);
+    path = xasprintf("%s/module/vfio_iommu_type1", h->sysfs_root);
+    out->vfio_type1 = stat(path, &st) == 0;
+    free(path);
 }

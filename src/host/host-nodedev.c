@@ -39,6 +39,7 @@ static bool nodedev_load(pp_host *h, const char *root, void *conn)
             pp_host_warn(h, _("node device %s: %s; skipped"), name, pp_error_get());
             pp_error_clear();
         } else {
+            pp_host_judge_vfio_name(&f);
             pp_host_add(h, &f);
         }
         free(name);

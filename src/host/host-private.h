@@ -13,6 +13,10 @@ void pp_host_add(pp_host *h, const pp_function *f);
 void pp_host_fill_names(pp_host *h);
 /* Reads the pcipass-owned attributes of F under DEVDIR (SR-IOV, zPCI, boot_vga). */
 void pp_host_read_extra(pp_host *h, pp_function *f, const char *devdir);
+/* The device's VFIO device ("vfio3") under the device directory DIRFD, NULL if none. */
+char *pp_host_read_vfio_dev(int dirfd);
+/* The rule for a function from node devices: by its driver's name alone. */
+void pp_host_judge_vfio_name(pp_function *f);
 /* The pure parts of those reads. An attribute's text (newline already cut) as a number of BASE
  * (0: 0x for hex) up to MAX; false for anything else. */
 bool pp_host_parse_attr_number(const char *s, int base, unsigned long max, unsigned long *out);

@@ -191,6 +191,8 @@ void pp_host_read_extra(pp_host *h, pp_function *f, const char *devdir)
         return;
     }
     f->driver = read_link_base(h, f, dirfd, "driver");
+    if (f->driver)
+        f->vfio_dev = pp_host_read_vfio_dev(dirfd);
     f->iommu_group = -1;
     {
         char *g = read_link_base(h, f, dirfd, "iommu_group");
@@ -247,6 +249,7 @@ pp_host *pp_host_load(const char *root)
         pp_host_free(h);
         return NULL;
     }
+    pp_host_judge_vfio(h);
     return h;
 }
 
@@ -261,6 +264,8 @@ void pp_host_free(pp_host *h)
         free(h->funcs[i].vendor_name);
         free(h->funcs[i].device_name);
         free(h->funcs[i].driver);
+        free(h->funcs[i].driver_module);
+        free(h->funcs[i].vfio_dev);
         free(h->funcs[i].driver_override);
         free(h->funcs[i].reset_method);
         if (h->funcs[i].binding)

@@ -4,9 +4,13 @@
 #include <config.h>
 
 #include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "pcipass/common.h"
 #include "pcipass/hostdev.h"
@@ -73,6 +77,7 @@ void pp_domain_info_clear(pp_domain_info *d)
     free(d->slots);
     free(d->free_ports);
     free(d->ids);
+    free(d->boot_orders);
     free(d->damaged);
     memset(d, 0, sizeof(*d));
 }
@@ -188,6 +193,100 @@ bool pp_hostdev_parse_managed(const char *s, pp_managed *out)
     return true;
 }
 
+bool pp_hostdev_parse_onoff(const char *s, const char *field, pp_onoff *out)
+{
+    if (s && strcmp(s, "on") == 0)
+        *out = PP_ONOFF_ON;
+    else if (s && strcmp(s, "off") == 0)
+        *out = PP_ONOFF_OFF;
+    else {
+        pp_error_set(_("%s: '%s' is not valid; use on or off"), field, s ? s : "");
+        return false;
+    }
+    return true;
+}
+
+bool pp_hostdev_parse_boot_order(const char *s, unsigned *out)
+{
+    uint64_t v;
+    if (!s || pp_parse_u64(s, 10, PP_BOOT_ORDER_MAX, &v) != 0 || v < 1) {
+        pp_error_set(_("boot-order: '%s' is not valid; valid range 1-%u"), s ? s : "",
+                     PP_BOOT_ORDER_MAX);
+        return false;
+    }
+    *out = (unsigned)v;
+    return true;
+}
+
+bool pp_hostdev_parse_vlan(const char *s, unsigned *out)
+{
+    uint64_t v;
+    /* 0 and 4095 are reserved by 802.1Q */
+    if (!s || pp_parse_u64(s, 10, PP_VLAN_MAX, &v) != 0 || v < PP_VLAN_MIN) {
+        pp_error_set(_("vlan: '%s' is not a VLAN tag; valid range %u-%u"), s ? s : "",
+                     PP_VLAN_MIN, PP_VLAN_MAX);
+        return false;
+    }
+    *out = (unsigned)v;
+    return true;
+}
+
+bool pp_hostdev_parse_driver_name(const char *s, const char *field, char out[PP_DRIVER_MODEL_MAX])
+{
+    size_t n = s ? strlen(s) : 0;
+
+    if (!n || n > 55 || strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                                  "0123456789_-") != n) {
+        pp_error_set(_("%s: '%s' is not a driver name; use a kernel module's name such as "
+                       "mlx5_vfio_pci (letters, digits, '_' and '-', at most 55)"),
+                     field, s ? s : "");
+        return false;
+    }
+    snprintf(out, PP_DRIVER_MODEL_MAX, "%s", s);
+    return true;
+}
+
+bool pp_hostdev_check_rom_file(const char *root, const char *path, bool others_must_read,
+                               char out[PP_ROM_FILE_MAX])
+{
+    char *full;
+    struct stat st;
+    int fd;
+
+    const char *p;
+
+    for (p = path; p && *p; p++)
+        if ((unsigned char)*p < 0x20 || *p == 0x7f)
+            break;
+    if (!path || path[0] != '/' || strlen(path) >= PP_ROM_FILE_MAX || *p) {
+        pp_error_set(_("rom-file: '%s' is not valid; an absolute path of at most %d bytes"),
+                     path ? path : "", PP_ROM_FILE_MAX - 1);
+        return false;
+    }
+    full = xasprintf("%s%s", root ? root : "", path);
+    fd = open(full, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+    if (fd < 0 || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        pp_error_set(fd < 0 ? _("rom-file: cannot read '%s': %s")
+                            : _("rom-file: '%s' is not a regular file%s"),
+                     full, fd < 0 ? strerror(errno) : "");
+        if (fd >= 0)
+            close(fd);
+        free(full);
+        return false;
+    }
+    close(fd);
+    if (others_must_read && !(st.st_mode & S_IROTH)) {
+        pp_error_set(_("rom-file: '%s' is not readable by others (mode %04o): the hypervisor "
+                       "runs as another user and could not read it"),
+                     full, (unsigned)(st.st_mode & 07777));
+        free(full);
+        return false;
+    }
+    free(full);
+    snprintf(out, PP_ROM_FILE_MAX, "%s", path);
+    return true;
+}
+
 bool pp_arch_is_s390(const char *arch)
 {
     return arch && (strcmp(arch, "s390x") == 0 || strcmp(arch, "s390") == 0);
@@ -214,6 +313,12 @@ bool pp_hostdev_validate(const pp_hostdev *hd, const pp_domain_info *guest)
         pp_error_set(_("mac: a MAC address needs the interface form (--interface)"));
         return false;
     }
+    if (hd->kind != PP_HD_INTERFACE && (hd->vlan || hd->trust)) {
+        pp_error_set(hd->vlan ? _("vlan: a VLAN tag needs the interface form (--interface)")
+                              : _("trust: trustGuestRxFilters needs the interface form "
+                                  "(--interface)"));
+        return false;
+    }
     if (!guest)
         return true;
     pp_pci_addr_format(&hd->source, name);
@@ -238,6 +343,22 @@ bool pp_hostdev_validate(const pp_hostdev *hd, const pp_domain_info *guest)
                          name, guest->name);
             return false;
         }
+    }
+    if (hd->boot_order && guest->os_boot) {
+        /* libvirt: "per-device boot elements cannot be used together with os/boot elements" */
+        /* libvirt writes <boot dev='hd'/> into a guest defined without any boot element */
+        pp_error_set(_("boot-order: guest '%s' boots by <os><boot dev=.../>, which libvirt does "
+                       "not take together with a per-device boot order; in one 'virsh edit', "
+                       "remove <os><boot> and give the boot disk a <boot order='1'/> (libvirt "
+                       "adds <boot dev='hd'/> to a guest that has no boot element at all)"),
+                     guest->name);
+        return false;
+    }
+    if (hd->boot_order && contains(guest->boot_orders, guest->nboot_orders, hd->boot_order)) {
+        pp_error_set(_("boot-order: %u is already used by another device of guest '%s'; choose "
+                       "another"),
+                     hd->boot_order, guest->name);
+        return false;
     }
     if (hd->has_uid && contains(guest->uids, guest->nuids, hd->uid)) {
         pp_error_set(_("zpci uid: 0x%04x is already used in guest '%s'; uids must be unique within "

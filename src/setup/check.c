@@ -234,6 +234,67 @@ static void check_vfio(pp_checks *c, const pp_app *app, const pp_host_setup *s)
     (void)app;
 }
 
+/* iommufd without the VFIO container: only a libvirt that assigns through iommufd can use it. */
+static void check_iommufd_only(pp_checks *c, pp_app *app, const char *dev)
+{
+    pp_virt *v = app->virt ? app->virt : pp_app_virt(app, true);
+    unsigned long ver = v ? pp_virt_lib_version(v) : 0;
+    char have[32], need[32];
+
+    pp_virt_version_text(PP_LIBVIRT_IOMMUFD, need, sizeof(need));
+    pp_virt_version_text(ver, have, sizeof(have));
+    if (ver >= PP_LIBVIRT_IOMMUFD)
+        item(c, "dev-vfio", PP_CHECK_PASS,
+             xasprintf(_("iommufd only (%s/iommu and %s/vfio/devices/, no %s/vfio/vfio): libvirt "
+                         "%s assigns through iommufd"),
+                       dev, dev, dev, have),
+             NULL);
+    else
+        item(c, "dev-vfio", PP_CHECK_FAIL,
+             ver ? xasprintf(_("iommufd only (%s/iommu and %s/vfio/devices/, no %s/vfio/vfio): "
+                               "libvirt %s and later assign through iommufd; this host's libvirt "
+                               "is %s"),
+                             dev, dev, dev, need, have)
+                 : xasprintf(_("iommufd only (%s/iommu and %s/vfio/devices/, no %s/vfio/vfio): "
+                               "libvirt %s and later assign through iommufd; this host's libvirt "
+                               "is unknown (%s)"),
+                             dev, dev, dev, need, pp_error_get()),
+             _("install libvirt 12.1 or later, or boot a kernel with the VFIO container "
+               "(CONFIG_VFIO_CONTAINER) or iommufd's compatibility node "
+               "(CONFIG_IOMMUFD_VFIO_CONTAINER)"));
+}
+
+/* How VFIO reaches the IOMMU: the VFIO container (/dev/vfio/vfio with vfio_iommu_type1), iommufd
+ * with the container's compatibility node (/dev/vfio/vfio served by iommufd), or iommufd only. */
+static void check_dev_vfio(pp_checks *c, pp_app *app, const pp_host_setup *s)
+{
+    const char *dev = app->dev_root ? app->dev_root : "/dev";
+
+    if (s->dev_vfio && s->dev_iommu && !s->vfio_type1)
+        item(c, "dev-vfio", PP_CHECK_PASS,
+             xasprintf(_("%s/vfio/vfio is iommufd's compatibility node for the VFIO container "
+                         "(%s/iommu is present, vfio_iommu_type1 is not loaded)"),
+                       dev, dev),
+             NULL);
+    else if (s->dev_vfio)
+        item(c, "dev-vfio", PP_CHECK_PASS,
+             s->dev_iommu ? xasprintf(_("%s/vfio/vfio is present (the VFIO container); iommufd "
+                                        "(%s/iommu) too"),
+                                      dev, dev)
+                          : xasprintf(_("%s/vfio/vfio is present (the VFIO container)"), dev),
+             NULL);
+    else if (s->dev_iommu && s->dev_vfio_devices)
+        check_iommufd_only(c, app, dev);
+    else if (s->vfio_pci_loaded) /* loading it again would not help */
+        item(c, "dev-vfio", PP_CHECK_FAIL, xasprintf(_("%s/vfio/vfio is missing"), dev),
+             _("vfio is loaded, so the node exists in the kernel: in a container, pass "
+               "/dev/vfio through; else check that devtmpfs is mounted on /dev"));
+    else
+        item(c, "dev-vfio", PP_CHECK_FAIL, xasprintf(_("%s/vfio/vfio is missing"), dev),
+             _("modprobe vfio-pci creates it ('pcipass setup vfio'); in a container, pass "
+               "/dev/vfio through"));
+}
+
 static void check_libvirt(pp_checks *c, pp_app *app)
 {
     /* the app's connection is kept as it is: a read-only one still serves the console's review,
@@ -323,6 +384,27 @@ static const char *fix_for(pp_guard_kind k)
     return NULL;
 }
 
+/* The VFIO variant driver the running kernel offers for FN (modules.alias, as libvirt reads it). */
+static void check_variant(pp_checks *c, const pp_app *app, const pp_function *fn)
+{
+    char **v;
+    size_t k, n = pp_app_vfio_variants(app, fn, &v);
+    const char *why = n ? pp_vfio_variant_why(v[0]) : NULL;
+
+    if (n)
+        item(c, "variant", PP_CHECK_PASS,
+             why ? xasprintf(_("the kernel offers VFIO variant driver %s for %s (%s); prepare "
+                               "--driver or --driver-model choose it"),
+                             v[0], fn->name, why)
+                 : xasprintf(_("the kernel offers VFIO variant driver %s for %s; prepare "
+                               "--driver or --driver-model choose it"),
+                             v[0], fn->name),
+             NULL);
+    for (k = 0; k < n; k++)
+        free(v[k]);
+    free(v);
+}
+
 /* What the host says of a selected function: its reset methods and why it is on its driver. */
 static void check_device_host(pp_checks *c, const pp_app *app, const pp_function *fn)
 {
@@ -346,6 +428,13 @@ static void check_device_host(pp_checks *c, const pp_app *app, const pp_function
              _("read the warnings above, or run check as root"));
     if (pp_app_binding(app, fn, &b))
         item(c, "binding", PP_CHECK_PASS, pp_binding_sentence(fn, &b), NULL);
+    check_variant(c, app, fn);
+    if (fn->driver)
+        item(c, "vfio", fn->vfio == PP_VFIO_UNKNOWN ? PP_CHECK_WARN : PP_CHECK_PASS,
+             pp_vfio_reason(fn),
+             fn->vfio_why == PP_VFIO_WHY_NAME_UNKNOWN
+                 ? _("run 'pcipass check' on that host itself to learn it")
+                 : _("'modinfo -F depends DRIVER' names vfio_pci_core for a VFIO driver"));
 }
 
 static void check_device(pp_checks *c, pp_app *app, const pp_pci_addr *a, bool have_guests,
@@ -386,7 +475,7 @@ static void check_device(pp_checks *c, pp_app *app, const pp_pci_addr *a, bool h
  * function); its kernel, modules and /dev are not visible from here, so those are unknown. */
 static void check_remote(pp_checks *c, const pp_host *h)
 {
-    size_t i, k, groups = 0, vfio = 0;
+    size_t i, k, groups = 0, vfio = 0, variant = 0;
     static const char fix[] = N_("run 'pcipass check' on that host itself to learn it");
 
     for (i = 0; i < h->nfuncs; i++) {
@@ -395,6 +484,7 @@ static void check_remote(pp_checks *c, const pp_host *h)
             seen = h->funcs[k].iommu_group == h->funcs[i].iommu_group;
         groups += !seen;
         vfio += h->funcs[i].driver && strcmp(h->funcs[i].driver, "vfio-pci") == 0;
+        variant += pp_function_on_vfio(&h->funcs[i]);
     }
     if (groups)
         item(c, "iommu", PP_CHECK_PASS,
@@ -408,6 +498,12 @@ static void check_remote(pp_checks *c, const pp_host *h)
     if (vfio)
         item(c, "vfio-pci", PP_CHECK_PASS,
              xasprintf(_("vfio-pci is loaded: %zu functions are bound to it"), vfio), NULL);
+    else if (variant)
+        item(c, "vfio-pci", PP_CHECK_WARN,
+             xasprintf(_("VFIO is loaded: %zu functions are on VFIO variant drivers; whether "
+                         "vfio-pci itself is loaded is unknown on this host"),
+                       variant),
+             _(fix));
     else
         item(c, "vfio-pci", PP_CHECK_WARN,
              xstrdup(_("whether vfio-pci is loaded is unknown on this host (no function is bound "
@@ -435,20 +531,7 @@ void pp_checks_run(pp_app *app, const pp_pci_addr *sel, size_t nsel, pp_checks *
         pp_host_read_setup(h, pp_app_proc_root(app), app->dev_root, &s);
         check_iommu(out, app, h, &s);
         check_vfio(out, app, &s);
-        if (s.dev_vfio)
-            item(out, "dev-vfio", PP_CHECK_PASS,
-                 xasprintf(_("%s/vfio/vfio is present"), app->dev_root ? app->dev_root : "/dev"),
-                 NULL);
-        else if (s.vfio_pci_loaded) /* loading it again would not help */
-            item(out, "dev-vfio", PP_CHECK_FAIL,
-                 xasprintf(_("%s/vfio/vfio is missing"), app->dev_root ? app->dev_root : "/dev"),
-                 _("vfio is loaded, so the node exists in the kernel: in a container, pass "
-                   "/dev/vfio through; else check that devtmpfs is mounted on /dev"));
-        else
-            item(out, "dev-vfio", PP_CHECK_FAIL,
-                 xasprintf(_("%s/vfio/vfio is missing"), app->dev_root ? app->dev_root : "/dev"),
-                 _("modprobe vfio-pci creates it ('pcipass setup vfio'); in a container, pass "
-                   "/dev/vfio through"));
+        check_dev_vfio(out, app, &s);
         if (!s.dev_vfio && !s.vfio_pci_loaded && s.vfio_pci_loadable)
             out->v[out->n - 1].step = "vfio";
     }

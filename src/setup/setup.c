@@ -30,11 +30,6 @@ const char *pp_step_name(pp_step_kind k)
 }
 
 /* The one place setup asks whether a function is on VFIO (a variant driver may count too). */
-bool pp_setup_on_vfio(const pp_function *f)
-{
-    return f->driver && strcmp(f->driver, "vfio-pci") == 0;
-}
-
 bool pp_setup_is_fake(const pp_app *app)
 {
     const char *const roots[] = { app->sysfs_root, app->proc_root, app->boot_root,
@@ -618,7 +613,7 @@ char *pp_setup_vfs_blockers(pp_app *app, const pp_pci_addr *pf)
             free(t);
             free(l);
         }
-        if (!n && pp_setup_on_vfio(f)) {
+        if (!n && pp_function_on_vfio(f)) {
             char *t = xasprintf(_("%s (on %s)"), f->name, f->driver);
             pp_buf_item(&b, ", ", t);
             free(t);
@@ -728,7 +723,7 @@ static char *ids_victims(const pp_host *h, const pp_function *f)
             continue;
         if (pp_host_critical_of(h, &g->addr, c, 1))
             t = xasprintf(_("%s (host-critical: %s)"), g->name, c[0]->detail);
-        else if (g->driver && !pp_setup_on_vfio(g))
+        else if (g->driver && !pp_function_on_vfio(g))
             t = xasprintf(_("%s (on %s)"), g->name, g->driver);
         if (t)
             pp_buf_item(&b, ", ", t);
@@ -789,7 +784,7 @@ static void plan_bind_ids(pp_setup_plan *p, const char *root, const pp_host *h,
         free(victims);
     } else if (add_edit(p, root, MODPROBE_CONF,
                         modprobe_conf(root, id,
-                                      f->driver && !pp_setup_on_vfio(f) ? f->driver : NULL))) {
+                                      f->driver && !pp_function_on_vfio(f) ? f->driver : NULL))) {
         say(&p->what, _("%s on vfio-pci from boot: ids=%s in %s, then update-initramfs"),
             f->name, id, MODPROBE_CONF);
         add_command(p, "update-initramfs -u");

@@ -12,8 +12,9 @@
 #include "pcipass/guard.h"
 #include "ui-private.h"
 
+/* the element's options come after [Preview XML]: what most assignments need stays first */
 enum field { F_KIND, F_MAC, F_MANAGED, F_PREPARE, F_RELEASE, F_GADDR, F_UID, F_FID, F_APPLY, F_ALSO,
-             F_PREVIEW, F_COUNT };
+             F_PREVIEW, F_ROM_BAR, F_ROM_FILE, F_BOOT, F_VLAN, F_TRUST, F_MODEL, F_COUNT };
 
 /* what goes with the function: the CLI's --whole-group and --all-functions */
 enum also { ALSO_ONE, ALSO_GROUP, ALSO_DEVICE };
@@ -26,6 +27,8 @@ typedef struct form {
     int kind;    /* 0 hostdev, 1 interface */
     int managed; /* 0 yes, 1 no */
     char mac[24], gaddr[24], uid[16], fid[16];
+    int rom_bar, trust; /* 0 libvirt's default, 1 on, 2 off */
+    char rom_file[PP_ROM_FILE_MAX], boot[8], vlan[8], model[PP_DRIVER_MODEL_MAX];
     unsigned apply[3];
     int napply, apply_i;
     const char *apply_why; /* why the connection offers fewer (N_), or NULL */
@@ -55,6 +58,8 @@ static bool field_shown(const form *fm, enum field f)
     case F_KIND:
         return fm->net_vf;
     case F_MAC:
+    case F_VLAN:
+    case F_TRUST:
         return fm->kind == 1;
     case F_UID:
     case F_FID:
@@ -71,7 +76,8 @@ static bool field_shown(const form *fm, enum field f)
 
 static bool field_is_text(enum field f)
 {
-    return f == F_MAC || f == F_GADDR || f == F_UID || f == F_FID;
+    return f == F_MAC || f == F_GADDR || f == F_UID || f == F_FID || f == F_ROM_FILE ||
+           f == F_BOOT || f == F_VLAN || f == F_MODEL;
 }
 
 static char *field_text(form *fm, enum field f, size_t *size)
@@ -89,10 +95,27 @@ static char *field_text(form *fm, enum field f, size_t *size)
     case F_FID:
         *size = sizeof(fm->fid);
         return fm->fid;
+    case F_ROM_FILE:
+        *size = sizeof(fm->rom_file);
+        return fm->rom_file;
+    case F_BOOT:
+        *size = sizeof(fm->boot);
+        return fm->boot;
+    case F_VLAN:
+        *size = sizeof(fm->vlan);
+        return fm->vlan;
+    case F_MODEL:
+        *size = sizeof(fm->model);
+        return fm->model;
     default:
         *size = 0;
         return NULL;
     }
+}
+
+static const char *onoff_name(int v)
+{
+    return v == 1 ? _("on") : v == 2 ? _("off") : _("default");
 }
 
 static const char *apply_name(unsigned a)
@@ -181,6 +204,24 @@ static char *resolution(const form *fm, const pp_finding *f)
     return xstrdup(_("refused: no override; change the guest or the function"));
 }
 
+static const pp_onoff onoff_of[] = { PP_ONOFF_UNSET, PP_ONOFF_ON, PP_ONOFF_OFF };
+
+/* The ROM, boot order, VLAN, trust and variant driver fields, parsed as the CLI parses them. */
+static bool element_options(form *fm, pp_hostdev *hd)
+{
+    hd->rom_bar = onoff_of[fm->rom_bar];
+    if (fm->rom_file[0] && !pp_app_check_rom_file(ui->app, fm->rom_file, hd->rom_file))
+        return false;
+    if (fm->boot[0] && !pp_hostdev_parse_boot_order(fm->boot, &hd->boot_order))
+        return false;
+    if (fm->model[0] && !pp_hostdev_parse_driver_name(fm->model, "driver-model", hd->driver_model))
+        return false;
+    if (hd->kind != PP_HD_INTERFACE)
+        return true;
+    hd->trust = onoff_of[fm->trust];
+    return !fm->vlan[0] || pp_hostdev_parse_vlan(fm->vlan, &hd->vlan);
+}
+
 /* Builds the assignment from the fields with the same parsers the CLI uses. */
 static void validate(form *fm)
 {
@@ -219,7 +260,7 @@ static void validate(form *fm)
             goto bad;
         hd->has_fid = true;
     }
-    if (!pp_hostdev_validate_guest(hd, g, 0))
+    if (!element_options(fm, hd) || !pp_hostdev_validate_guest(hd, g, 0))
         goto bad;
     if (!build(fm, g))
         goto bad;
@@ -258,7 +299,9 @@ static void draw(ui_view *v, int y, int h, int w)
     enum field f;
     static const char *const labels[F_COUNT] = {
         N_("Form"), N_("MAC address"), N_("Managed"), "", "", N_("Guest PCI address"),
-        N_("zPCI uid"), N_("zPCI fid"), N_("Apply to"), N_("Also"), "",
+        N_("zPCI uid"), N_("zPCI fid"), N_("Apply to"), N_("Also"), "", N_("ROM BAR"),
+        N_("ROM file"), N_("Boot order"), N_("VLAN tag"), N_("Trust guest filters"),
+        N_("Driver model"),
     };
     static const char *const hints[F_COUNT] = {
         N_("interface: VF with a MAC"),
@@ -272,6 +315,12 @@ static void draw(ui_view *v, int y, int h, int w)
         "",
         "",
         "",
+        N_("the function's option ROM"),
+        N_("empty: the function's own"),
+        N_("empty: none; 1-65535"),
+        N_("empty: none; 1-4094"),
+        N_("trustGuestRxFilters"),
+        N_("empty: vfio; libvirt 10.0"),
     };
 
     for (int i = 0; i < h; i++)
@@ -310,6 +359,9 @@ static void draw(ui_view *v, int y, int h, int w)
             snprintf(value, sizeof(value), "< %s >", apply_name(fm->apply[fm->apply_i]));
         else if (f == F_ALSO)
             snprintf(value, sizeof(value), "< %s >", also_name(fm->also[fm->also_i]));
+        else if (f == F_ROM_BAR || f == F_TRUST)
+            snprintf(value, sizeof(value), "< %s >", onoff_name(f == F_ROM_BAR ? fm->rom_bar
+                                                                               : fm->trust));
         else
             snprintf(value, sizeof(value), "%s", txt);
         ui_putf(line, 0, 22, UI_NORMAL, "  %s", _(labels[f]));
@@ -384,6 +436,12 @@ static void change_choice(form *fm, int dir)
     case F_ALSO:
         fm->also_i = (fm->also_i + dir + fm->nalso) % fm->nalso;
         break;
+    case F_ROM_BAR:
+        fm->rom_bar = (fm->rom_bar + dir + 3) % 3;
+        break;
+    case F_TRUST:
+        fm->trust = (fm->trust + dir + 3) % 3;
+        break;
     default:
         return;
     }
@@ -402,13 +460,19 @@ static void host_prepare(form *fm, bool release)
 
     hd.source = fm->addr;
     pp_pci_addr_format(&fm->addr, name);
+    /* the driver model the form names, else the function's own (ISM), else vfio-pci */
+    if (!release && fm->model[0])
+        snprintf(hd.driver_model, sizeof(hd.driver_model), "%s", fm->model);
+    else if (!release)
+        pp_app_prepare_driver(ui->app, pp_host_find(ui->app->host, &fm->addr), hd.driver_model);
     c.kind = release ? PP_CHANGE_RELEASE : PP_CHANGE_PREPARE;
     c.hds = &hd;
     c.n = 1;
     if (!ui_change_guards(&c, &accepted))
         goto out;
     q = release ? xasprintf(_("Give %s back to its host driver?"), name)
-                : xasprintf(_("Bind %s to vfio-pci on the host?"), name);
+                : xasprintf(_("Bind %s to %s on the host?"), name,
+                            hd.driver_model[0] ? hd.driver_model : "vfio-pci");
     if (!ui_confirm(q)) {
         free(q);
         goto out;
@@ -417,9 +481,10 @@ static void host_prepare(form *fm, bool release)
     /* the change reads the host again: the list and the group guard see the new driver */
     if (ui_apply(&c, _("Working through libvirt ...")) != PP_CHANGE_DONE)
         goto out;
-    if (c.recorded)
-        ui_status(UI_OK, release ? _("%s given back to its host driver") : _("%s bound to vfio-pci"),
-                  name);
+    if (c.recorded && release)
+        ui_status(UI_OK, _("%s given back to its host driver"), name);
+    else if (c.recorded)
+        ui_status(UI_OK, _("%s bound to %s"), name, hd.driver_model[0] ? hd.driver_model : "vfio-pci");
     else
         ui_status(UI_ERROR, _("%s: done, but not recorded for undo: %s"), name, c.record_error);
 out:

@@ -195,7 +195,9 @@ static void draw_row(ui_view *v, size_t row, int y, int w, bool sel)
         ui_put(y, c.addr, 1, sel ? UI_SELECTED : UI_FIELD_FOCUS, "*");
     x += ui_cell(y, x, c.cls + 1, role, f->class_name ? f->class_name : "?");
     x += ui_cell(y, x, c.dev + 1, role, dev);
-    x += ui_cell(y, x, c.drv + 1, role, f->driver ? f->driver : "-");
+    /* a VFIO driver stands out: variant drivers have host-driver-like names, cut at the column */
+    x += ui_cell(y, x, c.drv + 1, role == UI_NORMAL && pp_function_on_vfio(f) ? UI_OK : role,
+                 f->driver ? f->driver : "-");
     x += ui_cell(y, x, c.grp + 1, role, group);
     if (c.fid) {
         char fid[16] = "-", uid[16] = "-";
@@ -220,8 +222,9 @@ static char *row_text(ui_view *v, size_t row)
     pp_buf b = PP_BUF_INIT;
 
     /* what operators call the class too: a display controller is the GPU */
-    pp_buf_printf(&b, "%s %s %s %s %s", f->name, f->class_name ? f->class_name : "", dev,
-                  f->driver ? f->driver : "", (f->class_code >> 16) == 0x03 ? "GPU" : "");
+    pp_buf_printf(&b, "%s %s %s %s %s%s", f->name, f->class_name ? f->class_name : "", dev,
+                  f->driver ? f->driver : "", (f->class_code >> 16) == 0x03 ? "GPU" : "",
+                  pp_function_on_vfio(f) ? " VFIO" : "");
     for (i = 0; i < n; i++)
         pp_buf_item(&b, " ", first[i].guest->name);
     free(dev);
@@ -238,6 +241,22 @@ static void add(dline *d, size_t *n, enum ui_role role, char *text)
 {
     d[*n].role = role;
     d[(*n)++].text = text;
+}
+
+/* The VFIO variant driver the running kernel offers for F, and what it is for. */
+static void variant_line(const pp_function *f, dline *d, size_t *n)
+{
+    char **v;
+    size_t k, nv = pp_app_vfio_variants(ui->app, f, &v);
+    const char *why = nv ? pp_vfio_variant_why(v[0]) : NULL;
+
+    if (nv)
+        add(d, n, UI_NORMAL,
+            why ? xasprintf(_(" Variant driver: the kernel offers %s for it (%s)"), v[0], why)
+                : xasprintf(_(" Variant driver: the kernel offers %s for it"), v[0]));
+    for (k = 0; k < nv; k++)
+        free(v[k]);
+    free(v);
 }
 
 /* Why it is on its driver and whether the kernel can reset it: facts the host module read. */
@@ -257,6 +276,14 @@ static void host_facts(const pp_function *f, dline *d, size_t *n)
     if (ui->app->host->partial) /* what find --free marks, said where the function is shown */
         add(d, n, UI_CONFLICT,
             xstrdup(_(" Host-critical: unknown on this host (libvirt's node devices do not say)")));
+    variant_line(f, d, n);
+    /* a host driver's line already says it all; a VFIO one, or one that cannot be told, says why */
+    if (f->driver && f->vfio != PP_VFIO_NO) {
+        why = pp_vfio_reason(f);
+        line = xasprintf(_(" VFIO: %s"), why);
+        free(why);
+        add(d, n, f->vfio == PP_VFIO_UNKNOWN ? UI_DIM : UI_NORMAL, line);
+    }
     if (ui->app->host->partial)
         line = xstrdup(_(" Reset: unknown on this host (libvirt's node devices do not say)"));
     else if (f->reset_method && *f->reset_method)

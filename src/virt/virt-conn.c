@@ -222,6 +222,24 @@ const char *pp_virt_uri(const pp_virt *v)
     return v->uri;
 }
 
+unsigned long pp_virt_lib_version(pp_virt *v)
+{
+    unsigned long ver = 0;
+
+    if (virConnectGetLibVersion(v->conn, &ver) != 0) {
+        char *what = xasprintf(_("reading the version of libvirt at %s"), v->uri);
+        pp_virt_set_error(what);
+        free(what);
+        return 0;
+    }
+    return ver;
+}
+
+void pp_virt_version_text(unsigned long ver, char *buf, size_t size)
+{
+    snprintf(buf, size, "%lu.%lu.%lu", ver / 1000000, ver / 1000 % 1000, ver % 1000);
+}
+
 void pp_virt_library_version(char *buf, size_t size)
 {
     unsigned long ver = 0;

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* The host side through libvirt: binding functions to vfio-pci and what the hypervisor supports. */
+/* The host side through libvirt: binding functions to a VFIO driver and what the hypervisor
+ * supports. */
 #include <config.h>
 
 #include <stdio.h>
@@ -12,7 +13,7 @@
 #include "pcipass/common.h"
 #include "virt-private.h"
 
-bool pp_virt_prepare(pp_virt *v, const pp_pci_addr *addr, bool release)
+bool pp_virt_prepare(pp_virt *v, const pp_pci_addr *addr, bool release, const char *driver)
 {
     char name[PP_PCI_ADDR_STRLEN], nodename[32], *what;
     virNodeDevicePtr dev;
@@ -24,12 +25,15 @@ bool pp_virt_prepare(pp_virt *v, const pp_pci_addr *addr, bool release)
     snprintf(nodename, sizeof(nodename), "pci_%04x_%02x_%02x_%x", addr->domain, addr->bus,
              addr->slot, addr->function);
     what = release ? xasprintf(_("giving %s back to its host driver"), name)
-                   : xasprintf(_("binding %s to vfio-pci"), name);
+           : driver ? xasprintf(_("binding %s to VFIO driver %s"), name, driver)
+                    : xasprintf(_("binding %s to vfio-pci"), name);
     if (!(dev = virNodeDeviceLookupByName(v->conn, nodename))) {
         pp_virt_set_error(what);
         goto out;
     }
-    r = release ? virNodeDeviceReAttach(dev) : virNodeDeviceDetachFlags(dev, "vfio", 0);
+    /* libvirt 10.0 and later take a VFIO variant driver's name in place of "vfio" */
+    r = release ? virNodeDeviceReAttach(dev)
+                : virNodeDeviceDetachFlags(dev, driver ? driver : "vfio", 0);
     if (r == 0) {
         ok = true;
     } else if (pp_virt_last_error_code() == VIR_ERR_NO_SUPPORT) {

@@ -35,6 +35,30 @@ static void set_pci_attrs(xmlNodePtr n, const pp_pci_addr *a)
     set_hex_attr(n, "function", a->function, 1);
 }
 
+/* The boot order, the ROM and the VLAN tag, where given. */
+static void build_extras(xmlNodePtr root, const pp_hostdev *hd)
+{
+    char num[16];
+
+    if (hd->boot_order) {
+        snprintf(num, sizeof(num), "%u", hd->boot_order);
+        xmlNewProp(xmlNewChild(root, NULL, BAD_CAST "boot", NULL), BAD_CAST "order", BAD_CAST num);
+    }
+    if (hd->rom_bar || hd->rom_file[0]) {
+        xmlNodePtr r = xmlNewChild(root, NULL, BAD_CAST "rom", NULL);
+        if (hd->rom_bar)
+            xmlNewProp(r, BAD_CAST "bar", BAD_CAST(hd->rom_bar == PP_ONOFF_ON ? "on" : "off"));
+        if (hd->rom_file[0])
+            xmlNewProp(r, BAD_CAST "file", BAD_CAST hd->rom_file);
+    }
+    if (hd->kind == PP_HD_INTERFACE && hd->vlan) {
+        snprintf(num, sizeof(num), "%u", hd->vlan);
+        xmlNewProp(xmlNewChild(xmlNewChild(root, NULL, BAD_CAST "vlan", NULL), NULL,
+                               BAD_CAST "tag", NULL),
+                   BAD_CAST "id", BAD_CAST num);
+    }
+}
+
 /* The element as a node of DOC (not yet linked anywhere). */
 static xmlNodePtr build_node(xmlDocPtr doc, const pp_hostdev *hd)
 {
@@ -50,10 +74,20 @@ static xmlNodePtr build_node(xmlDocPtr doc, const pp_hostdev *hd)
     }
     if (hd->managed != PP_MANAGED_UNSET)
         xmlNewProp(root, BAD_CAST "managed", BAD_CAST(hd->managed == PP_MANAGED_YES ? "yes" : "no"));
+    if (iface && hd->trust)
+        xmlNewProp(root, BAD_CAST "trustGuestRxFilters",
+                   BAD_CAST(hd->trust == PP_ONOFF_ON ? "yes" : "no"));
     if (iface && hd->mac[0])
         xmlNewProp(xmlNewChild(root, NULL, BAD_CAST "mac", NULL), BAD_CAST "address", BAD_CAST hd->mac);
-    if (!hd->no_driver)
-        xmlNewProp(xmlNewChild(root, NULL, BAD_CAST "driver", NULL), BAD_CAST "name", BAD_CAST "vfio");
+    if (!hd->no_driver || hd->driver_model[0] || hd->iommufd) {
+        xmlNodePtr d = xmlNewChild(root, NULL, BAD_CAST "driver", NULL);
+        if (!hd->no_driver)
+            xmlNewProp(d, BAD_CAST "name", BAD_CAST "vfio");
+        if (hd->driver_model[0])
+            xmlNewProp(d, BAD_CAST "model", BAD_CAST hd->driver_model);
+        if (hd->iommufd)
+            xmlNewProp(d, BAD_CAST "iommufd", BAD_CAST "yes");
+    }
     src = xmlNewChild(root, NULL, BAD_CAST "source", NULL);
     addr = xmlNewChild(src, NULL, BAD_CAST "address", NULL);
     if (iface)
@@ -74,6 +108,7 @@ static xmlNodePtr build_node(xmlDocPtr doc, const pp_hostdev *hd)
                 set_hex_attr(z, "fid", hd->fid, 8);
         }
     }
+    build_extras(root, hd);
     return root;
 }
 
@@ -316,6 +351,36 @@ bool pp_xml_read_pci(xmlNodePtr a, pp_pci_addr *out)
     return true;
 }
 
+static pp_onoff onoff_attr(xmlNodePtr n, const char *name, const char *on, const char *off)
+{
+    return attr_is(n, name, on)    ? PP_ONOFF_ON
+           : attr_is(n, name, off) ? PP_ONOFF_OFF
+                                   : PP_ONOFF_UNSET;
+}
+
+/* What build_extras() writes, as libvirt stores it. */
+static void read_extras(xmlNodePtr n, pp_hostdev *hd)
+{
+    xmlNodePtr r;
+    unsigned long long v;
+    char *s;
+
+    if (pp_xml_attr_num(child(n, "boot"), "order", PP_BOOT_ORDER_MAX, &v))
+        hd->boot_order = (unsigned)v;
+    if ((r = child(n, "rom"))) {
+        hd->rom_bar = onoff_attr(r, "bar", "on", "off");
+        if ((s = attr(r, "file"))) {
+            snprintf(hd->rom_file, sizeof(hd->rom_file), "%s", s);
+            free(s);
+        }
+    }
+    if (hd->kind != PP_HD_INTERFACE)
+        return;
+    hd->trust = onoff_attr(n, "trustGuestRxFilters", "yes", "no");
+    if (pp_xml_attr_num(child(child(n, "vlan"), "tag"), "id", PP_VLAN_MAX, &v))
+        hd->vlan = (unsigned)v;
+}
+
 /* One <hostdev type='pci'> or <interface type='hostdev'>; false for anything else. */
 static bool read_element(xmlNodePtr n, pp_hostdev *hd)
 {
@@ -331,7 +396,13 @@ static bool read_element(xmlNodePtr n, pp_hostdev *hd)
         hd->kind = PP_HD_INTERFACE;
     else
         return false;
-    hd->no_driver = !child(n, "driver");
+    hd->no_driver = !(a = child(n, "driver"));
+    if ((s = attr(a, "model"))) {
+        snprintf(hd->driver_model, sizeof(hd->driver_model), "%s", s);
+        free(s);
+    }
+    hd->iommufd = attr_is(a, "iommufd", "yes");
+    read_extras(n, hd);
     src = child(n, "source");
     if (!src || !(a = child(src, "address")) || !pp_xml_read_pci(a, &hd->source))
         return false;
@@ -403,6 +474,18 @@ bool pp_domain_parse(const char *xml, pp_domain_info *out)
             out->devs = xreallocarray(out->devs, out->ndevs + 1, sizeof(*out->devs));
             out->devs[out->ndevs++] = hd;
         }
+    }
+    xmlXPathFreeObject(o);
+
+    /* libvirt refuses a per-device boot order next to <os><boot>, and one order twice */
+    o = xmlXPathEvalExpression(BAD_CAST "boolean(/domain/os/boot)", ctx);
+    out->os_boot = o && o->boolval;
+    xmlXPathFreeObject(o);
+    o = xmlXPathEvalExpression(BAD_CAST "/domain/devices/*/boot", ctx);
+    for (i = 0; o && o->nodesetval && i < o->nodesetval->nodeNr; i++) {
+        unsigned long long v;
+        if (pp_xml_attr_num(o->nodesetval->nodeTab[i], "order", 0xffffffffULL, &v))
+            push_u32(&out->boot_orders, &out->nboot_orders, (uint32_t)v);
     }
     xmlXPathFreeObject(o);
 

@@ -23,7 +23,7 @@ is() { # JQ-EXPR WANT DESCRIPTION
 is 'length' 21 "all 21 functions listed"
 is '[.[].address] == ([.[].address] | sort)' true "sorted by address"
 is '[.[] | keys_unsorted | join(",")] | unique | .[]' \
-   'address,class,class_name,vendor_id,device_id,vendor,device,subsystem_vendor_id,subsystem_device_id,driver,iommu_group,numa_node,bridge,physfn,sriov,zpci,owners,binding,reset_method' \
+   'address,class,class_name,vendor_id,device_id,vendor,device,subsystem_vendor_id,subsystem_device_id,driver,vfio,vfio_rule,iommu_group,numa_node,bridge,physfn,sriov,zpci,owners,binding,reset_method' \
    "every object has exactly the documented keys, in order"
 is '.[] | select(.address=="0000:17:02.1") | [.class,.vendor_id,.device_id,.vendor,.device,.driver,.iommu_group,.physfn] | @tsv' \
    "$(printf '0x020000\t0x8086\t0x154c\tIntel Corporation\tEthernet Virtual Function 700 Series\tvfio-pci\t23\t0000:17:00.0')" \

@@ -82,6 +82,10 @@ comp "--connect=URI is passed on" \
 # option values and per-command options
 comp "--managed yes|no" "pcipass --demo attach web01 0000:17:02.3 --managed " yes no
 comp "--managed from a prefix" "pcipass xml 0000:17:02.3 --managed n" no
+comp "--rom-bar on|off" "pcipass --demo attach web01 0000:65:00.0 --rom-bar " on off
+comp "--trust on|off" "pcipass --demo attach web01 0000:17:02.3 --interface --trust o" on off
+comp "--vlan takes a number: nothing offered" "pcipass --demo attach web01 0000:17:02.3 --interface --vlan "
+comp "after --vlan N, the guest and device are counted right" "pcipass --demo attach web01 0000:17:02.3 --vlan 5 --interface --mac 52:54:00:00:00:01 z"
 comp "no guess for --zpci-uid" "pcipass --demo xml 0002:00:00.0 --zpci-uid "
 comp "detach's options" "pcipass detach --" --config --dry-run --help --json --live --no-wait --wait
 "$PCIPASS" attach --help | grep -oE -- '(^|[ (,])--[a-z][a-z-]*' | sed 's/^[ (,]//' | sort -u \

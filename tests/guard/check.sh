@@ -102,6 +102,19 @@ chk nonetxt noiommu check
 grep -q '^\[FAIL\] *iommu ' "$WORK/nonetxt.out" && grep -q '^ *fix: make the kernel' "$WORK/nonetxt.out"
 ok $? "text: [FAIL] line and its fix line"
 
+# how VFIO reaches the IOMMU: the container, iommufd's compatibility node, iommufd only
+[ "$(st good dev-vfio)" = pass ] && field good dev-vfio message | grep -qF "vfio/vfio is present (the VFIO container)"
+ok $? "/dev/vfio/vfio without /dev/iommu: the VFIO container"
+chk fdc iommufd-compat check --json
+[ "$(st fdc dev-vfio)" = pass ] && field fdc dev-vfio message | grep -qF "vfio/vfio is iommufd's compatibility node for the VFIO container"
+ok $? "/dev/iommu and /dev/vfio/vfio without vfio_iommu_type1: iommufd's compatibility node"
+chk fdo iommufd-only check --json
+[ "$(rc fdo)" = 1 ] && [ "$(st fdo dev-vfio)" = fail ] &&
+    field fdo dev-vfio message | grep -qF "iommufd only (" &&
+    field fdo dev-vfio message | grep -qF "libvirt 12.1.0 and later assign through iommufd; this host's libvirt is $(pkg-config --modversion libvirt)"
+ok $? "iommufd only: which libvirt can use it and this host's libvirt" || diag < "$WORK/fdo.out"
+field fdo dev-vfio fix | grep -qF "install libvirt 12.1 or later"; ok $? "and the fix"
+
 # libvirt unreachable
 run_cmd nolv -c "test:///$WORK/none.xml" --sysfs-root "$(fake_root guard)" --proc-root "$(fake_root guard)-proc" check --json
 [ "$(rc nolv)" = 1 ] && [ "$(st nolv libvirt)" = fail ] && field nolv libvirt fix | grep -qF "start libvirtd"

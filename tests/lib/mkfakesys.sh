@@ -17,9 +17,14 @@
 #             reset=METHOD[,METHOD...]|none|absent|old (default flr: reset_method and reset;
 #             none: reset_method emptied; absent: neither, as the kernel shows a function it cannot
 #             reset; old: reset only, as kernels before 5.15) override=DRIVER (driver_override,
-#             default "(null)")
+#             default "(null)") vfio_dev=N (the VFIO device the kernel makes for a function on
+#             a VFIO driver from 6.1 on: DIR/vfio-dev/vfioN and ROOT/class/vfio-dev/vfioN)
 #             broken=novendor|unreadable-numa|dangling-driver|dangling-group|garbage-sriov
-#   module NAME          a loaded kernel module (ROOT/module/NAME)
+#   module NAME [builtin] a loaded kernel module (ROOT/module/NAME, with holders/ as a loadable
+#                        module has it; builtin: without, as the kernel shows a built-in one)
+#   holder MODULE HOLDER MODULE is held by HOLDER: ROOT/module/MODULE/holders/HOLDER -> ../../HOLDER
+#   drivermod DRIVER MODULE  the driver's module link: ROOT/bus/pci/drivers/DRIVER/module ->
+#                        ../../../../module/MODULE (driver vfio-pci is module vfio_pci)
 #   block NAME ADDRESS   a block device whose PCI ancestor is ADDRESS (ROOT/class/block/NAME)
 #   net NAME ADDRESS     a network interface on ADDRESS (ROOT/class/net/NAME)
 #   part NAME DISK       a partition of the block device DISK, under it as in real sysfs
@@ -128,7 +133,7 @@ fn() {
     addr=$1 vendor=0x$2 device=0x$3 class=0x$4
     shift 4
     rev=00 sub="" numa="" group="" driver="" parent="" physfn="" sriov="" bootvga=""
-    fid="" uid="" uidu=1 pchid="" header="" broken="" reset=flr override="(null)" dsn=""
+    fid="" uid="" uidu=1 pchid="" header="" broken="" reset=flr override="(null)" dsn="" vfiodev=""
     for kv in "$@"; do
         case $kv in
             rev=*) rev=${kv#*=} ;; sub=*) sub=${kv#*=} ;; numa=*) numa=${kv#*=} ;;
@@ -137,6 +142,7 @@ fn() {
             fid=*) fid=${kv#*=} ;; uid=*) uid=${kv#*=} ;; uid_unique=*) uidu=${kv#*=} ;;
             pchid=*) pchid=${kv#*=} ;; header=*) header=${kv#*=} ;; broken=*) broken=${kv#*=} ;;
             reset=*) reset=${kv#*=} ;; override=*) override=${kv#*=} ;; dsn=*) dsn=${kv#*=} ;;
+            vfio_dev=*) vfiodev=${kv#*=} ;;
             *) echo "mkfakesys: $addr: unknown key '$kv'" >&2; exit 1 ;;
         esac
     done
@@ -211,6 +217,12 @@ fn() {
         link "$_u$rel" "$root/$pf/virtfn$n"
     fi
     [ -n "$bootvga" ] && printf '%s\n' "$bootvga" > "$dir/boot_vga"
+    if [ -n "$vfiodev" ]; then
+        mkdir -p "$dir/vfio-dev/vfio$vfiodev" "$root/class/vfio-dev"
+        printf '511:%s\n' "$vfiodev" > "$dir/vfio-dev/vfio$vfiodev/dev"
+        link "../../$rel/vfio-dev/vfio$vfiodev" "$root/class/vfio-dev/vfio$vfiodev"
+        link "${up}../../class/vfio-dev" "$dir/vfio-dev/vfio$vfiodev/subsystem"
+    fi
     if [ -n "$fid" ]; then
         printf '0x%08x\n' $(( fid )) > "$dir/function_id"
         printf '0x%x\n' $(( ${uid:-0} )) > "$dir/uid"
@@ -224,7 +236,12 @@ fn() {
     return 0
 }
 
-module() { mkdir -p "$root/module/$1"; }
+module() {
+    if [ "${2:-}" = builtin ]; then mkdir -p "$root/module/$1/parameters"
+    else mkdir -p "$root/module/$1/holders"; fi
+}
+holder() { module "$1"; module "$2"; link "../../$2" "$root/module/$1/holders/$2"; }
+drivermod() { mkdir -p "$root/bus/pci/drivers/$1"; module "$2"; link "../../../../module/$2" "$root/bus/pci/drivers/$1/module"; }
 
 # Class devices (block, net) by name: their paths are remembered here because the links under
 # class/ are only made at the end (see make_links).
@@ -326,7 +343,7 @@ while IFS= read -r line || [ -n "$line" ]; do
     set -- $line
     [ $# -gt 0 ] || continue
     case $1 in
-        fn|module|block|net|part|vnet|vblock|rootdev|route6|defaultroute|cmdline|release|devnode|kconfig|cpu|conf) "$@" ;;
+        fn|module|holder|drivermod|block|net|part|vnet|vblock|rootdev|route6|defaultroute|cmdline|release|devnode|kconfig|cpu|conf) "$@" ;;
         *) echo "mkfakesys: $desc:$lineno: unknown directive '$1'" >&2; exit 1 ;;
     esac
 done < "$desc"

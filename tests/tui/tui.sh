@@ -21,6 +21,11 @@ for size in 80x24 120x40; do
     golden "functions-$size"; ok $? "$size: golden function list"
     keys End k k k; wait_for "virtual function of 0000:17:00.0"
     golden "functions-detail-$size"; ok $? "$size: detail pane of a VF"
+    if [ "$size" = 120x40 ]; then # the pane of 80x24 has no room below the reset line
+        keys k k; wait_for " VFIO: 0000:17:02.1 is on vfio-pci, a VFIO driver"
+        ok $? "$size: the detail pane says whether the driver is a VFIO one"
+        keys j j; wait_for "Driver: none bound"
+    fi
     keys Enter; wait_for "Pick the guest for 0000:17:02.3"
     golden "guests-$size"; ok $? "$size: guest picker"
     keys j Enter; wait_for "Assign 0000:17:02.3 to guest 'ml-train'"
@@ -29,6 +34,19 @@ for size in 80x24 120x40; do
     keys Enter; wait_for "XML preview: 0000:17:02.3 to guest 'ml-train'"
     golden "preview-$size"; ok $? "$size: XML preview"
     keys Escape Escape; wait_for "Pick the guest"; ok $? "$size: Esc goes back, no question for an untouched form"
+    if [ "$size" = 120x40 ]; then # the element's options, below [Preview XML]
+        keys Enter; wait_for "Assign 0000:17:02.3 to guest 'ml-train'"
+        keys Tab Tab Tab Tab Tab Right; wait_for "ROM BAR             < on >"
+        keys Tab Tab x; wait_for "boot-order: 'x' is not valid; valid range 1-65535"
+        ok $? "$size: a bad boot order is refused in the form as typed, with the range"
+        keys BSpace 3; wait_for "boot-order: guest 'ml-train' boots by <os><boot dev=.../>"
+        ok $? "$size: and one next to the guest's <os><boot>, as libvirt would refuse it"
+        keys BSpace; wait_for "Valid."
+        keys BTab BTab BTab Enter; wait_for "XML preview: 0000:17:02.3 to guest 'ml-train'"
+        screen | grep -q '<rom bar="on"/>'
+        ok $? "$size: the preview shows the ROM BAR as it will be sent"
+        keys Escape Escape; wait_for "Leave the form?"; keys y; wait_for "Pick the guest"
+    fi
     keys Escape; wait_for "Host PCI functions"
     keys o; wait_for "Who owns what"
     golden "owners-$size"; ok $? "$size: ownership review, findings and conflicts first"

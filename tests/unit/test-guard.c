@@ -34,7 +34,10 @@ typedef struct fn_spec {
 
 /* In address order, as the host sources add them. Groups: 1 a bridge and a multifunction NIC with
  * one function on a host driver; 2 a boot VGA and its audio on a host driver; 8 two functions of
- * which guest 'web' holds one; 5/6/7, 10/11, 12/13 and 20/21 PFs and VFs, each in its own group. */
+ * which guest 'web' holds one; 5/6/7, 10/11, 12/13 and 20/21 PFs and VFs, each in its own group;
+ * 22 a partner on pds_vfio_pci (vfio_pci_core holds it); 23 judged by name as node devices are:
+ * ionic (unknown) and virtio_vfio_pci (a VFIO driver); 24/25 a PF on vfio-pci and its VF, which
+ * 'db' holds. */
 static const fn_spec host_fns[] = {
     { "0000:00:00.0", 0x060000, true, 0, NULL, NULL, 0, false, false },
     { "0000:00:01.0", 0x060400, true, 1, "pcieport", NULL, 0, false, false },
@@ -66,6 +69,13 @@ static const fn_spec host_fns[] = {
     { "0000:10:00.0", 0x020000, false, 19, "vfio-pci", NULL, 0, false, false },
     { "0000:11:00.0", 0x020000, false, 20, "mlx5_core", NULL, 8, false, false },
     { "0000:11:02.0", 0x020000, false, 21, "vfio-pci", "0000:11:00.0", 0, false, false },
+    { "0000:12:00.0", 0x120000, false, 22, "vfio-pci", NULL, 0, false, false },
+    { "0000:12:00.1", 0x120000, false, 22, "pds_vfio_pci", NULL, 0, false, false },
+    { "0000:13:00.0", 0x020000, false, 23, "vfio-pci", NULL, 0, false, false },
+    { "0000:13:00.1", 0x020000, false, 23, "ionic", NULL, 0, false, false },
+    { "0000:13:00.2", 0x020000, false, 23, "virtio_vfio_pci", NULL, 0, false, false },
+    { "0000:14:00.0", 0x020000, false, 24, "vfio-pci", NULL, 4, false, false },
+    { "0000:14:02.0", 0x020000, false, 25, "vfio-pci", "0000:14:00.0", 0, false, false },
 };
 #define NFNS (sizeof(host_fns) / sizeof(host_fns[0]))
 
@@ -73,7 +83,7 @@ static const fn_spec host_fns[] = {
  * and persistent with a function in each configuration only (0b: config, 0f: live). 0d:00.0 is
  * not on the host. */
 static const guest_spec guest_specs[] = {
-    { "db", NULL, "0000:09:02.0 0000:0a:00.0 no:0000:0c:00.0 0000:0d:00.0" },
+    { "db", NULL, "0000:09:02.0 0000:0a:00.0 no:0000:0c:00.0 0000:0d:00.0 0000:14:02.0" },
     { "tmp", "0000:10:00.0 0000:11:00.0", NULL },
     { "web", "0000:05:02.0 0000:06:00.1 0000:0f:00.0",
       "0000:05:02.0 0000:06:00.1 0000:0b:00.0 if:0000:0c:00.0" },
@@ -144,6 +154,18 @@ static void make_tree(void)
     link_to("../../devices/pci0000:00/0000:00:1d.0/0000:03:00.0/nvme/nvme0/nvme0n1/nvme0n1p2",
             "sys/dev/block/259:2");
     link_to("../../devices/pci0000:00/0000:00:1c.0/0000:04:00.0/net/eno1", "sys/class/net/eno1");
+    /* vfio_pci_core holds the variant driver pds_vfio_pci, as the kernel shows a loaded module */
+    p = xasprintf("%s/sys/module/vfio_pci_core/holders", root);
+    mkdirs(p);
+    free(p);
+    p = xasprintf("%s/sys/module/pds_vfio_pci/holders", root);
+    mkdirs(p);
+    free(p);
+    p = xasprintf("%s/sys/bus/pci/drivers/pds_vfio_pci", root);
+    mkdirs(p);
+    free(p);
+    link_to("../../pds_vfio_pci", "sys/module/vfio_pci_core/holders/pds_vfio_pci");
+    link_to("../../../../module/pds_vfio_pci", "sys/bus/pci/drivers/pds_vfio_pci/module");
     put("proc/self/mountinfo", "21 1 0:20 / /sys rw,nosuid - sysfs sysfs rw\n"
                                "22 1 259:2 / / rw,relatime shared:1 - ext4 /dev/nvme0n1p2 rw\n");
     put("proc/net/route",
@@ -182,6 +204,10 @@ static pp_host *make_host(void)
         f.resettable = !s->no_reset;
         pp_host_add(h, &f);
     }
+    pp_host_judge_vfio(h);
+    for (i = 0; i < h->nfuncs; i++)
+        if (h->funcs[i].addr.bus == 0x13)
+            pp_host_judge_vfio_name(&h->funcs[i]);
     {
         char *proc = xasprintf("%s/proc", root);
         pp_host_find_critical(h, proc);
@@ -333,6 +359,11 @@ static const gcase cases[] = {
       { { PP_GUARD_SRIOV, FORCE, "0000:09:00.0",
           { "0000:09:00.0 is the SR-IOV PF of VF 0000:09:02.0, which guest 'db' (persistent "
             "configuration) holds" } } } },
+    { "a PF already on a VFIO driver whose VF a shut-off guest holds", ATTACH, "tmp", L, false,
+      { "0000:14:00.0" },
+      { { PP_GUARD_SRIOV, FORCE, "0000:14:00.0",
+          { "0000:14:00.0 is the SR-IOV PF of VF 0000:14:02.0, which guest 'db'",
+            "the PF is on VFIO driver vfio-pci, and a guest holding it can turn SR-IOV off" } } } },
     { "a VF whose PF a shut-off guest holds", ATTACH, "web", C, false, { "0000:0a:02.0" },
       { { PP_GUARD_SRIOV, FORCE, "0000:0a:02.0",
           { "0000:0a:02.0 is a VF of PF 0000:0a:00.0, which guest 'db' (persistent configuration) "
@@ -377,6 +408,13 @@ static const gcase cases[] = {
       { { PP_GUARD_CRITICAL, FORCE, "0000:02:00.0", { "0000:02:00.0 is host-critical", "boot VGA" } } } },
     { "prepare the root filesystem's controller", PREPARE, NULL, 0, false, { "0000:03:00.0" },
       { { PP_GUARD_CRITICAL, FORCE, "0000:03:00.0", { "root filesystem (/ is on nvme0n1p2)" } } } },
+    { "a partner on a VFIO variant driver (vfio_pci_core holds pds_vfio_pci)", ATTACH, "db", C,
+      false, { "0000:12:00.0" }, { { 0 } } },
+    { "node devices: a partner named ionic is unknown, one named virtio_vfio_pci is VFIO", ATTACH,
+      "db", C, false, { "0000:13:00.0" },
+      { { PP_GUARD_GROUP, FORCE, "0000:13:00.0",
+          { "IOMMU group 23 partner 0000:13:00.1: 0000:13:00.1 is on ionic; whether that is a "
+            "VFIO driver is unknown: libvirt's node devices give only its name" } } } },
     { "prepare without an owner index", PREPARE, NULL, 0, true, { "0000:05:02.0" }, { { 0 } } },
 };
 #define NCASES (sizeof(cases) / sizeof(cases[0]))
@@ -734,7 +772,7 @@ int main(void)
         printf("# host warning: %s\n", h->warnings[i]);
     guests_build(guest_specs, sizeof(guest_specs) / sizeof(guest_specs[0]), &guests);
     pp_owners_build(&guests, &owners);
-    ok(owners.n == 11, "the owner index holds 11 guest-function pairs (%zu)", owners.n);
+    ok(owners.n == 12, "the owner index holds 12 guest-function pairs (%zu)", owners.n);
 
     run_cases(h, &guests, &owners, seen);
     run_sets(h, &owners);

@@ -131,7 +131,7 @@ run_cmd x -c "test://$top_srcdir/tests/data/audit-x86.xml" --sysfs-root "$X" aud
 ok $? "a PF in one guest and its VF (an interface type='hostdev') in another: a finding for each"
 has_finding x no-reset vfguest 0000:20:00.0 "no reset method"
 ok $? "a function the kernel cannot reset"
-has_finding x unmanaged vfguest 0000:21:00.0 "managed='no' in running guest 'vfguest', but is on driver igb" &&
+has_finding x unmanaged vfguest 0000:21:00.0 "managed='no' in running guest 'vfguest', but is not on a VFIO driver: 0000:21:00.0 is on igb" &&
     finding x unmanaged vfguest 0000:21:00.0 | jq -r .advice | grep -qF "pcipass prepare 0000:21:00.0"
 ok $? "managed='no' in a running guest while the function is on a host driver"
 

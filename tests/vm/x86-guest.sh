@@ -222,11 +222,30 @@ ok $? "the PF's sriov is {total 2, enabled 2}"
 ok $? "the kernel's groups: the two e1000 share one, the e1000e has its own"
 mark inventory
 
+# --- the one VFIO rule on Debian's kernel -----------------------------------------------------------
+[ -L /sys/module/vfio_pci_core/holders/vfio_pci ] &&
+    [ "$(readlink /sys/bus/pci/drivers/vfio-pci/module)" = ../../../../module/vfio_pci ]
+ok $? "after modprobe vfio-pci: vfio_pci among vfio_pci_core's holders, the driver's module link to it"
+vfio_of() { jq -r --arg a "$2" '.[] | select(.address == $a) | "\(.vfio) \(.vfio_rule)"' "$WORK/$1.out"; }
+ppc vl0 list --json
+[ "$(vfio_of vl0 "$E1000E")" = "false not-held" ] && [ "$(vfio_of vl0 "$VF1")" = "false no-driver" ]
+ok_or $? "list: $E1000E on e1000e is no VFIO driver (vfio_pci_core does not hold it), unbound $VF1 is not on VFIO" "$WORK/vl0.out"
+# bound by hand through driver_override, as an operator or a script does
+echo vfio-pci > "/sys/bus/pci/devices/$VF1/driver_override" && echo "$VF1" > /sys/bus/pci/drivers_probe
+ppc vl1 list --json
+[ "$(drv "$VF1")" = vfio-pci ] && [ "$(vfio_of vl1 "$VF1")" = "true vfio-pci" ] &&
+    [ "$(jq -r --arg a "$VF1" '.[] | select(.address == $a) | .binding.source' "$WORK/vl1.out")" = driver_override ] &&
+    ls "/sys/bus/pci/devices/$VF1/vfio-dev/" | grep -q '^vfio'
+ok_or $? "$VF1 bound through driver_override: on VFIO, bound by driver_override, with its vfio-dev" "$WORK/vl1.out"
+echo "$VF1" > /sys/bus/pci/drivers/vfio-pci/unbind; echo > "/sys/bus/pci/devices/$VF1/driver_override"
+
 # --- prepare / release: the driver link really moves ------------------------------------------------
 host_drv=$(drv "$E1000E")
 ppc prep prepare "$E1000E"
 [ "$(rc prep)" -eq 0 ] && [ "$(drv "$E1000E")" = vfio-pci ]
 ok_or $? "prepare $E1000E: the kernel's driver link is vfio-pci (was $host_drv)" "$WORK/prep.err"
+grep -qF "# bound $E1000E to VFIO driver vfio-pci" "$WORK/prep.out"
+ok_or $? "and prepare says the driver the kernel shows now" "$WORK/prep.out"
 ppc rel release "$E1000E"
 [ "$(rc rel)" -eq 0 ] && [ "$(drv "$E1000E")" = "$host_drv" ]
 ok_or $? "release $E1000E: back on $host_drv" "$WORK/rel.err"
