@@ -73,7 +73,7 @@ static void roff_synopsis(FILE *out, const char *s)
 }
 
 /* A command's options from its option table: a tagged paragraph each, "--name ARG" and its help;
- * then the command's notes as plain paragraphs. */
+ * then --help, and the command's notes as a plain paragraph. */
 static void roff_options(FILE *out, const pp_cli_cmd *cmd)
 {
     for (const pp_cli_opt *o = cmd->opts; o->name; o++) {
@@ -85,6 +85,7 @@ static void roff_options(FILE *out, const pp_cli_cmd *cmd)
         fputc('\n', out);
         free(tag);
     }
+    fputs(".TP\n\\fB\\-h\\fR, \\fB\\-\\-help\\fR\nshow the command's options and exit\n", out);
     if (cmd->notes) {
         fputs(".PP\n", out);
         roff_str(out, cmd->notes, 1);
@@ -142,9 +143,8 @@ static void print_commands(FILE *out)
         fputs("\n.PP\n", out);
         roff_str(out, summary, 1);
         fputs(".\n", out);
-        /* the table's own order, then --help, as the command's --help lists them */
+        /* the table's own order, then --help and the notes, as the command's --help lists them */
         roff_options(out, cmd);
-        fputs(".TP\n\\fB\\-h\\fR, \\fB\\-\\-help\\fR\nshow the command's options and exit\n", out);
         free(summary);
         free(names[i]);
     }

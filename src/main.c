@@ -351,8 +351,9 @@ int main(int argc, char **argv)
 
     if (optind < argc) {
         pp_output_guard(true, false);
-        /* one host: a clock on its open. A fleet has a limit per host instead (PCIPASS_FLEET_TIMEOUT),
-         * which sets a stuck host aside and lists the others; a process-wide alarm would end them all */
+        /* one host: a clock on its open. A fleet has a limit per host instead
+         * (PCIPASS_FLEET_TIMEOUT), which sets a stuck host aside and lists the others; a
+         * process-wide alarm would end them all */
         pp_virt_connect_watchdog(app.nmembers <= 1);
         rc = pp_cli_main(&app, argc - optind, argv + optind);
     } else

@@ -1,7 +1,9 @@
 #!/bin/sh
 # Installs every Debian package that building pcipass and running its whole test suite need.
 # Idempotent: packages already present are left alone, and apt is not touched when nothing is missing.
+# Everything it and apt say goes to stderr: ./quickstart demo's stdout is pcipass's alone.
 set -eu
+exec >&2
 
 PKGS="build-essential autoconf automake libtool autopoint gettext pkg-config
 libpci-dev pciutils pci.ids libncurses-dev libxml2-dev libxml2-utils libjson-c-dev

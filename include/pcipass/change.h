@@ -18,7 +18,12 @@
 #include "pcipass/guard.h"
 #include "pcipass/journal.h"
 
-typedef enum { PP_CHANGE_ATTACH, PP_CHANGE_DETACH, PP_CHANGE_PREPARE, PP_CHANGE_RELEASE } pp_change_kind;
+typedef enum {
+    PP_CHANGE_ATTACH,
+    PP_CHANGE_DETACH,
+    PP_CHANGE_PREPARE,
+    PP_CHANGE_RELEASE
+} pp_change_kind;
 
 typedef enum {
     PP_CHANGE_REFUSED,   /* a guard or a check stopped it: nothing was sent */
@@ -116,8 +121,8 @@ bool pp_change_build_set(const pp_guard_in *in, const pp_pci_addr *source, bool 
 /* pcipass's one zPCI id policy (both faces): on an s390x guest, HD's uid and fid that are not
  * given become the host function's own where the guest (and OTHERS, the elements going with it)
  * has them free; the rest libvirt picks (the lowest free). pp_change_build_hostdevs applies it. */
-void pp_change_zpci_ids(const pp_host *h, const pp_guest *g, const pp_hostdev *others, size_t nothers,
-                        pp_hostdev *hd);
+void pp_change_zpci_ids(const pp_host *h, const pp_guest *g, const pp_hostdev *others,
+                        size_t nothers, pp_hostdev *hd);
 bool pp_change_build_hostdevs(const pp_hostdev *tmpl, bool all_functions, const pp_host *h,
                               const pp_guest *g, unsigned affect, const pp_pci_addr *set,
                               size_t n, pp_hostdev **out);

@@ -64,7 +64,8 @@ char *pp_escape_ctl(const char *s);
  * error slot, messages). Not for a stream ncurses draws on. */
 void pp_output_guard(bool out, bool err);
 
-/* One error slot, in the spirit of virGetLastError(): a failing call sets it, the face prints it. */
+/* One error slot, in the spirit of virGetLastError(): a failing call sets it, the face prints
+ * it. */
 void pp_error_set(const char *fmt, ...) PP_PRINTF(1, 2);
 /* Prefixes the current error with context: "what pcipass was doing: what went wrong". */
 void pp_error_prefix(const char *fmt, ...) PP_PRINTF(1, 2);
@@ -81,5 +82,8 @@ void pp_set_die_cleanup(pp_cleanup_fn fn);
 void pp_die(const char *fmt, ...) PP_PRINTF(1, 2) PP_NORETURN;
 
 const char *pp_progname(void);
+
+/* Seconds on the monotonic clock: for waits that a change of the wall clock must not stretch. */
+double pp_monotonic(void);
 
 #endif

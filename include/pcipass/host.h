@@ -10,48 +10,8 @@
 #include <stdint.h>
 
 #include "pcipass/common.h"
+#include "pcipass/function.h"
 #include "pcipass/pciaddr.h"
-
-typedef struct pp_zpci_host {
-    uint32_t fid;
-    uint32_t uid;
-    bool uid_is_unique;
-    uint32_t pchid;
-} pp_zpci_host;
-
-typedef struct pp_function {
-    pp_pci_addr addr;
-    char name[PP_PCI_ADDR_STRLEN]; /* DDDD:BB:SS.F */
-    uint32_t class_code;           /* base, sub, prog-if: 0x020000 */
-    char *class_name;
-    unsigned vendor_id, device_id;
-    unsigned subsys_vendor_id, subsys_device_id;
-    unsigned revision;
-    char *vendor_name, *device_name;
-    char *driver; /* NULL: no driver bound */
-    int iommu_group; /* -1: none */
-    int numa_node;   /* -1: none */
-    bool bridge;
-    bool boot_vga;
-    bool is_vf;
-    pp_pci_addr physfn;
-    bool is_pf; /* SR-IOV capable */
-    unsigned sriov_total, sriov_enabled;
-    bool has_zpci;
-    pp_zpci_host zpci;
-    bool has_serial; /* the PCIe Device Serial Number capability (unreadable to non-root: the
-                        kernel shows others only the first 64 bytes of config space) */
-    uint64_t serial;
-    char *driver_override; /* the sysfs attribute; NULL: absent or "(null)" (none set) */
-    /* The kernel's reset_method attribute as written ("flr bus"); NULL: absent (a kernel before
-     * 5.15, or one that offers no reset and hides it), "": emptied, no method left. */
-    char *reset_method;
-    bool no_reset; /* the kernel offers no reset at all: reset_method empty, or neither
-                      reset_method nor reset present */
-    bool resettable; /* it offers one; neither flag: unknown (an unreadable attribute) */
-    struct pp_binding *binding; /* why it is on its driver: pp_host_find_bindings(); NULL: none */
-    int pcie; /* node devices only: 1 PCI Express, -1 unknown (libpci's hosts: pp_host_pcie) */
-} pp_function;
 
 /* Why a function is on its driver, most specific first. */
 typedef enum {
@@ -105,7 +65,8 @@ typedef struct pp_host_source {
 extern const pp_host_source pp_host_source_libpci;
 extern const pp_host_source pp_host_source_nodedev;
 
-/* Loads the inventory of the sysfs root ROOT (NULL: /sys). NULL with the error slot set on failure. */
+/* Loads the inventory of the sysfs root ROOT (NULL: /sys). NULL with the error slot set on
+ * failure. */
 pp_host *pp_host_load(const char *root);
 /* The inventory of the host behind CONN (a pp_virt *), from its PCI node devices: partial. */
 pp_host *pp_host_load_nodedev(void *conn);

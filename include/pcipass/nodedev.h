@@ -5,7 +5,7 @@
 
 #include <stdbool.h>
 
-#include "pcipass/host.h"
+#include "pcipass/function.h"
 
 /* Fills F (zeroed by the caller) from XML: address, class, ids and names, driver, IOMMU group,
  * NUMA node, PF/VF relation, PCI Express. What the XML does not carry stays unknown (the

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* PCI addresses and the numbers operators type: parsed strictly, printed the way libvirt prints them. */
+/* PCI addresses and the numbers operators type: parsed strictly, printed the way libvirt prints
+ * them. */
 #ifndef PCIPASS_PCIADDR_H
 #define PCIPASS_PCIADDR_H
 

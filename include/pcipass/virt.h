@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* libvirt: the connection, the guests (read in one pass), and the two writes pcipass makes. The only
- * module that includes libvirt's headers. libvirt's own error text is kept in the error slot,
+/* libvirt: the connection, the guests (read in one pass), and the two writes pcipass makes. The
+ * only module that includes libvirt's headers. libvirt's own error text is kept in the error slot,
  * prefixed with what pcipass was doing. */
 #ifndef PCIPASS_VIRT_H
 #define PCIPASS_VIRT_H
@@ -79,7 +79,8 @@ const char *pp_affect_words(unsigned affect);
  * "live only", "persistent only". */
 const char *pp_affect_choice(unsigned affect);
 /* The set of configurations a guest's owner entry names (LIVE, CONFIG). */
-#define PP_AFFECT_OF(live, config) (((live) ? PP_AFFECT_LIVE : 0u) | ((config) ? PP_AFFECT_CONFIG : 0u))
+#define PP_AFFECT_OF(live, config)                                                                 \
+    (((live) ? PP_AFFECT_LIVE : 0u) | ((config) ? PP_AFFECT_CONFIG : 0u))
 
 /* Stores XML (pp_identity_to_xml) as the guest's pcipass metadata in the configurations of
  * AFFECT (virDomainSetMetadata); XML NULL removes it. false with the error slot set. */

@@ -68,7 +68,8 @@ static void guest_guards(const pp_change *c, const pp_host *host, const pp_guest
         int kind;
         for (k = 0; k < i; k++)
             if (hd->has_guest_addr && hd->guest_addr_full && c->hds[k].has_guest_addr &&
-                c->hds[k].guest_addr_full && pp_pci_same_slot(&c->hds[k].guest_addr, &hd->guest_addr))
+                c->hds[k].guest_addr_full &&
+                pp_pci_same_slot(&c->hds[k].guest_addr, &hd->guest_addr))
                 break;
         if (k < i)
             continue;
@@ -314,9 +315,12 @@ static void attach_truth(pp_app *app, pp_change *c, const pp_guest *g, pp_hostde
 }
 
 /* After a detach: gone from the persistent definition, and from the live one once the guest
- * released it (waited for up to c->wait). */
-static void detach_truth(pp_app *app, pp_change *c, const pp_guest *g)
+ * released it (waited for up to c->wait from REQUESTED, when the detach was asked for: libvirt's
+ * own call may already have waited part of it). */
+static void detach_truth(pp_app *app, pp_change *c, const pp_guest *g, double requested)
 {
+    double left = c->wait - (pp_monotonic() - requested);
+
     pp_pci_addr *src = xcalloc(c->n, sizeof(*src));
     bool *present = xcalloc(c->n, sizeof(*present));
     char name[PP_PCI_ADDR_STRLEN];
@@ -328,10 +332,7 @@ static void detach_truth(pp_app *app, pp_change *c, const pp_guest *g)
     for (i = 0; i < c->n; i++)
         src[i] = c->hds[i].source;
     if (c->affect & PP_AFFECT_LIVE) {
-        if (c->wait > 0)
-            pp_change_tell(c, _("Waiting up to %.0f s for guest '%s' to release the device ..."),
-                           c->wait, g->name);
-        if (!pp_virt_wait_released(app->virt, g, src, c->n, c->wait, present)) {
+        if (!pp_virt_wait_released(app->virt, g, src, c->n, left > 0 ? left : 0, present)) {
             c->state = PP_CHANGE_REQUESTED;
             for (i = 0; i < c->n; i++)
                 present[i] = true; /* not known: not said to be gone */
@@ -406,6 +407,7 @@ pp_change_state pp_change_apply(pp_app *app, pp_change *c)
     int jfd = -1;
     size_t i;
     bool ok = false;
+    double requested = 0;
 
     /* the outcome of an earlier apply of the same plan goes */
     free(c->xml);
@@ -457,6 +459,11 @@ pp_change_state pp_change_apply(pp_app *app, pp_change *c)
         break;
     case PP_CHANGE_DETACH: {
         pp_buf removed = PP_BUF_INIT;
+        /* said before the request, which itself may block while the guest is asked */
+        if ((c->affect & PP_AFFECT_LIVE) && c->wait > 0)
+            pp_change_tell(c, _("Waiting up to %.0f s for guest '%s' to release the device ..."),
+                           c->wait, g->name);
+        requested = pp_monotonic();
         for (i = 0, ok = true; ok && i < c->n; i++) {
             char *rm = NULL;
             ok = pp_virt_detach(app->virt, g, &c->hds[i].source, c->affect, &rm);
@@ -495,7 +502,7 @@ pp_change_state pp_change_apply(pp_app *app, pp_change *c)
     else if (c->kind == PP_CHANGE_ATTACH)
         attach_truth(app, c, g, &stored, &nstored);
     else if (c->kind == PP_CHANGE_DETACH)
-        detach_truth(app, c, g);
+        detach_truth(app, c, g, requested);
     else
         driver_truth(app, c);
     if (ok && c->state != PP_CHANGE_DONE)

@@ -66,8 +66,8 @@ static bool zpci_taken(const uint32_t *v, size_t n, uint32_t x)
     return false;
 }
 
-void pp_change_zpci_ids(const pp_host *h, const pp_guest *g, const pp_hostdev *others, size_t nothers,
-                        pp_hostdev *hd)
+void pp_change_zpci_ids(const pp_host *h, const pp_guest *g, const pp_hostdev *others,
+                        size_t nothers, pp_hostdev *hd)
 {
     const pp_function *f = pp_host_find(h, &hd->source);
     size_t i;

@@ -228,7 +228,8 @@ bool pp_journal_append(int fd, const char *path, pp_jrec *r)
     json_object_object_add(o, "elements", el);
     json_object_object_add(o, "xml", str_or_null(r->xml));
     /* plain: one line, no newline inside (json-c escapes them) */
-    payload = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+    payload =
+        json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
     plen = strlen(payload);
     rec = xasprintf(MAGIC "%zu %08x\n%s\n", plen, checksum(payload, plen), payload);
     json_object_put(o);

@@ -228,7 +228,8 @@ int pp_cmd_attach(pp_app *app, int argc, char **argv)
     c.force = o.force;
     c.no_lock_wait = o.no_lock_wait;
     if (o.dry_run) {
-        /* the same guards as the change itself, so that a dry run that passes is a plan that will */
+        /* the same guards as the change itself, so that a dry run that passes is a plan that
+         * will */
         if (!pp_change_check(app, &c))
             goto fail;
         if (!pp_cli_findings(&c.findings, o.force))

@@ -259,7 +259,8 @@ int pp_cli_fleet_dispatch(pp_app *app, const pp_cli_cmd *cmd, int argc, char **a
     size_t i, nhit = 0;
 
     /* the one host: that of the command's GUEST (its first operand, or --guest), else of its
-     * DEVICE; a command of several (audit GUEST..., check DEVICE...) or none concerns no one host */
+     * DEVICE; a command of several (audit GUEST..., check DEVICE...) or none concerns no one
+     * host */
     if (!cmd->more && cmd->operands[0] == PP_COMP_GUEST)
         guest = operand(cmd, argc, argv, 0);
     else if (!cmd->more && cmd->operands[0] == PP_COMP_DEVICE)
@@ -291,7 +292,8 @@ int pp_cli_fleet_dispatch(pp_app *app, const pp_cli_cmd *cmd, int argc, char **a
     }
     names = pp_buf_take_or_null(&found);
     if (nhit != 1) {
-        char *what = pp_escape_ctl(guest ? guest : device), *hosts = names ? pp_escape_ctl(names) : NULL;
+        char *what = pp_escape_ctl(guest ? guest : device),
+             *hosts = names ? pp_escape_ctl(names) : NULL;
         if (nhit == 0)
             fprintf(stderr, guest ? _("%s %s: no reachable host of the fleet has a guest named "
                                       "'%s'\n")

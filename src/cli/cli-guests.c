@@ -28,9 +28,10 @@ json_object *pp_json_owner(const pp_owner *o)
     json_object_object_add(j, "guest", json_object_new_string(o->guest->name));
     json_object_object_add(j, "live", json_object_new_boolean(o->live));
     json_object_object_add(j, "config", json_object_new_boolean(o->config));
-    json_object_object_add(j, "managed", d->managed == PP_MANAGED_UNSET
-                                             ? NULL
-                                             : json_object_new_boolean(d->managed == PP_MANAGED_YES));
+    json_object_object_add(j, "managed",
+                           d->managed == PP_MANAGED_UNSET
+                               ? NULL
+                               : json_object_new_boolean(d->managed == PP_MANAGED_YES));
     json_object_object_add(j, "type", json_object_new_string(d->kind == PP_HD_INTERFACE ? "interface"
                                                                                          : "hostdev"));
     if (d->has_uid || d->has_fid) {

@@ -103,7 +103,8 @@ static void persist_advice(pp_app *app, const pp_host *h, const pp_pci_addr *a)
         return;
     for (i = 0; i < h->nfuncs && !crit; i++)
         if (&h->funcs[i] != f && h->funcs[i].vendor_id == f->vendor_id &&
-            h->funcs[i].device_id == f->device_id && pp_host_critical_of(h, &h->funcs[i].addr, c, 1))
+            h->funcs[i].device_id == f->device_id &&
+            pp_host_critical_of(h, &h->funcs[i].addr, c, 1))
             crit = &h->funcs[i];
     if (crit)
         fprintf(stderr,

@@ -500,7 +500,11 @@ pp_change_state pp_cli_apply(pp_app *app, pp_change *c)
             free(guest);
         }
         /* the assignment stands; the audit will call it unrecorded */
-        if (c->identity_error)
+        if (c->identity_error && c->kind == PP_CHANGE_DETACH)
+            fprintf(stderr, _("%s: warning: the change is made, but removing the function's "
+                              "identity from the guest's definition failed: %s\n"),
+                    pp_progname(), c->identity_error);
+        else if (c->identity_error)
             fprintf(stderr, _("%s: warning: the change is made, but the function's identity is "
                               "not recorded in the guest's definition: %s\n"),
                     pp_progname(), c->identity_error);

@@ -273,7 +273,8 @@ void pp_host_find_bindings(pp_host *h, const char *proc_root, const char *conf_r
     for (i = 0; i < h->nfuncs; i++) {
         pp_function *f = &h->funcs[i];
         bool vfio = f->driver && strcmp(f->driver, "vfio-pci") == 0;
-        char *shown = NULL, *dc = driverctl && f->driver ? driverctl_of(conf_root, f, &shown) : NULL;
+        char *shown = NULL,
+             *dc = driverctl && f->driver ? driverctl_of(conf_root, f, &shown) : NULL;
 
         if (!f->driver) {
             /* no driver: nothing to explain */

@@ -85,7 +85,8 @@ static void resolve_dev(pp_host *h, const char *link, pp_crit_kind kind, const c
         add_critical(h, &a, kind, detail);
         return;
     }
-    /* virtual devices: dm/md list their disks in slaves/, bond/bridge/vlan their ports as lower_* */
+    /* virtual devices: dm/md list their disks in slaves/, bond/bridge/vlan their ports as
+     * lower_* */
     sub = xasprintf("%s/slaves", real);
     visit_entries(h, sub, "", resolve_dev, kind, detail, depth);
     free(sub);

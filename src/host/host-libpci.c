@@ -19,7 +19,8 @@
 #include "pcipass/common.h"
 #include "host-private.h"
 
-/* libpci's error callback must not return; it longjmps here, so a broken entry costs that entry only. */
+/* libpci's error callback must not return; it longjmps here, so a broken entry costs that entry
+ * only. */
 static jmp_buf libpci_jmp;
 static bool libpci_jmp_armed;
 static char libpci_msg[1024];

@@ -613,7 +613,8 @@ bool ui_is_yes(int ch)
     const char *yes = _("y");
 
     return ch == 'y' || ch == 'Y' ||
-           (yes[0] && !yes[1] && (ch == (unsigned char)yes[0] || ch == toupper((unsigned char)yes[0])));
+           (yes[0] && !yes[1] &&
+            (ch == (unsigned char)yes[0] || ch == toupper((unsigned char)yes[0])));
 }
 
 bool ui_confirm(const char *question)
@@ -660,7 +661,8 @@ bool ui_prompt(const char *prompt, char *buf, size_t size)
 
     for (;;) {
         ui_putf(LINES - 2, 0, COLS, UI_NORMAL, "%s%s", prompt, buf);
-        ui_cursor(LINES - 2, px + (int)ui_text_width(buf) < COLS ? px + (int)ui_text_width(buf) : COLS - 1,
+        ui_cursor(LINES - 2,
+                  px + (int)ui_text_width(buf) < COLS ? px + (int)ui_text_width(buf) : COLS - 1,
                   true);
         refresh();
         ch = ui_getkey();

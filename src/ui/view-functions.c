@@ -403,7 +403,8 @@ static void draw_detail(ui_view *v, size_t row, int y, int h, int w)
         ui_put(y + line++, 0, w, UI_NORMAL, "");
 }
 
-/* The selected row, when it is a function that can go to a guest; a bridge is refused, saying so. */
+/* The selected row, when it is a function that can go to a guest; a bridge is refused, saying
+ * so. */
 static bool assignable_row(ui_view *v, size_t *row)
 {
     bool any;

@@ -178,12 +178,24 @@ static void tfree(ui_view *v)
     free(t);
 }
 
-static const ui_view_ops ops_result = { .screen = UI_SCREEN_RESULT, .flags = UI_VIEW_TEXT | UI_VIEW_RESULT,
-                                        .title = title, .draw = draw, .key = key, .free = tfree };
-static const ui_view_ops ops_preview = { .screen = UI_SCREEN_PREVIEW, .flags = UI_VIEW_TEXT, .title = title,
-                                         .draw = draw, .key = key, .free = tfree };
-static const ui_view_ops ops_help = { .screen = UI_SCREEN_HELP, .flags = UI_VIEW_TEXT | UI_VIEW_HELP,
-                                      .title = title, .draw = draw, .key = key, .free = tfree };
+static const ui_view_ops ops_result = { .screen = UI_SCREEN_RESULT,
+                                        .flags = UI_VIEW_TEXT | UI_VIEW_RESULT,
+                                        .title = title,
+                                        .draw = draw,
+                                        .key = key,
+                                        .free = tfree };
+static const ui_view_ops ops_preview = { .screen = UI_SCREEN_PREVIEW,
+                                         .flags = UI_VIEW_TEXT,
+                                         .title = title,
+                                         .draw = draw,
+                                         .key = key,
+                                         .free = tfree };
+static const ui_view_ops ops_help = { .screen = UI_SCREEN_HELP,
+                                      .flags = UI_VIEW_TEXT | UI_VIEW_HELP,
+                                      .title = title,
+                                      .draw = draw,
+                                      .key = key,
+                                      .free = tfree };
 
 static text *text_new(const char *ttl, const char *s, int indent)
 {

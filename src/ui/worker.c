@@ -52,20 +52,13 @@ static void *run(void *p)
     return NULL;
 }
 
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 enum ui_wait_result ui_wait(const char *what, void (*fn)(void *), void (*abandon)(void *),
                             void *arg)
 {
     ui_job *j = xcalloc(1, sizeof(*j));
     pthread_attr_t attr;
     pthread_t t;
-    double start = now();
+    double start = pp_monotonic();
     enum ui_wait_result r = UI_WAIT_DONE;
 
     j->fn = fn;
@@ -94,7 +87,7 @@ enum ui_wait_result ui_wait(const char *what, void (*fn)(void *), void (*abandon
             break;
         /* TRANSLATORS: %s says what the console waits for, e.g. "reading guests from URI" */
         ui_status(UI_NORMAL, _("Waiting for libvirt: %s (%.0f s). Esc: stop waiting, q: quit"),
-                  what, now() - start);
+                  what, pp_monotonic() - start);
         key = ui_getkey(); /* a short wait; a signal ends the process in there */
         if (key == UI_KEY_ESC || key == 'q' || key == 'Q') {
             pthread_mutex_lock(&j->lock);

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "pcipass/common.h"
@@ -19,6 +20,13 @@ static _Thread_local char last_error[2048];
 const char *pp_progname(void)
 {
     return PACKAGE;
+}
+
+double pp_monotonic(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
 void pp_set_die_cleanup(pp_cleanup_fn fn)

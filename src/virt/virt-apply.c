@@ -275,19 +275,12 @@ static bool live_holds(virDomainPtr dom, const pp_pci_addr *sources, size_t n, b
     return true;
 }
 
-static double now_seconds(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 bool pp_virt_wait_released(pp_virt *v, const pp_guest *g, const pp_pci_addr *sources, size_t n,
                            double seconds, bool *present)
 {
     virDomainPtr dom = lookup(v, g, _("waiting for the guest to release the device"));
     wait_state *st = xcalloc(1, sizeof(*st));
-    double end = now_seconds() + seconds;
+    double end = pp_monotonic() + seconds;
     int cb = -1;
     size_t left = n;
     bool ok;
@@ -304,7 +297,7 @@ bool pp_virt_wait_released(pp_virt *v, const pp_guest *g, const pp_pci_addr *sou
                                               wait_state_free);
     /* the event ends the wait at once; a look every quarter second anyway, in case the event came
      * before the callback was there or the driver sends none */
-    while ((ok = live_holds(dom, sources, n, present, &left)) && left > 0 && now_seconds() < end)
+    while ((ok = live_holds(dom, sources, n, present, &left)) && left > 0 && pp_monotonic() < end)
         wait_event(st);
     if (cb >= 0)
         virConnectDomainEventDeregisterAny(v->conn, cb);
@@ -386,8 +379,8 @@ bool pp_virt_settle(pp_virt *v, const pp_guest *g)
 
     if (!dom)
         return false;
-    r = virDomainDetachDeviceFlags(dom, nothing,
-                                   g->persistent ? VIR_DOMAIN_AFFECT_CONFIG : VIR_DOMAIN_AFFECT_LIVE);
+    r = virDomainDetachDeviceFlags(
+        dom, nothing, g->persistent ? VIR_DOMAIN_AFFECT_CONFIG : VIR_DOMAIN_AFFECT_LIVE);
     code = pp_virt_last_error_code();
     virDomainFree(dom);
     /* "not found" is the answer wanted; a driver without device detach has no jobs to wait for */

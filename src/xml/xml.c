@@ -433,7 +433,8 @@ bool pp_domain_parse(const char *xml, pp_domain_info *out)
         if (attr_is(c, "model", "pcie-to-pci-bridge")) {
             unsigned slot;
             out->free_bridge_slots += used < PP_PCI_SLOT_MAX ? PP_PCI_SLOT_MAX - used : 0;
-            for (slot = 1; used < PP_PCI_SLOT_MAX && !out->bridge_slot.bus && slot <= PP_PCI_SLOT_MAX;
+            for (slot = 1;
+                 used < PP_PCI_SLOT_MAX && !out->bridge_slot.bus && slot <= PP_PCI_SLOT_MAX;
                  slot++) {
                 for (k = 0; k < out->nslots; k++)
                     if (out->slots[k].bus == idx && out->slots[k].slot == slot)

@@ -48,12 +48,15 @@ tui_stop() {
 screen() { tmx capture-pane -p -t t | sed 's/[[:space:]]*$//'; }
 keys() { tmx send-keys -t t "$@"; }
 
-# wait_for TEXT [SECONDS]: true once TEXT is on screen
+# wait_for TEXT [SECONDS]: true once TEXT is on screen, looked for every $TUI_POLL tenths of a
+# second (default 1); SECONDS counts looks, as a loaded machine's sleeps run long
 wait_for() {
-    _i=0 _max=$(( ${2:-10} * 10 ))
+    _p=${TUI_POLL:-1}
+    _i=0 _max=$(( ${2:-10} * 10 / _p ))
     while [ $_i -lt $_max ]; do
-        screen | grep -qF -- "$1" && return 0
-        sleep 0.1; _i=$((_i + 1))
+        # the raw pane: trailing blanks do not matter to a fixed-string match
+        tmx capture-pane -p -t t | grep -qF -- "$1" && return 0
+        sleep "$((_p / 10)).$((_p % 10))"; _i=$((_i + 1))
     done
     echo "timed out waiting for: $1" | diag
     screen | diag

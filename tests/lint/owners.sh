@@ -57,6 +57,24 @@ rule "xml-private.h stays in src/xml" '"xml-private\.h"' '^src/xml/'
 rule "src/model includes no header of a module above it" \
     '#include "pcipass/(virt|host|nodedev|app|guard|audit|check|change|journal|cli|ui)\.h"' \
     '^src/(util|xml|virt|host|app|guard|setup|change|cli|ui)/|^src/main\.c$'
+# and no header of a module above, not even through another header (the compiler's own list)
+below() { # MODULE HEADERS: the headers of HEADERS (a grep -E pattern) MODULE's files include
+    for f in "src/$1"/*.c; do
+        ${CC:-cc} -MM -MG -Iinclude "$f" 2> /dev/null
+    done | tr ' \\' '\n\n' | grep -E "^include/pcipass/($2)\.h$" | sort -u
+}
+ABOVE_VIRT='host|app|guard|audit|check|change|journal|cli|ui'
+[ "$(below xml hostdev)" = include/pcipass/hostdev.h ]
+ok $? "the compiler lists what src/xml includes"
+below model "virt|nodedev|$ABOVE_VIRT" > "$WORK/out"
+[ ! -s "$WORK/out" ]; ok $? "src/model sees no header of xml, virt or any module above"
+diag < "$WORK/out"
+below xml "virt|$ABOVE_VIRT" > "$WORK/out"
+[ ! -s "$WORK/out" ]; ok $? "src/xml sees no header of virt or any module above"
+diag < "$WORK/out"
+below virt "$ABOVE_VIRT" > "$WORK/out"
+[ ! -s "$WORK/out" ]; ok $? "src/virt sees no header of host or any module above"
+diag < "$WORK/out"
 grep -E '^PP_LIBS *=' Makefile.am | grep -o 'PP_MODULE_LIBS' > "$WORK/out"
 [ "$(wc -l < "$WORK/out")" -eq 1 ]; ok $? "the link lists each module library once"
 diag < "$WORK/out"

@@ -122,6 +122,17 @@ keys Tab Enter; wait_for "Bind 0000:b3:00.0 to vfio-pci on the host? [y/N]"; ok 
 keys y; wait_for "binding 0000:b3:00.0 to vfio-pci: "; ok $? "and passes libvirt's answer on"
 keys Escape; wait_for "Leave the form?"; keys y; wait_for "Pick the guest"; keys Escape
 wait_for "Host PCI functions"
+# the form's prepare asks the guards as attach does (the one console apply): the boot VGA is
+# host-critical, which --force passes in the CLI, so here it needs an explicit yes, not a refusal
+keys Home; keys -l /; wait_for "Filter:"; keys -l 03:00.0; keys Enter; wait_for "1 shown"
+keys Enter; wait_for "Pick the guest for 0000:03:00.0"; keys Home Enter
+wait_for "Assign 0000:03:00.0 to guest 'build'"; keys Space; wait_for "[Prepare host]"
+keys Tab Enter
+wait_for "Warning: 0000:03:00.0 is host-critical: it is the boot VGA"
+ok $? "prepare of a host-critical function: the console asks for an explicit override"
+keys n; wait_for "Nothing applied."; ok $? "and n binds nothing"
+keys Escape; wait_for "Leave the form?"; keys y; wait_for "Pick the guest"; keys Escape
+wait_for "Host PCI functions"; keys / C-u Enter
 
 # a guard: the GPU is in ml-train's persistent config; giving it to build needs an explicit override
 keys Home; keys -l /; wait_for "Filter:"; keys -l 65:00.0; keys Enter; wait_for "1 shown"

@@ -516,7 +516,8 @@ static void run_sets(const pp_host *h, const pp_owners *owners)
         pp_pci_addr a = addr_of(t->addr), *got = NULL;
         bool same;
 
-        n = t->whole_group ? pp_guard_whole_group(&in, &a, &got) : pp_guard_all_functions(h, &a, &got);
+        n = t->whole_group ? pp_guard_whole_group(&in, &a, &got)
+                           : pp_guard_all_functions(h, &a, &got);
         for (nwant = 0; nwant < 6 && t->want[nwant]; nwant++)
             ;
         same = n == nwant;

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* pp_table, pp_display_width and pp_display_fit: padding by display width under a UTF-8 and the C locale. */
+/* pp_table, pp_display_width and pp_display_fit: padding by display width under a UTF-8 and the C
+ * locale. */
 #include <config.h>
 
 #include <locale.h>

@@ -121,3 +121,28 @@ vm_fetch_root() {
     fi
     exec 8>&-
 }
+
+# vm_watch PID BOUND STALL REASONFILE FILE...: ends the VM PID when it has run BOUND seconds, or when
+# none of FILE... (its console, the scenario's TAP and timings) has grown for STALL seconds: a hang,
+# not a slow machine, since a slow scenario still writes. The reason goes to REASONFILE. Runs in the
+# background; it ends by itself with the VM.
+vm_watch() {
+    _pid=$1 _bound=$2 _stall=$3 _why=$4; shift 4
+    (
+        _start=$(date +%s) _last=$(date +%s) _size=-1
+        while kill -0 "$_pid" 2> /dev/null; do
+            _now=$(date +%s)
+            _s=$(cat "$@" 2> /dev/null | wc -c)
+            if [ "$_s" -ne "$_size" ]; then _size=$_s _last=$_now; fi
+            if [ $((_now - _start)) -ge "$_bound" ]; then
+                echo "the VM ran past the overall bound of $_bound s (PCIPASS_VM_TIMEOUT)" > "$_why"
+            elif [ $((_now - _last)) -ge "$_stall" ]; then
+                echo "no progress for $_stall s (PCIPASS_VM_STALL): the scenario hangs" > "$_why"
+            else
+                sleep 2; continue
+            fi
+            kill "$_pid" 2> /dev/null; sleep 5; kill -9 "$_pid" 2> /dev/null
+            break
+        done
+    ) > /dev/null 2>&1 &
+}

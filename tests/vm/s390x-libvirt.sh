@@ -44,7 +44,7 @@ ENV
 mkdir -p "$VM_CACHE/libvirt-qemu-cache-s390x"
 t_boot=$(now)
 # the functions under test are zPCI functions with their own uid and fid; the shares are virtio-ccw
-timeout "${PCIPASS_VM_TIMEOUT:-900}" qemu-system-s390x -machine s390-ccw-virtio -cpu max -m 2048 -smp 2 \
+qemu-system-s390x -machine s390-ccw-virtio -cpu max -m 2048 -smp 2 \
     -nographic -nodefaults -serial stdio -no-reboot \
     -kernel "$VM_KERNEL" -initrd "$WORK/initrd.gz" \
     -append "console=ttysclp0 quiet panic=-1 pp.run=$top_srcdir/tests/vm/s390x-libvirt-guest.sh" \
@@ -59,7 +59,12 @@ timeout "${PCIPASS_VM_TIMEOUT:-900}" qemu-system-s390x -machine s390-ccw-virtio 
     -object rng-random,id=rng0,filename=/dev/urandom -device virtio-rng-ccw,rng=rng0 \
     -device zpci,uid=0x1234,fid=0x10,target=n1 -device virtio-net-pci,id=n1 \
     -device zpci,uid=0x7,fid=0x20,target=r1 -device virtio-rng-pci,id=r1 \
-    > "$WORK/console.log" 2>&1
+    > "$WORK/console.log" 2>&1 &
+qpid=$!
+# the first probe of QEMU's capabilities writes nothing for minutes: a generous stall bound
+vm_watch $qpid "${PCIPASS_VM_TIMEOUT:-1200}" "${PCIPASS_VM_STALL:-600}" "$WORK/watchdog" \
+    "$WORK/console.log" "$RES/tap" "$RES/times" "$RES/log"
+wait $qpid
 qrc=$?
 t_end=$(now)
 
@@ -68,6 +73,7 @@ relay_tap "$RES/tap"
 [ -f "$RES/done" ]
 ok $? "the scenario ran to its end inside the s390x VM (QEMU exit $qrc)"
 if [ ! -f "$RES/done" ]; then
+    [ -f "$WORK/watchdog" ] && echo "# ended: $(cat "$WORK/watchdog")"
     echo "# --- VM console (last lines)"; tail -n 40 "$WORK/console.log" | sed 's/^/# /'
     echo "# --- scenario log (last lines)"; tail -n 60 "$RES/log" 2>/dev/null | sed 's/^/# /'
 fi

@@ -18,21 +18,24 @@ vm_initramfs "$WORK/initrd.gz" "$top_srcdir/tests/vm/init-s390x.sh" virtio_ring 
     virtio_pci_modern_dev virtio_pci_legacy_dev virtio_pci 2> "$WORK/initramfs.err" ||
     skip_all "cannot build the s390x initramfs: $(head -n 1 "$WORK/initramfs.err")"
 t_boot=$(now)
-timeout "${PCIPASS_VM_TIMEOUT:-120}" qemu-system-s390x -machine s390-ccw-virtio -cpu max -m 1024 -smp 1 \
+qemu-system-s390x -machine s390-ccw-virtio -cpu max -m 1024 -smp 1 \
     -nographic -nodefaults -serial stdio -no-reboot \
     -kernel "$VM_KERNEL" -initrd "$WORK/initrd.gz" -append "console=ttysclp0 quiet panic=-1" \
     -device zpci,uid=0x1234,fid=0x10,target=n1 -device virtio-net-pci,id=n1 \
     -device zpci,uid=0x7,fid=0x20,target=r1 -device virtio-rng-pci,id=r1 \
     -device zpci,uid=0x30,target=r2 -device virtio-rng-pci,id=r2 \
     -device virtio-net-pci,id=n2 \
-    > "$WORK/console.log" 2>&1
+    > "$WORK/console.log" 2>&1 &
+qpid=$!
+vm_watch $qpid "${PCIPASS_VM_TIMEOUT:-600}" "${PCIPASS_VM_STALL:-180}" "$WORK/watchdog" "$WORK/console.log"
+wait $qpid
 qrc=$?
 t_end=$(now)
 tr -d '\r' < "$WORK/console.log" > "$WORK/dump"
 grep -q '^PPSYS-END$' "$WORK/dump"
 st=$?
 ok $st "the s390x kernel printed its PCI sysfs (QEMU exit $qrc)"
-[ $st -eq 0 ] || { tail -n 30 "$WORK/dump" | diag; }
+[ $st -eq 0 ] || { [ -f "$WORK/watchdog" ] && echo "# ended: $(cat "$WORK/watchdog")"; tail -n 30 "$WORK/dump" | diag; }
 KERNEL_SAID=$(sed -n 's/^K //p' "$WORK/dump")
 echo "# kernel: $KERNEL_SAID"
 ROOT="$WORK/s390root"

@@ -9,6 +9,8 @@ export PATH=/usr/sbin:/usr/bin:/sbin:/bin
 . "$srcdir/tests/lib/common.sh"
 # the kernel's uptime: the guest's clock under TCG is its own
 mark() { echo "$1 $(cut -d' ' -f1 /proc/uptime)" >> /vmres/times; }
+now_s() { cut -d' ' -f1 /proc/uptime; }
+secs_since() { awk -v a="$1" -v b="$(now_s)" 'BEGIN { printf "%.1f", b - a }'; }
 mark init
 finish() { sync; busybox poweroff -f; }
 trap 'cleanup_work; finish' EXIT
@@ -109,6 +111,35 @@ done
 vx start g1 > /dev/null && vx start g2 > /dev/null
 [ "$(vx domstate g1)" = running ] && [ "$(vx domstate g2)" = running ]
 ok $? "nested guests g1 and g2 run (q35, no OS), g3 is defined and shut off"
+# lx: a Linux guest (this lane's kernel by direct boot, tests/vm/init-guest.sh as its init) that
+# acknowledges hot-plug; it boots now, while the sections below run, and is used near the end.
+# ACPI is what makes a Linux guest see hot-plug at all: without it libvirt passes -no-acpi and the
+# guest's kernel drops its own root ports on the first hot-plug.
+# lx_xml NAME SERIAL [QEMU-ARG...]: such a guest; extra QEMU arguments through libvirt's
+# qemu:commandline (lxn: native PCIe hot-plug, ACPI's own hot-plug switched off)
+lx_xml() {
+    echo "<domain type='qemu' xmlns:qemu='http://libvirt.org/schemas/domain/qemu/1.0'><name>$1</name>"
+    echo "<memory unit='MiB'>256</memory><vcpu>1</vcpu>"
+    echo "<os><type arch='x86_64' machine='q35'>hvm</type><kernel>$kdir/boot/vmlinuz-$kver</kernel>"
+    echo "<initrd>/vmres/guest-initrd.gz</initrd><cmdline>console=ttyS0 panic=-1 mitigations=off quiet</cmdline></os>"
+    echo "<features><acpi/><apic/></features><devices><emulator>/usr/bin/qemu-system-x86_64</emulator>"
+    echo "<controller type='pci' index='0' model='pcie-root'/>"
+    echo "<controller type='pci' index='1' model='pcie-root-port'/><controller type='pci' index='2' model='pcie-root-port'/>"
+    echo "<serial type='file'><source path='$2'/><target port='0'/></serial>"
+    echo "<controller type='usb' model='none'/><memballoon model='none'/></devices>"
+    _n=$1; shift 2
+    if [ $# -gt 0 ]; then
+        echo "<qemu:commandline>"; for _a in "$@"; do echo "<qemu:arg value='$_a'/>"; done; echo "</qemu:commandline>"
+    fi
+    echo "</domain>"
+}
+LXLOG="$WORK/lx.serial" LXNLOG="$WORK/lxn.serial"
+lx_xml lx "$LXLOG" > "$WORK/lx.xml"
+lx_xml lxn "$LXNLOG" -global ICH9-LPC.acpi-pci-hotplug-with-bridge-support=off > "$WORK/lxn.xml"
+vx define "$WORK/lx.xml" > /dev/null && vx start lx > "$WORK/lxstart" 2>&1
+ok_or $? "the Linux guest lx starts (direct kernel boot, ACPI hot-plug); it boots while the sections below run" "$WORK/lxstart"
+vx define "$WORK/lxn.xml" > /dev/null && vx start lxn > "$WORK/lxnstart" 2>&1
+ok_or $? "the Linux guest lxn starts (native PCIe hot-plug)" "$WORK/lxnstart"
 mark guests
 
 # --- setup checks ----------------------------------------------------------------------------------
@@ -266,7 +297,10 @@ ok $? "after the failed attach both e1000 are back on e1000 (libvirt's managed r
 mark attach
 
 # --- live detach: the guest has no OS and never releases the function ------------------------------
+t=$(now_s)
 ppc det detach g1 "$VF0" --wait 3
+# counted from the request: libvirt's own call waits about 5 s of it for the guest already
+echo "# detach --wait 3 of a function the guest never releases took $(secs_since "$t") s"
 echo "detach rc $(rc det):" >&2; cat "$WORK/det.out" "$WORK/det.err" >&2
 holds g1 "$VF0"; ok $? "after detach, libvirt's live XML still holds $VF0 (no OS, no unplug acknowledged)"
 [ "$(rc det)" -eq 1 ]; ok_or $? "and pcipass exits 1: the detach is requested, not done" "$WORK/det.err"
@@ -322,9 +356,13 @@ ok_or $? "owners: g3 holds both, live and in its configuration" "$WORK/own3.out"
 
 # --- the console in tmux: a function, a running guest, apply live, the result as libvirt stored it,
 # detach from the ownership review ------------------------------------------------------------------
+mark several-functions
 . "$srcdir/tests/lib/tmux.sh"
+# each look at the screen is two processes, costly under TCG: look less often than on a host
+TUI_POLL=3
 tui_start 120 40 -c $URI
 wait_for "Host PCI functions" 60; ok $? "console: opens on the function list (every setup check passed)"
+mark console-open
 keys /; wait_for "Filter:"; keys "$E1000E2" Enter; wait_for "1 shown" 20
 keys Enter; wait_for "Pick the guest for $E1000E2" 30
 keys Home Enter; wait_for "Assign $E1000E2 to guest 'g1'" 30
@@ -337,6 +375,7 @@ screen | grep -q "<address type=\"pci\" domain=\"0x0000\" bus=\"0x0[0-9a-f]\" sl
 ok $? "console: shows the guest address libvirt chose (read back from the live XML)"
 holds g1 "$E1000E2" && ! holds g1 "$E1000E2" --inactive && [ "$(drv "$E1000E2")" = vfio-pci ]
 ok $? "libvirt's live XML holds $E1000E2, the persistent one does not, the kernel has it on vfio-pci"
+mark console-apply
 keys Escape; wait_for "Host PCI functions" 30; keys o; wait_for "Who owns what" 30
 screen | grep -q "^$E1000E2 .*g1 .*L "; ok $? "console: the ownership review shows g1 holding it live"
 keys /; wait_for "Filter:"; keys "$E1000E2" Enter; wait_for "filter: $E1000E2" 20
@@ -349,7 +388,7 @@ grep -q "Unplug requested; guest 'g1' has not released $E1000E2" "$WORK/tui-deta
 ok $? "console: says the unplug is requested and the guest has not released it"
 # the same guards from the console: the PF whose VFs g1 holds live, and a guest without a free
 # pcie-root-port (g2)
-clear_filter() { keys /; wait_for "Filter:"; for _k in 1 2 3 4 5 6 7 8 9 10 11 12; do keys BSpace; done; }
+clear_filter() { keys /; wait_for "Filter:"; keys C-u; }
 # console_attach_g2 FUNCTION REFUSAL: from the list, FUNCTION to g2 with the form's defaults, applied;
 # true when the status line says REFUSAL (the console is back on the list afterwards)
 console_attach_g2() {
@@ -362,6 +401,7 @@ console_attach_g2() {
     keys Escape Escape Escape; wait_for "Host PCI functions" 30
     return $_r
 }
+mark console-detach
 keys Escape Escape; wait_for "Host PCI functions" 30
 console_attach_g2 "$NVME" "refused: $NVME is the SR-IOV PF of VF"
 ok $? "console: the PF whose VFs g1 holds live is refused, with the reason"
@@ -371,7 +411,7 @@ ok $? "console: a live attach to g2 without a free pcie-root-port is refused bef
 ! holds g2 "$E1000E2"; ok $? "console: and nothing was sent"
 keys q; wait_for EXITED 30; screen | grep -q "EXITED 0"; ok $? "console: quits with status 0"
 tui_stop
-mark console
+mark console-refusals
 
 # --- SR-IOV: the PF while a running guest holds its VFs -------------------------------------------
 ppc pfvf attach g2 "$NVME" --config
@@ -395,8 +435,74 @@ if holds g1 "$BR0" && holds g1 "$BR1"; then both=1; elif ! holds g1 "$BR0" && ! 
 ok_or $? "and pcipass's exit status says which (rc $(rc allfl))" "$WORK/allfl.err"
 mark several
 
-# --- this VM as a remote host: the host lists it and attaches over libvirt's TCP transport -----------
 vx destroy g1 > /dev/null 2>&1; vx destroy g2 > /dev/null 2>&1
+
+# --- the guest's side: a Linux guest sees a live attach and releases a live detach ------------------
+# (with functions no configuration holds now: $E1000E2, which g1 held live only, and the VF $VF1,
+# whose attach to g1 was undone)
+# lx_sees ID FROM: the guest's listing, in a line printed after line FROM of its serial log, names a
+# function with vendor:device ID (0x8086:0x10d3); lx_gone ID FROM: one such line does not
+# (LOG: lx's serial log unless $LOG names another guest's)
+lx_lines() { wc -l < "${LOG:-$LXLOG}"; }
+lx_sees() { tail -n +"$(($2 + 1))" "${LOG:-$LXLOG}" | grep '^PPGUEST-PCI' | grep -q "=$1"; }
+lx_gone() { tail -n +"$(($2 + 1))" "${LOG:-$LXLOG}" | sed '$d' | grep '^PPGUEST-PCI' | grep -vq "=$1"; }
+# lx_wait CMD ARGS... : CMD true within 60 s (the guest prints a line a second)
+lx_wait() { _i=0; until "$@"; do _i=$((_i + 1)); [ $_i -lt 120 ] || return 1; sleep 0.5; done; }
+i=0; until grep -q '^PPGUEST-PCI' "$LXLOG" 2> /dev/null; do i=$((i + 1)); [ $i -lt 240 ] || break; sleep 1; done
+grep -q '^PPGUEST-PCI' "$LXLOG"
+ok $? "lx's init runs and lists its functions ($(sed -n 's/^PPGUEST-UP \([0-9.]*\).*/\1/p' "$LXLOG") s into its boot)" || tail -n 20 "$LXLOG" | diag
+mark linux-boot
+sleep 2
+from=$(lx_lines)
+ppc lxa attach lx "$E1000E2" --live
+[ "$(rc lxa)" -eq 0 ] && holds lx "$E1000E2"; ok_or $? "live attach of $E1000E2 to the Linux guest lx" "$WORK/lxa.err"
+t=$(now_s); lx_wait lx_sees 0x8086:0x10d3 "$from"
+ok $? "the guest sees the function after the live attach ($(secs_since "$t") s)"
+from=$(lx_lines)
+ppc lxd detach lx "$E1000E2" --live --wait 60
+[ "$(rc lxd)" -eq 0 ] && grep -q "detached" "$WORK/lxd.out"
+ok_or $? "live detach from lx (ACPI hot-plug) exits 0 and says detached" "$WORK/lxd.err"
+! holds lx "$E1000E2"; ok $? "libvirt's live XML of lx no longer holds $E1000E2"
+ppc lxh history --json
+[ "$(jq -r '.[-1] | [.action, .state] | @tsv' "$WORK/lxh.out")" = "$(printf 'detach\tdone')" ]
+ok_or $? "the journal records the detach as done" "$WORK/lxh.out"
+lx_wait lx_gone 0x8086:0x10d3 "$from"; ok $? "and the guest no longer lists it, though it was reading its config space"
+# undo of the live detach: the function goes back into the running guest, which sees it again
+from=$(lx_lines)
+ppc lxu undo
+[ "$(rc lxu)" -eq 0 ] && holds lx "$E1000E2"; ok_or $? "undo of the live detach: libvirt's live XML of lx holds $E1000E2 again" "$WORK/lxu.err"
+lx_wait lx_sees 0x8086:0x10d3 "$from"; ok $? "and the running guest sees it again"
+ppc lxd2 detach lx "$E1000E2" --live --wait 60
+[ "$(rc lxd2)" -eq 0 ] && ! holds lx "$E1000E2"; ok_or $? "detached again (released)" "$WORK/lxd2.err"
+# a VF: the same, on its own group
+from=$(lx_lines)
+ppc lxva attach lx "$VF1" --live
+[ "$(rc lxva)" -eq 0 ] && holds lx "$VF1"; ok_or $? "live attach of the VF $VF1 to lx" "$WORK/lxva.err"
+lx_wait lx_sees 0x1b36:0x0010 "$from"; ok $? "the guest sees the VF"
+from=$(lx_lines)
+ppc lxvd detach lx "$VF1" --live --wait 60
+[ "$(rc lxvd)" -eq 0 ] && ! holds lx "$VF1" && grep -q "detached" "$WORK/lxvd.out"
+ok_or $? "live detach of the VF: exit 0, detached, libvirt's live XML without it" "$WORK/lxvd.err"
+lx_wait lx_gone 0x1b36:0x0010 "$from"; ok $? "and the guest released the VF"
+vx destroy lx > /dev/null 2>&1
+# native PCIe hot-plug: the guest's pciehp waits out the attention button before it lets go
+i=0; until grep -q '^PPGUEST-PCI' "$LXNLOG" 2> /dev/null; do i=$((i + 1)); [ $i -lt 240 ] || break; sleep 1; done
+LOG=$LXNLOG
+from=$(lx_lines)
+ppc lxna attach lxn "$E1000E2" --live
+[ "$(rc lxna)" -eq 0 ] && holds lxn "$E1000E2"; ok_or $? "live attach of $E1000E2 to lxn (native PCIe hot-plug)" "$WORK/lxna.err"
+lx_wait lx_sees 0x8086:0x10d3 "$from"; ok $? "lxn sees the function"
+from=$(lx_lines)
+ppc lxnd detach lxn "$E1000E2" --live --wait 60
+[ "$(rc lxnd)" -eq 0 ] && ! holds lxn "$E1000E2" && grep -q "detached" "$WORK/lxnd.out"
+ok_or $? "live detach from lxn: exit 0, detached, libvirt's live XML without it" "$WORK/lxnd.err"
+lx_wait lx_gone 0x8086:0x10d3 "$from"; ok $? "and lxn released it"
+unset LOG
+cp "$LXLOG" /vmres/lx.serial 2> /dev/null; cp "$LXNLOG" /vmres/lxn.serial 2> /dev/null
+vx destroy lxn > /dev/null 2>&1
+mark linux
+
+# --- this VM as a remote host: the host lists it and attaches over libvirt's TCP transport -----------
 guest_xml g4 4 > "$WORK/g4.xml" && vx define "$WORK/g4.xml" > /dev/null && vx start g4 > /dev/null
 ok $? "g4 runs, for the host's remote attach"
 # settled drivers (the destroyed guests' functions go back to their host drivers), then a free

@@ -16,6 +16,8 @@ vm_initramfs "$WORK/initrd.gz" "$top_srcdir/tests/vm/init-x86.sh" virtio_ring vi
     skip_all "cannot build the initramfs"
 RES="$WORK/res"
 mkdir -p "$RES"
+# the nested Linux guest's initramfs: busybox and its own /init (the kernel is the lane's own)
+vm_initramfs "$RES/guest-initrd.gz" "$top_srcdir/tests/vm/init-guest.sh" || skip_all "cannot build the guest's initramfs"
 cat > "$RES/env" <<ENV
 srcdir='$top_srcdir'
 top_builddir='$top_builddir'
@@ -28,7 +30,7 @@ RPORT=$((30000 + $$ % 20000))
 RURI="qemu+tcp://127.0.0.1:$RPORT/system"
 t_ready=$(now)
 # -accel tcg: KVM is offered on these machines but a KVM guest hangs; caching-mode lets vfio map DMA
-timeout "${PCIPASS_VM_TIMEOUT:-420}" qemu-system-x86_64 -accel tcg -m 2048 -smp 2 -machine q35 \
+qemu-system-x86_64 -accel tcg -m 2048 -smp 2 -machine q35 \
     -device intel-iommu,caching-mode=on -nodefaults -vga none -display none -no-reboot -serial stdio \
     -kernel "$VM_KERNEL" -initrd "$WORK/initrd.gz" \
     -append "console=ttyS0 intel_iommu=on panic=-1 quiet pp.run=$top_srcdir/tests/vm/x86-guest.sh" \
@@ -49,6 +51,9 @@ timeout "${PCIPASS_VM_TIMEOUT:-420}" qemu-system-x86_64 -accel tcg -m 2048 -smp 
     -device virtio-net-pci,netdev=n0,romfile= \
     > "$WORK/console.log" 2>&1 &
 qpid=$!
+# a generous overall bound and a bound on silence: a loaded machine is slow, a hang is silent
+vm_watch $qpid "${PCIPASS_VM_TIMEOUT:-1200}" "${PCIPASS_VM_STALL:-300}" "$WORK/watchdog" \
+    "$WORK/console.log" "$RES/tap" "$RES/times" "$RES/log"
 
 # --- the VM as a remote host, from here: its inventory through libvirt's node devices, a live
 # attach and detach over TCP, while the scenario inside waits ---
@@ -99,6 +104,7 @@ relay_tap "$RES/tap"
 [ -f "$RES/done" ]
 ok $? "the scenario ran to its end inside the VM (QEMU exit $qrc)"
 if [ ! -f "$RES/done" ]; then
+    [ -f "$WORK/watchdog" ] && echo "# ended: $(cat "$WORK/watchdog")"
     echo "# --- VM console (last lines)"; tail -n 40 "$WORK/console.log" | sed 's/^/# /'
     echo "# --- scenario log (last lines)"; tail -n 40 "$RES/log" 2>/dev/null | sed 's/^/# /'
 fi
