@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "pcipass/app.h"
+#include "pcipass/change.h"
 #include "pcipass/cli.h"
 #include "pcipass/ui.h"
 #include "pcipass/common.h"
@@ -184,6 +185,15 @@ static void make_fleet(pp_app *app, char **uris, size_t n)
     }
 }
 
+/* Whether DIR is this machine's own /sys (an explicit --sysfs-root /sys is the real host). */
+static bool is_real_sysfs(const char *dir)
+{
+    struct stat a, b;
+
+    return stat(dir, &a) == 0 && stat("/sys", &b) == 0 && a.st_dev == b.st_dev &&
+           a.st_ino == b.st_ino;
+}
+
 int main(int argc, char **argv)
 {
     enum { OPT_SYSFS = 256, OPT_DEMO, OPT_NO_COLOR, OPT_PROC, OPT_DEV, OPT_JOURNAL, OPT_BOOT,
@@ -348,6 +358,12 @@ int main(int argc, char **argv)
         if (!app.uri)
             app.uri = app.demo_uri;
     }
+
+    /* a fake host whose guests are the process's own (libvirt's test driver without a daemon)
+     * shares nothing but the journal: its changes serialise there, never with the real host's */
+    if (app.sysfs_root && !is_real_sysfs(app.sysfs_root) && app.nmembers <= 1 && app.uri &&
+        strncmp(app.uri, "test:///", 8) == 0)
+        pp_change_lock_fake_host(app.journal);
 
     if (optind < argc) {
         pp_output_guard(true, false);

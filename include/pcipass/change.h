@@ -17,6 +17,7 @@
 #include "pcipass/app.h"
 #include "pcipass/guard.h"
 #include "pcipass/journal.h"
+#include "pcipass/setup.h"
 
 typedef enum {
     PP_CHANGE_ATTACH,
@@ -32,6 +33,12 @@ typedef enum {
     PP_CHANGE_REQUESTED, /* asked, and libvirt does not hold the result (yet): an unplug the
                             guest has not acknowledged */
 } pp_change_state;
+
+/* A fake host whose guests only this process sees (a sysfs root and libvirt's test driver without
+ * a daemon: the demo, the golden tests) has its lock beside the journal, JOURNAL (NULL: the
+ * default journal) with ".lock": its changes never wait for the real host's, nor for another
+ * such host's with a journal of its own. */
+void pp_change_lock_fake_host(const char *journal);
 
 /* How long a change waits for another pcipass's lock, and for a guest to release a function. */
 #define PP_LOCK_WAIT_SECONDS 30
@@ -126,5 +133,17 @@ void pp_change_zpci_ids(const pp_host *h, const pp_guest *g, const pp_hostdev *o
 bool pp_change_build_hostdevs(const pp_hostdev *tmpl, bool all_functions, const pp_host *h,
                               const pp_guest *g, unsigned affect, const pp_pci_addr *set,
                               size_t n, pp_hostdev **out);
+
+/* ---- setup steps (setup.h plans them) ---- */
+
+/* The whole sequence; LOCKOPTS gives waiting and no_lock_wait. Plans again under the lock; SEEN
+ * (NULL: none), the plan the operator was shown, refuses it when the edits are not the same. */
+pp_setup_state pp_setup_apply(pp_app *app, const pp_step *s, const pp_change *lockopts,
+                              const pp_setup_plan *seen, pp_setup_plan *p);
+/* Undo of the setup change T of J: every file back byte for byte, refused (naming it) when one
+ * has changed since; the step's commands again; the undo journaled. DRY: say, change nothing.
+ * *WHAT: what was (or would be) done, one line each. false with the error slot set. */
+bool pp_setup_undo(pp_app *app, const pp_journal *j, const pp_jchange *t, const char *path,
+                   bool dry, char **what);
 
 #endif

@@ -36,6 +36,7 @@ enum ui_action {
     ACT_CHECKLIST,
     ACT_MARK,
     ACT_CLEAR,
+    ACT_SETUP,
 };
 
 /* The console's screens, for the key table and the ops tables alike (never their names as

@@ -154,6 +154,15 @@ int pp_journal_open(const char *path)
     return open_checked(path, O_WRONLY | O_APPEND | O_CREAT);
 }
 
+int pp_journal_open_lock(const char *journal)
+{
+    char *path = xasprintf("%s.lock", journal);
+    int fd = check_parents(path, true) ? open_checked(path, O_RDWR | O_CREAT) : -1;
+
+    free(path);
+    return fd;
+}
+
 static json_object *str_or_null(const char *s)
 {
     return s ? json_object_new_string(s) : NULL;
@@ -186,6 +195,145 @@ static json_object *elem_to_json(const pp_hostdev *hd)
     json_object_object_add(o, "mac", hd->mac[0] ? json_object_new_string(hd->mac) : NULL);
     json_object_object_add(o, "driver", hd->no_driver ? NULL : json_object_new_string("vfio"));
     return o;
+}
+
+/* ---- the bytes of files: base64, since JSON text holds no arbitrary bytes ---- */
+
+static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+static json_object *bytes_to_json(const char *p, size_t n)
+{
+    const unsigned char *u = (const unsigned char *)p;
+    char *o, *q;
+    size_t i;
+    json_object *j;
+
+    if (!p)
+        return NULL;
+    q = o = xmalloc(4 * ((n + 2) / 3) + 1);
+    for (i = 0; i < n; i += 3) {
+        unsigned v = (unsigned)u[i] << 16 | (i + 1 < n ? (unsigned)u[i + 1] << 8 : 0) |
+                     (i + 2 < n ? u[i + 2] : 0);
+        *q++ = b64[v >> 18 & 63];
+        *q++ = b64[v >> 12 & 63];
+        *q++ = i + 1 < n ? b64[v >> 6 & 63] : '=';
+        *q++ = i + 2 < n ? b64[v & 63] : '=';
+    }
+    *q = '\0';
+    j = json_object_new_string(o);
+    free(o);
+    return j;
+}
+
+/* false when S is no base64 text (then the file is left out: damage the checksum did not see) */
+static bool bytes_from_json(json_object *v, char **out, size_t *len)
+{
+    const char *s;
+    size_t n, i, k = 0;
+    char *o;
+
+    *out = NULL;
+    *len = 0;
+    if (!v)
+        return true;
+    if (!json_object_is_type(v, json_type_string))
+        return false;
+    s = json_object_get_string(v);
+    n = strlen(s);
+    if (n % 4)
+        return false;
+    o = xmalloc(n / 4 * 3 + 1);
+    for (i = 0; i < n; i += 4) {
+        unsigned v4 = 0, pad = 0, c;
+        for (c = 0; c < 4; c++) {
+            const char *d = s[i + c] ? strchr(b64, s[i + c]) : NULL;
+            if (s[i + c] == '=' && i + 4 == n && c >= 2) {
+                pad++;
+                v4 <<= 6;
+                continue;
+            }
+            if (!d || pad) {
+                free(o);
+                return false;
+            }
+            v4 = v4 << 6 | (unsigned)(d - b64);
+        }
+        o[k++] = (char)(v4 >> 16);
+        if (pad < 2)
+            o[k++] = (char)(v4 >> 8 & 255);
+        if (pad < 1)
+            o[k++] = (char)(v4 & 255);
+    }
+    o[k] = '\0';
+    *out = o;
+    *len = k;
+    return true;
+}
+
+static char *memdup0(const char *p, size_t n)
+{
+    char *o = xmalloc(n + 1);
+    memcpy(o, p, n);
+    o[n] = '\0';
+    return o;
+}
+
+void pp_jrec_add_file(pp_jrec *r, const char *path, const char *before, size_t before_len,
+                      const char *after, size_t after_len)
+{
+    pp_jfile *f;
+
+    r->files = xreallocarray(r->files, r->nfiles + 1, sizeof(*r->files));
+    f = &r->files[r->nfiles++];
+    f->path = xstrdup(path);
+    f->before = before ? memdup0(before, before_len) : NULL;
+    f->before_len = before ? before_len : 0;
+    f->after = after ? memdup0(after, after_len) : NULL;
+    f->after_len = after ? after_len : 0;
+}
+
+static json_object *files_to_json(const pp_jrec *r)
+{
+    json_object *a = json_object_new_array();
+    size_t i;
+
+    for (i = 0; i < r->nfiles; i++) {
+        json_object *o = json_object_new_object();
+        json_object_object_add(o, "path", json_object_new_string(r->files[i].path));
+        json_object_object_add(o, "before",
+                               bytes_to_json(r->files[i].before, r->files[i].before_len));
+        json_object_object_add(o, "after", bytes_to_json(r->files[i].after, r->files[i].after_len));
+        json_object_array_add(a, o);
+    }
+    return a;
+}
+
+static void files_from_json(json_object *o, pp_jrec *r)
+{
+    json_object *a, *e, *v;
+    size_t i, k;
+
+    if (!json_object_object_get_ex(o, "files", &a) || !json_object_is_type(a, json_type_array))
+        return;
+    k = json_object_array_length(a);
+    r->files = xcalloc(k ? k : 1, sizeof(*r->files));
+    for (i = 0; i < k; i++) {
+        pp_jfile *f = &r->files[r->nfiles];
+        e = json_object_array_get_idx(a, i);
+        if (!json_object_is_type(e, json_type_object) || !json_object_object_get_ex(e, "path", &v) ||
+            !json_object_is_type(v, json_type_string) || *json_object_get_string(v) != '/')
+            continue;
+        if (!bytes_from_json(json_object_object_get_ex(e, "before", &v) ? v : NULL, &f->before,
+                             &f->before_len) ||
+            !bytes_from_json(json_object_object_get_ex(e, "after", &v) ? v : NULL, &f->after,
+                             &f->after_len)) {
+            free(f->before);
+            continue;
+        }
+        json_object_object_get_ex(e, "path", &v);
+        f->path = xstrdup(json_object_get_string(v));
+        r->nfiles++;
+    }
 }
 
 bool pp_journal_append(int fd, const char *path, pp_jrec *r)
@@ -227,6 +375,10 @@ bool pp_journal_append(int fd, const char *path, pp_jrec *r)
         json_object_array_add(el, elem_to_json(&r->elems[i]));
     json_object_object_add(o, "elements", el);
     json_object_object_add(o, "xml", str_or_null(r->xml));
+    if (r->nfiles)
+        json_object_object_add(o, "files", files_to_json(r));
+    if (r->commands)
+        json_object_object_add(o, "commands", json_object_new_string(r->commands));
     /* plain: one line, no newline inside (json-c escapes them) */
     payload =
         json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
@@ -343,7 +495,9 @@ static bool parse_json(const char *p, size_t n, pp_jrec *r)
     GET(flags);
     GET(undoes);
     GET(xml);
+    GET(commands);
 #undef GET
+    files_from_json(o, r);
     if (json_object_object_get_ex(o, "elements", &el) && json_object_is_type(el, json_type_array)) {
         k = json_object_array_length(el);
         r->elems = xcalloc(k ? k : 1, sizeof(*r->elems));
@@ -618,6 +772,13 @@ void pp_jrec_clear(pp_jrec *r)
     free(r->undoes);
     free(r->xml);
     free(r->elems);
+    for (size_t i = 0; i < r->nfiles; i++) {
+        free(r->files[i].path);
+        free(r->files[i].before);
+        free(r->files[i].after);
+    }
+    free(r->files);
+    free(r->commands);
     memset(r, 0, sizeof(*r));
 }
 
@@ -662,6 +823,12 @@ const pp_jchange *pp_journal_undo_target(const pp_journal *j)
         return c;
     }
     return NULL;
+}
+
+bool pp_jrec_is_setup(const pp_jrec *r)
+{
+    return r->action && (strcmp(r->action, "setup") == 0 ||
+                         (strcmp(r->action, "undo") == 0 && pp_jrec_has_flag(r, "setup")));
 }
 
 bool pp_jrec_has_flag(const pp_jrec *r, const char *flag)

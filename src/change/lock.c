@@ -15,6 +15,7 @@
 #include "pcipass/buf.h"
 #include "pcipass/change.h"
 #include "pcipass/common.h"
+#include "pcipass/journal.h"
 
 #include "change-private.h"
 
@@ -45,20 +46,53 @@ void pp_change_tell(const pp_change *c, const char *fmt, ...)
     free(msg);
 }
 
+static char *fake_host_journal; /* set: the lock of a fake host, beside this journal */
+static bool fake_host;
+
+void pp_change_lock_fake_host(const char *journal)
+{
+    free(fake_host_journal);
+    fake_host_journal = journal ? xstrdup(journal) : NULL;
+    fake_host = true;
+}
+
+/* The lock file, open: the host's, or a fake host's beside its journal; -1 with the error slot
+ * set. */
+static int lock_file(char **path)
+{
+    struct stat st;
+    char *journal;
+    int fd;
+
+    if (fake_host) {
+        if (!(journal = pp_journal_path(fake_host_journal)))
+            return -1;
+        *path = xasprintf("%s.lock", journal);
+        fd = pp_journal_open_lock(journal);
+        free(journal);
+        return fd;
+    }
+    *path = lock_path();
+    fd = open(*path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+    if (fd < 0 || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_uid != geteuid()) {
+        pp_error_set(_("lock: cannot use '%s': %s"), *path,
+                     fd < 0 ? strerror(errno) : _("not a regular file of this user"));
+        if (fd >= 0)
+            close(fd);
+        return -1;
+    }
+    return fd;
+}
+
 /* -1 with the error slot set when another pcipass keeps it (past the bound, or at once with
  * no_lock_wait) or it cannot be opened. */
 static int lock_open(const pp_change *c)
 {
-    char *path = lock_path(), holder[32] = "?";
-    struct stat st;
-    int fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600), tries = 0;
+    char *path = NULL, holder[32] = "?";
+    int fd = lock_file(&path), tries = 0;
     ssize_t r;
 
-    if (fd < 0 || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_uid != geteuid()) {
-        pp_error_set(_("lock: cannot use '%s': %s"), path,
-                     fd < 0 ? strerror(errno) : _("not a regular file of this user"));
-        if (fd >= 0)
-            close(fd);
+    if (fd < 0) {
         free(path);
         return -1;
     }

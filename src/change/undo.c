@@ -171,6 +171,11 @@ bool pp_change_plan_undo(pp_app *app, const pp_journal *j, const char *path, pp_
         return false;
     }
     r = &j->v[t->intent];
+    if (pp_jrec_is_setup(r)) {
+        /* files and the kernel, undone by the setup module (pp_setup_undo) */
+        pp_error_set(_("undo: the last change is a setup step; 'pcipass undo' undoes it"));
+        return false;
+    }
     if (t->damaged_after) {
         pp_error_set(_("undo: a damaged record follows the last change in '%s'; nothing was "
                        "undone"),

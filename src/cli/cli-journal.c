@@ -13,6 +13,7 @@
 #include "pcipass/table.h"
 #include "pcipass/guard.h"
 #include "pcipass/journal.h"
+#include "pcipass/setup.h"
 
 
 /* "attach of 0000:01:00.0 for guest 'web' (2026-11-25T03:00:00Z)", whole, for the undo lines */
@@ -69,6 +70,18 @@ int pp_cmd_undo(pp_app *app, int argc, char **argv)
     /* the change is undone where it was made */
     t = pp_journal_undo_target(&j);
     r = t ? &j.v[t->intent] : NULL;
+    if (r && pp_jrec_is_setup(r)) {
+        /* a setup step: files and the kernel, no libvirt */
+        char *what = NULL;
+        if (!pp_setup_undo(app, &j, t, path, dry, &what))
+            goto fail;
+        printf("%s", what);
+        printf(dry ? _("# dry run: would undo the setup %s (%s)\n") : _("# undone: setup %s (%s)\n"),
+               r->flags ? r->flags : "?", r->time ? r->time : "?");
+        free(what);
+        rc = PP_EXIT_OK;
+        goto out;
+    }
     if (!app->uri && r && r->uri) {
         app->uri = r->uri;
         uri_from_journal = true;

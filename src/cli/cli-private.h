@@ -38,6 +38,7 @@ enum pp_cli_opt_id {
     PP_OPT_DEVICE,
     PP_OPT_FREE,
     PP_OPT_RECORD,
+    PP_OPT_IOMMU_PT,
 };
 
 /* The next option of argv (argv[0] is the command), by CMD's option table: *OPT is its PP_OPT_*
@@ -92,6 +93,7 @@ int pp_cmd_check(pp_app *app, int argc, char **argv);
 int pp_cmd_prepare(pp_app *app, int argc, char **argv);
 int pp_cmd_release(pp_app *app, int argc, char **argv);
 int pp_cmd_undo(pp_app *app, int argc, char **argv);
+int pp_cmd_setup(pp_app *app, int argc, char **argv);
 int pp_cmd_history(pp_app *app, int argc, char **argv);
 int pp_cmd_audit(pp_app *app, int argc, char **argv);
 

@@ -147,6 +147,15 @@ static const pp_cli_opt undo_opts[] = {
     OPT_END,
 };
 
+static const pp_cli_opt setup_opts[] = {
+    { PP_OPT_DRY_RUN, "dry-run", NULL, N_("show the diff of each file and each command, change nothing"),
+      PP_COMP_NONE, NULL },
+    { PP_OPT_IOMMU_PT, "iommu-pt", NULL, N_("iommu: add iommu=pt too"), PP_COMP_NONE, NULL },
+    NO_WAIT_OPT,
+    { PP_OPT_JSON, "json", NULL, N_("one JSON array, one object per step"), PP_COMP_NONE, NULL },
+    OPT_END,
+};
+
 static const pp_cli_opt history_opts[] = {
     { PP_OPT_JSON, "json", NULL,
       N_("one JSON array, one object per change, with its state (done,\n"
@@ -190,12 +199,31 @@ static const pp_cli_cmd commands[] = {
       N_("take a host function away from a guest"), detach_opts, NULL, 0, pp_cmd_detach },
     { "check", NC_("operands", "[DEVICE...]"), { PP_COMP_DEVICE, PP_COMP_NONE }, true,
       N_("check the host's pass-through setup, and the readiness of DEVICEs"), check_opts,
-      N_("Exit status 0 when no check fails, 1 otherwise.\n"), 0, pp_cmd_check },
+      N_("Exit status 0 when no check fails or is pending, 1 otherwise. Pending: configured\n"
+         "(pcipass setup), takes effect at the next boot.\n"),
+      0, pp_cmd_check },
     { "prepare", NC_("operands", "DEVICE"), { PP_COMP_DEVICE, PP_COMP_NONE }, false,
       N_("bind a host function to vfio-pci until the next reboot (for managed='no')"),
       prepare_opts, NULL, 0, pp_cmd_prepare },
     { "release", NC_("operands", "DEVICE"), { PP_COMP_DEVICE, PP_COMP_NONE }, false,
       N_("give a host function back to its host driver"), release_opts, NULL, 0, pp_cmd_release },
+    { "setup", NC_("operands", "[STEP...]"), { PP_COMP_NONE, PP_COMP_NONE }, true,
+      N_("make the changes check asks for: kernel command line, vfio-pci, SR-IOV VFs, binding"),
+      setup_opts,
+      N_("STEP is one of\n"
+         "  iommu        the IOMMU on the kernel command line (GRUB drop-in\n"
+         "               /etc/default/grub.d/pcipass.cfg and update-grub, or systemd-boot's\n"
+         "               /etc/kernel/cmdline); takes effect at the next boot\n"
+         "  vfio         vfio-pci at every boot (/etc/modules-load.d/pcipass.conf) and now\n"
+         "  vfs PF N     N SR-IOV VFs on PF now and at every boot (a udev rule); refused\n"
+         "               while a guest holds one of its VFs or one is on vfio-pci\n"
+         "  bind DEVICE  DEVICE on vfio-pci from boot: driverctl where installed, else\n"
+         "               options vfio-pci ids= in /etc/modprobe.d/pcipass.conf\n"
+         "Without STEP: each step a failing or warning check has as its fix, in order.\n"
+         "Every change is journaled with the bytes of each file; 'pcipass undo' restores them.\n"
+         "With a root option (--conf-root, --sysfs-root, ...) files are written under it and no\n"
+         "host command runs; setup says which it would run.\n"),
+      0, pp_cmd_setup },
     { "undo", "", NO_OPERANDS, N_("revert the last change recorded in the journal"), undo_opts,
       N_("A change whose pcipass was killed before it finished is resolved first: libvirt is\n"
          "asked what is there, and the answer recorded. A damaged record at the end of the\n"

@@ -168,7 +168,8 @@ static void read_rules(const char *root, rules *r)
         free(names[i]);
         names[i] = t;
     }
-    qsort(names, n, sizeof(*names), name_cmp);
+    if (n) /* qsort of no array is undefined */
+        qsort(names, n, sizeof(*names), name_cmp);
     for (i = 0; i < n; i++) {
         char *nl = strchr(names[i], '\n'), *shown, *path;
         *nl = '\0';

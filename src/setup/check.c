@@ -9,6 +9,7 @@
 #include "pcipass/check.h"
 #include "pcipass/common.h"
 #include "pcipass/guard.h"
+#include "pcipass/setup.h"
 
 static void item(pp_checks *c, const char *id, pp_check_status st, char *message, const char *fix)
 {
@@ -19,6 +20,7 @@ static void item(pp_checks *c, const char *id, pp_check_status st, char *message
     c->v[c->n].message = pp_escape_ctl(message);
     free(message);
     c->v[c->n].fix = st == PP_CHECK_PASS || !fix ? NULL : xstrdup(fix);
+    c->v[c->n].step = c->v[c->n].words = NULL;
     c->n++;
 }
 
@@ -33,7 +35,7 @@ static size_t count_zpci(const pp_host *h)
 /* Whether the command line sets kernel parameter NAME (e.g. "intel_iommu=") to a list holding
  * VALUE ("off"): the IOMMU parameters take comma-separated options ("intel_iommu=on,sm_on"). The
  * value of the last occurrence counts, as the kernel parses them in order. */
-static bool cmdline_has(const char *cmdline, const char *name, const char *value)
+bool pp_cmdline_has(const char *cmdline, const char *name, const char *value)
 {
     size_t n = strlen(name), vn = strlen(value);
     const char *p = cmdline, *last = NULL;
@@ -60,7 +62,24 @@ static bool cmdline_has(const char *cmdline, const char *name, const char *value
  * and the CPU vendor (x86; s390 is told apart by its zPCI functions before). The order matters:
  * support that is not built in makes the command line moot; an IOMMU the kernel has turned on
  * leaves only the firmware. An unreadable configuration is said, never guessed around. */
-static void iommu_verdict(pp_checks *c, const pp_host_setup *s, const pp_kconfig *k,
+/* WORDS are in the boot configuration pcipass setup writes to, but not yet on the running
+ * kernel's command line: configured, not a failure. */
+static bool pending(pp_checks *c, pp_app *app, const char *words)
+{
+    char *where = pp_setup_boot_configured(app, words);
+
+    if (!where)
+        return false;
+    item(c, "iommu", PP_CHECK_PENDING,
+         xasprintf(_("configured, takes effect at the next boot: %s is in %s, not yet on the "
+                     "running kernel's command line"),
+                   words, where),
+         _("reboot"));
+    free(where);
+    return true;
+}
+
+static void iommu_verdict(pp_checks *c, pp_app *app, const pp_host_setup *s, const pp_kconfig *k,
                           pp_cpu_vendor cpu, const char *boot_root)
 {
     const char *off = NULL;
@@ -92,11 +111,11 @@ static void iommu_verdict(pp_checks *c, const pp_host_setup *s, const pp_kconfig
         return;
     }
     if (s->have_cmdline) {
-        if (cmdline_has(s->cmdline, "iommu=", "off"))
+        if (pp_cmdline_has(s->cmdline, "iommu=", "off"))
             off = "iommu=off";
-        else if (intel && cmdline_has(s->cmdline, "intel_iommu=", "off"))
+        else if (intel && pp_cmdline_has(s->cmdline, "intel_iommu=", "off"))
             off = "intel_iommu=off";
-        else if (amd && cmdline_has(s->cmdline, "amd_iommu=", "off"))
+        else if (amd && pp_cmdline_has(s->cmdline, "amd_iommu=", "off"))
             off = "amd_iommu=off";
     }
     if (off) {
@@ -126,15 +145,21 @@ static void iommu_verdict(pp_checks *c, const pp_host_setup *s, const pp_kconfig
     }
     /* The AMD IOMMU is on by default (there is no amd_iommu=on); Intel's only where so built. */
     intel_on = k->intel_iommu && (k->intel_default_on ||
-                                  (s->have_cmdline && cmdline_has(s->cmdline, "intel_iommu=", "on")));
+                                  (s->have_cmdline &&
+                                   pp_cmdline_has(s->cmdline, "intel_iommu=", "on")));
     amd_on = k->amd_iommu;
+    if (intel && k->intel_iommu && !intel_on && !(amd && amd_on) &&
+        pending(c, app, "intel_iommu=on"))
+        return;
     if (intel && k->intel_iommu && !intel_on && !(amd && amd_on)) {
         item(c, "iommu", PP_CHECK_FAIL,
              xstrdup(_("no IOMMU groups: this kernel has Intel IOMMU support but leaves it off "
                        "by default (CONFIG_INTEL_IOMMU_DEFAULT_ON is not set), and the command "
                        "line does not turn it on.")),
              _("add intel_iommu=on to the kernel command line (GRUB_CMDLINE_LINUX in "
-               "/etc/default/grub, then update-grub) and reboot"));
+               "/etc/default/grub, then update-grub) and reboot, or run 'pcipass setup iommu'"));
+        c->v[c->n - 1].step = "iommu";
+        c->v[c->n - 1].words = "intel_iommu=on";
         return;
     }
     if (intel && amd && k->intel_iommu && !intel_on) {
@@ -179,7 +204,7 @@ static void check_iommu(pp_checks *c, pp_app *app, const pp_host *h, const pp_ho
                "(lszdev, chzdev)"));
     else {
         pp_host_read_kconfig(pp_app_proc_root(app), pp_app_boot_root(app), s->release, &k);
-        iommu_verdict(c, s, &k, pp_host_read_cpu_vendor(pp_app_proc_root(app)),
+        iommu_verdict(c, app, s, &k, pp_host_read_cpu_vendor(pp_app_proc_root(app)),
                       pp_app_boot_root(app));
     }
 }
@@ -188,13 +213,15 @@ static void check_vfio(pp_checks *c, const pp_app *app, const pp_host_setup *s)
 {
     if (s->vfio_pci_loaded)
         item(c, "vfio-pci", PP_CHECK_PASS, xstrdup(_("vfio-pci is loaded")), NULL);
-    else if (s->vfio_pci_loadable)
+    else if (s->vfio_pci_loadable) {
         item(c, "vfio-pci", PP_CHECK_WARN,
              xasprintf(_("vfio-pci is not loaded, but kernel %s has it (libvirt loads it for "
                          "managed='yes')"),
                        s->release),
-             _("modprobe vfio-pci, and list it in /etc/modules-load.d/ to load it at boot"));
-    else if (!s->release[0])
+             _("modprobe vfio-pci, and list it in /etc/modules-load.d/ to load it at boot "
+               "('pcipass setup vfio' does both)"));
+        c->v[c->n - 1].step = "vfio";
+    } else if (!s->release[0])
         item(c, "vfio-pci", PP_CHECK_WARN,
              xstrdup(_("vfio-pci is not loaded; whether the kernel has it is unknown (no proc "
                        "root)")),
@@ -420,7 +447,10 @@ void pp_checks_run(pp_app *app, const pp_pci_addr *sel, size_t nsel, pp_checks *
         else
             item(out, "dev-vfio", PP_CHECK_FAIL,
                  xasprintf(_("%s/vfio/vfio is missing"), app->dev_root ? app->dev_root : "/dev"),
-                 _("modprobe vfio-pci creates it; in a container, pass /dev/vfio through"));
+                 _("modprobe vfio-pci creates it ('pcipass setup vfio'); in a container, pass "
+                   "/dev/vfio through"));
+        if (!s.dev_vfio && !s.vfio_pci_loaded && s.vfio_pci_loadable)
+            out->v[out->n - 1].step = "vfio";
     }
     check_libvirt(out, app);
     if (!h)
@@ -440,11 +470,26 @@ void pp_checks_run(pp_app *app, const pp_pci_addr *sel, size_t nsel, pp_checks *
     free(why);
 }
 
+void pp_checks_iommu(pp_app *app, pp_checks *out)
+{
+    pp_host_setup s;
+    pp_host *h;
+
+    memset(out, 0, sizeof(*out));
+    if (!(h = pp_app_host(app)) || h->partial) {
+        item(out, "iommu", PP_CHECK_FAIL, xstrdup(h ? _("not this machine") : pp_error_get()),
+             NULL);
+        return;
+    }
+    pp_host_read_setup(h, pp_app_proc_root(app), app->dev_root, &s);
+    check_iommu(out, app, h, &s);
+}
+
 size_t pp_checks_failed(const pp_checks *c)
 {
     size_t i, n = 0;
     for (i = 0; i < c->n; i++)
-        n += c->v[i].status == PP_CHECK_FAIL;
+        n += c->v[i].status == PP_CHECK_FAIL || c->v[i].status == PP_CHECK_PENDING;
     return n;
 }
 
@@ -461,11 +506,14 @@ void pp_checks_clear(pp_checks *c)
 
 const char *pp_check_status_label(pp_check_status s)
 {
-    /* TRANSLATORS: check results, kept to four letters so that the list lines up */
-    return s == PP_CHECK_PASS ? _("pass") : s == PP_CHECK_WARN ? _("warn") : _("FAIL");
+    /* TRANSLATORS: check results, kept to four letters so that the list lines up; "wait":
+     * configured, takes effect at the next boot */
+    return s == PP_CHECK_PASS ? _("pass") : s == PP_CHECK_WARN ? _("warn")
+                              : s == PP_CHECK_PENDING ? _("wait") : _("FAIL");
 }
 
 const char *pp_check_status_name(pp_check_status s)
 {
-    return s == PP_CHECK_PASS ? "pass" : s == PP_CHECK_WARN ? "warn" : "fail";
+    return s == PP_CHECK_PASS ? "pass" : s == PP_CHECK_WARN ? "warn"
+                              : s == PP_CHECK_PENDING ? "pending" : "fail";
 }

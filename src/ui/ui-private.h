@@ -191,6 +191,8 @@ ui_view *ui_view_new(const ui_view_ops *ops, void *data);
 /* The key loop, until q; then every view closed. */
 void ui_loop(void);
 void ui_close_all(void);
+/* Draws the whole screen now (before a question that is about what it shows). */
+void ui_paint(void);
 void ui_push(ui_view *v);
 /* Closes the top view; returns to the one below. */
 void ui_pop(void);

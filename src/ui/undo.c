@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "pcipass/buf.h"
 #include "pcipass/change.h"
 #include "pcipass/common.h"
 #include "pcipass/journal.h"
@@ -95,6 +96,81 @@ static void say_done(const pp_change *c)
                   r->action, r->devices, when, c->record_error);
 }
 
+/* The undo of setup step T's files, under the lock, from the journal read again: only when the
+ * last change is still the one the operator was asked about (ID). */
+static void undo_setup_locked(pp_app *app, const char *path, const char *id)
+{
+    pp_change lk = { .waiting = ui_change_waiting };
+    const pp_jchange *t;
+    pp_journal j;
+    char *what = NULL;
+
+    if (!pp_change_lock(&lk)) {
+        ui_status(UI_ERROR, "%s", pp_error_get());
+        return;
+    }
+    if (!pp_journal_read(path, &j)) {
+        ui_status(UI_ERROR, "%s", pp_error_get());
+    } else if (!(t = pp_journal_undo_target(&j)) || !j.v[t->intent].id ||
+               strcmp(j.v[t->intent].id, id) != 0) {
+        ui_status(UI_ERROR, "%s",
+                  _("Nothing undone: the journal has a newer change than the one shown; press u "
+                    "again."));
+    } else if (!pp_setup_undo(app, &j, t, path, false, &what)) {
+        ui_status(UI_ERROR, "%s", pp_error_get());
+    } else {
+        ui_status(UI_OK, _("Undone: the setup %s (%s)."), j.v[t->intent].flags,
+                  j.v[t->intent].time ? j.v[t->intent].time : "?");
+    }
+    free(what);
+    pp_journal_clear(&j);
+    pp_change_unlock();
+}
+
+/* The journal's last change is a setup step: its files, not libvirt. false: it is none. */
+static bool undo_setup(pp_app *app, const char *path)
+{
+    const pp_jchange *t;
+    pp_journal j;
+    char *what = NULL, *id, *q;
+    bool go;
+
+    if (!pp_journal_read(path, &j))
+        return false; /* said by the usual way, under the lock */
+    t = pp_journal_undo_target(&j);
+    if (!t || !pp_jrec_is_setup(&j.v[t->intent]) || !j.v[t->intent].id) {
+        pp_journal_clear(&j);
+        return false;
+    }
+    if (!pp_setup_undo(app, &j, t, path, true, &what)) {
+        ui_status(UI_ERROR, "%s", pp_error_get());
+        pp_journal_clear(&j);
+        return true;
+    }
+    {
+        /* what undo does, one clause per line of `pcipass undo --dry-run` */
+        pp_buf b = PP_BUF_INIT;
+        char *save = NULL, *l, *steps;
+        for (l = strtok_r(what, "\n", &save); l; l = strtok_r(NULL, "\n", &save))
+            pp_buf_item(&b, "; ", strncmp(l, "# ", 2) == 0 ? l + 2 : l);
+        steps = pp_buf_take(&b);
+        q = xasprintf(_("Undo the setup %s (%s)? It %s."), j.v[t->intent].flags,
+                      j.v[t->intent].time ? j.v[t->intent].time : "?", steps);
+        free(steps);
+    }
+    id = xstrdup(j.v[t->intent].id);
+    pp_journal_clear(&j);
+    go = ui_confirm(q);
+    if (go)
+        undo_setup_locked(app, path, id);
+    else
+        ui_status(UI_NORMAL, "%s", _("Nothing undone."));
+    free(q);
+    free(id);
+    free(what);
+    return true;
+}
+
 void ui_undo(void)
 {
     pp_app *app = ui->app;
@@ -108,6 +184,8 @@ void ui_undo(void)
         ui_status(UI_ERROR, "%s", pp_error_get());
         return;
     }
+    if (undo_setup(app, path))
+        goto out;
     c.waiting = ui_change_waiting;
     if (plan(app, path, &j, &c) <= 0)
         goto out;

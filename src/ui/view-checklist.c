@@ -8,13 +8,17 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "pcipass/buf.h"
+#include "pcipass/change.h"
 #include "pcipass/check.h"
 #include "pcipass/common.h"
+#include "pcipass/setup.h"
 #include "ui-private.h"
 
 typedef struct checklist {
     pp_checks c;
     char *title;
+    char *preview; /* a setup step's diff while its question is open; NULL: the list */
 } checklist;
 
 static const char *mark(pp_check_status s)
@@ -24,7 +28,8 @@ static const char *mark(pp_check_status s)
 
 static enum ui_role role(pp_check_status s)
 {
-    return s == PP_CHECK_PASS ? UI_OK : s == PP_CHECK_WARN ? UI_FIELD : UI_ERROR;
+    return s == PP_CHECK_PASS ? UI_OK : s == PP_CHECK_WARN || s == PP_CHECK_PENDING ? UI_FIELD
+                                                                                 : UI_ERROR;
 }
 
 static const char *title(ui_view *v)
@@ -99,22 +104,118 @@ static size_t lines(const checklist *cl, int w, char ***out, enum ui_role **role
     return n;
 }
 
+/* The preview's lines: each wrapped at W, in the normal role. */
+static size_t preview_lines(const checklist *cl, int w, char ***out, enum ui_role **roles)
+{
+    char **v = NULL, *text = xstrdup(cl->preview), *save = NULL, *line;
+    enum ui_role *r = NULL;
+    size_t n = 0;
+
+    for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
+        add_wrapped(&v, &r, &n, line, w, "  ",
+                    line[0] == '+' ? UI_OK : line[0] == '-' ? UI_ERROR : UI_NORMAL);
+    free(text);
+    *out = v;
+    *roles = r;
+    return n;
+}
+
 static void draw(ui_view *v, int y, int h, int w)
 {
     checklist *cl = v->data;
     char **l;
     enum ui_role *r;
-    size_t n = lines(cl, w, &l, &r);
+    size_t n = cl->preview ? preview_lines(cl, w, &l, &r) : lines(cl, w, &l, &r);
 
     ui_view_draw_lines(v, y, h, w, l, r, n);
     ui_wrap_free(l, n);
     free(r);
 }
 
+/* What the step will change, as `pcipass setup --dry-run` shows it. */
+static char *preview_text(const pp_setup_plan *p)
+{
+    pp_buf b = PP_BUF_INIT;
+    char *t;
+
+    pp_buf_printf(&b, _("setup %s: %s\n"), pp_step_name(p->step.kind), p->what);
+    for (size_t i = 0; i < p->nedits; i++) {
+        char *d = pp_setup_diff(&p->edits[i]);
+        pp_buf_add(&b, d);
+        free(d);
+    }
+    for (size_t i = 0; i < p->ncommands; i++)
+        pp_buf_printf(&b, p->fake ? _("not run (a fake root): %s\n") : _("runs: %s\n"),
+                      p->commands[i]);
+    if (p->note)
+        pp_buf_printf(&b, "%s\n", p->note);
+    t = pp_escape(b.s ? b.s : "", PP_ESC_LAYOUT);
+    pp_buf_free(&b);
+    return t;
+}
+
+static void say_outcome(const pp_setup_plan *p)
+{
+    if (p->state == PP_SETUP_DONE)
+        ui_status(UI_OK, p->reboot ? _("setup %s: done; configured, takes effect at the next boot.")
+                                   : _("setup %s: done."),
+                  pp_step_name(p->step.kind));
+    else if (p->state == PP_SETUP_NOTHING)
+        ui_status(UI_NORMAL, _("setup %s: nothing to do: %s"), pp_step_name(p->step.kind),
+                  p->what);
+    else
+        ui_status(UI_ERROR, _("setup %s: %s"), pp_step_name(p->step.kind),
+                  p->error ? p->error : p->what);
+}
+
+/* f: the first item with a setup step that has something to do, previewed, applied on y, and
+ * the checks run again. */
+static void fix(checklist *cl)
+{
+    pp_setup_plan p, done;
+    pp_change lockopts = { 0 };
+    pp_step s = { 0 };
+    size_t i;
+
+    for (i = 0; i < cl->c.n; i++)
+        if (cl->c.v[i].step && cl->c.v[i].status != PP_CHECK_PASS)
+            break;
+    if (i == cl->c.n) {
+        ui_status(UI_NORMAL, "%s", _("No item of the checklist has a fix setup can make."));
+        return;
+    }
+    s.kind = strcmp(cl->c.v[i].step, "iommu") == 0 ? PP_STEP_IOMMU : PP_STEP_VFIO;
+    pp_setup_plan_step(ui->app, &s, &p);
+    if (p.state != PP_SETUP_DONE) {
+        say_outcome(&p);
+        pp_setup_plan_clear(&p);
+        return;
+    }
+    cl->preview = preview_text(&p);
+    ui_paint();
+    if (!ui_confirm(_("Apply this setup step?"))) {
+        ui_status(UI_NORMAL, "%s", _("Nothing changed."));
+    } else {
+        lockopts.waiting = ui_change_waiting;
+        /* planned again under the lock, and applied only when it is what was shown */
+        pp_setup_apply(ui->app, &s, &lockopts, &p, &done);
+        say_outcome(&done);
+        pp_setup_plan_clear(&done);
+        pp_checks_clear(&cl->c);
+        pp_checks_run(ui->app, NULL, 0, &cl->c);
+    }
+    pp_setup_plan_clear(&p);
+    free(cl->preview);
+    cl->preview = NULL;
+}
+
 static bool key(ui_view *v, int k, enum ui_action a)
 {
     (void)k;
     switch (a) {
+    case ACT_SETUP:
+        fix(v->data);
+        return true;
     case ACT_UP:
         if (v->top)
             v->top--;
@@ -137,6 +238,7 @@ static void cfree(ui_view *v)
     checklist *cl = v->data;
     pp_checks_clear(&cl->c);
     free(cl->title);
+    free(cl->preview);
     free(cl);
 }
 

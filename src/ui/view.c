@@ -268,6 +268,11 @@ static void draw(void)
     ui_flush();
 }
 
+void ui_paint(void)
+{
+    draw();
+}
+
 static bool any_dirty(void)
 {
     for (ui_view *v = ui->top; v; v = v->below)

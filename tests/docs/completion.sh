@@ -91,6 +91,8 @@ comp "attach's options, the xml ones included" "pcipass --demo attach web01 0000
     $(cat "$WORK/attach-opts")
 grep -q -- --zpci-uid "$WORK/attach-opts"; ok $? "attach --help names --zpci-uid"
 comp "nothing after undo" "pcipass --demo undo "
+comp "setup's steps" "pcipass --demo setup " iommu vfio vfs bind
+comp "no step where vfs wants its N" "pcipass --demo setup vfs 0000:17:00.0 "
 
 # what the command table says, through pcipass __complete: which options take a value, what
 # completes it, and what the operands are
