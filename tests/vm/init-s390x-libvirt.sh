@@ -27,8 +27,6 @@ mount -t overlay overlay -o lowerdir=/lower,upperdir=/upper/u,workdir=/upper/w /
 mkdir -p /newroot/host /newroot/vmres /newroot/proc /newroot/sys /newroot/dev /newroot/tmp
 m9 hostroot /newroot/host ro,cache=loose
 m9 results /newroot/vmres rw
-# libvirtd's capabilities cache, kept by the host between runs (absent: probed afresh)
-grep -q vmcache /sys/bus/virtio/devices/*/mount_tag 2> /dev/null && mkdir -p /newroot/vmcache && m9 vmcache /newroot/vmcache rw
 run=$(sed -n 's/.*pp\.run=\([^ ]*\).*/\1/p' /proc/cmdline)
 mount --move /proc /newroot/proc
 mount --move /sys /newroot/sys

@@ -43,8 +43,7 @@ CONF
 for q in /usr/bin/qemu-system-*; do [ "$q" = /usr/bin/qemu-system-s390x ] || rm -f "$q"; done
 for a in /sys/bus/pci/devices/*/modalias; do modprobe -qb "$(cat "$a")"; done
 modprobe virtio_pci
-# the CPU model under TCG has no PRNG: without virtio-rng the kernel's random pool stays
-# uninitialised and libvirtd and virsh (GnuTLS) block in getrandom()
+# the CPU model under TCG has no PRNG: the virtio-rng-ccw feeds the kernel's random pool
 modprobe virtio_rng
 NET=$(lspci -D -n -d 1af4:1000 | awk '{ print $1 }'); [ -n "$NET" ] || NET=$(lspci -D -n -d 1af4:1041 | awk '{ print $1 }')
 RNG=$(lspci -D -n -d 1af4:1005 | awk '{ print $1 }'); [ -n "$RNG" ] || RNG=$(lspci -D -n -d 1af4:1044 | awk '{ print $1 }')
@@ -80,9 +79,6 @@ echo "$RNG" > /sys/bus/pci/drivers_probe 2> /dev/null
 mark vfio
 
 # --- libvirtd as root -------------------------------------------------------------------------------
-# QEMU's capabilities as libvirtd probed them on an earlier run (the host keeps them in its cache:
-# probing qemu-system-s390x under TCG takes minutes); libvirtd probes again when they are stale
-[ -d /vmcache ] && mount --bind /vmcache /var/cache/libvirt/qemu
 cat > /etc/libvirt/libvirtd.conf <<'CONF'
 log_filters = "1:qemu.qemu_process 1:qemu.qemu_capabilities 3:*"
 log_outputs = "1:file:/vmres/libvirtd-debug.log"
