@@ -113,7 +113,9 @@ static int choose_demo(pp_app *app, const char *which)
     }
     dir = demo_datadir();
     app->demo_root = xasprintf("%s/demo/%s", dir, strcmp(which, "x86") ? "s390-lpar" : "x86-server");
-    app->demo_uri = xasprintf("test://%s/demo/guests.xml", dir);
+    /* KVM on IBM Z runs s390x guests only: the LPAR has its own */
+    app->demo_uri = xasprintf("test://%s/demo/%s", dir, strcmp(which, "x86") ? "s390-guests.xml"
+                                                                              : "guests.xml");
     app->demo_proc = xasprintf("%s-proc", app->demo_root);
     app->demo_dev = xasprintf("%s-dev", app->demo_root);
     if (stat(app->demo_root, &st) != 0) {

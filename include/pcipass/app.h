@@ -39,6 +39,7 @@ typedef struct pp_app {
      * late says so for the faces. */
     bool reading, abandoned;
     char *late;
+    void *set_aside; /* abandoned: the read's shared state, to learn when its thread ended */
 } pp_app;
 
 /* Whether URI names another host or a transport (qemu+ssh://h/system, test+unix:///f?socket=,
@@ -56,6 +57,10 @@ bool pp_app_read(pp_app *app, bool readonly, char **guests_error);
  * pp_fleet_usable(). */
 void pp_fleet_read(pp_app *app, bool readonly);
 bool pp_fleet_usable(const pp_app *member);
+/* Takes back a member set aside by pp_fleet_read whose thread has ended since: it is then an
+ * ordinary member again, read or unreachable as the thread left it (the next pp_fleet_read reads
+ * an unreachable one again). false while the thread still reads (it stays set aside). */
+bool pp_fleet_reclaim(pp_app *member);
 /* The host name of APP as the operator gave it (its URI, or "default"). */
 const char *pp_app_host_label(const pp_app *app);
 

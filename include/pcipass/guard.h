@@ -94,6 +94,17 @@ size_t pp_findings_blocking(const pp_findings *f, bool force, const pp_findings 
 bool pp_finding_asks(const pp_finding *x);
 void pp_findings_clear(pp_findings *f);
 
+/* Whether ADDR is free: attach's own guards (pp_guard_attach of ADDR alone, to no guest in
+ * particular: every owner counts) find nothing that stops it, forceable or not, so that a free
+ * function is one `attach --config` to a shut-off guest takes without --force. What a guard
+ * cannot check on this host (a warning) does not stop it; *UNKNOWN (may be NULL) is set when
+ * there was such a warning. Guests not read (in->owners NULL): never free. The one definition
+ * for `find --free` and the console. */
+bool pp_guard_free(const pp_guard_in *in, const pp_pci_addr *addr, bool *unknown);
+/* The facts attach's guards cannot check for a function of H, untranslated words for the faces
+ * ("host-critical", "reset": node devices carry neither); *FACTS static. Returns how many. */
+size_t pp_guard_unchecked(const pp_host *h, const char *const **facts);
+
 /* ADDR, then every free endpoint function of its IOMMU group (no guest holds it; bridges left
  * out), sorted by address; *OUT is malloc'd. Returns the count (1 when ADDR has no group). */
 size_t pp_guard_whole_group(const pp_guard_in *in, const pp_pci_addr *addr, pp_pci_addr **out);

@@ -39,9 +39,21 @@ bool pp_virt_guest_reread(pp_virt *v, const char *uuid, pp_guest *out);
 const char *pp_guest_state_name(const pp_guest *g);
 
 enum { PP_AFFECT_LIVE = 1, PP_AFFECT_CONFIG = 2 };
-/* The configurations a change goes to: the given ones checked against the guest's state, or the
- * default (running persistent: both; shut off: config; transient: live). */
-bool pp_virt_affect(const pp_guest *g, bool want_live, bool want_config, unsigned *affect);
+/* Whether the driver behind V can attach and detach devices of a running guest: false for
+ * libvirt's test driver (the demo), told by the driver's name before anything is sent. V NULL:
+ * true (libvirt says the rest). */
+bool pp_virt_live_devices(const pp_virt *v);
+/* The configurations a change to G through V can go to, the default first: running persistent:
+ * both, persistent only, live only; shut off: persistent; transient: live; where V's driver
+ * cannot change a running guest's devices, only the persistent one. *WHY (may be NULL): then the
+ * reason, untranslated (N_), else NULL. Returns how many (0: none can). The one rule for the CLI,
+ * the form and the review. */
+size_t pp_virt_affect_choices(const pp_virt *v, const pp_guest *g, unsigned out[3],
+                              const char **why);
+/* The configurations a change goes to: the given ones checked against the guest's state and what
+ * V can do, or the default of pp_virt_affect_choices. false with the error slot set, in words. */
+bool pp_virt_affect(const pp_virt *v, const pp_guest *g, bool want_live, bool want_config,
+                    unsigned *affect);
 
 /* Detaches the element of SOURCE as libvirt holds it (libvirt matches on the source address);
  * *REMOVED is that element. A live detach returning means the unplug was requested: whether the

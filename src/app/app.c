@@ -236,6 +236,7 @@ void pp_fleet_read(pp_app *app, bool readonly)
         if (m->reading) {
             m->abandoned = true;
             m->late = xasprintf(_("no answer within %ld s"), limit);
+            m->set_aside = w;
             left = true;
         }
     }
@@ -247,6 +248,26 @@ void pp_fleet_read(pp_app *app, bool readonly)
         free(w);
         free(jobs);
     }
+}
+
+bool pp_fleet_reclaim(pp_app *m)
+{
+    fleet_wait *w = m->set_aside;
+    bool ended;
+
+    if (!m->abandoned || !w)
+        return !m->abandoned;
+    pthread_mutex_lock(&w->lock);
+    ended = !m->reading; /* the thread's last word on the member, under the lock */
+    pthread_mutex_unlock(&w->lock);
+    if (!ended)
+        return false;
+    /* the shared state stays: other members of that read may still be set aside */
+    m->abandoned = false;
+    m->set_aside = NULL;
+    free(m->late);
+    m->late = NULL;
+    return true;
 }
 
 void pp_app_print_host_warnings(pp_app *app)

@@ -181,7 +181,7 @@ static bool check_locked(pp_app *app, pp_change *c, const pp_guest **gout)
     in.affect = 0;
     if (c->kind == PP_CHANGE_ATTACH || c->kind == PP_CHANGE_DETACH) {
         if (!(g = pp_app_find_guest(app, c->guest)) ||
-            !pp_virt_affect(g, c->want_live, c->want_config, &c->affect))
+            !pp_virt_affect(app->virt, g, c->want_live, c->want_config, &c->affect))
             return false;
         in.guest = g;
         /* "already assigned" where the change goes: a persistent-only attach of what the guest

@@ -181,6 +181,17 @@ int pp_cmd_xml(pp_app *app, int argc, char **argv)
     return PP_EXIT_OK;
 }
 
+/* Why the default left out the running definition, before anything is sent. */
+static void scope_note(const pp_app *app, const pp_guest *g, const assign_opts *o)
+{
+    unsigned choices[3];
+    const char *why;
+
+    pp_virt_affect_choices(app->virt, g, choices, &why);
+    if (why && !o->live && !o->config)
+        fprintf(stderr, "%s: %s\n", pp_progname(), _(why));
+}
+
 int pp_cmd_attach(pp_app *app, int argc, char **argv)
 {
     const pp_cli_cmd *cmd = pp_cli_find("attach");
@@ -202,9 +213,11 @@ int pp_cmd_attach(pp_app *app, int argc, char **argv)
         return pp_cli_fail();
     if (!pp_app_guests(app, o.dry_run))
         return pp_cli_fail();
-    if (!(g = pp_app_find_guest(app, o.guest)) || !pp_virt_affect(g, o.live, o.config, &affect) ||
+    if (!(g = pp_app_find_guest(app, o.guest)) ||
+        !pp_virt_affect(app->virt, g, o.live, o.config, &affect) ||
         !pp_hostdev_validate_guest(&o.hd, g, affect))
         return pp_cli_fail();
+    scope_note(app, g, &o);
     in.host = h;
     in.owners = &app->owners;
     in.guest = g;

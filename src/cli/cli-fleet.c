@@ -61,52 +61,57 @@ static bool parse_hex(const char *s, unsigned maxdigits, unsigned long *out, uns
     return !errno && !*end;
 }
 
-/* An IOMMU group VFIO can take: every other member a bridge, or on no driver or vfio-pci or
- * pci-stub and held by no guest. */
-static bool group_viable(const pp_app *m, const pp_function *f)
+/* Free: what attach's guards let pass (pp_guard_free); guests unread: never. Where a guard could
+ * not check (a host read through node devices), *UNKNOWN says so and the function is listed. */
+static bool is_free(const pp_app *m, const pp_function *f, bool *unknown)
 {
-    size_t i;
-    const pp_owner *first;
+    pp_guard_in in = { m->host, m->have_guests ? &m->owners : NULL, NULL, 0 };
 
-    if (f->iommu_group < 0)
-        return false;
-    for (i = 0; i < m->host->nfuncs; i++) {
-        const pp_function *p = &m->host->funcs[i];
-        if (p == f || p->iommu_group != f->iommu_group || p->bridge)
-            continue;
-        if (pp_owners_of(&m->owners, &p->addr, &first) > 0)
-            return false;
-        if (p->driver && strcmp(p->driver, "vfio-pci") && strcmp(p->driver, "pci-stub"))
-            return false;
-    }
-    return true;
+    return pp_guard_free(&in, &f->addr, unknown);
 }
 
-/* Free: no owner in any configuration, a viable group, not host-critical, no bridge. What is
- * unknown (guests unread, a host read through node devices) is never called free. */
-static bool is_free(const pp_app *m, const pp_function *f)
+static bool matches(const find_query *q, const pp_app *m, const pp_function *f, bool *unknown)
 {
-    const pp_owner *first;
-    const pp_critical *c[1];
-
-    if (!m->have_guests || m->host->partial || f->bridge)
-        return false;
-    if (pp_owners_of(&m->owners, &f->addr, &first) > 0)
-        return false;
-    if (pp_host_critical_of(m->host, &f->addr, c, 1) > 0)
-        return false;
-    return group_viable(m, f);
-}
-
-static bool matches(const find_query *q, const pp_app *m, const pp_function *f)
-{
+    *unknown = false;
     if (q->has_class && (f->class_code >> q->class_shift) != q->class_code)
         return false;
     if (q->has_vendor && f->vendor_id != q->vendor)
         return false;
     if (q->has_device && f->device_id != q->device)
         return false;
-    return !q->free || is_free(m, f);
+    return !q->free || is_free(m, f, unknown);
+}
+
+/* What could not be checked for a function of M: "host-critical, reset: unknown on HOST" under
+ * its row, and "unchecked" in JSON ([] where everything was). */
+static char *unchecked_words(const pp_app *m)
+{
+    const char *const *facts;
+    size_t i, n = pp_guard_unchecked(m->host, &facts);
+    pp_buf b = PP_BUF_INIT;
+    char *words, *host, *line;
+
+    if (!n)
+        return NULL;
+    for (i = 0; i < n; i++)
+        pp_buf_item(&b, ", ", _(facts[i]));
+    words = pp_buf_take(&b);
+    host = pp_escape_ctl(pp_app_host_label(m));
+    line = xasprintf(_("%s: unknown on %s (libvirt's node devices do not say)"), words, host);
+    free(words);
+    free(host);
+    return line;
+}
+
+static json_object *unchecked_json(const pp_app *m)
+{
+    const char *const *facts;
+    size_t i, n = pp_guard_unchecked(m->host, &facts);
+    json_object *a = json_object_new_array();
+
+    for (i = 0; i < n; i++)
+        json_object_array_add(a, json_object_new_string(facts[i]));
+    return a;
 }
 
 int pp_cmd_find(pp_app *app, int argc, char **argv)
@@ -187,15 +192,23 @@ int pp_cmd_find(pp_app *app, int argc, char **argv)
             continue;
         if (t)
             pp_table_lead_value(t, host);
+        char *note = q.free ? unchecked_words(m) : NULL;
         for (k = 0; k < m->host->nfuncs; k++) {
             const pp_function *f = &m->host->funcs[k];
-            if (!matches(&q, m, f))
+            bool unknown;
+            if (!matches(&q, m, f, &unknown))
                 continue;
-            if (json)
-                pp_json_stream(pp_json_function(m, m->host, f, host), &count);
-            else
+            if (json) {
+                json_object *o = pp_json_function(m, m->host, f, host);
+                json_object_object_add(o, "unchecked", unchecked_json(m));
+                pp_json_stream(o, &count);
+            } else {
                 pp_list_row(t, m, f, zpci);
+                if (note)
+                    pp_table_span(t, 1, note);
+            }
         }
+        free(note);
     }
     if (json) {
         pp_json_stream(NULL, &count);

@@ -47,9 +47,10 @@ static const pp_cli_opt find_opts[] = {
     { PP_OPT_VENDOR, "vendor", N_("HEX"), N_("vendor id, 0000-ffff"), PP_COMP_NONE, NULL },
     { PP_OPT_DEVICE, "device", N_("HEX"), N_("device id, 0000-ffff"), PP_COMP_NONE, NULL },
     { PP_OPT_FREE, "free", NULL,
-      N_("only functions no guest holds in any configuration, in a\n"
-         "viable IOMMU group, not host-critical and no bridge (what is\n"
-         "unknown on a host, as on one read through libvirt, is never free)"),
+      N_("only functions attach's guards let pass, nothing overridden:\n"
+         "no guest holds it or its SR-IOV PF or VFs, a viable IOMMU group,\n"
+         "not host-critical, a reset method, no bridge; on a host read\n"
+         "through libvirt, listed with what could not be checked there"),
       PP_COMP_NONE, NULL },
     { PP_OPT_JSON, "json", NULL, N_("one JSON array, one object per function"), PP_COMP_NONE, NULL },
     OPT_END,

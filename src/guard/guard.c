@@ -264,6 +264,36 @@ void pp_guard_attach(const pp_guard_in *in, const pp_pci_addr *set, size_t n, pp
     }
 }
 
+size_t pp_guard_unchecked(const pp_host *h, const char *const **facts)
+{
+    /* the warnings of check_critical and check_reset */
+    static const char *const partial[] = { N_("host-critical"), N_("reset") };
+
+    *facts = partial;
+    return h->partial ? 2 : 0;
+}
+
+bool pp_guard_free(const pp_guard_in *in, const pp_pci_addr *addr, bool *unknown)
+{
+    pp_guard_in any = *in;
+    pp_findings f = { 0 };
+    bool free_ = false;
+    size_t i;
+
+    if (unknown)
+        *unknown = false;
+    if (!in->owners)
+        return false;
+    any.guest = NULL;
+    any.affect = 0;
+    pp_guard_attach(&any, addr, 1, &f);
+    free_ = pp_findings_blocking(&f, false, NULL) == 0;
+    for (i = 0; unknown && i < f.n; i++)
+        *unknown = *unknown || f.v[i].warning;
+    pp_findings_clear(&f);
+    return free_;
+}
+
 void pp_guard_prepare(const pp_guard_in *in, const pp_pci_addr *addr, bool release,
                       pp_findings *out)
 {

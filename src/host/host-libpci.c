@@ -289,3 +289,39 @@ static bool libpci_load_locked(pp_host *h, const char *root, void *conn)
 }
 
 const pp_host_source pp_host_source_libpci = { "libpci", libpci_load_locked };
+
+/* Names from this machine's pci.ids: a lookup needs no device access (no pci_init), so it serves
+ * a host read elsewhere too. */
+void pp_host_fill_names(pp_host *h)
+{
+    struct pci_access *pacc;
+    size_t i;
+
+    pthread_mutex_lock(&libpci_lock);
+    pacc = pci_alloc();
+    pacc->error = libpci_error;
+    pacc->warning = libpci_warning;
+    pacc->debug = libpci_debug;
+    libpci_host = h;
+    libpci_jmp_armed = true;
+    if (setjmp(libpci_jmp)) {
+        pp_host_warn(h, _("libpci: %s; names are left as the host gave them"), libpci_msg);
+        goto out;
+    }
+    for (i = 0; i < h->nfuncs; i++) {
+        pp_function *f = &h->funcs[i];
+        int flags = PCI_LOOKUP_NO_NUMBERS | PCI_LOOKUP_NO_HWDB;
+        if (!f->vendor_name)
+            f->vendor_name = lookup(pacc, PCI_LOOKUP_VENDOR | flags, (int)f->vendor_id);
+        if (!f->device_name)
+            f->device_name = lookup(pacc, PCI_LOOKUP_DEVICE | flags, (int)f->vendor_id,
+                                    (int)f->device_id);
+        if (!f->class_name)
+            f->class_name = class_name(pacc, f->class_code >> 8);
+    }
+out:
+    libpci_jmp_armed = false;
+    libpci_host = NULL;
+    pci_cleanup(pacc);
+    pthread_mutex_unlock(&libpci_lock);
+}

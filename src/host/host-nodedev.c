@@ -44,6 +44,9 @@ static bool nodedev_load(pp_host *h, const char *root, void *conn)
         free(name);
     }
     pp_nodedev_xmls_free(v, n);
+    /* libvirt's names where it sent them (a real libvirtd does), pci.ids' for the rest and the
+     * class, which node devices never name */
+    pp_host_fill_names(h);
     if (h->nfuncs)
         qsort(h->funcs, h->nfuncs, sizeof(*h->funcs), func_cmp);
     /* two devices with one address would make lookups ambiguous: keep the first */

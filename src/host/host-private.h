@@ -8,6 +8,9 @@
 
 void pp_host_warn(pp_host *h, const char *fmt, ...) PP_PRINTF(2, 3);
 void pp_host_add(pp_host *h, const pp_function *f);
+/* Fills the vendor, device and class names the functions of H lack from this machine's pci.ids,
+ * through libpci's name lookup (no device access: for a host read through node devices). */
+void pp_host_fill_names(pp_host *h);
 /* Reads the pcipass-owned attributes of F under DEVDIR (SR-IOV, zPCI, boot_vga). */
 void pp_host_read_extra(pp_host *h, pp_function *f, const char *devdir);
 /* The pure parts of those reads. An attribute's text (newline already cut) as a number of BASE

@@ -99,7 +99,9 @@ static void draw(pp_app *app, size_t cur, const char *status)
                m->host->partial ? _("libvirt node devices (partial)") : _("sysfs (libpci)"));
     }
     ui_put(ui_lines() - 2, 0, w, status && *status ? UI_ERROR : UI_NORMAL, status ? status : "");
-    ui_put(ui_lines() - 1, 0, w, UI_TITLE, _(" Enter:open host  r:read unreachable hosts again  q:quit"));
+    ui_put(ui_lines() - 1, 0, w, UI_TITLE,
+           _(" Enter:open host  l:all functions  o:owners  f:find free  r:read unreachable "
+             "hosts again  q:quit"));
     ui_flush();
 }
 
@@ -110,6 +112,8 @@ static void read_fleet(pp_app *app)
 
     for (i = 0; i < app->nmembers; i++) {
         pp_app *m = &app->members[i];
+        /* a host set aside for not answering is tried again once its read has ended */
+        pp_fleet_reclaim(m);
         if (m->unreachable && !m->abandoned) {
             free(m->unreachable);
             m->unreachable = NULL;
@@ -153,6 +157,9 @@ int ui_fleet_main(pp_app *app)
             cur = 0;
         else if (key == UI_KEY_END || key == 'G')
             cur = app->nmembers - 1;
+        else if (key == 'l' || key == 'o' || key == 'f')
+            ui_fleet_list(app, key == 'l' ? UI_FLEET_FUNCTIONS
+                               : key == 'o' ? UI_FLEET_OWNERS : UI_FLEET_FIND);
         else if (key == 'r') {
             ui_put(ui_lines() - 2, 0, ui_cols(), UI_NORMAL, _("reading the hosts again..."));
             ui_flush();

@@ -66,6 +66,10 @@ bool ui_display_active(void);
 
 /* The console of a fleet: the host list, and each host's console from it. */
 int ui_fleet_main(pp_app *app);
+/* The fleet's screens over every reachable host, from its host list (fleet-lists.c): the merged
+ * function list, the ownership review, and find (free functions by class or ids). */
+enum ui_fleet_list { UI_FLEET_FUNCTIONS, UI_FLEET_OWNERS, UI_FLEET_FIND };
+void ui_fleet_list(pp_app *app, enum ui_fleet_list which);
 int ui_cols(void);
 int ui_lines(void);
 bool ui_too_small(void);

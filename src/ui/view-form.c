@@ -28,6 +28,7 @@ typedef struct form {
     char mac[24], gaddr[24], uid[16], fid[16];
     unsigned apply[3];
     int napply, apply_i;
+    const char *apply_why; /* why the connection offers fewer (N_), or NULL */
     bool net_vf, s390;
     enum also also[3]; /* the choices that add something here */
     int nalso, also_i;
@@ -313,7 +314,11 @@ static void draw(ui_view *v, int y, int h, int w)
             snprintf(value, sizeof(value), "%s", txt);
         ui_putf(line, 0, 22, UI_NORMAL, "  %s", _(labels[f]));
         ui_put(line, 22, 30, focus ? UI_FIELD_FOCUS : UI_FIELD, value);
-        if (f == F_ALSO) /* the functions that go, as the builder has them */
+        if (f == F_APPLY && fm->apply_why) { /* the reason has the row below to itself */
+            ui_put(line, 52, w - 52, UI_DIM, "");
+            line++;
+            ui_putf(line, 0, w, UI_DIM, "  %s", _(fm->apply_why));
+        } else if (f == F_ALSO) /* the functions that go, as the builder has them */
             ui_put(line, 52, w - 52, UI_DIM, fm->set_names ? fm->set_names : "");
         else if (f == F_MAC && !fm->mac[0] && fm->n) /* what empty sends */
             ui_putf(line, 52, w - 52, UI_DIM, _("empty: %s"), fm->hds[0].mac);
@@ -557,13 +562,13 @@ ui_view *ui_form_view(const pp_function *f, const char *guest)
     fm->title = xasprintf(_("Assign %s to guest '%s'"), f->name, guest);
     fm->net_vf = f->is_vf && (f->class_code >> 16) == 0x02;
     fm->s390 = g && pp_arch_is_s390(pp_guest_info(g)->arch);
-    if (g && g->active && g->persistent) {
-        fm->apply[0] = PP_AFFECT_LIVE | PP_AFFECT_CONFIG;
-        fm->apply[1] = PP_AFFECT_CONFIG;
-        fm->apply[2] = PP_AFFECT_LIVE;
-        fm->napply = 3;
-    } else {
-        fm->apply[0] = g && g->active ? PP_AFFECT_LIVE : PP_AFFECT_CONFIG;
+    /* only what the connection can do, the default first */
+    fm->apply[0] = PP_AFFECT_CONFIG;
+    fm->napply = 1;
+    if (g)
+        fm->napply = (int)pp_virt_affect_choices(ui->app->virt, g, fm->apply, &fm->apply_why);
+    if (!fm->napply) { /* none can (a transient guest there): the guards say why */
+        fm->apply[0] = PP_AFFECT_LIVE;
         fm->napply = 1;
     }
     if (fm->s390 && g)

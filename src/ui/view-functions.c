@@ -254,6 +254,9 @@ static void host_facts(const pp_function *f, dline *d, size_t *n)
         line = xstrdup(_(" Driver: none bound"));
     }
     add(d, n, UI_NORMAL, line);
+    if (ui->app->host->partial) /* what find --free marks, said where the function is shown */
+        add(d, n, UI_CONFLICT,
+            xstrdup(_(" Host-critical: unknown on this host (libvirt's node devices do not say)")));
     if (ui->app->host->partial)
         line = xstrdup(_(" Reset: unknown on this host (libvirt's node devices do not say)"));
     else if (f->reset_method && *f->reset_method)
@@ -279,11 +282,12 @@ static size_t detail(const pp_function *f, dline *d)
 
     if (f->numa_node >= 0)
         snprintf(numa, sizeof(numa), "%d", f->numa_node);
-    if (ui->app->host->partial) /* node devices carry no revision, subsystem or class name */
+    if (ui->app->host->partial) /* node devices carry no revision or subsystem */
         add(d, &nd, UI_NORMAL,
-            xasprintf(_(" %s [%04x:%04x] rev unknown sub unknown NUMA %s  class %06x: %s %s"),
+            xasprintf(_(" %s [%04x:%04x] rev unknown sub unknown NUMA %s  class %06x %s: %s %s"),
                       f->name, f->vendor_id, f->device_id, numa, (unsigned)f->class_code,
-                      f->vendor_name ? f->vendor_name : "", f->device_name ? f->device_name : ""));
+                      f->class_name ? f->class_name : "", f->vendor_name ? f->vendor_name : "",
+                      f->device_name ? f->device_name : ""));
     else
         add(d, &nd, UI_NORMAL,
             xasprintf(" %s [%04x:%04x] rev %02x sub %04x:%04x NUMA %s  %s: %s %s", f->name,

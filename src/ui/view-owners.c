@@ -142,6 +142,22 @@ static char *row_text(ui_view *v, size_t row)
     return xasprintf("%s %s", addr, o->guest->name);
 }
 
+/* Where the connection changes persistent definitions only (pp_virt_affect_choices), only that
+ * part of *AFFECT is offered; none left: the status line says why. */
+static bool live_detachable(const pp_app *app, const pp_guest *g, unsigned *affect)
+{
+    unsigned choices[3];
+    const char *why;
+
+    pp_virt_affect_choices(app->virt, g, choices, &why);
+    if (!why)
+        return true;
+    *affect &= PP_AFFECT_CONFIG;
+    if (!*affect)
+        ui_status(UI_ERROR, "%s", _(why));
+    return *affect != 0;
+}
+
 static void detach(ui_view *v, size_t row)
 {
     const pp_owner *o = owner(v, row);
@@ -156,6 +172,8 @@ static void detach(ui_view *v, size_t row)
     c.guest = gname;
     c.hds = &hd;
     c.n = 1;
+    if (!live_detachable(ui->app, o->guest, &affect))
+        goto out;
     /* held in both: the operator picks the scope, both by default (the CLI's --live / --config) */
     if (affect == (PP_AFFECT_LIVE | PP_AFFECT_CONFIG)) {
         static const unsigned scopes[] = { PP_AFFECT_LIVE | PP_AFFECT_CONFIG, PP_AFFECT_LIVE,

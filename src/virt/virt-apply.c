@@ -17,12 +17,54 @@
 #include "pcipass/common.h"
 #include "virt-private.h"
 
-bool pp_virt_affect(const pp_guest *g, bool want_live, bool want_config, unsigned *affect)
+size_t pp_virt_affect_choices(const pp_virt *v, const pp_guest *g, unsigned out[3],
+                              const char **why)
 {
+    size_t n = 0;
+
+    if (why)
+        *why = NULL;
+    if (g->active && !pp_virt_live_devices(v)) {
+        if (g->persistent)
+            out[n++] = PP_AFFECT_CONFIG;
+        if (why)
+            *why = N_("libvirt's test driver has no live change: persistent only, from next "
+                      "start");
+        return n;
+    }
+    if (g->active && g->persistent)
+        out[n++] = PP_AFFECT_LIVE | PP_AFFECT_CONFIG;
+    if (g->persistent)
+        out[n++] = PP_AFFECT_CONFIG;
+    if (g->active)
+        out[n++] = PP_AFFECT_LIVE;
+    return n;
+}
+
+bool pp_virt_affect(const pp_virt *v, const pp_guest *g, bool want_live, bool want_config,
+                    unsigned *affect)
+{
+    unsigned choices[3];
+    size_t n = pp_virt_affect_choices(v, g, choices, NULL);
+
     if (want_live && !g->active) {
         pp_error_set(_("--live: guest '%s' is %s; a live change needs a running guest (use "
                        "--config)"),
                      g->name, _(pp_guest_state_name(g)));
+        return false;
+    }
+    if ((want_live || !n) && !pp_virt_live_devices(v) && !g->persistent) {
+        pp_error_set(_("guest '%s' is transient (it has only a live configuration), and this "
+                       "connection's driver (libvirt's test driver) cannot change the devices of "
+                       "a running guest"),
+                     g->name);
+        return false;
+    }
+    if (want_live && !pp_virt_live_devices(v)) {
+        pp_error_set(_("--live: this connection's driver (libvirt's test driver) cannot change the "
+                       "devices of a running guest such as '%s'; use --config: the persistent "
+                       "configuration, in effect from the guest's next start"),
+                     g->name);
         return false;
     }
     if (want_config && !g->persistent) {
@@ -35,7 +77,7 @@ bool pp_virt_affect(const pp_guest *g, bool want_live, bool want_config, unsigne
         *affect = (want_live ? PP_AFFECT_LIVE : 0) | (want_config ? PP_AFFECT_CONFIG : 0);
         return true;
     }
-    *affect = (g->active ? PP_AFFECT_LIVE : 0) | (g->persistent ? PP_AFFECT_CONFIG : 0);
+    *affect = choices[0];
     return true;
 }
 

@@ -47,10 +47,15 @@ out:
 
 bool pp_virt_hostdev_support(pp_virt *v, bool *pci, bool *vfio)
 {
-    char *caps = virConnectGetDomainCapabilities(v->conn, NULL, NULL, NULL, NULL, 0);
+    char *caps;
     bool ok;
 
     *pci = *vfio = false;
+    if (v->no_live_devices) { /* no hypervisor behind it to ask */
+        pp_error_set("%s", _("libvirt's test driver (as in the demo) has no hypervisor behind it"));
+        return false;
+    }
+    caps = virConnectGetDomainCapabilities(v->conn, NULL, NULL, NULL, NULL, 0);
     if (!caps) {
         pp_virt_set_error(_("cannot read the hypervisor's domain capabilities"));
         return false;

@@ -11,6 +11,8 @@ struct pp_virt {
     virConnectPtr conn;
     char *uri;
     bool events; /* libvirt's default event loop is registered: events can be waited for */
+    bool no_live_devices; /* the driver has no live device attach or detach (libvirt's test
+                             driver), known from its name before anything is sent */
 };
 
 /* Sets the error slot to "WHAT: libvirt's last message". */

@@ -7,7 +7,7 @@
 . "$srcdir/tests/lib/common.sh"
 
 X86=$(fake_root x86-server)
-S390=$(fake_root s390-lpar)
+S390=$(fake_root s390-zpci)
 BROKEN=$(fake_root broken)
 # entries the description language cannot express: a name that is no address, a dangling entry
 mkdir -p "$BROKEN/bus/pci/devices/junk"

@@ -5,7 +5,7 @@
 . "$srcdir/tests/lib/common.sh"
 
 X86=$(fake_root x86-server)
-S390=$(fake_root s390-lpar)
+S390=$(fake_root s390-zpci)
 BROKEN=$(fake_root broken)
 mkdir -p "$BROKEN/bus/pci/devices/junk"
 

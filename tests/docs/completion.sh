@@ -69,10 +69,10 @@ comp "whole addresses when ':' breaks no word" "pcipass --demo attach web01 0000
     0000:65:00.0 0000:65:00.1
 unset BREAKS
 comp "check takes several devices" "pcipass --demo check 0000:65:00.0 0000:65:" 00.0 00.1
-comp "xml DEVICE on the s390 demo" "pcipass --demo=s390 xml 0002" 0002:00:00.0
+comp "xml DEVICE on the s390 demo" "pcipass --demo=s390 xml 030" 0300:00:00.0 0301:00:00.0 0302:00:00.0
 
 # the host and libvirt options on the line are passed on
-S390=$(fake_root s390-lpar)
+S390=$(fake_root s390-zpci)
 comp "--sysfs-root and -c are passed on" \
     "pcipass -c test://$PCIPASS_DATADIR/demo/guests.xml --sysfs-root $S390 attach zlinux1 000" \
     0000:00:00.0 0001:00:00.0 0002:00:00.0 0003:00:00.0 0004:00:00.0 0005:00:00.0

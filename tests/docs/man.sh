@@ -88,7 +88,7 @@ section EXAMPLES | grep -q -- 'pcipass xml 0002:00:00.0 --managed yes --zpci-uid
 ok $? "EXAMPLES: the zPCI example"
 
 # the zPCI example does what the page says, on the s390 demo host
-S390=$(fake_root s390-lpar)
+S390=$(fake_root s390-zpci)
 run_cmd zpci -c test:///default --sysfs-root "$S390" xml 0002:00:00.0 --managed yes --zpci-uid 0x0001 \
     --zpci-fid 0x00000000
 [ "$(cat "$WORK/zpci.rc")" -eq 0 ] && grep -q '<zpci uid="0x0001" fid="0x00000000"/>' "$WORK/zpci.out"

@@ -7,7 +7,7 @@
 
 URI="test://$top_srcdir/tests/data/setup-guests.xml"
 NOGUESTS=test:///default
-# An unprivileged user with a lock and a journal of its own: the host's /run/pcipass.lock is
+# An unprivileged user with a journal (and so a lock) of its own: the host's /run/pcipass.lock is
 # never touched, and a directory without write permission stops it as it stops an operator.
 chmod 755 "$WORK"
 RUN="$WORK/run"
@@ -274,12 +274,13 @@ ok $? "three setups at once: each succeeds, vfio-pci is listed once"
 [ "$(cat "$WORK"/race?.out | grep -c '^+vfio-pci$')" = 1 ] && [ "$(cat "$WORK"/race?.out | grep -c '^+++ ')" = 1 ]
 ok $? "one wrote it; the others, planning again under the lock, had no file left to change" || cat "$WORK"/race?.out | diag
 fresh lock
-# the lock held until the test lets go (a slow pcipass under Valgrind must still find it held)
+# the lock held until the test lets go (a slow pcipass under Valgrind must still find it held);
+# a fake host with the test driver's own guests locks beside its journal
 mkfifo "$WORK/release" && chmod 666 "$WORK/release"
-as_user flock "$RUN/pcipass.lock" sh -c 'read x < "$1"' sh "$WORK/release" &
+as_user flock "$JOURNAL.lock" sh -c 'read x < "$1"' sh "$WORK/release" &
 lockpid=$!
 # until it holds it: a free lock lets flock -n through
-i=0; while [ $i -lt 50 ] && as_user flock -n "$RUN/pcipass.lock" true; do i=$((i + 1)); sleep 0.1; done
+i=0; while [ $i -lt 50 ] && as_user flock -n "$JOURNAL.lock" true; do i=$((i + 1)); sleep 0.1; done
 ps_run lset -c "$NOGUESTS" setup vfio --no-wait
 [ "$(rc lset)" = 1 ] && err_has lset "another pcipass" && [ ! -e "$H-conf/etc/modules-load.d/pcipass.conf" ]
 ok $? "--no-wait while another process holds the lock: refused, nothing written"

@@ -115,6 +115,7 @@ ok $? "dpkg-deb lists the package's files"
 has() { awk '{ print $6 }' "$WORK/contents" | grep -qx -- "./$1"; }
 for f in usr/bin/pcipass usr/share/man/man1/pcipass.1.gz usr/share/bash-completion/completions/pcipass \
         usr/share/locale/de/LC_MESSAGES/pcipass.mo usr/share/pcipass/demo/guests.xml \
+        usr/share/pcipass/demo/s390-guests.xml \
         usr/share/pcipass/demo/x86-server/bus/pci/devices/0000:65:00.0 \
         usr/share/pcipass/demo/x86-server-proc/cmdline usr/share/pcipass/demo/x86-server-dev/vfio/vfio \
         usr/share/pcipass/demo/s390-lpar/bus/pci/slots/00000300/address \

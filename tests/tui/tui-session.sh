@@ -8,7 +8,7 @@
 
 session_start tmux
 trap 'tui_stop; session_stop; cleanup_work' EXIT
-S390=$(fake_root s390-lpar)
+S390=$(fake_root s390-zpci)
 chmod -R a+rX "$WORK/roots"
 
 session_define zs s390x

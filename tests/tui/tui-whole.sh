@@ -10,7 +10,7 @@
 tui_begin
 
 X86=$(fake_root x86-server)
-S390=$(fake_root s390-lpar)
+S390=$(fake_root s390-zpci)
 URI="test://$top_srcdir/data/demo/guests.xml"
 TUI_ENV="PCIPASS_JOURNAL=$WORK/journal"
 # the screen as one line, blanks squeezed: wrapped text reads whole again
@@ -151,9 +151,10 @@ if command -v localedef >/dev/null && localedef -i de_DE -f UTF-8 "$WORK/locale/
     keys '?'; wait_for "(Funktionsliste)"; ok $? "German: the help names the screens in German"
     golden help-de-80x24; ok $? "golden: the German help"
     keys Escape o; wait_for "Wer belegt was"
-    keys /; keys -l zlinux1; keys Enter; keys d; wait_for "Links/Rechts"; keys Enter; wait_for "[j/N]"; ok $? "German: the question offers [j/N]"
-    # the test driver has no live detach: that j went on shows in libvirt's answer, said whole
-    keys j; wait_for "virDomainDetachDeviceFlags"; ok $? "German: j answers yes (libvirt was asked)"
+    # the test driver changes persistent configurations only: d asks no scope, only yes or no
+    keys /; keys -l zlinux1; keys Enter; keys d; wait_for "[j/N]"; ok $? "German: the question offers [j/N]"
+    keys j; wait_for "0001:00:00.0 von Gast 'zlinux1' abgetrennt (persistente Konfiguration)."
+    ok $? "German: j answers yes (libvirt was asked, and the result read back)"
     keys q; wait_for "EXITED"
 else
     for t in "[FEHLER]" "help" "golden help" "[j/N]" "j is yes"; do ok 0 "German: $t # SKIP no de_DE locale"; done

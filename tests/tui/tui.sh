@@ -8,7 +8,7 @@
 tui_begin
 
 X86=$(fake_root x86-server)
-S390=$(fake_root s390-lpar)
+S390=$(fake_root s390-zpci)
 # the fake hosts have their own /dev/vfio, so the start-up checklist passes
 DEVX="--dev-root $X86-dev" DEVS="--dev-root $S390-dev"
 URI="test://$top_srcdir/data/demo/guests.xml"

@@ -568,6 +568,55 @@ static void run_set_attach(const pp_host *h, const pp_guests *guests, const pp_o
     free(set);
 }
 
+/* ---- free: what attach's guards let pass, to no guest in particular ---- */
+
+static void run_free(pp_host *h, const pp_owners *owners)
+{
+    static const struct {
+        const char *addr, *what;
+        bool free_;
+    } rows[] = {
+        { "0000:0e:01.0", "alone in its group on vfio-pci, held by none: free", true },
+        { "0000:01:00.3", "a group partner on a host driver: not free", false },
+        { "0000:0f:00.0", "held live by a guest: not free", false },
+        { "0000:0b:00.0", "held in a persistent configuration only: not free", false },
+        { "0000:05:00.0", "a PF whose VF a guest holds: not free", false },
+        { "0000:09:00.0", "a PF whose VF a shut-off guest holds: not free", false },
+        { "0000:08:00.0", "no reset method: not free (attach asks for force)", false },
+        { "0000:07:00.0", "no IOMMU group: not free", false },
+        { "0000:00:01.0", "a bridge: never free", false },
+        { "0000:02:00.0", "the boot VGA, host-critical: not free", false },
+        { "0000:99:00.0", "not on the host: not free", false },
+    };
+    pp_guard_in in = { h, owners, NULL, 0 };
+    pp_guard_in none = { h, NULL, NULL, 0 };
+    pp_pci_addr a;
+    bool unknown;
+    size_t r;
+
+    for (r = 0; r < sizeof(rows) / sizeof(rows[0]); r++) {
+        bool got;
+        a = addr_of(rows[r].addr);
+        got = pp_guard_free(&in, &a, &unknown);
+        ok(got == rows[r].free_ && !unknown, "free: %s %s", rows[r].addr, rows[r].what);
+    }
+    a = addr_of("0000:0e:01.0");
+    ok(!pp_guard_free(&none, &a, &unknown), "free: guests not read, nothing is free");
+    /* node devices: the host-critical and reset guards cannot check, and say so */
+    h->partial = true;
+    ok(pp_guard_free(&in, &a, &unknown) && unknown,
+       "free: on a host read through node devices, free with what was not checked");
+    a = addr_of("0000:0f:00.0");
+    ok(!pp_guard_free(&in, &a, &unknown), "free: there too, what is known to be held is not");
+    {
+        const char *const *facts;
+        size_t n = pp_guard_unchecked(h, &facts);
+        ok(n == 2 && strcmp(facts[0], "host-critical") == 0 && strcmp(facts[1], "reset") == 0,
+           "free: the unchecked facts there are host-critical and reset");
+    }
+    h->partial = false;
+}
+
 /* ---- findings from elsewhere (the change service's) and how many block ---- */
 
 static void run_blocking(bool *seen)
@@ -690,6 +739,7 @@ int main(void)
     run_cases(h, &guests, &owners, seen);
     run_sets(h, &owners);
     run_set_attach(h, &guests, &owners);
+    run_free(h, &owners);
     run_blocking(seen);
     run_rule();
     for (i = 0; i <= PP_GUARD_NO_RESET; i++)

@@ -7,7 +7,7 @@
 . "$srcdir/tests/lib/session.sh"
 
 session_start
-S390=$(fake_root s390-lpar)
+S390=$(fake_root s390-zpci)
 X86=$(fake_root x86-server)
 chmod -R a+rX "$WORK/roots"
 

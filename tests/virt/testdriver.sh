@@ -5,7 +5,7 @@
 . "$srcdir/tests/lib/common.sh"
 
 X86=$(fake_root x86-server)
-S390=$(fake_root s390-lpar)
+S390=$(fake_root s390-zpci)
 URI="test://$top_srcdir/data/demo/guests.xml"
 pp() { run_cmd "$@"; }
 jqo() { jq -r "$2" "$WORK/$1.out"; }
@@ -111,20 +111,32 @@ pp attj -c "$URI" --sysfs-root "$X86" attach ml-train 0000:17:02.3 --interface -
 ok $? "attach --json reports config only for a shut-off guest"
 jqo attj .xml | grep -q '<mac address="52:54:00:00:00:10"/>'; ok $? "interface form stored with its MAC"
 
-pp live -c "$URI" --sysfs-root "$X86" attach web01 0000:17:02.3
-[ "$(rc live)" = 1 ] && err_has live "attaching 0000:17:02.3 to guest 'web01': this function is not supported by the connection driver: virDomainAttachDeviceFlags"
-ok $? "a live attach where the driver has none: libvirt's own error, prefixed"
+# the test driver has no live device attach: known from the driver before anything is sent
+pp live -c "$URI" --sysfs-root "$X86" attach web01 0000:17:02.3 --live
+[ "$(rc live)" = 1 ] && err_has live "--live: this connection's driver (libvirt's test driver) cannot change the devices of a running guest such as 'web01'; use --config"
+ok $? "--live where the driver has no live device change: refused in words"
+! grep -q "not supported" "$WORK/live.err"; ok $? "and not with libvirt's raw 'not supported'"
+pp def -c "$URI" --sysfs-root "$X86" attach web01 0000:17:02.3
+ok "$(rc def)" "the default on a running guest there: exits 0"
+err_has def "libvirt's test driver has no live change: persistent only, from next start"
+ok $? "and says in one line why it went to the persistent configuration only"
+out_has def "# attached 0000:17:02.3 to the persistent configuration of guest 'web01'; libvirt stored:"
+ok $? "read back from the persistent configuration"
 
 pp dry -c "$URI" --sysfs-root "$X86" attach web01 0000:17:02.3 --dry-run
 ok "$(rc dry)" "dry run exits 0"
-out_has dry "# dry run: would attach to the live and persistent configuration of guest 'web01':"
-ok $? "dry run on a running guest: live and config by default"
+out_has dry "# dry run: would attach to the persistent configuration of guest 'web01':"
+ok $? "dry run on a running guest there: persistent only by default"
 
 pp det -c "$URI" --sysfs-root "$S390" detach zlinux1 0001:00:00.0 --config
 ok "$(rc det)" "detach from the persistent configuration"
 out_has det '<zpci uid="0x0001" fid="0x00000000"/>'; ok $? "detach shows what was removed"
-pp detlive -c "$URI" detach zlinux1 0001:00:00.0 --live
-[ "$(rc detlive)" = 1 ] && err_has detlive "this function is not supported by the connection driver: virDomainDetachDeviceFlags"
-ok $? "a live detach where the driver has none is refused by libvirt, passed on"
+pp detlive -c "$URI" --sysfs-root "$S390" detach zlinux1 0001:00:00.0 --live
+[ "$(rc detlive)" = 1 ] && err_has detlive "--live: this connection's driver (libvirt's test driver) cannot change the devices of a running guest such as 'zlinux1'"
+ok $? "a live detach where the driver has none: refused in words before anything is sent"
+pp detdef -c "$URI" --sysfs-root "$S390" detach zlinux1 0001:00:00.0
+ok "$(rc detdef)" "a detach from a running guest there: the persistent configuration by default"
+out_has detdef "# detached 0001:00:00.0 from the persistent configuration of guest 'zlinux1'"
+ok $? "and says so"
 
 done_testing
