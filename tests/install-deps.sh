@@ -10,9 +10,10 @@ libpci-dev pciutils pci.ids libncurses-dev libxml2-dev libxml2-utils libjson-c-d
 zlib1g-dev libvirt-dev libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients
 qemu-system-misc qemu-system-x86 tmux jq valgrind locales util-linux
 time clang libclang-rt-14-dev groff-base busybox-static kmod
-git dpkg-dev debhelper lintian"
+git dpkg-dev debhelper lintian gcc-s390x-linux-gnu"
 
-# The real-kernel lane (tests/vm/) downloads, never installs, Debian's s390x kernel and busybox: apt
+# The real-kernel lane (tests/vm/) downloads, never installs, Debian's s390x kernel, busybox and an
+# s390x root (libvirt, QEMU, the -dev packages gcc-s390x-linux-gnu builds pcipass against): apt
 # needs the s390x architecture's package lists for that.
 need_update=""
 if ! dpkg --print-foreign-architectures | grep -qx s390x; then

@@ -80,6 +80,48 @@ vm_initramfs() {
 }
 VM_BUSYBOX_HOST=$(command -v busybox || echo /bin/busybox)
 
+# vm_fetch_root ARCH PKG...: a root tree for ARCH of Debian's own packages PKG and their Depends
+# closure, downloaded with apt-get download and unpacked with dpkg-deb -x (never installed), kept in
+# $VM_CACHE under a name made of the versions of PKG (a new version of one makes a new tree; the
+# closure is resolved only then: it costs half a minute on a loaded machine); sets VM_ROOT. The
+# closure takes the ARCH packages and the architecture-independent ones; of alternatives apt names
+# both, libelogind0 is left out (it ships libsystemd0's library too).
+vm_fetch_root() {
+    _arch=$1; shift
+    _named=$(for _p in "$@"; do echo "$_p:$_arch"; done)
+    _id=$(apt-cache show --no-all-versions $_named 2> /dev/null | sed -n 's/^\(Package\|Version\): //p' | cksum | cut -d' ' -f1)
+    VM_ROOT="$VM_CACHE/root-$_arch-$_id"
+    exec 8> "$VM_CACHE/.lock"
+    flock 8
+    if [ ! -f "$VM_ROOT/.complete" ]; then
+        _l=$(mktemp)
+        apt-cache depends --recurse --no-recommends --no-suggests --no-conflicts --no-breaks --no-replaces \
+            --no-enhances $_named 2> /dev/null | grep -v '^[ <]' | sort -u > "$_l"
+        _sel=$( { grep ":$_arch\$" "$_l"
+                  grep -v : "$_l" | xargs -r apt-cache show --no-all-versions 2> /dev/null |
+                      awk '/^Package:/ { p = $2 } /^Architecture: all/ { print p }'; } |
+                grep -v '^libelogind0' | sort -u)
+        rm -f "$_l"
+        [ -n "$_sel" ] || skip_all "the package archive has no $_arch packages for $* (apt-get update)"
+        _t=$(mktemp -d "$VM_CACHE/fetch.XXXXXX")
+        _t0=$(now)
+        if ! (cd "$_t" && apt-get download -q $_sel) > "$_t/log" 2>&1; then
+            diag < "$_t/log" >&2
+            rm -rf "$_t"
+            skip_all "apt-get download of the $_arch root failed (no package archive?)"
+        fi
+        _t1=$(now)
+        for _d in "$_t"/*.deb; do dpkg-deb -x "$_d" "$_t/tree" || { rm -rf "$_t"; skip_all "dpkg-deb -x $_d failed"; }; done
+        _t2=$(now)
+        echo "$(echo $_sel | wc -w) packages, $(cat "$_t"/*.deb | wc -c) bytes downloaded in $(secs "$_t0" "$_t1") s, unpacked to $(du -sb "$_t/tree" | cut -f1) bytes in $(secs "$_t1" "$_t2") s" > "$_t/tree/.cost"
+        rm -rf "$VM_ROOT"
+        mv "$_t/tree" "$VM_ROOT"
+        rm -rf "$_t"
+        touch "$VM_ROOT/.complete"
+    fi
+    exec 8>&-
+}
+
 # vm_watch PID BOUND STALL REASONFILE FILE...: ends the VM PID when it has run BOUND seconds, or when
 # none of FILE... (its console, the scenario's TAP and timings) has grown for STALL seconds: a hang,
 # not a slow machine, since a slow scenario still writes. The reason goes to REASONFILE. Runs in the
