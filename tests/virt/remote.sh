@@ -125,8 +125,8 @@ out_has f6t "0000:b5:0"; [ $? -ne 0 ]; ok $? "text: what is known to be taken st
 pp f6a -c "$B" attach db1 0000:d8:00.0 --dry-run --config
 [ "$(rc f6a)" -eq 0 ] && err_has f6a "is unknown on this host"
 ok $? "and attach takes what find --free lists there, warning of the same unknowns"
-pp f7 -c "$B" -c "$L" find --class 0x12345
-[ "$(rc f7)" -eq 0 ]; ok $? "find --class takes up to 6 hex digits"
+pp f7 -c "$B" -c "$L" find --class 0x123456
+[ "$(rc f7)" -eq 0 ]; ok $? "find --class takes 6 hex digits (class, subclass and interface)"
 pp f8 -c "$B" -c "$L" find --vendor xyz
 [ "$(rc f8)" -eq 2 ] && err_has f8 "hex 0000-ffff"; ok $? "a bad --vendor names the valid range"
 
