@@ -414,7 +414,8 @@ console_attach_g2() {
     clear_filter; keys "$1" Enter; wait_for "1 shown" 20
     keys Enter; wait_for "Pick the guest for $1" 30
     keys Home j Enter; wait_for "Assign $1 to guest 'g2'" 30
-    keys BTab Enter; wait_for "XML preview: $1" 30
+    # [Preview XML] sits above the element fields (ROM BAR, ROM file, boot order, driver model)
+    keys BTab BTab BTab BTab BTab Enter; wait_for "XML preview: $1" 30
     keys Enter; wait_for "of guest 'g2'? [y/N]" 30; keys y
     wait_for "$2" 60; _r=$?
     keys Escape Escape Escape; wait_for "Host PCI functions" 30
