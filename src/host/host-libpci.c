@@ -149,13 +149,6 @@ static char *class_name(struct pci_access *pacc, unsigned cls)
     return n;
 }
 
-/* Whether PATH is there and is no regular file (a FIFO, a device, a directory). */
-static bool attr_special(const char *path)
-{
-    struct stat st;
-    return stat(path, &st) == 0 && !S_ISREG(st.st_mode);
-}
-
 /* Whether the extended config space (from 0x100) of the function under DEVDIR can be read: the
  * kernel shows only 64 bytes to non-root, a conventional function has 256; libpci would warn on
  * every short read while it walks the capabilities. */
@@ -172,28 +165,46 @@ static bool ext_config_readable(const char *devdir, const char *name)
 }
 
 /* The attribute files libpci opens for a function: libpci opens them blocking, so each is looked
- * at first. False (warned, the function skipped) when one that libpci needs is no regular file;
- * *NUMA false when numa_node is not (the function is read without it). */
+ * at first, all in one read of the function's directory (the entries' types, as lspci's own
+ * directory read costs) rather than a stat each. False (warned, the function skipped) when one
+ * that libpci needs is no regular file; *NUMA false when numa_node is not (the function is read
+ * without it). */
 static bool attrs_regular(pp_host *h, const char *devdir, const char *name, bool *numa)
 {
     static const char *const need[] = { "vendor", "device", "class", "revision",
                                         "subsystem_vendor", "subsystem_device", "config",
-                                        "irq", "resource" };
-    char *path;
-    bool ok = true;
+                                        "irq", "resource", "numa_node" };
+    enum { NNEED = sizeof(need) / sizeof(need[0]), NUMA = NNEED - 1 };
+    char *path = xasprintf("%s/%s", devdir, name);
+    bool special[NNEED] = { false }, ok = true;
+    DIR *d = opendir(path);
+    struct dirent *e;
+    struct stat st;
 
-    for (size_t i = 0; ok && i < sizeof(need) / sizeof(need[0]); i++) {
-        path = xasprintf("%s/%s/%s", devdir, name, need[i]);
-        ok = !attr_special(path);
+    free(path);
+    while (d && (e = readdir(d))) {
+        for (size_t i = 0; i < NNEED; i++) {
+            if (strcmp(e->d_name, need[i]) != 0)
+                continue;
+            /* a link (what it names decides) or a file system that does not tell the type:
+             * asked once for this entry */
+            if (e->d_type == DT_LNK || e->d_type == DT_UNKNOWN)
+                special[i] = fstatat(dirfd(d), e->d_name, &st, 0) == 0 && !S_ISREG(st.st_mode);
+            else
+                special[i] = e->d_type != DT_REG;
+            break;
+        }
+    }
+    if (d)
+        closedir(d);
+    for (size_t i = 0; ok && i < NUMA; i++) {
+        ok = !special[i];
         if (!ok)
             pp_host_warn(h, _("%s: skipped: '%s' is not a regular file"), name, need[i]);
-        free(path);
     }
-    path = xasprintf("%s/%s/numa_node", devdir, name);
-    *numa = !attr_special(path);
+    *numa = !special[NUMA];
     if (ok && !*numa)
         pp_host_warn(h, _("%s: cannot read '%s': %s"), name, "numa_node", _("not a regular file"));
-    free(path);
     return ok;
 }
 
