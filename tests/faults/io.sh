@@ -74,6 +74,13 @@ rss() { # CMD...: the peak resident set of pcipass running CMD, in KiB
 }
 [ "$(du -m "$WORK/big-journal" | cut -f1)" -ge 45 ]; ok $? "a journal of $(du -m "$WORK/big-journal" | cut -f1) MiB"
 for c in "history" "history --json" "undo --dry-run"; do
+    # AddressSanitizer keeps freed memory in its quarantine (256 MiB) and adds its shadow: a peak
+    # measured there says nothing of pcipass's own; the plain build measures it
+    if grep -q -- '--enable-sanitizers' "$top_builddir/config.status" 2> /dev/null; then
+        tap_n=$((tap_n + 1))
+        echo "ok $tap_n - $c: peak memory # SKIP the sanitizer build (its allocator holds freed memory)"
+        continue
+    fi
     # shellcheck disable=SC2086
     k=$(rss $c)
     [ "$k" -lt 49152 ]; ok $? "$c on it peaks at $((k / 1024)) MiB: less than the journal (48 MiB)"
