@@ -149,63 +149,42 @@ static char *class_name(struct pci_access *pacc, unsigned cls)
     return n;
 }
 
-/* Whether the extended config space (from 0x100) of the function under DEVDIR can be read: the
- * kernel shows only 64 bytes to non-root, a conventional function has 256; libpci would warn on
- * every short read while it walks the capabilities. */
-static bool ext_config_readable(const char *devdir, const char *name)
+/* Whether the extended config space (from 0x100) of the function can be read: the kernel shows
+ * only 64 bytes to non-root, a conventional function has 256; libpci would warn on every short
+ * read while it walks the capabilities. */
+static bool ext_config_readable(const pp_fn_dir *d)
 {
-    char *path = xasprintf("%s/%s/config", devdir, name), buf[4];
-    int fd = pp_open_regular(AT_FDCWD, path);
+    char buf[4];
+    int fd = pp_fn_dir_open_attr(d, PP_ATTR_CONFIG);
     bool ok = fd >= 0 && pread(fd, buf, sizeof(buf), 0x100) == (ssize_t)sizeof(buf);
 
     if (fd >= 0)
         close(fd);
-    free(path);
     return ok;
 }
 
 /* The attribute files libpci opens for a function: libpci opens them blocking, so each is looked
- * at first, all in one read of the function's directory (the entries' types, as lspci's own
+ * at first in the function's directory as read once (the entries' types, as lspci's own
  * directory read costs) rather than a stat each. False (warned, the function skipped) when one
  * that libpci needs is no regular file; *NUMA false when numa_node is not (the function is read
  * without it). */
-static bool attrs_regular(pp_host *h, const char *devdir, const char *name, bool *numa)
+static bool attrs_regular(pp_host *h, const pp_fn_dir *d, const char *name, bool *numa)
 {
-    static const char *const need[] = { "vendor", "device", "class", "revision",
-                                        "subsystem_vendor", "subsystem_device", "config",
-                                        "irq", "resource", "numa_node" };
-    enum { NNEED = sizeof(need) / sizeof(need[0]), NUMA = NNEED - 1 };
-    char *path = xasprintf("%s/%s", devdir, name);
-    bool special[NNEED] = { false }, ok = true;
-    DIR *d = opendir(path);
-    struct dirent *e;
-    struct stat st;
+    static const int need[] = { PP_ATTR_VENDOR, PP_ATTR_DEVICE, PP_ATTR_CLASS,
+                                PP_ATTR_REVISION, PP_ATTR_SUBSYSTEM_VENDOR,
+                                PP_ATTR_SUBSYSTEM_DEVICE, PP_ATTR_CONFIG, PP_ATTR_IRQ,
+                                PP_ATTR_RESOURCE };
 
-    free(path);
-    while (d && (e = readdir(d))) {
-        for (size_t i = 0; i < NNEED; i++) {
-            if (strcmp(e->d_name, need[i]) != 0)
-                continue;
-            /* a link (what it names decides) or a file system that does not tell the type:
-             * asked once for this entry */
-            if (e->d_type == DT_LNK || e->d_type == DT_UNKNOWN)
-                special[i] = fstatat(dirfd(d), e->d_name, &st, 0) == 0 && !S_ISREG(st.st_mode);
-            else
-                special[i] = e->d_type != DT_REG;
-            break;
+    for (size_t i = 0; i < sizeof(need) / sizeof(need[0]); i++)
+        if (pp_fn_dir_special(d, need[i])) {
+            pp_host_warn(h, _("%s: skipped: '%s' is not a regular file"), name,
+                         pp_fn_dir_name(need[i]));
+            return false;
         }
-    }
-    if (d)
-        closedir(d);
-    for (size_t i = 0; ok && i < NUMA; i++) {
-        ok = !special[i];
-        if (!ok)
-            pp_host_warn(h, _("%s: skipped: '%s' is not a regular file"), name, need[i]);
-    }
-    *numa = !special[NUMA];
-    if (ok && !*numa)
+    *numa = !pp_fn_dir_special(d, PP_ATTR_NUMA_NODE);
+    if (!*numa)
         pp_host_warn(h, _("%s: cannot read '%s': %s"), name, "numa_node", _("not a regular file"));
-    return ok;
+    return true;
 }
 
 /* Reads one function through libpci. False when libpci gave up on it (the entry is skipped). */
@@ -262,6 +241,7 @@ static bool libpci_load(pp_host *h, const char *root)
     pp_pci_addr *addrs;
     size_t naddrs, i;
     struct stat st;
+    int devfd;
 
     if (stat(root, &st) != 0) {
         pp_error_set(_("sysfs root '%s': %s"), root, strerror(errno));
@@ -293,23 +273,33 @@ static bool libpci_load(pp_host *h, const char *root)
     }
     pci_set_param(pacc, "sysfs.path", busdir);
     pci_init(pacc);
+    devfd = open(devdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 
     for (i = 0; i < naddrs; i++) {
         pp_function f;
-        char *path;
+        pp_fn_dir d;
+        bool numa = true, listed;
 
         memset(&f, 0, sizeof(f));
         f.addr = addrs[i];
         pp_pci_addr_format(&f.addr, f.name);
-        bool numa;
-        if (!attrs_regular(h, devdir, f.name, &numa) ||
-            !fill_one(pacc, h, &f, ext_config_readable(devdir, f.name), numa))
+        /* one directory fd per function: what it holds is known from one read of it */
+        listed = devfd >= 0 && pp_fn_dir_open(&d, devfd, f.name);
+        if (!listed) {
+            char *path = xasprintf("%s/%s", devdir, f.name);
+            pp_host_warn(h, _("%s: cannot open '%s': %s"), f.name, path, strerror(errno));
+            free(path);
             continue;
-        path = xasprintf("%s/%s", devdir, f.name);
-        pp_host_read_extra(h, &f, path);
-        free(path);
-        pp_host_add(h, &f);
+        }
+        if (attrs_regular(h, &d, f.name, &numa) &&
+            fill_one(pacc, h, &f, ext_config_readable(&d), numa)) {
+            pp_host_read_extra_dir(h, &f, &d);
+            pp_host_add(h, &f);
+        }
+        pp_fn_dir_close(&d);
     }
+    if (devfd >= 0)
+        close(devfd);
     libpci_jmp_armed = false;
     libpci_host = NULL;
     pci_cleanup(pacc);

@@ -11,7 +11,37 @@ void pp_host_add(pp_host *h, const pp_function *f);
 /* Fills the vendor, device and class names the functions of H lack from this machine's pci.ids,
  * through libpci's name lookup (no device access: for a host read through node devices). */
 void pp_host_fill_names(pp_host *h);
-/* Reads the pcipass-owned attributes of F under DEVDIR (SR-IOV, zPCI, boot_vga). */
+/* The entries of a function's directory that pcipass or libpci read, in strcmp order (the names in
+ * host.c are searched by halves). */
+enum {
+    PP_ATTR_BOOT_VGA, PP_ATTR_CLASS, PP_ATTR_CONFIG, PP_ATTR_DEVICE, PP_ATTR_DRIVER,
+    PP_ATTR_DRIVER_OVERRIDE, PP_ATTR_FUNCTION_ID, PP_ATTR_IOMMU_GROUP, PP_ATTR_IRQ,
+    PP_ATTR_NUMA_NODE, PP_ATTR_PCHID, PP_ATTR_PHYSFN, PP_ATTR_RESET, PP_ATTR_RESET_METHOD,
+    PP_ATTR_RESOURCE, PP_ATTR_REVISION, PP_ATTR_SRIOV_NUMVFS, PP_ATTR_SRIOV_TOTALVFS,
+    PP_ATTR_SUBSYSTEM_DEVICE, PP_ATTR_SUBSYSTEM_VENDOR, PP_ATTR_UID, PP_ATTR_UID_IS_UNIQUE,
+    PP_ATTR_VENDOR, PP_ATTR_VFIO_DEV, PP_ATTR_COUNT
+};
+/* One function's directory, open, and what one read of it showed: each entry's d_type, -1 where
+ * the entry is absent. Every read under it is an openat relative to FD, and an entry that is not
+ * there costs no system call. */
+typedef struct pp_fn_dir {
+    int fd;
+    short type[PP_ATTR_COUNT];
+} pp_fn_dir;
+/* Opens PATH (relative to AT) and reads its entries. False with errno set (D->fd is -1). */
+bool pp_fn_dir_open(pp_fn_dir *d, int at, const char *path);
+void pp_fn_dir_close(pp_fn_dir *d);
+const char *pp_fn_dir_name(int attr);
+/* Whether entry ATTR is no regular file: decided by its type, or for a link (or a file system that
+ * gives no type) by one stat of what it names. False for an absent entry. */
+bool pp_fn_dir_special(const pp_fn_dir *d, int attr);
+/* Opens entry ATTR for reading without blocking, refusing anything but a regular file: -1 with
+ * errno ENOENT (absent), EFTYPE_PP (not a regular file) or the open's own. No fstat where the
+ * directory already said "regular file". */
+int pp_fn_dir_open_attr(const pp_fn_dir *d, int attr);
+/* Reads the pcipass-owned attributes of F (SR-IOV, zPCI, driver, group, reset, boot_vga). */
+void pp_host_read_extra_dir(pp_host *h, pp_function *f, const pp_fn_dir *d);
+/* The same for the function directory DEVDIR (opened and read here). */
 void pp_host_read_extra(pp_host *h, pp_function *f, const char *devdir);
 /* The device's VFIO device ("vfio3") under the device directory DIRFD, NULL if none. */
 char *pp_host_read_vfio_dev(int dirfd);

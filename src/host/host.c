@@ -3,6 +3,7 @@
 #include <config.h>
 
 #include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -36,11 +37,104 @@ void pp_host_add(pp_host *h, const pp_function *f)
     h->funcs[h->nfuncs++] = *f;
 }
 
+static const char *const attr_names[PP_ATTR_COUNT] = {
+    "boot_vga", "class", "config", "device", "driver", "driver_override", "function_id",
+    "iommu_group", "irq", "numa_node", "pchid", "physfn", "reset", "reset_method", "resource",
+    "revision", "sriov_numvfs", "sriov_totalvfs", "subsystem_device", "subsystem_vendor", "uid",
+    "uid_is_unique", "vendor", "vfio-dev"
+};
+
+const char *pp_fn_dir_name(int attr)
+{
+    return attr_names[attr];
+}
+
+static int attr_index(const char *name)
+{
+    size_t lo = 0, hi = PP_ATTR_COUNT;
+
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        int c = strcmp(name, attr_names[mid]);
+        if (c == 0)
+            return (int)mid;
+        if (c < 0)
+            hi = mid;
+        else
+            lo = mid + 1;
+    }
+    return -1;
+}
+
+bool pp_fn_dir_open(pp_fn_dir *d, int at, const char *path)
+{
+    /* getdents64 itself: opendir() and fdopendir() add an fstat, readdir() nothing we need */
+    _Alignas(struct dirent64) char buf[8192];
+    ssize_t n;
+    int err;
+
+    for (size_t i = 0; i < PP_ATTR_COUNT; i++)
+        d->type[i] = -1;
+    d->fd = openat(at, path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (d->fd < 0)
+        return false;
+    while ((n = getdents64(d->fd, buf, sizeof(buf))) > 0) {
+        for (ssize_t off = 0; off < n;) {
+            const struct dirent64 *e = (const struct dirent64 *)(void *)(buf + off);
+            int k = attr_index(e->d_name);
+            if (k >= 0)
+                d->type[k] = e->d_type;
+            off += e->d_reclen;
+        }
+    }
+    if (n < 0) {
+        err = errno;
+        close(d->fd);
+        d->fd = -1;
+        errno = err;
+        return false;
+    }
+    return true;
+}
+
+void pp_fn_dir_close(pp_fn_dir *d)
+{
+    if (d->fd >= 0)
+        close(d->fd);
+    d->fd = -1;
+}
+
+bool pp_fn_dir_special(const pp_fn_dir *d, int attr)
+{
+    struct stat st;
+
+    if (d->type[attr] < 0 || d->type[attr] == DT_REG)
+        return false;
+    if (d->type[attr] == DT_LNK || d->type[attr] == DT_UNKNOWN)
+        return fstatat(d->fd, attr_names[attr], &st, 0) == 0 && !S_ISREG(st.st_mode);
+    return true;
+}
+
+int pp_fn_dir_open_attr(const pp_fn_dir *d, int attr)
+{
+    if (d->type[attr] < 0) {
+        errno = ENOENT;
+        return -1;
+    }
+    /* O_NONBLOCK all the same: a FIFO put there since the directory was read does not block */
+    if (d->type[attr] == DT_REG)
+        return openat(d->fd, attr_names[attr], O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    if (d->type[attr] == DT_LNK || d->type[attr] == DT_UNKNOWN)
+        return pp_open_regular(d->fd, attr_names[attr]);
+    errno = EFTYPE_PP;
+    return -1;
+}
+
 /* One attribute file, read once. 1: read; 0: absent; -1: present but unreadable (warned). */
-static int read_attr(pp_host *h, const pp_function *f, int dirfd, const char *name, char *buf,
+static int read_attr(pp_host *h, const pp_function *f, const pp_fn_dir *d, int attr, char *buf,
                      size_t size)
 {
-    int fd = pp_open_regular(dirfd, name);
+    int fd = pp_fn_dir_open_attr(d, attr);
     ssize_t n;
 
     if (fd < 0) {
@@ -56,7 +150,8 @@ static int read_attr(pp_host *h, const pp_function *f, int dirfd, const char *na
     buf[strcspn(buf, "\n")] = '\0';
     return 1;
 fail:
-    pp_host_warn(h, _("%s: cannot read '%s': %s"), f->name, name, pp_open_error(errno));
+    pp_host_warn(h, _("%s: cannot read '%s': %s"), f->name, attr_names[attr],
+                 pp_open_error(errno));
     return -1;
 }
 
@@ -82,27 +177,28 @@ const char *pp_host_link_base(const char *target)
     return b;
 }
 
-static bool read_number(pp_host *h, const pp_function *f, int dirfd, const char *name, int base,
-                        unsigned long max, unsigned long *out)
+static bool read_number(pp_host *h, const pp_function *f, const pp_fn_dir *d, int attr,
+                        int base, unsigned long max, unsigned long *out)
 {
     char buf[64];
 
-    if (read_attr(h, f, dirfd, name, buf, sizeof(buf)) != 1)
+    if (read_attr(h, f, d, attr, buf, sizeof(buf)) != 1)
         return false;
     if (!pp_host_parse_attr_number(buf, base, max, out)) {
-        pp_host_warn(h, _("%s: '%s' holds '%s', not a number; ignored"), f->name, name, buf);
+        pp_host_warn(h, _("%s: '%s' holds '%s', not a number; ignored"), f->name,
+                     attr_names[attr], buf);
         return false;
     }
     return true;
 }
 
-static void read_sriov(pp_host *h, pp_function *f, int dirfd)
+static void read_sriov(pp_host *h, pp_function *f, const pp_fn_dir *d)
 {
     char link[4096];
     ssize_t n;
     unsigned long total, enabled;
 
-    n = readlinkat(dirfd, "physfn", link, sizeof(link) - 1);
+    n = d->type[PP_ATTR_PHYSFN] < 0 ? -1 : readlinkat(d->fd, "physfn", link, sizeof(link) - 1);
     if (n > 0) {
         const char *base;
         link[n] = '\0';
@@ -113,47 +209,50 @@ static void read_sriov(pp_host *h, pp_function *f, int dirfd)
         else
             pp_host_warn(h, _("%s: 'physfn' points to '%s', not a PCI function"), f->name, link);
     }
-    if (read_number(h, f, dirfd, "sriov_totalvfs", 10, 0xffff, &total)) {
+    if (read_number(h, f, d, PP_ATTR_SRIOV_TOTALVFS, 10, 0xffff, &total)) {
         f->is_pf = true;
         f->sriov_total = (unsigned)total;
-        if (read_number(h, f, dirfd, "sriov_numvfs", 10, 0xffff, &enabled))
+        if (read_number(h, f, d, PP_ATTR_SRIOV_NUMVFS, 10, 0xffff, &enabled))
             f->sriov_enabled = (unsigned)enabled;
     }
 }
 
 /* s390: the kernel's zPCI attributes (Documentation/arch/s390/pci.rst). */
-static void read_zpci(pp_host *h, pp_function *f, int dirfd)
+static void read_zpci(pp_host *h, pp_function *f, const pp_fn_dir *d)
 {
     unsigned long fid, uid = 0, uniq = 0, pchid = 0;
 
-    if (!read_number(h, f, dirfd, "function_id", 0, 0xffffffffUL, &fid))
+    if (!read_number(h, f, d, PP_ATTR_FUNCTION_ID, 0, 0xffffffffUL, &fid))
         return;
     f->has_zpci = true;
     f->zpci.fid = (uint32_t)fid;
-    if (read_number(h, f, dirfd, "uid", 0, 0xffff, &uid))
+    if (read_number(h, f, d, PP_ATTR_UID, 0, 0xffff, &uid))
         f->zpci.uid = (uint32_t)uid;
-    if (read_number(h, f, dirfd, "uid_is_unique", 0, 1, &uniq))
+    if (read_number(h, f, d, PP_ATTR_UID_IS_UNIQUE, 0, 1, &uniq))
         f->zpci.uid_is_unique = uniq == 1;
-    if (read_number(h, f, dirfd, "pchid", 0, 0xffff, &pchid))
+    if (read_number(h, f, d, PP_ATTR_PCHID, 0, 0xffff, &pchid))
         f->zpci.pchid = (uint32_t)pchid;
 }
 
-/* The basename of the target of link NAME, as libpci would give it after realpath(): none when the
+/* The basename of the target of link ATTR, as libpci would give it after realpath(): none when the
  * link is absent or dangling (warned). One readlinkat and one faccessat instead of realpath()'s
  * walk over every component of the path: on 4096 functions that walk is most of the scan. */
-static char *read_link_base(pp_host *h, const pp_function *f, int dirfd, const char *name)
+static char *read_link_base(pp_host *h, const pp_function *f, const pp_fn_dir *d, int attr)
 {
     char link[4096];
-    ssize_t n = readlinkat(dirfd, name, link, sizeof(link) - 1);
-    const char *base;
+    const char *name = attr_names[attr], *base;
+    ssize_t n;
 
+    if (d->type[attr] < 0)
+        return NULL;
+    n = readlinkat(d->fd, name, link, sizeof(link) - 1);
     if (n < 0) {
         if (errno != ENOENT && errno != EINVAL)
             pp_host_warn(h, _("%s: cannot read '%s': %s"), f->name, name, strerror(errno));
         return NULL;
     }
     link[n] = '\0';
-    if (faccessat(dirfd, name, F_OK, 0) != 0) {
+    if (faccessat(d->fd, name, F_OK, 0) != 0) {
         pp_host_warn(h, _("%s: '%s' link is dangling, treated as none"), f->name, name);
         return NULL;
     }
@@ -178,60 +277,74 @@ static char *tamed(const char *s)
     return c;
 }
 
-void pp_host_read_extra(pp_host *h, pp_function *f, const char *devdir)
+static void read_group(pp_host *h, pp_function *f, const pp_fn_dir *d)
+{
+    char *g = read_link_base(h, f, d, PP_ATTR_IOMMU_GROUP);
+    unsigned long v;
+
+    if (g && pp_host_parse_attr_number(g, 10, 0x7fffffff, &v))
+        f->iommu_group = (int)v;
+    else if (g)
+        pp_host_warn(h, _("%s: 'iommu_group' points to '%s', not a group number; ignored"),
+                     f->name, g);
+    free(g);
+}
+
+static void read_reset(pp_host *h, pp_function *f, const pp_fn_dir *d)
+{
+    char ov[256], rm[256];
+
+    if (read_attr(h, f, d, PP_ATTR_DRIVER_OVERRIDE, ov, sizeof(ov)) == 1 && *ov &&
+        strcmp(ov, "(null)") != 0)
+        f->driver_override = tamed(ov);
+    /* the kernel hides both reset and reset_method where it has no reset for the function */
+    switch (read_attr(h, f, d, PP_ATTR_RESET_METHOD, rm, sizeof(rm))) {
+    case 1:
+        f->reset_method = tamed(rm);
+        f->no_reset = !*rm;
+        f->resettable = *rm;
+        break;
+    case 0:
+        /* the directory's entries say whether "reset" is there */
+        f->resettable = d->type[PP_ATTR_RESET] >= 0;
+        f->no_reset = !f->resettable;
+        break;
+    default:
+        break;
+    }
+}
+
+void pp_host_read_extra_dir(pp_host *h, pp_function *f, const pp_fn_dir *d)
 {
     char buf[16];
-    int dirfd;
 
     f->bridge = class_is_bridge(f->class_code);
-    f->iommu_group = -1; /* also when the directory cannot be opened: never group 0 by accident */
-    dirfd = open(devdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (dirfd < 0) {
+    f->iommu_group = -1; /* never group 0 by accident */
+    f->driver = read_link_base(h, f, d, PP_ATTR_DRIVER);
+    if (f->driver && d->type[PP_ATTR_VFIO_DEV] >= 0)
+        f->vfio_dev = pp_host_read_vfio_dev(d->fd);
+    read_group(h, f, d);
+    read_sriov(h, f, d);
+    read_zpci(h, f, d);
+    read_reset(h, f, d);
+    /* boot_vga exists only on VGA-class functions */
+    if ((f->class_code >> 16) == 0x03 &&
+        read_attr(h, f, d, PP_ATTR_BOOT_VGA, buf, sizeof(buf)) == 1)
+        f->boot_vga = strcmp(buf, "1") == 0;
+}
+
+void pp_host_read_extra(pp_host *h, pp_function *f, const char *devdir)
+{
+    pp_fn_dir d;
+
+    if (!pp_fn_dir_open(&d, AT_FDCWD, devdir)) {
+        f->bridge = class_is_bridge(f->class_code);
+        f->iommu_group = -1;
         pp_host_warn(h, _("%s: cannot open '%s': %s"), f->name, devdir, strerror(errno));
         return;
     }
-    f->driver = read_link_base(h, f, dirfd, "driver");
-    if (f->driver)
-        f->vfio_dev = pp_host_read_vfio_dev(dirfd);
-    f->iommu_group = -1;
-    {
-        char *g = read_link_base(h, f, dirfd, "iommu_group");
-        unsigned long v;
-        if (g && pp_host_parse_attr_number(g, 10, 0x7fffffff, &v))
-            f->iommu_group = (int)v;
-        else if (g)
-            pp_host_warn(h, _("%s: 'iommu_group' points to '%s', not a group number; ignored"),
-                         f->name, g);
-        free(g);
-    }
-    read_sriov(h, f, dirfd);
-    read_zpci(h, f, dirfd);
-    {
-        char ov[256], rm[256];
-        if (read_attr(h, f, dirfd, "driver_override", ov, sizeof(ov)) == 1 && *ov &&
-            strcmp(ov, "(null)") != 0)
-            f->driver_override = tamed(ov);
-        /* the kernel hides both reset and reset_method where it has no reset for the function */
-        switch (read_attr(h, f, dirfd, "reset_method", rm, sizeof(rm))) {
-        case 1:
-            f->reset_method = tamed(rm);
-            f->no_reset = !*rm;
-            f->resettable = *rm;
-            break;
-        case 0:
-            if (faccessat(dirfd, "reset", F_OK, 0) == 0)
-                f->resettable = true;
-            else
-                f->no_reset = errno == ENOENT;
-            break;
-        default:
-            break;
-        }
-    }
-    /* boot_vga exists only on VGA-class functions; skip the syscall for the rest. */
-    if ((f->class_code >> 16) == 0x03 && read_attr(h, f, dirfd, "boot_vga", buf, sizeof(buf)) == 1)
-        f->boot_vga = strcmp(buf, "1") == 0;
-    close(dirfd);
+    pp_host_read_extra_dir(h, f, &d);
+    pp_fn_dir_close(&d);
 }
 
 pp_host *pp_host_load(const char *root)
