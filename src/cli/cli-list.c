@@ -121,10 +121,12 @@ void pp_json_stream(json_object *o, size_t *count)
     text = pp_json_text(o);
     fputs(*count ? ",\n  " : "[\n  ", stdout);
     /* one level deeper: JSON strings never hold a raw newline, so every newline is layout */
-    for (p = text; *p; p++) {
-        putchar(*p);
-        if (*p == '\n')
+    for (p = text; *p;) {
+        size_t n = strcspn(p, "\n");
+        fwrite(p, 1, n + (p[n] == '\n'), stdout);
+        if (p[n] == '\n')
             fputs("  ", stdout);
+        p += n + (p[n] == '\n');
     }
     free(text);
     (*count)++;

@@ -187,8 +187,36 @@ static bool attrs_regular(pp_host *h, const pp_fn_dir *d, const char *name, bool
     return true;
 }
 
+static char *dup_or_null(const char *s)
+{
+    return s ? xstrdup(s) : NULL;
+}
+
+/* pci.ids' names of F; what PREV (the function read before it, NULL for none) has in common with
+ * F is copied from it: SR-IOV hosts hold thousands of VFs of one model, and each lookup walks
+ * libpci's hash. */
+static void fill_names(struct pci_access *pacc, pp_function *f, const pp_function *prev)
+{
+    int flags = PCI_LOOKUP_NO_NUMBERS | PCI_LOOKUP_NO_HWDB;
+
+    if (prev && prev->vendor_id == f->vendor_id) {
+        f->vendor_name = dup_or_null(prev->vendor_name);
+        if (prev->device_id == f->device_id)
+            f->device_name = dup_or_null(prev->device_name);
+    } else {
+        f->vendor_name = lookup(pacc, PCI_LOOKUP_VENDOR | flags, f->vendor_id);
+    }
+    if (!prev || prev->vendor_id != f->vendor_id || prev->device_id != f->device_id)
+        f->device_name = lookup(pacc, PCI_LOOKUP_DEVICE | flags, f->vendor_id, f->device_id);
+    if (prev && prev->class_code >> 8 == f->class_code >> 8)
+        f->class_name = dup_or_null(prev->class_name);
+    else
+        f->class_name = class_name(pacc, f->class_code >> 8);
+}
+
 /* Reads one function through libpci. False when libpci gave up on it (the entry is skipped). */
-static bool fill_one(struct pci_access *pacc, pp_host *h, pp_function *f, bool ext, bool numa)
+static bool fill_one(struct pci_access *pacc, pp_host *h, pp_function *f, const pp_function *prev,
+                     bool ext, bool numa)
 {
     /* volatile: it lives across the longjmp back from libpci's error callback. */
     struct pci_dev *volatile dev = NULL;
@@ -224,12 +252,8 @@ static bool fill_one(struct pci_access *pacc, pp_host *h, pp_function *f, bool e
     f->subsys_vendor_id = dev->subsys_vendor_id;
     f->subsys_device_id = dev->subsys_id;
     f->numa_node = numa ? dev->numa_node : -1;
-    f->vendor_name = lookup(pacc, PCI_LOOKUP_VENDOR | PCI_LOOKUP_NO_NUMBERS | PCI_LOOKUP_NO_HWDB,
-                            f->vendor_id);
-    f->device_name = lookup(pacc, PCI_LOOKUP_DEVICE | PCI_LOOKUP_NO_NUMBERS | PCI_LOOKUP_NO_HWDB,
-                            f->vendor_id, f->device_id);
-    f->class_name = class_name(pacc, dev->device_class);
     pci_free_dev(dev);
+    fill_names(pacc, f, prev);
     libpci_current = NULL;
     return true;
 }
@@ -292,7 +316,8 @@ static bool libpci_load(pp_host *h, const char *root)
             continue;
         }
         if (attrs_regular(h, &d, f.name, &numa) &&
-            fill_one(pacc, h, &f, ext_config_readable(&d), numa)) {
+            fill_one(pacc, h, &f, h->nfuncs ? &h->funcs[h->nfuncs - 1] : NULL,
+                     ext_config_readable(&d), numa)) {
             pp_host_read_extra_dir(h, &f, &d);
             pp_host_add(h, &f);
         }

@@ -107,10 +107,18 @@ static void judge(pp_function *f, const core_holders *c, int mod)
                                                                                : PP_VFIO_NO;
 }
 
+/* The drivers met so far in one judging, each with its module link as read once. */
+typedef struct seen_driver {
+    const char *name;
+    const char *module;
+    int mod;
+} seen_driver;
+
 void pp_host_judge_vfio(pp_host *h)
 {
     core_holders c;
-    size_t i, k;
+    seen_driver *seen = NULL;
+    size_t i, k, nseen = 0;
 
     read_holders(h, &c);
     for (i = 0; i < h->nfuncs; i++) {
@@ -118,21 +126,23 @@ void pp_host_judge_vfio(pp_host *h)
         int mod = 0;
 
         /* one module link per driver, not per function: SR-IOV hosts have thousands of VFs */
-        for (k = 0; f->driver && k < i; k++)
-            if (h->funcs[k].driver && strcmp(h->funcs[k].driver, f->driver) == 0)
+        for (k = 0; f->driver && k < nseen; k++)
+            if (strcmp(seen[k].name, f->driver) == 0)
                 break;
-        if (f->driver && k < i) {
-            f->driver_module = h->funcs[k].driver_module ? xstrdup(h->funcs[k].driver_module)
-                                                         : NULL;
-            mod = f->driver_module ? 1 : h->funcs[k].vfio_why == PP_VFIO_WHY_UNREADABLE ? -1 : 0;
+        if (f->driver && k < nseen) {
+            f->driver_module = seen[k].module ? xstrdup(seen[k].module) : NULL;
+            mod = seen[k].mod;
         } else if (f->driver) {
             mod = driver_module(h, f->driver, &f->driver_module);
             if (mod < 0)
                 pp_host_warn(h, _("%s: cannot read the module of driver %s: %s"), f->name,
                              f->driver, strerror(errno));
+            seen = xreallocarray(seen, nseen + 1, sizeof(*seen));
+            seen[nseen++] = (seen_driver){ f->driver, f->driver_module, mod };
         }
         judge(f, &c, mod);
     }
+    free(seen);
     for (i = 0; i < c.n; i++)
         free(c.names[i]);
     free(c.names);

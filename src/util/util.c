@@ -274,18 +274,43 @@ size_t pp_escape_step(const char *in, size_t n, unsigned flags, char out[PP_ESCA
     return (size_t)len;
 }
 
+/* How many bytes at S (N there) the rule leaves as they are before the first one that it may not:
+ * printable ASCII, and with PP_ESC_LAYOUT newline and tab. Such a run is copied whole; the rest
+ * goes a character at a time through pp_escape_step(). */
+static size_t safe_run(const char *s, size_t n, unsigned flags)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    size_t i = 0;
+
+    if (flags & PP_ESC_LAYOUT)
+        while (i < n && ((p[i] >= 0x20 && p[i] < 0x7f) || p[i] == '\n' || p[i] == '\t'))
+            i++;
+    else
+        while (i < n && p[i] >= 0x20 && p[i] < 0x7f)
+            i++;
+    return i;
+}
+
 char *pp_escape(const char *s, unsigned flags)
 {
     size_t n = strlen(s), cap = n + 1, used = 0;
     char *out = xmalloc(cap), one[PP_ESCAPE_MAX];
 
     while (n > 0) {
-        size_t k = pp_escape_step(s, n, flags | PP_ESC_FINAL, one), l = strlen(one);
+        size_t k = safe_run(s, n, flags), l;
+        const char *from = s;
+        if (k == 0) {
+            k = pp_escape_step(s, n, flags | PP_ESC_FINAL, one);
+            from = one;
+            l = strlen(one);
+        } else {
+            l = k;
+        }
         if (used + l + 1 > cap) {
             cap = (used + l + 1) * 2;
             out = xrealloc(out, cap);
         }
-        memcpy(out + used, one, l);
+        memcpy(out + used, from, l);
         used += l;
         s += k;
         n -= k;
@@ -327,31 +352,48 @@ static bool write_all(int fd, const char *p, size_t n)
     return true;
 }
 
+static void guard_flush(out_guard *g, const char *p, size_t n)
+{
+    if (n && !write_all(g->fd, p, n) && !g->err)
+        g->err = errno ? errno : EIO;
+}
+
+/* BUF escaped onto the guard's fd: runs of bytes that stay as they are in one piece (written
+ * straight from BUF when they fill the buffer), the others a character at a time. */
 static void guard_emit(out_guard *g, const char *buf, size_t size, bool final)
 {
     char out[4096], one[PP_ESCAPE_MAX];
     size_t used = 0;
 
     while (size > 0) {
-        size_t k = pp_escape_step(buf, size, g->flags | (final ? PP_ESC_FINAL : 0), one), l;
+        size_t k = safe_run(buf, size, g->flags), l;
+        const char *from = buf;
         if (k == 0) {
-            memcpy(g->pend, buf, size);
-            g->npend = size;
-            break;
+            k = pp_escape_step(buf, size, g->flags | (final ? PP_ESC_FINAL : 0), one);
+            if (k == 0) {
+                memcpy(g->pend, buf, size);
+                g->npend = size;
+                break;
+            }
+            from = one;
+            l = strlen(one);
+        } else {
+            l = k;
         }
-        l = strlen(one);
         if (used + l > sizeof(out)) {
-            if (!write_all(g->fd, out, used) && !g->err)
-                g->err = errno ? errno : EIO;
+            guard_flush(g, out, used);
             used = 0;
         }
-        memcpy(out + used, one, l);
-        used += l;
+        if (l >= sizeof(out)) {
+            guard_flush(g, from, l);
+        } else {
+            memcpy(out + used, from, l);
+            used += l;
+        }
         buf += k;
         size -= k;
     }
-    if (!write_all(g->fd, out, used) && !g->err)
-        g->err = errno ? errno : EIO;
+    guard_flush(g, out, used);
 }
 
 static ssize_t guard_write(void *cookie, const char *buf, size_t size)
