@@ -53,6 +53,7 @@ typedef struct pp_host {
      * facts, driver_override, reset method and class names are unknown, not absent. */
     bool partial;
     unsigned round_trips; /* node devices: the libvirt calls the read took */
+    bool names_later; /* the pci.ids names are left to pp_host_fill_names() */
 } pp_host;
 
 typedef struct pp_host_source {
@@ -68,6 +69,13 @@ extern const pp_host_source pp_host_source_nodedev;
 /* Loads the inventory of the sysfs root ROOT (NULL: /sys). NULL with the error slot set on
  * failure. */
 pp_host *pp_host_load(const char *root);
+/* The same without the pci.ids names, which pp_host_fill_names() adds: a caller that reads
+ * something else meanwhile (the guests) looks them up once that is done, so that the two peaks of
+ * memory do not add up (pci.ids alone is 2 MiB of libpci's). */
+pp_host *pp_host_load_unnamed(const char *root);
+/* Fills the vendor, device and class names the functions of H lack from this machine's pci.ids,
+ * through libpci's name lookup (no device access: a host read through node devices too). */
+void pp_host_fill_names(pp_host *h);
 /* The inventory of the host behind CONN (a pp_virt *), from its PCI node devices: partial. */
 pp_host *pp_host_load_nodedev(void *conn);
 void pp_host_free(pp_host *h);

@@ -63,7 +63,7 @@ const char *pp_app_conf_root(const pp_app *app)
     return app->sysfs_root || pp_app_uses_nodedev(app) ? NULL : "";
 }
 
-static pp_host *load_host(pp_app *app)
+static pp_host *load_host(pp_app *app, bool names_later)
 {
     pp_host *h;
     pp_virt *v;
@@ -74,7 +74,7 @@ static pp_host *load_host(pp_app *app)
             return NULL;
         return pp_host_load_nodedev(v);
     }
-    h = pp_host_load(app->sysfs_root);
+    h = names_later ? pp_host_load_unnamed(app->sysfs_root) : pp_host_load(app->sysfs_root);
     if (h) {
         pp_host_find_critical(h, pp_app_proc_root(app));
         pp_host_find_bindings(h, pp_app_proc_root(app), pp_app_conf_root(app));
@@ -85,13 +85,13 @@ static pp_host *load_host(pp_app *app)
 pp_host *pp_app_host(pp_app *app)
 {
     if (!app->host)
-        app->host = load_host(app);
+        app->host = load_host(app, false);
     return app->host;
 }
 
 bool pp_app_reload_host(pp_app *app)
 {
-    pp_host *h = load_host(app);
+    pp_host *h = load_host(app, false);
 
     /* the old inventory stays when the new one cannot be read */
     if (!h)
@@ -129,11 +129,17 @@ bool pp_app_read(pp_app *app, bool readonly, char **guests_error)
     /* the guests come over libvirt's socket while the sysfs scan waits on the kernel: together
      * they take about as long as the longer one */
     threaded = pthread_create(&th, NULL, read_guests, &j) == 0;
-    ok = pp_app_host(app) != NULL;
+    if (!app->host)
+        app->host = load_host(app, threaded);
+    ok = app->host != NULL;
     if (threaded)
         pthread_join(th, NULL);
     else
         read_guests(&j);
+    /* the names once the guests are read: libpci's pci.ids and libvirt's peak are not held at
+     * once */
+    if (ok && app->host->names_later)
+        pp_host_fill_names(app->host);
     if (ok)
         *guests_error = j.error;
     else

@@ -198,20 +198,20 @@ static char *dup_or_null(const char *s)
 static void fill_names(struct pci_access *pacc, pp_function *f, const pp_function *prev)
 {
     int flags = PCI_LOOKUP_NO_NUMBERS | PCI_LOOKUP_NO_HWDB;
+    bool vendor = prev && prev->vendor_id == f->vendor_id;
 
-    if (prev && prev->vendor_id == f->vendor_id) {
-        f->vendor_name = dup_or_null(prev->vendor_name);
-        if (prev->device_id == f->device_id)
-            f->device_name = dup_or_null(prev->device_name);
-    } else {
-        f->vendor_name = lookup(pacc, PCI_LOOKUP_VENDOR | flags, f->vendor_id);
-    }
-    if (!prev || prev->vendor_id != f->vendor_id || prev->device_id != f->device_id)
-        f->device_name = lookup(pacc, PCI_LOOKUP_DEVICE | flags, f->vendor_id, f->device_id);
-    if (prev && prev->class_code >> 8 == f->class_code >> 8)
-        f->class_name = dup_or_null(prev->class_name);
-    else
-        f->class_name = class_name(pacc, f->class_code >> 8);
+    if (!f->vendor_name)
+        f->vendor_name = vendor ? dup_or_null(prev->vendor_name)
+                                : lookup(pacc, PCI_LOOKUP_VENDOR | flags, (int)f->vendor_id);
+    if (!f->device_name)
+        f->device_name = vendor && prev->device_id == f->device_id
+                             ? dup_or_null(prev->device_name)
+                             : lookup(pacc, PCI_LOOKUP_DEVICE | flags, (int)f->vendor_id,
+                                      (int)f->device_id);
+    if (!f->class_name)
+        f->class_name = prev && prev->class_code >> 8 == f->class_code >> 8
+                            ? dup_or_null(prev->class_name)
+                            : class_name(pacc, f->class_code >> 8);
 }
 
 /* Reads one function through libpci. False when libpci gave up on it (the entry is skipped). */
@@ -253,7 +253,8 @@ static bool fill_one(struct pci_access *pacc, pp_host *h, pp_function *f, const 
     f->subsys_device_id = dev->subsys_id;
     f->numa_node = numa ? dev->numa_node : -1;
     pci_free_dev(dev);
-    fill_names(pacc, f, prev);
+    if (!h->names_later)
+        fill_names(pacc, f, prev);
     libpci_current = NULL;
     return true;
 }
@@ -371,17 +372,10 @@ void pp_host_fill_names(pp_host *h)
         pp_host_warn(h, _("libpci: %s; names are left as the host gave them"), libpci_msg);
         goto out;
     }
-    for (i = 0; i < h->nfuncs; i++) {
-        pp_function *f = &h->funcs[i];
-        int flags = PCI_LOOKUP_NO_NUMBERS | PCI_LOOKUP_NO_HWDB;
-        if (!f->vendor_name)
-            f->vendor_name = lookup(pacc, PCI_LOOKUP_VENDOR | flags, (int)f->vendor_id);
-        if (!f->device_name)
-            f->device_name = lookup(pacc, PCI_LOOKUP_DEVICE | flags, (int)f->vendor_id,
-                                    (int)f->device_id);
-        if (!f->class_name)
-            f->class_name = class_name(pacc, f->class_code >> 8);
-    }
+    for (i = 0; i < h->nfuncs; i++)
+        /* node devices may carry names of their own: the one before is no model there */
+        fill_names(pacc, &h->funcs[i], i && !h->partial ? &h->funcs[i - 1] : NULL);
+    h->names_later = false;
 out:
     libpci_jmp_armed = false;
     libpci_host = NULL;

@@ -8,9 +8,6 @@
 
 void pp_host_warn(pp_host *h, const char *fmt, ...) PP_PRINTF(2, 3);
 void pp_host_add(pp_host *h, const pp_function *f);
-/* Fills the vendor, device and class names the functions of H lack from this machine's pci.ids,
- * through libpci's name lookup (no device access: for a host read through node devices). */
-void pp_host_fill_names(pp_host *h);
 /* The entries of a function's directory that pcipass or libpci read, in strcmp order (the names in
  * host.c are searched by halves). */
 enum {

@@ -347,7 +347,7 @@ void pp_host_read_extra(pp_host *h, pp_function *f, const char *devdir)
     pp_fn_dir_close(&d);
 }
 
-pp_host *pp_host_load(const char *root)
+static pp_host *load(const char *root, bool names_later)
 {
     const pp_host_source *src = &pp_host_source_libpci;
     pp_host *h = xcalloc(1, sizeof(*h));
@@ -358,12 +358,23 @@ pp_host *pp_host_load(const char *root)
     while (len > 1 && h->sysfs_root[len - 1] == '/')
         h->sysfs_root[--len] = '\0';
     h->source = src->name;
+    h->names_later = names_later;
     if (!src->load(h, h->sysfs_root, NULL)) {
         pp_host_free(h);
         return NULL;
     }
     pp_host_judge_vfio(h);
     return h;
+}
+
+pp_host *pp_host_load(const char *root)
+{
+    return load(root, false);
+}
+
+pp_host *pp_host_load_unnamed(const char *root)
+{
+    return load(root, true);
 }
 
 void pp_host_free(pp_host *h)
