@@ -311,9 +311,13 @@ static bool libpci_load(pp_host *h, const char *root)
         /* one directory fd per function: what it holds is known from one read of it */
         listed = devfd >= 0 && pp_fn_dir_open(&d, devfd, f.name);
         if (!listed) {
-            char *path = xasprintf("%s/%s", devdir, f.name);
-            pp_host_warn(h, _("%s: cannot open '%s': %s"), f.name, path, strerror(errno));
-            free(path);
+            /* libpci says why (a dangling device link: its files cannot be opened either) */
+            if (fill_one(pacc, h, &f, h->nfuncs ? &h->funcs[h->nfuncs - 1] : NULL, false, true)) {
+                char *path = xasprintf("%s/%s", devdir, f.name);
+                pp_host_read_extra(h, &f, path);
+                free(path);
+                pp_host_add(h, &f);
+            }
             continue;
         }
         if (attrs_regular(h, &d, f.name, &numa) &&
