@@ -53,6 +53,28 @@ ok $? "the other 20 functions listed; the one without a readable numa_node has n
 timeout 20 "$PCIPASS" -c "$URI" --sysfs-root "$F" check 0000:b3:00.0 > "$WORK/fc.out" 2> "$WORK/fc.err"
 [ $? -ne 124 ]; ok $? "check DEVICE with its reset_method a FIFO does not hang"
 
+# ---- 9b: the output guard on output larger than its buffers ----
+# 300 functions on a driver whose name holds a two-byte character, an ESC and a C1 control (the
+# kernel allows any bytes but '/'), then 200 on a plain one: runs of plain bytes go out whole
+# (kilobytes of them at the end), so every name must come out escaped the same way wherever
+# stdio's 8 KiB buffer cuts the output, and in order
+awk 'BEGIN { for (i = 0; i < 500; i++)
+    printf "fn 0000:%02x:%02x.0 8086 1572 020000 group=%d driver=%s\n", 16 + int(i / 32), i % 32, i,
+           i < 300 ? "dr\303\251v\033x\302\205y" : "i40e" }' > "$WORK/guard.hw"
+sh "$top_srcdir/tests/lib/mkfakesys.sh" "$WORK/guard.hw" "$WORK/guard-root"
+"$PCIPASS" -c test:///default --sysfs-root "$WORK/guard-root" list > "$WORK/gt.out" 2> "$WORK/gt.err"
+"$PCIPASS" -c test:///default --sysfs-root "$WORK/guard-root" list --json > "$WORK/gj.out" 2> "$WORK/gj.err"
+[ "$(wc -c < "$WORK/gt.out")" -gt 16384 ] &&
+    [ "$(LC_ALL=C grep -c -F "$(printf 'dr\303\251v\\x1bx\\u0085y')" "$WORK/gt.out")" = 300 ]
+ok $? "list: all 300 driver names escaped whole in $(wc -c < "$WORK/gt.out") bytes of output"
+[ "$(LC_ALL=C grep -c -F "$(printf '"driver": "dr\303\251v\\u001bx\\u0085y"')" "$WORK/gj.out")" = 300 ] &&
+    [ "$(jq -r '[.[] | select(.driver == "dr\u00e9v\u001bx\u0085y")] | length' "$WORK/gj.out")" = 300 ] &&
+    [ "$(jq -r '[.[].address] == ([.[].address] | sort) and length == 500' "$WORK/gj.out")" = true ] &&
+    [ "$(awk 'NR > 1 { print $1 }' "$WORK/gt.out" | sort -c && awk 'NR > 1' "$WORK/gt.out" | wc -l)" = 500 ]
+ok $? "list --json: all 300 escaped whole, jq reads them back as the kernel's bytes; both lists whole and in order"
+! LC_ALL=C grep -q "$(printf '[\001-\010\013-\037\177]')" "$WORK/gt.out" "$WORK/gj.out"
+ok $? "no raw control byte reached stdout"
+
 # ---- 10: memory does not grow with the journal ----
 # a 48 MiB journal of attach changes (intent and outcome, pcipass's own frame), written with perl
 perl -MCompress::Zlib -e '
