@@ -39,17 +39,23 @@ for a in "0000:b3:00.0 reset_method" "0000:17:00.1 sriov_totalvfs" "0000:65:00.0
     set -- $a
     rm -f "$(d "$1")/$2" && mkfifo "$(d "$1")/$2"
 done
+# a link to a FIFO: the directory says "link", so what it names is looked at before the open
+mkfifo "$WORK/elsewhere-fifo"
+rm -f "$(d 0000:17:02.0)/reset_method" && ln -s "$WORK/elsewhere-fifo" "$(d 0000:17:02.0)/reset_method"
+rm -f "$(d 0000:65:00.1)/class" && ln -s "$WORK/elsewhere-fifo" "$(d 0000:65:00.1)/class"
 timeout 20 "$PCIPASS" -c "$URI" --sysfs-root "$F" list --json > "$WORK/ff.out" 2> "$WORK/ff.err"
 echo $? > "$WORK/ff.rc"
 [ "$(rc ff)" = 0 ]; ok $? "list on a root with FIFOs as attributes does not hang, exits 0 ($(rc ff))"
 err_has ff "0000:b3:00.0: cannot read 'reset_method': not a regular file" &&
     err_has ff "0000:17:00.1: cannot read 'sriov_totalvfs': not a regular file" &&
     err_has ff "0000:65:00.0: cannot read 'numa_node': not a regular file" &&
-    err_has ff "0000:00:1f.4: skipped: 'vendor' is not a regular file"
-ok $? "each FIFO named in one warning"
-[ "$(jq length "$WORK/ff.out")" = 20 ] &&
+    err_has ff "0000:00:1f.4: skipped: 'vendor' is not a regular file" &&
+    err_has ff "0000:17:02.0: cannot read 'reset_method': not a regular file" &&
+    err_has ff "0000:65:00.1: skipped: 'class' is not a regular file"
+ok $? "each FIFO named in one warning, those behind a link too"
+[ "$(jq length "$WORK/ff.out")" = 19 ] &&
     [ "$(jq -r '.[] | select(.address=="0000:65:00.0") | .numa_node' "$WORK/ff.out")" = null ]
-ok $? "the other 20 functions listed; the one without a readable numa_node has none"
+ok $? "the other 19 functions listed; the one without a readable numa_node has none"
 timeout 20 "$PCIPASS" -c "$URI" --sysfs-root "$F" check 0000:b3:00.0 > "$WORK/fc.out" 2> "$WORK/fc.err"
 [ $? -ne 124 ]; ok $? "check DEVICE with its reset_method a FIFO does not hang"
 
