@@ -139,6 +139,11 @@ void pp_change_zpci_ids(const pp_host *h, const pp_guest *g, const pp_hostdev *o
 bool pp_change_build_hostdevs(const pp_hostdev *tmpl, bool all_functions, const pp_host *h,
                               const pp_guest *g, unsigned affect, const pp_pci_addr *set,
                               size_t n, pp_hostdev **out);
+/* The guest slot of the N elements of V that pcipass chose (guest_addr_chosen) chosen again in
+ * guest G as read now (under the change lock: another change may have taken the first choice
+ * while this one waited). false with the error slot set when no slot is free. */
+bool pp_change_rechoose_slot(const pp_host *h, const pp_guest *g, unsigned affect, pp_hostdev *v,
+                              size_t n);
 
 /* ---- setup steps (setup.h plans them) ---- */
 

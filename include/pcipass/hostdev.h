@@ -35,6 +35,8 @@ typedef struct pp_hostdev {
     bool has_guest_addr;
     bool guest_addr_full; /* domain, bus, slot and function given */
     pp_pci_addr guest_addr;
+    bool guest_addr_chosen; /* a free slot pcipass chose, not the operator: chosen anew under the
+                               change lock, where another change may have taken it meanwhile */
     bool multifunction;
     bool has_uid, has_fid;
     uint32_t uid, fid;

@@ -192,7 +192,8 @@ static bool check_locked(pp_app *app, pp_change *c, const pp_guest **gout)
     switch (c->kind) {
     case PP_CHANGE_ATTACH: {
         pp_pci_addr *set;
-        if (!pp_app_libvirt_takes(app, c->hds, c->n, NULL))
+        if (!pp_app_libvirt_takes(app, c->hds, c->n, NULL) ||
+            !pp_change_rechoose_slot(in.host, g, c->affect, c->hds, c->n))
             return false;
         set = xcalloc(c->n, sizeof(*set));
         for (i = 0; i < c->n; i++) {

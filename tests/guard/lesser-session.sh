@@ -1,0 +1,48 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
+# Lesser findings that need a daemon shared by several processes (the real QEMU driver of a
+# private qemu:///session), one check each: a guest slot chosen before the lock was waited for.
+. "$srcdir/tests/lib/common.sh"
+. "$srcdir/tests/lib/session.sh"
+
+session_start
+X86=$(fake_root x86-server)
+chmod -R a+rX "$WORK/roots"
+J="$SESSION/journal"
+pp() { _n=$1; shift; run_session "$_n" --sysfs-root "$X86" --proc-root "$X86-proc" --journal "$J" "$@"; }
+session_define ls1 x86_64
+ok $? "private qemu:///session started, a guest defined"
+
+# --- attach --all-functions: the guest slot is chosen under the lock, not before waiting for it ---
+pp dry attach ls1 0000:65:00.0 --all-functions --config --dry-run
+slot=$(sed -n "s/.*<address type=.pci.* slot=.\(0x[0-9a-f]*\).*/\1/p" "$WORK/dry.out" | head -1)
+[ -n "$slot" ]; ok $? "the dry run shows the slot pcipass would choose ($slot)"
+cat > "$WORK/taker.xml" <<XML
+<hostdev mode='subsystem' type='pci' managed='yes'>
+  <source><address domain='0x0000' bus='0x17' slot='0x02' function='0x3'/></source>
+  <address type='pci' domain='0x0000' bus='0x00' slot='$slot' function='0x0'/>
+</hostdev>
+XML
+chmod 644 "$WORK/taker.xml"
+LOCK="$SESSION/.local/state/pcipass/lock-$(hostname)"
+as_session mkdir -p "${LOCK%/*}"
+as_session flock "$LOCK" sleep 2 &
+holder=$!
+sleep 0.3
+as_session_bg "$PCIPASS" -c qemu:///session --sysfs-root "$X86" --proc-root "$X86-proc" \
+    --journal "$J" attach ls1 0000:65:00.0 --all-functions --config > "$WORK/af.out" 2> "$WORK/af.err"
+af=$!
+i=0
+while ! grep -q "Waiting for another pcipass" "$WORK/af.err" && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+# while it waits, another change takes that slot
+virsh_s attach-device ls1 "$WORK/taker.xml" --config > /dev/null
+wait $af; echo $? > "$WORK/af.rc"
+wait $holder
+[ "$(rc af)" = 0 ] && ! grep -q "already in use" "$WORK/af.err"
+ok $? "attach --all-functions that waited for the lock takes another free slot, not the one taken meanwhile" ||
+    diag < "$WORK/af.err"
+got=$(virsh_s dumpxml --inactive ls1 | grep -A3 "bus='0x65' slot='0x00' function='0x0'" |
+    sed -n "s/.*<address type=.pci.* slot=.\(0x[0-9a-f]*\).*/\1/p" | head -1)
+[ -n "$got" ] && [ "$got" != "$slot" ]; ok $? "libvirt holds 0000:65:00.0 at slot $got, not $slot"
+
+done_testing
