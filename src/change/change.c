@@ -132,7 +132,18 @@ static bool detach_checks(pp_change *c, const pp_guest *g)
     char name[PP_PCI_ADDR_STRLEN];
     pp_buf siblings = PP_BUF_INIT;
     size_t i, k;
+    const char *damaged = (c->affect & PP_AFFECT_CONFIG) && g->config.damaged ? g->config.damaged
+                          : (c->affect & PP_AFFECT_LIVE) && g->live.damaged  ? g->live.damaged
+                                                                             : NULL;
 
+    if (damaged) {
+        /* the dry run and the change agree: neither takes from a definition that does not read */
+        pp_error_set(_("guest '%s': its %s is not well-formed XML (%s); what it holds is not known "
+                       "for sure and pcipass edits no definition it cannot read (correct it with "
+                       "virsh edit first)"),
+                     g->name, _(pp_affect_words(c->affect)), damaged);
+        return false;
+    }
     for (i = 0; i < c->n; i++) {
         const pp_hostdev *hd;
         pp_pci_addr_format(&c->hds[i].source, name);

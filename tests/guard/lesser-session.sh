@@ -1,7 +1,8 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0-or-later
 # Lesser findings that need a daemon shared by several processes (the real QEMU driver of a
-# private qemu:///session), one check each: a guest slot chosen before the lock was waited for.
+# private qemu:///session), one check each: a guest slot chosen before the lock was waited for;
+# detach from a definition that does not parse.
 . "$srcdir/tests/lib/common.sh"
 . "$srcdir/tests/lib/session.sh"
 
@@ -44,5 +45,21 @@ ok $? "attach --all-functions that waited for the lock takes another free slot, 
 got=$(virsh_s dumpxml --inactive ls1 | grep -A3 "bus='0x65' slot='0x00' function='0x0'" |
     sed -n "s/.*<address type=.pci.* slot=.\(0x[0-9a-f]*\).*/\1/p" | head -1)
 [ -n "$got" ] && [ "$got" != "$slot" ]; ok $? "libvirt holds 0000:65:00.0 at slot $got, not $slot"
+
+# --- a definition that does not parse (a description holding an ESC): dry run and detach agree ---
+session_define ls2 x86_64
+pp ds attach ls2 0000:b3:00.0 --config
+virsh_s desc ls2 --config "$(printf 'desc \033[2J end')"
+pp ddry detach ls2 0000:b3:00.0 --dry-run
+pp dreal detach ls2 0000:b3:00.0
+[ "$(rc ddry)" = 1 ] && [ "$(rc dreal)" = 1 ] && [ "$(head -1 "$WORK/ddry.err")" = "$(head -1 "$WORK/dreal.err")" ]
+ok $? "detach --dry-run and detach agree on a guest whose definition is not well-formed XML" ||
+    cat "$WORK/ddry.out" "$WORK/ddry.err" "$WORK/dreal.err" | diag
+err_has dreal "is not well-formed XML (PCDATA invalid Char value 27)" && ! grep -q "not in the" "$WORK/dreal.err"
+ok $? "the parser's reason is passed on, not 'not in the configuration'"
+! grep -q "$(printf '\033')" "$WORK/ddry.out" "$WORK/ddry.err" "$WORK/dreal.out" "$WORK/dreal.err"
+ok $? "no raw ESC reaches the output"
+virsh_s dumpxml --inactive ls2 | grep -q "bus='0xb3' slot='0x00' function='0x0'"
+ok $? "and the guest still holds the function"
 
 done_testing
