@@ -255,6 +255,57 @@ static bool fill_one(struct pci_access *pacc, pp_host *h, pp_function *f, bool e
     return true;
 }
 
+/* Whether TEXT is the kernel's spelling of an id of DIGITS hex digits: "0x8086\n". */
+static bool hex_id(const char *text, size_t digits)
+{
+    size_t n = 0;
+
+    if (strncmp(text, "0x", 2) != 0)
+        return false;
+    for (text += 2; n < digits && strchr("0123456789abcdefABCDEF", *text) && *text; text++)
+        n++;
+    return n == digits && (!*text || strcmp(text, "\n") == 0);
+}
+
+/* libpci reads an empty or garbage vendor, device or class file as 0: where it gave 0, the file
+ * is read once more to tell a real 0 (a class) from an id that is not there (said, by file). */
+static void check_ident(pp_host *h, pp_function *f, const char *devdir)
+{
+    static const char *const files[] = { "vendor", "device", "class" };
+    static const size_t digits[] = { 4, 4, 6 };
+    const unsigned v[] = { f->vendor_id, f->device_id, f->class_code };
+    char *path, *text;
+
+    for (size_t i = 0; i < 3 && !f->ident_unknown; i++) {
+        if (v[i] != 0)
+            continue;
+        path = xasprintf("%s/%s/%s", devdir, f->name, files[i]);
+        text = pp_read_file(path, NULL);
+        free(path);
+        if (text && hex_id(text, digits[i])) {
+            free(text);
+            continue;
+        }
+        f->ident_unknown = files[i];
+        /* pci.ids' names of an id that is not there would be a guess */
+        free(i == 2 ? f->class_name : f->device_name);
+        *(i == 2 ? &f->class_name : &f->device_name) = NULL;
+        if (i == 0) {
+            free(f->vendor_name);
+            f->vendor_name = NULL;
+        }
+        if (text && *text && text[strlen(text) - 1] == '\n')
+            text[strlen(text) - 1] = '\0';
+        if (text && *text)
+            pp_host_warn(h, _("%s: its identity is unknown: '%s' holds \"%s\", not a hex id"),
+                         f->name, files[i], text);
+        else
+            pp_host_warn(h, _("%s: its identity is unknown: '%s' is empty or unreadable"), f->name,
+                         files[i]);
+        free(text);
+    }
+}
+
 static bool libpci_load(pp_host *h, const char *root)
 {
     char *busdir, *devdir;
@@ -305,6 +356,7 @@ static bool libpci_load(pp_host *h, const char *root)
         if (!attrs_regular(h, devdir, f.name, &numa) ||
             !fill_one(pacc, h, &f, ext_config_readable(devdir, f.name), numa))
             continue;
+        check_ident(h, &f, devdir);
         path = xasprintf("%s/%s", devdir, f.name);
         pp_host_read_extra(h, &f, path);
         free(path);

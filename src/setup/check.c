@@ -380,6 +380,8 @@ static const char *fix_for(pp_guard_kind k)
                  "assigns it anyway");
     case PP_GUARD_UNKNOWN:
         return _("run 'pcipass check' on that host itself to learn it");
+    case PP_GUARD_IDENTITY:
+        return _("read the warnings above; --force assigns it if you know what it is");
     }
     return NULL;
 }
@@ -449,7 +451,7 @@ static void check_device(pp_checks *c, pp_app *app, const pp_pci_addr *a, bool h
     for (i = 0; i < f.n; i++)
         item(c, f.v[i].kind == PP_GUARD_NO_RESET ? "reset" : "device",
              f.v[i].kind == PP_GUARD_OWNER || f.v[i].kind == PP_GUARD_HOLDER_UNKNOWN ||
-                     f.v[i].warning
+                     f.v[i].kind == PP_GUARD_IDENTITY || f.v[i].warning
                  ? PP_CHECK_WARN
                  : PP_CHECK_FAIL,
              xstrdup(f.v[i].msg),

@@ -6,6 +6,12 @@
 X86=$(fake_root x86-server)
 URI="test://$top_srcdir/data/demo/guests.xml"
 
+# identity files libpci reads as 0: garbage in one vendor file, an empty class file
+BAD="$WORK/badid"
+cp -a "$X86" "$BAD"
+printf 'zz\n' > "$BAD/bus/pci/devices/0000:17:02.3/vendor"
+: > "$BAD/bus/pci/devices/0000:17:02.2/class"
+
 # NAME|STATUS|MESSAGE|ARGS (ARGS split on blanks)
 while IFS='|' read -r name want msg args; do
     [ -n "$name" ] || continue
@@ -18,7 +24,22 @@ find-class-3|2|--class: '020' is not a class in hex|-c $URI --sysfs-root $X86 fi
 find-class-5|2|--class: '02000' is not a class in hex|-c $URI --sysfs-root $X86 find --class 02000
 mac-zero|1|mac: '00:00:00:00:00:00' is the all-zero address|--sysfs-root $X86 xml 0000:17:02.3 --interface --mac 00:00:00:00:00:00
 journal-relative|2|--journal: 'journal' is a relative path|--journal journal history
+ident-vendor|1|0000:17:02.3: its identity is unknown: its sysfs file 'vendor' holds no hex id|-c $URI --sysfs-root $BAD attach build 0000:17:02.3 --config
+ident-class|1|0000:17:02.2: its identity is unknown: its sysfs file 'class' holds no hex id|-c $URI --sysfs-root $BAD prepare 0000:17:02.2 --dry-run
+ident-list|0|0000:17:02.3: its identity is unknown: 'vendor' holds "zz", not a hex id|--sysfs-root $BAD list
+ident-list-empty|0|0000:17:02.2: its identity is unknown: 'class' is empty or unreadable|--sysfs-root $BAD list
 ROWS
+# an unknown identity is never "ready", and the rest of the listing still shows
+run_cmd ic -c "$URI" --sysfs-root "$BAD" check 0000:17:02.2 0000:17:02.3
+out_has ic "[warn]  device    0000:17:02.2: its identity is unknown" && ! grep -q "17:02.[23] is ready" "$WORK/ic.out"
+ok $? "check: a function whose identity is unknown says so, never 'ready to assign'"
+run_cmd il --sysfs-root "$BAD" list --json
+run_cmd il0 --sysfs-root "$X86" list --json
+[ "$(jq length "$WORK/il.out")" = "$(jq length "$WORK/il0.out")" ] &&
+    [ "$(jq -c '.[] | select(.address == "0000:17:02.3") | [.vendor_id, .vendor]' "$WORK/il.out")" = '[null,null]' ] &&
+    [ "$(jq -c '.[] | select(.address == "0000:17:02.2") | [.class, .class_name]' "$WORK/il.out")" = '[null,null]' ]
+ok $? "list --json: every function still listed, the ids that are not there null, not 0000"
+
 # an empty -c (its own argument: a row of the table cannot hold an empty word)
 run_cmd ce -c "" --sysfs-root "$X86" list
 [ "$(rc ce)" = 2 ] && err_has ce "--connect: empty"; ok $? "-c '' is a usage error"
