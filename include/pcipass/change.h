@@ -74,6 +74,8 @@ typedef struct pp_change {
     char *xml;            /* attach: as libvirt holds them now; detach: as the guest held them */
     char *pending;        /* detach: the functions the guest has not released */
     char *siblings;       /* detach: functions that share the guest slot and stay */
+    char *moved;          /* attach: the guest addresses libvirt holds other than those asked
+                             for, one line each (read back); NULL: each as asked */
     char *identity;       /* attach: the identities recorded in the guest's metadata, one line
                              per function ("ADDR vendor:device ..."); NULL: none */
     char *identity_error; /* recording (attach) or removing (detach) them failed: why; the

@@ -297,6 +297,39 @@ int pp_change_journal_open(pp_app *app, char **path)
 
 /* ---- the sequence ---- */
 
+/* The guest addresses libvirt holds (STORED, read back) other than those C asked for: one line
+ * each in c->moved. libvirt takes 0000:00:00.0 (the host bridge's place in a pc or q35 guest)
+ * as no address at all and chooses one itself. */
+static void attach_moved(pp_change *c, const pp_hostdev *stored)
+{
+    char src[PP_PCI_ADDR_STRLEN], asked[PP_PCI_ADDR_STRLEN], held[PP_PCI_ADDR_STRLEN];
+    pp_buf b = PP_BUF_INIT;
+    char *line;
+
+    for (size_t i = 0; i < c->n; i++) {
+        const pp_hostdev *a = &c->hds[i], *s = &stored[i];
+        bool held_full = s->has_guest_addr && s->guest_addr_full;
+        if (!a->has_guest_addr || !a->guest_addr_full ||
+            (held_full && pp_pci_addr_eq(&s->guest_addr, &a->guest_addr)))
+            continue;
+        pp_pci_addr_format(&a->source, src);
+        pp_pci_addr_format(&a->guest_addr, asked);
+        if (held_full) {
+            pp_pci_addr_format(&s->guest_addr, held);
+            line = xasprintf(_("guest-address: %s asked for %s, and libvirt holds it at %s"), src,
+                             asked, held);
+        } else {
+            line = xasprintf(_("guest-address: %s asked for %s, and libvirt holds it with no guest "
+                               "address (it chooses one when the guest starts)"),
+                             src, asked);
+        }
+        pp_buf_item(&b, "\n", line);
+        free(line);
+    }
+    free(c->moved);
+    c->moved = pp_buf_take_or_null(&b);
+}
+
 /* What the guest holds after an attach, read back: the elements as libvirt stored them (the
  * persistent ones where the change went there, else the live ones); *STORED as fields. */
 static void attach_truth(pp_app *app, pp_change *c, const pp_guest *g, pp_hostdev **stored,
@@ -326,6 +359,8 @@ static void attach_truth(pp_app *app, pp_change *c, const pp_guest *g, pp_hostde
         *stored = xcalloc(c->n, sizeof(**stored));
         memcpy(*stored, c->hds, c->n * sizeof(*c->hds));
         *nstored = c->n;
+    } else {
+        attach_moved(c, *stored);
     }
     free(src);
 }
@@ -436,7 +471,8 @@ pp_change_state pp_change_apply(pp_app *app, pp_change *c)
     free(c->pending);
     free(c->error);
     free(c->record_error);
-    c->xml = c->pending = c->error = c->record_error = NULL;
+    free(c->moved);
+    c->xml = c->pending = c->error = c->record_error = c->moved = NULL;
     c->recorded = false;
     c->state = PP_CHANGE_REFUSED;
     free(c->devices);
@@ -583,6 +619,8 @@ void pp_change_clear(pp_change *c)
     free(c->xml);
     free(c->pending);
     free(c->siblings);
+    free(c->moved);
+    c->moved = NULL;
     free(c->record_error);
     free(c->identity);
     free(c->identity_error);

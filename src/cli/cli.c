@@ -538,6 +538,13 @@ pp_change_state pp_cli_apply(pp_app *app, pp_change *c)
         /* overridden ones, said once more where the change went through */
         if (c->findings.n)
             pp_cli_findings(&c->findings, true);
+        if (c->moved) {
+            /* where libvirt put it, not where it was asked to: the read-back is the truth */
+            char *t = xstrdup(c->moved), *line, *save = NULL;
+            for (line = strtok_r(t, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
+                fprintf(stderr, _("%s: warning: %s\n"), pp_progname(), line);
+            free(t);
+        }
         if (!c->recorded)
             fprintf(stderr, _("%s: warning: the change is made, but its outcome is not recorded "
                               "for undo: %s\n"),

@@ -27,8 +27,11 @@ journal-relative|2|--journal: 'journal' is a relative path|--journal journal his
 ident-vendor|1|0000:17:02.3: its identity is unknown: its sysfs file 'vendor' holds no hex id|-c $URI --sysfs-root $BAD attach build 0000:17:02.3 --config
 ident-class|1|0000:17:02.2: its identity is unknown: its sysfs file 'class' holds no hex id|-c $URI --sysfs-root $BAD prepare 0000:17:02.2 --dry-run
 ident-list|0|0000:17:02.3: its identity is unknown: 'vendor' holds "zz", not a hex id|--sysfs-root $BAD list
+guest-addr-zero|0|warning: guest-address: 0000:17:02.3 asked for 0000:00:00.0, and libvirt holds it with no guest address|-c $URI --sysfs-root $X86 attach build 0000:17:02.3 --config --guest-address 0000:00:00.0
+guest-addr-kept|0|identity recorded in guest 'build': 0000:17:02.3|-c $URI --sysfs-root $X86 attach build 0000:17:02.3 --config --guest-address 0000:00:07.0
 ident-list-empty|0|0000:17:02.2: its identity is unknown: 'class' is empty or unreadable|--sysfs-root $BAD list
 ROWS
+! grep -q "guest-address:" "$WORK/guest-addr-kept.err"; ok $? "an address libvirt keeps is not said to differ"
 # an unknown identity is never "ready", and the rest of the listing still shows
 run_cmd ic -c "$URI" --sysfs-root "$BAD" check 0000:17:02.2 0000:17:02.3
 out_has ic "[warn]  device    0000:17:02.2: its identity is unknown" && ! grep -q "17:02.[23] is ready" "$WORK/ic.out"
