@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # Lesser findings that need a daemon shared by several processes (the real QEMU driver of a
 # private qemu:///session), one check each: a guest slot chosen before the lock was waited for;
-# detach from a definition that does not parse.
+# detach from a definition that does not parse; the XML after attach and detach.
 . "$srcdir/tests/lib/common.sh"
 . "$srcdir/tests/lib/session.sh"
 
@@ -61,5 +61,21 @@ ok $? "the parser's reason is passed on, not 'not in the configuration'"
 ok $? "no raw ESC reaches the output"
 virsh_s dumpxml --inactive ls2 | grep -q "bus='0xb3' slot='0x00' function='0x0'"
 ok $? "and the guest still holds the function"
+
+# --- attach then detach: the persistent XML as before, but for libvirt's own empty <metadata/>
+# (libvirt 9.0, its QEMU and test drivers alike, keeps the element once its last child is
+# removed through virDomainSetMetadata) ---
+session_define ls3 x86_64
+virsh_s dumpxml --inactive ls3 > "$WORK/md-before.xml"
+pp mda attach ls3 0000:17:02.1 --config --force
+virsh_s dumpxml --inactive ls3 | grep -q "urn:pcipass:identity:1"
+ok $? "attach records the identity in pcipass's own metadata element"
+pp mdd detach ls3 0000:17:02.1 --config
+virsh_s dumpxml --inactive ls3 > "$WORK/md-after.xml"
+! grep -q "pcipass" "$WORK/md-after.xml" && [ "$(rc mdd)" = 0 ]
+ok $? "detach of its last function removes pcipass's metadata element"
+grep -v '^ *<metadata/>$' "$WORK/md-after.xml" | diff "$WORK/md-before.xml" - > "$WORK/md.diff"
+ok $? "the XML after attach and detach is the XML before, but for libvirt's empty <metadata/>" ||
+    diag < "$WORK/md.diff"
 
 done_testing
