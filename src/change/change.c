@@ -477,6 +477,7 @@ pp_change_state pp_change_apply(pp_app *app, pp_change *c)
     c->state = PP_CHANGE_REFUSED;
     free(c->devices);
     c->devices = join_sources(c);
+    pp_interrupt_note(_("nothing was sent to libvirt"));
     if (!pp_change_lock(c)) {
         c->error = xstrdup(pp_error_get());
         return c->state;
@@ -506,10 +507,18 @@ pp_change_state pp_change_apply(pp_app *app, pp_change *c)
     else if (held)
         pp_change_copy_elems(&intent, held, c->n);
     /* the intent first: a process killed in the middle leaves a trace that undo can resolve */
+    pp_interrupt_defer(true);
     if (!pp_journal_append(jfd, jpath, &intent)) {
+        pp_interrupt_defer(false);
         pp_jrec_clear(&intent);
         goto out;
     }
+    pp_interrupt_note(_("the change (%s %s) is unknown: its intent is in the journal, its outcome "
+                        "is not; 'pcipass history' shows it as unknown, and 'pcipass undo' reads "
+                        "back what libvirt holds, records it, and reverts the change if it was "
+                        "made"),
+                      intent.action, c->devices);
+    pp_interrupt_defer(false);
 
     switch (c->kind) {
     case PP_CHANGE_ATTACH:
@@ -589,7 +598,12 @@ pp_change_state pp_change_apply(pp_app *app, pp_change *c)
     else if (held)
         pp_change_copy_elems(&out, held, c->n);
     out.xml = c->xml ? xstrdup(c->xml) : NULL;
+    pp_interrupt_defer(true);
     c->recorded = pp_journal_append(jfd, jpath, &out);
+    if (c->recorded)
+        pp_interrupt_note(_("the change (%s %s) is recorded in the journal as %s"), out.action,
+                          c->devices, out.phase);
+    pp_interrupt_defer(false);
     if (!c->recorded)
         c->record_error = xstrdup(pp_error_get());
     pp_jrec_clear(&out);

@@ -4,9 +4,11 @@
 
 #include <stdarg.h>
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "pcipass/change.h"
 #include "cli-private.h"
@@ -454,6 +456,29 @@ int pp_cli_getopt(const pp_cli_cmd *cmd, int argc, char **argv, int *opt)
     return -1;
 }
 
+static void on_signal(int sig)
+{
+    pp_interrupt_say(sig);
+    _exit(128 + sig);
+}
+
+/* Ctrl-C, a kill or a lost terminal during a libvirt call: one line that says what state a change
+ * under way is in (pp_interrupt_note), then the status 128 + SIG as before. A signal the caller
+ * ignores (nohup, a background job) stays ignored. */
+static void catch_signals(void)
+{
+    static const int sigs[] = { SIGINT, SIGTERM, SIGHUP };
+    struct sigaction sa, old;
+
+    pp_interrupt_prepare();
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+        if (sigaction(sigs[i], NULL, &old) == 0 && old.sa_handler != SIG_IGN)
+            sigaction(sigs[i], &sa, NULL);
+}
+
 int pp_cli_main(pp_app *app, int argc, char **argv)
 {
     const pp_cli_cmd *cmd = pp_cli_find(argv[0]);
@@ -468,6 +493,7 @@ int pp_cli_main(pp_app *app, int argc, char **argv)
     }
     /* 0, not 1: glibc then starts afresh, permuting options after operands again */
     optind = 0;
+    catch_signals();
     if (app->nmembers > 1 && !(cmd->flags & PP_CMD_FLEET))
         return pp_cli_fleet_dispatch(app, cmd, argc, argv);
     rc = cmd->run(app, argc, argv);

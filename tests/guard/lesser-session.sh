@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # Lesser findings that need a daemon shared by several processes (the real QEMU driver of a
 # private qemu:///session), one check each: a guest slot chosen before the lock was waited for;
-# detach from a definition that does not parse; the XML after attach and detach.
+# detach from a definition that does not parse; the XML after attach and detach; Ctrl-C.
 . "$srcdir/tests/lib/common.sh"
 . "$srcdir/tests/lib/session.sh"
 
@@ -61,6 +61,7 @@ ok $? "the parser's reason is passed on, not 'not in the configuration'"
 ok $? "no raw ESC reaches the output"
 virsh_s dumpxml --inactive ls2 | grep -q "bus='0xb3' slot='0x00' function='0x0'"
 ok $? "and the guest still holds the function"
+virsh_s desc ls2 --config plain > /dev/null # the other checks need well-formed guests
 
 # --- attach then detach: the persistent XML as before, but for libvirt's own empty <metadata/>
 # (libvirt 9.0, its QEMU and test drivers alike, keeps the element once its last child is
@@ -77,5 +78,47 @@ ok $? "detach of its last function removes pcipass's metadata element"
 grep -v '^ *<metadata/>$' "$WORK/md-after.xml" | diff "$WORK/md-before.xml" - > "$WORK/md.diff"
 ok $? "the XML after attach and detach is the XML before, but for libvirt's empty <metadata/>" ||
     diag < "$WORK/md.diff"
+
+# --- Ctrl-C (SIGINT) during a change: one line that says what state the change is in ---
+# (env --default-signal: a background job of a script starts with SIGINT ignored)
+session_define ls4 x86_64
+ppint() { # NAME ARGS...: pcipass in the background, SIGINT as a terminal's Ctrl-C delivers it
+    _n=$1; shift
+    as_session_bg env --default-signal=INT "$PCIPASS" -c qemu:///session --sysfs-root "$X86" \
+        --proc-root "$X86-proc" --journal "$J" "$@" > "$WORK/$_n.out" 2> "$WORK/$_n.err"
+}
+as_session flock "$LOCK" sleep 3 &
+holder=$!
+sleep 0.3
+ppint i1 attach ls4 0000:17:02.0 --config; p=$!
+i=0
+while ! grep -q "Waiting for another pcipass" "$WORK/i1.err" && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+kill -INT $p; wait $p; echo $? > "$WORK/i1.rc"
+wait $holder
+[ "$(rc i1)" = 130 ] && err_has i1 "pcipass: interrupted by signal 2; nothing was sent to libvirt"
+ok $? "SIGINT while waiting for the lock: status 130 and a line that says nothing was sent"
+# the intent written, libvirt stopped under the call that follows (the line follows the journal:
+# if the outcome got in first, it says that)
+DPID=$(cat "$SESSION/run/libvirt/libvirtd.pid")
+n0=$(grep -c '"phase":"intent"' "$J")
+ppint i2 attach ls4 0000:17:02.0 --config; p=$!
+perl -e 'my ($j, $n0, $d, $p) = @ARGV; my $t = time + 20;
+    while (time < $t && kill(0, $p)) { open(my $f, "<", $j) or next; my $c = () = join("", <$f>) =~ /"phase":"intent"/g;
+        if ($c > $n0) { kill "STOP", $d; kill "INT", $p; exit 0 } }' "$J" "$n0" "$DPID" "$p"
+wait $p; echo $? > "$WORK/i2.rc"
+kill -CONT "$DPID"
+last=$(tail -n 1 "$J" | sed -n 's/.*"phase":"\([a-z]*\)".*/\1/p')
+echo "# the journal's last record after the interrupt: $last"
+if [ "$last" = intent ]; then
+    err_has i2 "interrupted by signal 2; the change (attach 0000:17:02.0) is unknown: its intent is in the journal" &&
+        err_has i2 "'pcipass history' shows it as unknown, and 'pcipass undo' reads back what libvirt holds"
+else
+    err_has i2 "interrupted by signal 2; the change (attach 0000:17:02.0) is recorded in the journal as $last"
+fi
+[ $? = 0 ] && [ "$(rc i2)" = 130 ]
+ok $? "SIGINT after the intent: status 130 and a line that says what the journal holds ($last)"
+pp ih history
+[ "$last" != intent ] || out_has ih "unknown"; ok $? "history agrees"
+pp iu undo --force
 
 done_testing
