@@ -4,6 +4,7 @@
 
 #include <stdarg.h>
 #include <errno.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -458,12 +459,20 @@ int pp_cli_getopt(const pp_cli_cmd *cmd, int argc, char **argv, int *opt)
 
 static void on_signal(int sig)
 {
+    sigset_t set;
+
     pp_interrupt_say(sig);
+    /* dies of the signal itself, so that a calling shell's loop stops at Ctrl-C too */
+    signal(sig, SIG_DFL);
+    sigemptyset(&set);
+    sigaddset(&set, sig);
+    pthread_sigmask(SIG_UNBLOCK, &set, NULL);
+    raise(sig);
     _exit(128 + sig);
 }
 
 /* Ctrl-C, a kill or a lost terminal during a libvirt call: one line that says what state a change
- * under way is in (pp_interrupt_note), then the status 128 + SIG as before. A signal the caller
+ * under way is in (pp_interrupt_note), then death by the signal as before. A signal the caller
  * ignores (nohup, a background job) stays ignored. */
 static void catch_signals(void)
 {
