@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # Lesser findings that need a daemon shared by several processes (the real QEMU driver of a
 # private qemu:///session), one check each: a guest slot chosen before the lock was waited for;
-# detach from a definition that does not parse; the XML after attach and detach; Ctrl-C.
+# detach from a definition that does not parse; the XML after attach and detach; a guest address
+# libvirt moves; Ctrl-C.
 . "$srcdir/tests/lib/common.sh"
 . "$srcdir/tests/lib/session.sh"
 
@@ -78,6 +79,15 @@ ok $? "detach of its last function removes pcipass's metadata element"
 grep -v '^ *<metadata/>$' "$WORK/md-after.xml" | diff "$WORK/md-before.xml" - > "$WORK/md.diff"
 ok $? "the XML after attach and detach is the XML before, but for libvirt's empty <metadata/>" ||
     diag < "$WORK/md.diff"
+
+# --- --guest-address 0000:00:00.0: the real driver moves it; the address it holds is said ---
+pp gz attach ls3 0000:17:02.1 --config --force --guest-address 0000:00:00.0
+held=$(virsh_s dumpxml --inactive ls3 | grep -A5 "<hostdev" | tr -d '\n' |
+    sed -n "s/.*<\/source> *<address type='pci' domain='0x\([0-9a-f]*\)' bus='0x\([0-9a-f]*\)' slot='0x\([0-9a-f]*\)' function='0x\([0-9a-f]*\)'.*/\1:\2:\3.\4/p")
+[ "$(rc gz)" = 0 ] && [ -n "$held" ] &&
+    err_has gz "warning: guest-address: 0000:17:02.1 asked for 0000:00:00.0, and libvirt holds it at $held"
+ok $? "attach --guest-address 0000:00:00.0: the address libvirt moved it to ($held) is said"
+pp gzd detach ls3 0000:17:02.1 --config
 
 # --- Ctrl-C (SIGINT) during a change: one line that says what state the change is in ---
 # (env --default-signal: a background job of a script starts with SIGINT ignored)
