@@ -295,6 +295,28 @@ int pp_change_journal_open(pp_app *app, char **path)
     return fd;
 }
 
+bool pp_change_record(int fd, const char *path, pp_jrec *r)
+{
+    const char *action = r->action ? r->action : "?";
+    char *what = r->devices ? xasprintf("%s %s", action, r->devices) : xstrdup(action);
+    bool ok;
+
+    /* the record and the note as one step: a signal between them would say the wrong state */
+    pp_interrupt_defer(true);
+    ok = pp_journal_append(fd, path, r);
+    if (ok && strcmp(r->phase, "intent") == 0)
+        pp_interrupt_note(_("the change (%s) is unknown: its intent is in the journal, its "
+                            "outcome is not; 'pcipass history' shows it as unknown, and 'pcipass "
+                            "undo' reads back what is there, records it, and reverts the change "
+                            "if it was made"),
+                          what);
+    else if (ok)
+        pp_interrupt_note(_("the change (%s) is recorded in the journal as %s"), what, r->phase);
+    pp_interrupt_defer(false);
+    free(what);
+    return ok;
+}
+
 /* ---- the sequence ---- */
 
 /* The guest addresses libvirt holds (STORED, read back) other than those C asked for: one line
@@ -507,18 +529,10 @@ pp_change_state pp_change_apply(pp_app *app, pp_change *c)
     else if (held)
         pp_change_copy_elems(&intent, held, c->n);
     /* the intent first: a process killed in the middle leaves a trace that undo can resolve */
-    pp_interrupt_defer(true);
-    if (!pp_journal_append(jfd, jpath, &intent)) {
-        pp_interrupt_defer(false);
+    if (!pp_change_record(jfd, jpath, &intent)) {
         pp_jrec_clear(&intent);
         goto out;
     }
-    pp_interrupt_note(_("the change (%s %s) is unknown: its intent is in the journal, its outcome "
-                        "is not; 'pcipass history' shows it as unknown, and 'pcipass undo' reads "
-                        "back what libvirt holds, records it, and reverts the change if it was "
-                        "made"),
-                      intent.action, c->devices);
-    pp_interrupt_defer(false);
 
     switch (c->kind) {
     case PP_CHANGE_ATTACH:
@@ -598,12 +612,7 @@ pp_change_state pp_change_apply(pp_app *app, pp_change *c)
     else if (held)
         pp_change_copy_elems(&out, held, c->n);
     out.xml = c->xml ? xstrdup(c->xml) : NULL;
-    pp_interrupt_defer(true);
-    c->recorded = pp_journal_append(jfd, jpath, &out);
-    if (c->recorded)
-        pp_interrupt_note(_("the change (%s %s) is recorded in the journal as %s"), out.action,
-                          c->devices, out.phase);
-    pp_interrupt_defer(false);
+    c->recorded = pp_change_record(jfd, jpath, &out);
     if (!c->recorded)
         c->record_error = xstrdup(pp_error_get());
     pp_jrec_clear(&out);

@@ -121,7 +121,7 @@ last=$(tail -n 1 "$J" | sed -n 's/.*"phase":"\([a-z]*\)".*/\1/p')
 echo "# the journal's last record after the interrupt: $last"
 if [ "$last" = intent ]; then
     err_has i2 "interrupted by signal 2; the change (attach 0000:17:02.0) is unknown: its intent is in the journal" &&
-        err_has i2 "'pcipass history' shows it as unknown, and 'pcipass undo' reads back what libvirt holds"
+        err_has i2 "'pcipass history' shows it as unknown, and 'pcipass undo' reads back what is there"
 else
     err_has i2 "interrupted by signal 2; the change (attach 0000:17:02.0) is recorded in the journal as $last"
 fi
