@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "pcipass/app.h"
+#include "pcipass/buf.h"
 #include "pcipass/change.h"
 #include "pcipass/cli.h"
 #include "pcipass/ui.h"
@@ -129,12 +130,31 @@ static int choose_demo(pp_app *app, const char *which)
     return rc;
 }
 
-/* The hosts file: one URI per line; blank lines and lines starting with # are skipped. */
+/* N bytes of LINE (a NUL among them) escaped for one line of text. */
+static char *escape_line(const char *line, size_t n)
+{
+    pp_buf b = PP_BUF_INIT;
+    char one[PP_ESCAPE_MAX];
+
+    while (n > 0) {
+        size_t k = pp_escape_step(line, n, PP_ESC_FINAL, one);
+        pp_buf_add(&b, one);
+        line += k;
+        n -= k;
+    }
+    return pp_buf_take(&b);
+}
+
+/* The hosts file: one URI per line; blank lines and lines starting with # are skipped. A line
+ * that holds a NUL byte is named and skipped: the rest of the file is still read. */
 static bool read_hosts(const char *path, bool must_exist, char ***uris, size_t *n)
 {
     FILE *f = fopen(path, "r");
-    char line[4096];
+    char *line = NULL;
+    size_t cap = 0;
+    ssize_t len;
     unsigned lineno = 0;
+    bool ok = true;
 
     if (!f) {
         if (!must_exist)
@@ -143,9 +163,16 @@ static bool read_hosts(const char *path, bool must_exist, char ***uris, size_t *
                 strerror(errno));
         return false;
     }
-    while (fgets(line, sizeof(line), f)) {
-        char *p = line, *e;
+    while (ok && (len = getline(&line, &cap, f)) > 0) {
+        char *p = line, *e, *esc;
         lineno++;
+        if (memchr(line, '\0', (size_t)len)) {
+            esc = escape_line(line, (size_t)len - (line[len - 1] == '\n'));
+            fprintf(stderr, _("%s: warning: %s:%u: '%s' holds a NUL byte; line skipped\n"),
+                    pp_progname(), path, lineno, esc);
+            free(esc);
+            continue;
+        }
         p += strspn(p, " \t");
         e = p + strlen(p);
         while (e > p && (e[-1] == '\n' || e[-1] == '\r' || e[-1] == ' ' || e[-1] == '\t'))
@@ -153,18 +180,48 @@ static bool read_hosts(const char *path, bool must_exist, char ***uris, size_t *
         if (!*p || *p == '#')
             continue;
         if (strpbrk(p, " \t") || !strstr(p, ":")) {
-            char *esc = pp_escape_ctl(p);
+            esc = pp_escape_ctl(p);
             fprintf(stderr, _("%s: %s:%u: '%s' is not a libvirt URI (one URI per line)\n"),
                     pp_progname(), path, lineno, esc);
             free(esc);
-            fclose(f);
-            return false;
+            ok = false;
+            continue;
         }
         *uris = xreallocarray(*uris, *n + 1, sizeof(**uris));
         (*uris)[(*n)++] = xstrdup(p);
     }
+    free(line);
     fclose(f);
-    return true;
+    return ok;
+}
+
+/* Each URI once (several -c and the hosts file may name one twice): a host listed twice would
+ * show each guest and function twice. Said once per URI. */
+static void dedup_uris(char **uris, size_t *n)
+{
+    bool *dup = xcalloc(*n ? *n : 1, sizeof(*dup)), said;
+    size_t i, k, out = 0;
+
+    for (i = 0; i < *n; i++) {
+        for (k = 0; k < i && !dup[i]; k++)
+            dup[i] = !dup[k] && strcmp(uris[k], uris[i]) == 0;
+        for (k = 0, said = false; dup[i] && k < i && !said; k++)
+            said = dup[k] && strcmp(uris[k], uris[i]) == 0;
+        if (dup[i] && !said) {
+            char *esc = pp_escape_ctl(uris[i]);
+            fprintf(stderr, _("%s: warning: host '%s' is named more than once; it is read once\n"),
+                    pp_progname(), esc);
+            free(esc);
+        }
+    }
+    for (i = 0; i < *n; i++) {
+        if (dup[i])
+            free(uris[i]);
+        else
+            uris[out++] = uris[i];
+    }
+    *n = out;
+    free(dup);
 }
 
 /* The options every member of a fleet shares; each has its own URI. */
@@ -343,6 +400,7 @@ int main(int argc, char **argv)
         rc = PP_EXIT_USAGE;
         goto out;
     }
+    dedup_uris(uris, &nuris);
     /* a remote host's functions are not under this machine's sysfs: only when said so */
     for (i = 0; i < nuris; i++)
         if (app.sysfs_root && pp_uri_is_remote(uris[i]) && !app.inventory) {

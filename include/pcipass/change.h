@@ -74,6 +74,8 @@ typedef struct pp_change {
     char *xml;            /* attach: as libvirt holds them now; detach: as the guest held them */
     char *pending;        /* detach: the functions the guest has not released */
     char *siblings;       /* detach: functions that share the guest slot and stay */
+    char *moved;          /* attach: the guest addresses libvirt holds other than those asked
+                             for, one line each (read back); NULL: each as asked */
     char *identity;       /* attach: the identities recorded in the guest's metadata, one line
                              per function ("ADDR vendor:device ..."); NULL: none */
     char *identity_error; /* recording (attach) or removing (detach) them failed: why; the
@@ -139,6 +141,11 @@ void pp_change_zpci_ids(const pp_host *h, const pp_guest *g, const pp_hostdev *o
 bool pp_change_build_hostdevs(const pp_hostdev *tmpl, bool all_functions, const pp_host *h,
                               const pp_guest *g, unsigned affect, const pp_pci_addr *set,
                               size_t n, pp_hostdev **out);
+/* The guest slot of the N elements of V that pcipass chose (guest_addr_chosen) chosen again in
+ * guest G as read now (under the change lock: another change may have taken the first choice
+ * while this one waited). false with the error slot set when no slot is free. */
+bool pp_change_rechoose_slot(const pp_host *h, const pp_guest *g, unsigned affect, pp_hostdev *v,
+                              size_t n);
 
 /* ---- setup steps (setup.h plans them) ---- */
 

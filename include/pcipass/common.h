@@ -86,6 +86,18 @@ void pp_die(const char *fmt, ...) PP_PRINTF(1, 2) PP_NORETURN;
 
 const char *pp_progname(void);
 
+/* What a signal that ends the process (Ctrl-C) interrupts: the change service says, as it goes,
+ * what state its change is in (NULL: nothing to say); escaped here. One thread sets it. */
+void pp_interrupt_note(const char *fmt, ...) PP_PRINTF(1, 2);
+void pp_interrupt_note_clear(void);
+/* Holds back (ON) and then lets through the signals that end the process, for the calling thread:
+ * a journal record and the note that names it become one step. */
+void pp_interrupt_defer(bool on);
+/* The words of that line, translated before any signal can come. */
+void pp_interrupt_prepare(void);
+/* Async-signal-safe: "pcipass: interrupted by signal SIG[; NOTE]" and a newline on stderr. */
+void pp_interrupt_say(int sig);
+
 /* Seconds on the monotonic clock: for waits that a change of the wall clock must not stretch. */
 double pp_monotonic(void);
 

@@ -42,6 +42,8 @@ typedef struct pp_function {
     uint32_t class_code;           /* base, sub, prog-if: 0x020000 */
     char *class_name;
     unsigned vendor_id, device_id;
+    const char *ident_unknown; /* "vendor", "device" or "class": a sysfs file of the identity
+                                  that holds no hex id (libpci reads it as 0); NULL: known */
     unsigned subsys_vendor_id, subsys_device_id;
     unsigned revision;
     char *vendor_name, *device_name;

@@ -46,6 +46,8 @@ typedef enum {
                               no host-critical facts): a warning, never blocking */
     PP_GUARD_HOLDER_UNKNOWN, /* a guest's definition is not well-formed: whether it holds the
                                 function is unknown (forceable) */
+    PP_GUARD_IDENTITY,       /* a sysfs file of its identity (vendor, device, class) holds no id:
+                                what the function is, an endpoint or not, is unknown (forceable) */
 } pp_guard_kind;
 
 typedef struct pp_finding {

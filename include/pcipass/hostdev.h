@@ -35,6 +35,8 @@ typedef struct pp_hostdev {
     bool has_guest_addr;
     bool guest_addr_full; /* domain, bus, slot and function given */
     pp_pci_addr guest_addr;
+    bool guest_addr_chosen; /* a free slot pcipass chose, not the operator: chosen anew under the
+                               change lock, where another change may have taken it meanwhile */
     bool multifunction;
     bool has_uid, has_fid;
     uint32_t uid, fid;
@@ -123,7 +125,8 @@ void pp_xml_init(void);
 void pp_domain_info_clear(pp_domain_info *d);
 const pp_hostdev *pp_domain_find(const pp_domain_info *d, const pp_pci_addr *source);
 
-/* The element with this source as the domain XML holds it; NULL when absent. */
+/* The element with this source as the domain XML holds it; NULL when absent (the error slot
+ * empty) or when DOMXML does not parse strictly (the error slot says why). */
 char *pp_domain_element_xml(const char *domxml, const pp_pci_addr *source);
 /* A new domain XML with HD appended to <devices>, or with the element of SOURCE removed; every
  * other part of the definition is kept. NULL with the error slot set. */

@@ -16,6 +16,10 @@ void pp_change_copy_elems(pp_jrec *r, const pp_hostdev *v, size_t n);
 /* The journal file of APP, opened for appending (journal.h's rules); -1 with the error slot set.
  * *PATH is malloc'd on success. */
 int pp_change_journal_open(pp_app *app, char **path);
+/* R appended to the journal FD at PATH (pp_journal_append) and, as one step, what a signal that
+ * ends the process then says (pp_interrupt_note): an intent alone is an unknown change, an
+ * outcome its state. false with the error slot set. */
+bool pp_change_record(int fd, const char *path, pp_jrec *r);
 /* Rewrites the pcipass metadata of the guest UUID, read anew, in each of its configurations in
  * AFFECT: the functions of ADD that the configuration holds recorded as the host shows them now;
  * entries of functions the configuration no longer holds dropped. *WHAT (may be NULL) gets one

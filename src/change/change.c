@@ -132,7 +132,18 @@ static bool detach_checks(pp_change *c, const pp_guest *g)
     char name[PP_PCI_ADDR_STRLEN];
     pp_buf siblings = PP_BUF_INIT;
     size_t i, k;
+    const char *damaged = (c->affect & PP_AFFECT_CONFIG) && g->config.damaged ? g->config.damaged
+                          : (c->affect & PP_AFFECT_LIVE) && g->live.damaged  ? g->live.damaged
+                                                                             : NULL;
 
+    if (damaged) {
+        /* the dry run and the change agree: neither takes from a definition that does not read */
+        pp_error_set(_("guest '%s': its %s is not well-formed XML (%s); what it holds is not known "
+                       "for sure and pcipass edits no definition it cannot read (correct it with "
+                       "virsh edit first)"),
+                     g->name, _(pp_affect_words(c->affect)), damaged);
+        return false;
+    }
     for (i = 0; i < c->n; i++) {
         const pp_hostdev *hd;
         pp_pci_addr_format(&c->hds[i].source, name);
@@ -192,7 +203,8 @@ static bool check_locked(pp_app *app, pp_change *c, const pp_guest **gout)
     switch (c->kind) {
     case PP_CHANGE_ATTACH: {
         pp_pci_addr *set;
-        if (!pp_app_libvirt_takes(app, c->hds, c->n, NULL))
+        if (!pp_app_libvirt_takes(app, c->hds, c->n, NULL) ||
+            !pp_change_rechoose_slot(in.host, g, c->affect, c->hds, c->n))
             return false;
         set = xcalloc(c->n, sizeof(*set));
         for (i = 0; i < c->n; i++) {
@@ -283,7 +295,62 @@ int pp_change_journal_open(pp_app *app, char **path)
     return fd;
 }
 
+bool pp_change_record(int fd, const char *path, pp_jrec *r)
+{
+    const char *action = r->action ? r->action : "?";
+    char *what = r->devices ? xasprintf("%s %s", action, r->devices) : xstrdup(action);
+    bool ok;
+
+    /* the record and the note as one step: a signal between them would say the wrong state */
+    pp_interrupt_defer(true);
+    ok = pp_journal_append(fd, path, r);
+    if (ok && strcmp(r->phase, "intent") == 0)
+        pp_interrupt_note(_("the change (%s) is unknown: its intent is in the journal, its "
+                            "outcome is not; 'pcipass history' shows it as unknown, and 'pcipass "
+                            "undo' reads back what is there, records it, and reverts the change "
+                            "if it was made"),
+                          what);
+    else if (ok)
+        pp_interrupt_note(_("the change (%s) is recorded in the journal as %s"), what, r->phase);
+    pp_interrupt_defer(false);
+    free(what);
+    return ok;
+}
+
 /* ---- the sequence ---- */
+
+/* The guest addresses libvirt holds (STORED, read back) other than those C asked for: one line
+ * each in c->moved. libvirt takes 0000:00:00.0 (the host bridge's place in a pc or q35 guest)
+ * as no address at all and chooses one itself. */
+static void attach_moved(pp_change *c, const pp_hostdev *stored)
+{
+    char src[PP_PCI_ADDR_STRLEN], asked[PP_PCI_ADDR_STRLEN], held[PP_PCI_ADDR_STRLEN];
+    pp_buf b = PP_BUF_INIT;
+    char *line;
+
+    for (size_t i = 0; i < c->n; i++) {
+        const pp_hostdev *a = &c->hds[i], *s = &stored[i];
+        bool held_full = s->has_guest_addr && s->guest_addr_full;
+        if (!a->has_guest_addr || !a->guest_addr_full ||
+            (held_full && pp_pci_addr_eq(&s->guest_addr, &a->guest_addr)))
+            continue;
+        pp_pci_addr_format(&a->source, src);
+        pp_pci_addr_format(&a->guest_addr, asked);
+        if (held_full) {
+            pp_pci_addr_format(&s->guest_addr, held);
+            line = xasprintf(_("guest-address: %s asked for %s, and libvirt holds it at %s"), src,
+                             asked, held);
+        } else {
+            line = xasprintf(_("guest-address: %s asked for %s, and libvirt holds it with no guest "
+                               "address (it chooses one when the guest starts)"),
+                             src, asked);
+        }
+        pp_buf_item(&b, "\n", line);
+        free(line);
+    }
+    free(c->moved);
+    c->moved = pp_buf_take_or_null(&b);
+}
 
 /* What the guest holds after an attach, read back: the elements as libvirt stored them (the
  * persistent ones where the change went there, else the live ones); *STORED as fields. */
@@ -314,6 +381,8 @@ static void attach_truth(pp_app *app, pp_change *c, const pp_guest *g, pp_hostde
         *stored = xcalloc(c->n, sizeof(**stored));
         memcpy(*stored, c->hds, c->n * sizeof(*c->hds));
         *nstored = c->n;
+    } else {
+        attach_moved(c, *stored);
     }
     free(src);
 }
@@ -424,11 +493,13 @@ pp_change_state pp_change_apply(pp_app *app, pp_change *c)
     free(c->pending);
     free(c->error);
     free(c->record_error);
-    c->xml = c->pending = c->error = c->record_error = NULL;
+    free(c->moved);
+    c->xml = c->pending = c->error = c->record_error = c->moved = NULL;
     c->recorded = false;
     c->state = PP_CHANGE_REFUSED;
     free(c->devices);
     c->devices = join_sources(c);
+    pp_interrupt_note(_("nothing was sent to libvirt"));
     if (!pp_change_lock(c)) {
         c->error = xstrdup(pp_error_get());
         return c->state;
@@ -458,7 +529,7 @@ pp_change_state pp_change_apply(pp_app *app, pp_change *c)
     else if (held)
         pp_change_copy_elems(&intent, held, c->n);
     /* the intent first: a process killed in the middle leaves a trace that undo can resolve */
-    if (!pp_journal_append(jfd, jpath, &intent)) {
+    if (!pp_change_record(jfd, jpath, &intent)) {
         pp_jrec_clear(&intent);
         goto out;
     }
@@ -541,7 +612,7 @@ pp_change_state pp_change_apply(pp_app *app, pp_change *c)
     else if (held)
         pp_change_copy_elems(&out, held, c->n);
     out.xml = c->xml ? xstrdup(c->xml) : NULL;
-    c->recorded = pp_journal_append(jfd, jpath, &out);
+    c->recorded = pp_change_record(jfd, jpath, &out);
     if (!c->recorded)
         c->record_error = xstrdup(pp_error_get());
     pp_jrec_clear(&out);
@@ -571,6 +642,8 @@ void pp_change_clear(pp_change *c)
     free(c->xml);
     free(c->pending);
     free(c->siblings);
+    free(c->moved);
+    c->moved = NULL;
     free(c->record_error);
     free(c->identity);
     free(c->identity_error);

@@ -97,6 +97,40 @@ void pp_change_zpci_ids(const pp_host *h, const pp_guest *g, const pp_hostdev *o
     }
 }
 
+static bool no_free_slot(const pp_guest *g)
+{
+    pp_error_set(_("guest-address: guest '%s' has no free slot for a multifunction device (on a "
+                   "running PCI Express guest: no free pcie-root-port); give one with "
+                   "--guest-address, or use --config"),
+                 g->name);
+    return false;
+}
+
+bool pp_change_rechoose_slot(const pp_host *h, const pp_guest *g, unsigned affect, pp_hostdev *v,
+                              size_t n)
+{
+    const pp_domain_info *d =
+        (affect & PP_AFFECT_LIVE) && g->has_live ? &g->live : pp_guest_info(g);
+    pp_pci_addr slot;
+    size_t i, first;
+
+    for (first = 0; first < n && !v[first].guest_addr_chosen; first++)
+        ;
+    if (first == n)
+        return true;
+    if (!pp_domain_free_slot(d, (affect & PP_AFFECT_LIVE) != 0, pp_host_pcie(h, &v[first].source),
+                             &slot)) {
+        return no_free_slot(g);
+    }
+    for (i = first; i < n; i++) {
+        if (!v[i].guest_addr_chosen)
+            continue;
+        slot.function = v[i].guest_addr.function;
+        v[i].guest_addr = slot;
+    }
+    return true;
+}
+
 bool pp_change_build_hostdevs(const pp_hostdev *tmpl, bool all_functions, const pp_host *h,
                               const pp_guest *g, unsigned affect, const pp_pci_addr *set,
                               size_t n, pp_hostdev **out)
@@ -125,11 +159,7 @@ bool pp_change_build_hostdevs(const pp_hostdev *tmpl, bool all_functions, const 
             slot = tmpl->guest_addr;
         } else if (!pp_domain_free_slot(d, (affect & PP_AFFECT_LIVE) != 0,
                                         pp_host_pcie(h, &tmpl->source), &slot)) {
-            pp_error_set(_("guest-address: guest '%s' has no free slot for a multifunction device "
-                           "(on a running PCI Express guest: no free pcie-root-port); give one "
-                           "with --guest-address, or use --config"),
-                         g->name);
-            return false;
+            return no_free_slot(g);
         }
     }
     v = xcalloc(n, sizeof(*v));
@@ -147,6 +177,7 @@ bool pp_change_build_hostdevs(const pp_hostdev *tmpl, bool all_functions, const 
             v[i].has_guest_addr = v[i].guest_addr_full = true;
             v[i].guest_addr = slot;
             v[i].guest_addr.function = set[i].function;
+            v[i].guest_addr_chosen = !tmpl->has_guest_addr;
             v[i].multifunction = set[i].function == 0;
         }
         /* a VF's MAC that does not change between runs: the guest's network config keeps it */

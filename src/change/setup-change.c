@@ -333,6 +333,7 @@ pp_setup_state pp_setup_apply(pp_app *app, const pp_step *s, const pp_change *lo
     int jfd;
 
     memset(p, 0, sizeof(*p));
+    pp_interrupt_note(_("nothing was changed"));
     if (!pp_change_lock(lockopts)) {
         p->step = *s;
         p->state = PP_SETUP_REFUSED;
@@ -360,7 +361,7 @@ pp_setup_state pp_setup_apply(pp_app *app, const pp_step *s, const pp_change *lo
         goto out;
     }
     fill(p, &intent, "intent");
-    if (!pp_journal_append(jfd, jpath, &intent)) {
+    if (!pp_change_record(jfd, jpath, &intent)) {
         p->state = PP_SETUP_REFUSED;
         p->error = xstrdup(pp_error_get());
     } else {
@@ -372,7 +373,7 @@ pp_setup_state pp_setup_apply(pp_app *app, const pp_step *s, const pp_change *lo
         }
         fill(p, &out, phase_of(p->state));
         out.intent = xstrdup(intent.id);
-        if (!(p->recorded = pp_journal_append(jfd, jpath, &out)))
+        if (!(p->recorded = pp_change_record(jfd, jpath, &out)))
             p->record_error = xstrdup(pp_error_get());
         pp_jrec_clear(&out);
     }
@@ -542,7 +543,7 @@ static bool resolve(pp_app *app, const pp_jrec *r, bool *made)
     out.undoes = r->undoes ? xstrdup(r->undoes) : NULL;
     out.phase = xstrdup(*made ? "done" : "failed");
     out.intent = xstrdup(r->id);
-    ok = pp_journal_append(jfd, jpath, &out);
+    ok = pp_change_record(jfd, jpath, &out);
     pp_jrec_clear(&out);
     close(jfd);
     free(jpath);
@@ -612,13 +613,13 @@ bool pp_setup_undo(pp_app *app, const pp_journal *j, const pp_jchange *t, const 
     if ((jfd = pp_change_journal_open(app, &jpath)) < 0)
         goto out;
     undo_record(&p, r, "intent", NULL, &intent);
-    if (pp_journal_append(jfd, jpath, &intent)) {
+    if (pp_change_record(jfd, jpath, &intent)) {
         if (!(ok = make(app, &p)))
             p.state = PP_SETUP_FAILED;
         else
             read_back(app, &p);
         undo_record(&p, r, phase_of(p.state), intent.id, &out);
-        if (!pp_journal_append(jfd, jpath, &out))
+        if (!pp_change_record(jfd, jpath, &out))
             fprintf(stderr, _("%s: warning: the outcome is not in the journal: %s\n"),
                     pp_progname(), pp_error_get());
         pp_jrec_clear(&out);

@@ -143,7 +143,7 @@ static bool resolve(pp_app *app, const pp_jrec *r, const char *path, bool record
     out.phase = xstrdup(*made ? "done" : "failed");
     out.intent = xstrdup(r->id);
     pp_change_copy_elems(&out, r->elems, r->nelems);
-    ok = pp_journal_append(jfd, jpath, &out);
+    ok = pp_change_record(jfd, jpath, &out);
     pp_jrec_clear(&out);
     close(jfd);
     free(jpath);

@@ -41,6 +41,12 @@ json_object *pp_json_reset_method(const pp_function *f)
     return a;
 }
 
+/* Whether FILE is the identity file that holds no id (pp_function.ident_unknown). */
+static bool id_unknown(const pp_function *f, const char *file)
+{
+    return f->ident_unknown && strcmp(f->ident_unknown, file) == 0;
+}
+
 json_object *pp_json_function(const pp_app *app, const pp_host *h, const pp_function *f,
                               const char *host)
 {
@@ -53,10 +59,13 @@ json_object *pp_json_function(const pp_app *app, const pp_host *h, const pp_func
     if (host)
         json_object_object_add(o, "host", json_object_new_string(host));
     json_object_object_add(o, "address", json_object_new_string(f->name));
-    json_object_object_add(o, "class", pp_json_hex(f->class_code, 6));
+    /* an id whose file holds none is null, not 0 */
+    json_object_object_add(o, "class", id_unknown(f, "class") ? NULL : pp_json_hex(f->class_code, 6));
     json_object_object_add(o, "class_name", pp_json_str_or_null(f->class_name));
-    json_object_object_add(o, "vendor_id", pp_json_hex(f->vendor_id, 4));
-    json_object_object_add(o, "device_id", pp_json_hex(f->device_id, 4));
+    json_object_object_add(o, "vendor_id",
+                           id_unknown(f, "vendor") ? NULL : pp_json_hex(f->vendor_id, 4));
+    json_object_object_add(o, "device_id",
+                           id_unknown(f, "device") ? NULL : pp_json_hex(f->device_id, 4));
     json_object_object_add(o, "vendor", pp_json_str_or_null(f->vendor_name));
     json_object_object_add(o, "device", pp_json_str_or_null(f->device_name));
     /* node devices do not carry them: unknown, not zero */
@@ -142,6 +151,8 @@ static void json_rows(const pp_app *app, const pp_host *h, const char *host, siz
 
 static char *device_label(const pp_function *f)
 {
+    if (f->ident_unknown && !id_unknown(f, "class"))
+        return xasprintf(_("identity unknown ('%s' holds no id)"), f->ident_unknown);
     if (f->vendor_name && f->device_name)
         return xasprintf("%s %s", f->vendor_name, f->device_name);
     if (f->vendor_name)
@@ -153,6 +164,8 @@ static char *class_label(const pp_function *f)
 {
     if (f->class_name)
         return xstrdup(f->class_name);
+    if (id_unknown(f, "class"))
+        return xstrdup(_("class unknown"));
     return xasprintf(_("class %04x"), f->class_code >> 8);
 }
 

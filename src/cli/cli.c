@@ -4,9 +4,12 @@
 
 #include <stdarg.h>
 #include <errno.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "pcipass/change.h"
 #include "cli-private.h"
@@ -454,6 +457,37 @@ int pp_cli_getopt(const pp_cli_cmd *cmd, int argc, char **argv, int *opt)
     return -1;
 }
 
+static void on_signal(int sig)
+{
+    sigset_t set;
+
+    pp_interrupt_say(sig);
+    /* dies of the signal itself, so that a calling shell's loop stops at Ctrl-C too */
+    signal(sig, SIG_DFL);
+    sigemptyset(&set);
+    sigaddset(&set, sig);
+    pthread_sigmask(SIG_UNBLOCK, &set, NULL);
+    raise(sig);
+    _exit(128 + sig);
+}
+
+/* Ctrl-C, a kill or a lost terminal during a libvirt call: one line that says what state a change
+ * under way is in (pp_interrupt_note), then death by the signal as before. A signal the caller
+ * ignores (nohup, a background job) stays ignored. */
+static void catch_signals(void)
+{
+    static const int sigs[] = { SIGINT, SIGTERM, SIGHUP };
+    struct sigaction sa, old;
+
+    pp_interrupt_prepare();
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+        if (sigaction(sigs[i], NULL, &old) == 0 && old.sa_handler != SIG_IGN)
+            sigaction(sigs[i], &sa, NULL);
+}
+
 int pp_cli_main(pp_app *app, int argc, char **argv)
 {
     const pp_cli_cmd *cmd = pp_cli_find(argv[0]);
@@ -468,6 +502,7 @@ int pp_cli_main(pp_app *app, int argc, char **argv)
     }
     /* 0, not 1: glibc then starts afresh, permuting options after operands again */
     optind = 0;
+    catch_signals();
     if (app->nmembers > 1 && !(cmd->flags & PP_CMD_FLEET))
         return pp_cli_fleet_dispatch(app, cmd, argc, argv);
     rc = cmd->run(app, argc, argv);
@@ -538,6 +573,13 @@ pp_change_state pp_cli_apply(pp_app *app, pp_change *c)
         /* overridden ones, said once more where the change went through */
         if (c->findings.n)
             pp_cli_findings(&c->findings, true);
+        if (c->moved) {
+            /* where libvirt put it, not where it was asked to: the read-back is the truth */
+            char *t = xstrdup(c->moved), *line, *save = NULL;
+            for (line = strtok_r(t, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
+                fprintf(stderr, _("%s: warning: %s\n"), pp_progname(), line);
+            free(t);
+        }
         if (!c->recorded)
             fprintf(stderr, _("%s: warning: the change is made, but its outcome is not recorded "
                               "for undo: %s\n"),

@@ -218,6 +218,17 @@ static void check_sriov(const pp_guard_in *in, const pp_function *f, const pp_pc
     }
 }
 
+/* A function whose vendor, device or class file holds no id: libpci reads it as 0, and whether it
+ * is a bridge (its class) or what device it is cannot be told. */
+static void check_identity(const pp_function *f, pp_findings *out)
+{
+    if (f->ident_unknown)
+        pp_guard_add(out, PP_GUARD_IDENTITY, true, &f->addr,
+            xasprintf(_("%s: its identity is unknown: its sysfs file '%s' holds no hex id, so what "
+                        "it is (an endpoint or a bridge) is unknown"),
+                      f->name, f->ident_unknown));
+}
+
 /* Without any reset the function keeps the state a guest left in it: after a guest restart, or in
  * the next guest, it may not come up again. */
 static void check_reset(const pp_host *h, const pp_function *f, pp_findings *out)
@@ -263,6 +274,7 @@ void pp_guard_attach(const pp_guard_in *in, const pp_pci_addr *set, size_t n, pp
             pp_guard_add(out, PP_GUARD_NOT_ON_HOST, true, &set[k], not_on_host(in->host, name));
             continue;
         }
+        check_identity(f, out);
         if (f->bridge) {
             pp_guard_add(out, PP_GUARD_NOT_ENDPOINT, false, &set[k],
                 xasprintf(_("%s is a bridge (class %06x), not an endpoint; VFIO assigns endpoint "
@@ -326,6 +338,7 @@ void pp_guard_prepare(const pp_guard_in *in, const pp_pci_addr *addr, bool relea
         pp_guard_add(out, PP_GUARD_NOT_ON_HOST, true, addr, not_on_host(in->host, name));
         return;
     }
+    check_identity(f, out);
     if (f->bridge) {
         pp_guard_add(out, PP_GUARD_NOT_ENDPOINT, false, addr,
             xasprintf(_("%s is a bridge (class %06x), not an endpoint; VFIO assigns endpoint "

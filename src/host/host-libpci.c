@@ -198,17 +198,25 @@ static char *dup_or_null(const char *s)
 static void fill_names(struct pci_access *pacc, pp_function *f, const pp_function *prev)
 {
     int flags = PCI_LOOKUP_NO_NUMBERS | PCI_LOOKUP_NO_HWDB;
-    bool vendor = prev && prev->vendor_id == f->vendor_id;
+    const char *u = f->ident_unknown;
+    /* pci.ids' names of an id that is not there would be a guess (check_ident) */
+    bool no_vendor = u && strcmp(u, "vendor") == 0;
+    bool no_device = no_vendor || (u && strcmp(u, "device") == 0);
+    bool no_class = u && strcmp(u, "class") == 0;
+    bool vendor;
 
-    if (!f->vendor_name)
+    if (prev && prev->ident_unknown)
+        prev = NULL;
+    vendor = prev && prev->vendor_id == f->vendor_id;
+    if (!f->vendor_name && !no_vendor)
         f->vendor_name = vendor ? dup_or_null(prev->vendor_name)
                                 : lookup(pacc, PCI_LOOKUP_VENDOR | flags, (int)f->vendor_id);
-    if (!f->device_name)
+    if (!f->device_name && !no_device)
         f->device_name = vendor && prev->device_id == f->device_id
                              ? dup_or_null(prev->device_name)
                              : lookup(pacc, PCI_LOOKUP_DEVICE | flags, (int)f->vendor_id,
                                       (int)f->device_id);
-    if (!f->class_name)
+    if (!f->class_name && !no_class)
         f->class_name = prev && prev->class_code >> 8 == f->class_code >> 8
                             ? dup_or_null(prev->class_name)
                             : class_name(pacc, f->class_code >> 8);
@@ -257,6 +265,77 @@ static bool fill_one(struct pci_access *pacc, pp_host *h, pp_function *f, const 
         fill_names(pacc, f, prev);
     libpci_current = NULL;
     return true;
+}
+
+/* Whether TEXT is the kernel's spelling of an id of DIGITS hex digits: "0x8086\n". */
+static bool hex_id(const char *text, size_t digits)
+{
+    size_t n = 0;
+
+    if (strncmp(text, "0x", 2) != 0)
+        return false;
+    for (text += 2; n < digits && strchr("0123456789abcdefABCDEF", *text) && *text; text++)
+        n++;
+    return n == digits && (!*text || strcmp(text, "\n") == 0);
+}
+
+/* libpci reads an empty or garbage vendor, device or class file as 0: where it gave 0, the file
+ * is read once more to tell a real 0 (a class) from an id that is not there (said, by file). */
+/* The text of identity file NAME (ATTR in D; through DEVDIR where the directory could not be
+ * read), NULL when it cannot be read. */
+static char *ident_text(const pp_fn_dir *d, int attr, const char *devdir, const pp_function *f,
+                        const char *name)
+{
+    char *path, *text;
+    int fd;
+
+    if (!d) {
+        path = xasprintf("%s/%s/%s", devdir, f->name, name);
+        text = pp_read_file(path, NULL);
+        free(path);
+        return text;
+    }
+    if ((fd = pp_fn_dir_open_attr(d, attr)) < 0)
+        return NULL;
+    text = pp_read_fd(fd, name, NULL);
+    close(fd);
+    return text;
+}
+
+static void check_ident(pp_host *h, pp_function *f, const pp_fn_dir *d, const char *devdir)
+{
+    static const char *const files[] = { "vendor", "device", "class" };
+    static const int attrs[] = { PP_ATTR_VENDOR, PP_ATTR_DEVICE, PP_ATTR_CLASS };
+    static const size_t digits[] = { 4, 4, 6 };
+    const unsigned v[] = { f->vendor_id, f->device_id, f->class_code };
+    char *text;
+
+    for (size_t i = 0; i < 3 && !f->ident_unknown; i++) {
+        if (v[i] != 0)
+            continue;
+        text = ident_text(d, attrs[i], devdir, f, files[i]);
+        if (text && hex_id(text, digits[i])) {
+            free(text);
+            continue;
+        }
+        f->ident_unknown = files[i];
+        /* pci.ids' names of an id that is not there would be a guess */
+        free(i == 2 ? f->class_name : f->device_name);
+        *(i == 2 ? &f->class_name : &f->device_name) = NULL;
+        if (i == 0) {
+            free(f->vendor_name);
+            f->vendor_name = NULL;
+        }
+        if (text && *text && text[strlen(text) - 1] == '\n')
+            text[strlen(text) - 1] = '\0';
+        if (text && *text)
+            pp_host_warn(h, _("%s: its identity is unknown: '%s' holds \"%s\", not a hex id"),
+                         f->name, files[i], text);
+        else
+            pp_host_warn(h, _("%s: its identity is unknown: '%s' is empty or unreadable"), f->name,
+                         files[i]);
+        free(text);
+    }
 }
 
 static bool libpci_load(pp_host *h, const char *root)
@@ -314,6 +393,7 @@ static bool libpci_load(pp_host *h, const char *root)
             /* libpci says why (a dangling device link: its files cannot be opened either) */
             if (fill_one(pacc, h, &f, h->nfuncs ? &h->funcs[h->nfuncs - 1] : NULL, false, true)) {
                 char *path = xasprintf("%s/%s", devdir, f.name);
+                check_ident(h, &f, NULL, devdir);
                 pp_host_read_extra(h, &f, path);
                 free(path);
                 pp_host_add(h, &f);
@@ -323,6 +403,7 @@ static bool libpci_load(pp_host *h, const char *root)
         if (attrs_regular(h, &d, f.name, &numa) &&
             fill_one(pacc, h, &f, h->nfuncs ? &h->funcs[h->nfuncs - 1] : NULL,
                      ext_config_readable(&d), numa)) {
+            check_ident(h, &f, &d, devdir);
             pp_host_read_extra_dir(h, &f, &d);
             pp_host_add(h, &f);
         }

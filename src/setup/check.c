@@ -380,6 +380,8 @@ static const char *fix_for(pp_guard_kind k)
                  "assigns it anyway");
     case PP_GUARD_UNKNOWN:
         return _("run 'pcipass check' on that host itself to learn it");
+    case PP_GUARD_IDENTITY:
+        return _("read the warnings above; --force assigns it if you know what it is");
     }
     return NULL;
 }
@@ -405,6 +407,28 @@ static void check_variant(pp_checks *c, const pp_app *app, const pp_function *fn
     free(v);
 }
 
+/* An ids= line (pcipass setup bind) that puts FN on vfio-pci from the next boot, while another
+ * driver or none has it now: configured, not yet in effect. */
+static void check_pending_binding(pp_checks *c, const pp_app *app, const pp_function *fn)
+{
+    char **where;
+    size_t k,
+        n = pp_host_vfio_id_rules(pp_app_conf_root(app), fn->vendor_id, fn->device_id, &where);
+
+    if (n) {
+        char *fix = xasprintf(_("reboot, or 'pcipass prepare %s' to move it now"), fn->name);
+        item(c, "binding", PP_CHECK_PENDING,
+             xasprintf(_("configured, takes effect at the next boot: %s is on %s until then; "
+                         "vfio-pci takes it by %s"),
+                       fn->name, fn->driver ? fn->driver : _("no driver"), where[0]),
+             fix);
+        free(fix);
+    }
+    for (k = 0; k < n; k++)
+        free(where[k]);
+    free(where);
+}
+
 /* What the host says of a selected function: its reset methods and why it is on its driver. */
 static void check_device_host(pp_checks *c, const pp_app *app, const pp_function *fn)
 {
@@ -428,6 +452,8 @@ static void check_device_host(pp_checks *c, const pp_app *app, const pp_function
              _("read the warnings above, or run check as root"));
     if (pp_app_binding(app, fn, &b))
         item(c, "binding", PP_CHECK_PASS, pp_binding_sentence(fn, &b), NULL);
+    if (!pp_function_on_vfio(fn))
+        check_pending_binding(c, app, fn);
     check_variant(c, app, fn);
     if (fn->driver)
         item(c, "vfio", fn->vfio == PP_VFIO_UNKNOWN ? PP_CHECK_WARN : PP_CHECK_PASS,
@@ -449,7 +475,7 @@ static void check_device(pp_checks *c, pp_app *app, const pp_pci_addr *a, bool h
     for (i = 0; i < f.n; i++)
         item(c, f.v[i].kind == PP_GUARD_NO_RESET ? "reset" : "device",
              f.v[i].kind == PP_GUARD_OWNER || f.v[i].kind == PP_GUARD_HOLDER_UNKNOWN ||
-                     f.v[i].warning
+                     f.v[i].kind == PP_GUARD_IDENTITY || f.v[i].warning
                  ? PP_CHECK_WARN
                  : PP_CHECK_FAIL,
              xstrdup(f.v[i].msg),
@@ -572,7 +598,9 @@ size_t pp_checks_failed(const pp_checks *c)
 {
     size_t i, n = 0;
     for (i = 0; i < c->n; i++)
-        n += c->v[i].status == PP_CHECK_FAIL || c->v[i].status == PP_CHECK_PENDING;
+        /* a binding for the next boot leaves the function assignable now (managed) */
+        n += c->v[i].status == PP_CHECK_FAIL ||
+             (c->v[i].status == PP_CHECK_PENDING && strcmp(c->v[i].id, "binding") != 0);
     return n;
 }
 

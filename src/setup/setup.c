@@ -22,6 +22,7 @@
 #define MODULES_LOAD "/etc/modules-load.d/pcipass.conf"
 #define MODPROBE_CONF "/etc/modprobe.d/pcipass.conf"
 #define UDEV_RULES "/etc/udev/rules.d/70-pcipass-sriov.rules"
+#define UDEV_CONTROL "/run/udev/control"
 
 const char *pp_step_name(pp_step_kind k)
 {
@@ -640,6 +641,18 @@ static char *next_line(char **p)
     return l;
 }
 
+/* A running udevd takes new rules on reload; without one (a container, a rescue shell) there is
+ * nothing to reload, and udevadm would fail. */
+static bool udev_running(const char *root)
+{
+    char *sock = pp_setup_under(root, UDEV_CONTROL);
+    struct stat st;
+    bool up = lstat(sock, &st) == 0;
+
+    free(sock);
+    return up;
+}
+
 /* The rules file with PF's line replaced by one for N VFs (none for 0). */
 static char *udev_rules(const char *root, const char *pf, unsigned n)
 {
@@ -696,8 +709,11 @@ static void plan_vfs(pp_app *app, pp_setup_plan *p)
     if ((unsigned)now != p->step.nvfs)
         p->sysfs_attr = xasprintf("%s/bus/pci/devices/%s/sriov_numvfs",
                                   app->sysfs_root ? app->sysfs_root : "/sys", name);
-    if (p->nedits)
+    if (p->nedits && udev_running(root))
         add_command(p, "udevadm control --reload");
+    else if (p->nedits)
+        say(&p->note, _("udev is not running here (no %s): the rule is read when udev starts"),
+            UDEV_CONTROL);
     if (!p->nedits && !p->sysfs_attr) {
         p->state = PP_SETUP_NOTHING;
         say(&p->what, _("%s has %u VFs, and %s keeps them at every boot"), name, p->step.nvfs,

@@ -36,9 +36,6 @@ static size_t restore_len;
 static struct termios saved_tio;
 static bool have_tio;
 static int eof_count;
-static const int handled_signals[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1 };
-#define NSIGNALS (sizeof(handled_signals) / sizeof(handled_signals[0]))
-static char signal_msg[NSIGNALS][160]; /* translated before any signal can come */
 
 static void put_str(int fd, const char *s)
 {
@@ -73,9 +70,8 @@ static void on_signal(int sig)
         _exit(128 + sig);
     if (active)
         restore_raw();
-    for (size_t i = 0; i < NSIGNALS; i++)
-        if (handled_signals[i] == sig)
-            put_str(STDERR_FILENO, signal_msg[i]);
+    /* with what the change service says its change is in, if one was under way */
+    pp_interrupt_say(sig);
     _exit(128 + sig);
 }
 
@@ -219,9 +215,7 @@ void ui_display_init(bool color)
     struct sigaction sa;
 
     use_color = color;
-    for (size_t i = 0; i < NSIGNALS; i++)
-        snprintf(signal_msg[i], sizeof(signal_msg[i]), _("%s: interrupted by signal %d\n"),
-                 pp_progname(), handled_signals[i]);
+    pp_interrupt_prepare();
     memset(&sa, 0, sizeof(sa));
     sa.sa_handler = on_signal;
     sigemptyset(&sa.sa_mask);
@@ -293,7 +287,8 @@ int ui_getkey(void)
     if (pending_signal) {
         int sig = pending_signal;
         ui_display_restore();
-        fprintf(stderr, _("%s: interrupted by signal %d\n"), pp_progname(), sig);
+        fflush(stderr);
+        pp_interrupt_say(sig);
         exit(128 + sig);
     }
     in_key_wait = 1;

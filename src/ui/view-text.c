@@ -103,6 +103,12 @@ static void apply(ui_view *v)
     if (ui_apply(&c, _("Applying through libvirt ...")) == PP_CHANGE_DONE) {
         body = xasprintf(_("Applied. libvirt stored this in the %s of guest '%s':\n\n%s"), where,
                          t->guest, c.xml);
+        if (c.moved) {
+            /* where libvirt put it, not where the form asked */
+            q = body;
+            body = xasprintf("%s\n%s\n", q, c.moved);
+            free(q);
+        }
         q = !c.recorded ? xasprintf(_("%s attached to guest '%s', but not recorded for undo: %s"),
                                     c.devices, t->guest, c.record_error)
             : c.identity_error

@@ -3,6 +3,9 @@
 
 #include <errno.h>
 #include <langinfo.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,6 +23,85 @@ static _Thread_local char last_error[2048];
 const char *pp_progname(void)
 {
     return PACKAGE;
+}
+
+/* Two buffers: the handler reads the one the index names while the next is written. */
+static char interrupt_text[2][1024];
+static volatile sig_atomic_t interrupt_cur = -1;
+static char interrupt_words[64] = "pcipass: interrupted by signal ";
+
+void pp_interrupt_note(const char *fmt, ...)
+{
+    int next = interrupt_cur == 0 ? 1 : 0;
+    char *s, *esc;
+    va_list ap;
+
+    va_start(ap, fmt);
+    s = xvasprintf(fmt, ap);
+    va_end(ap);
+    esc = pp_escape_ctl(s);
+    snprintf(interrupt_text[next], sizeof(interrupt_text[next]), "%s", esc);
+    free(esc);
+    free(s);
+    interrupt_cur = next;
+}
+
+void pp_interrupt_note_clear(void)
+{
+    interrupt_cur = -1;
+}
+
+void pp_interrupt_defer(bool on)
+{
+    static _Thread_local sigset_t saved;
+    sigset_t set;
+
+    if (!on) {
+        pthread_sigmask(SIG_SETMASK, &saved, NULL);
+        return;
+    }
+    sigemptyset(&set);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGHUP);
+    sigaddset(&set, SIGQUIT);
+    sigaddset(&set, SIGUSR1);
+    pthread_sigmask(SIG_BLOCK, &set, &saved);
+}
+
+void pp_interrupt_prepare(void)
+{
+    /* the number follows the words: a handler cannot format */
+    snprintf(interrupt_words, sizeof(interrupt_words), _("%s: interrupted by signal "),
+             pp_progname());
+}
+
+static void say_raw(const char *s)
+{
+    size_t n = strlen(s);
+    while (n > 0) {
+        ssize_t w = write(STDERR_FILENO, s, n);
+        if (w <= 0)
+            return;
+        s += w;
+        n -= (size_t)w;
+    }
+}
+
+void pp_interrupt_say(int sig)
+{
+    char num[4] = { 0 };
+    int cur = interrupt_cur;
+
+    num[0] = (char)('0' + sig / 10 % 10);
+    num[1] = (char)('0' + sig % 10);
+    say_raw(interrupt_words);
+    say_raw(sig < 10 ? num + 1 : num);
+    if (cur >= 0) {
+        say_raw("; ");
+        say_raw(interrupt_text[cur]);
+    }
+    say_raw("\n");
 }
 
 double pp_monotonic(void)

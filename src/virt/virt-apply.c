@@ -153,6 +153,11 @@ bool pp_virt_detach(pp_virt *v, const pp_guest *g, const pp_pci_addr *source, un
     }
     xml = pp_domain_element_xml(cur, source);
     free(cur);
+    if (!xml && *pp_error_get()) {
+        /* the parser's own reason, not a guess at what the definition holds */
+        pp_error_prefix("%s", what);
+        goto done;
+    }
     if (!xml) {
         pp_error_set(_("%s: %s is not in the guest's %s configuration"), what, name,
                      (affect & PP_AFFECT_CONFIG) ? _("persistent") : _("running"));

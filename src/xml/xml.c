@@ -589,6 +589,7 @@ char *pp_domain_element_xml(const char *domxml, const pp_pci_addr *source)
 
     if (!doc)
         return NULL;
+    pp_error_clear();
     if ((n = find_node(doc, source)))
         s = node_to_string(doc, n);
     xmlFreeDoc(doc);

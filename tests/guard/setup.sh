@@ -307,6 +307,8 @@ ps_run vheld -c "$URI" setup vfs 0a:00.0 3
 [ "$(rc vheld)" = 1 ] && err_has vheld "0000:0a:02.0 (guest vfguest[C])" && [ "$before" = "$(sums)" ] &&
     [ "$(cat "$H/bus/pci/devices/0000:0a:00.0/sriov_numvfs")" = 1 ]
 ok $? "a shut-off guest holds a VF in its configuration: refused, naming it; nothing changed"
+# udevd's control socket, as a running udevd leaves it: setup asks it to read the rules again
+mkdir -p "$H-conf/run/udev" && python3 -c 'import socket, sys; socket.socket(socket.AF_UNIX).bind(sys.argv[1])' "$H-conf/run/udev/control"
 ps_run vset -c "$NOGUESTS" setup vfs 0a:00.0 3
 golden vset '# setup vfs: 3 VFs on 0000:0a:00.0 now (sriov_numvfs, 1 now) and at every boot (udev rule)
 --- /dev/null
@@ -324,6 +326,11 @@ ps_run vundo -c "$NOGUESTS" undo
 [ "$(rc vundo)" = 0 ] && [ ! -e "$H-conf/etc/udev/rules.d/70-pcipass-sriov.rules" ] &&
     [ "$(cat "$H/bus/pci/devices/0000:0a:00.0/sriov_numvfs")" = 1 ]
 ok $? "undo removes the rule and writes the count back" || diag < "$WORK/vundo.err"
+rm -f "$H-conf/run/udev/control"
+ps_run vnoudev -c "$NOGUESTS" setup vfs 0a:00.0 2 --dry-run
+[ "$(rc vnoudev)" = 0 ] && ! grep -q udevadm "$WORK/vnoudev.out" &&
+    out_has vnoudev "udev is not running here (no /run/udev/control): the rule is read when udev starts"
+ok $? "without a running udevd: no udevadm to run (it would fail), and setup says when the rule is read"
 fresh vfsown
 put etc/udev/rules.d/70-pcipass-sriov.rules '# mine\n\nACTION=="add", SUBSYSTEM=="pci", KERNEL=="0000:0a:00.0", ATTR{sriov_numvfs}="1"\n'
 ps_run vown -c "$NOGUESTS" setup vfs 0a:00.0 2 --dry-run
@@ -362,6 +369,11 @@ golden bset '# setup bind: 0000:05:00.0 on vfio-pci from boot: ids=10de:2204 in 
 # done; configured, takes effect at the next boot
 # '"'"'pcipass prepare 0000:05:00.0'"'"' binds it now'
 ok $? "bind by ids: the existing ids= line merged, a softdep for the host driver; the bad byte shown escaped"
+ps_run bcheck -c "$NOGUESTS" check --json 05:00.0
+[ "$(jq -r '[.[] | select(.check == "binding" and .status == "pending")] | length' "$WORK/bcheck.out")" = 1 ] &&
+    jq -r '.[] | select(.status == "pending") | .message' "$WORK/bcheck.out" |
+    grep -qF "configured, takes effect at the next boot: 0000:05:00.0 is on nouveau until then; vfio-pci takes it by /etc/modprobe.d/pcipass.conf:2: options vfio-pci ids=1234:5678,10de:2204"
+ok $? "check DEVICE after bind by ids: the binding is pending (the next boot), naming the line" || diag < "$WORK/bcheck.out"
 ps_run bundo -c "$NOGUESTS" undo
 cmp -s "$WORK/modprobe.orig" "$H-conf/etc/modprobe.d/pcipass.conf"; ok $? "undo restores it byte for byte, the bad byte too"
 mkdir -p "$H-conf/usr/sbin" && : > "$H-conf/usr/sbin/driverctl"

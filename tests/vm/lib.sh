@@ -57,6 +57,31 @@ vm_fetch() {
     [ -f "$VM_KERNEL" ] || skip_all "no kernel image in $VM_KDIR"
 }
 
+# vm_fetch_pkg PKG: one package of this machine's architecture, unpacked (never installed) into
+# $VM_CACHE once, for the VM's overlay root; sets VM_PKGDIR. (driverctl: the host need not have it,
+# and installing it would pull udev onto the machine that runs the tests.)
+vm_fetch_pkg() {
+    _ver=$(apt-cache policy "$1" 2> /dev/null | sed -n 's/^ *Candidate: //p')
+    [ -n "$_ver" ] && [ "$_ver" != "(none)" ] || skip_all "the package archive has no $1 (apt-get update)"
+    VM_PKGDIR="$VM_CACHE/$1_$_ver"
+    exec 8> "$VM_CACHE/.lock"
+    flock 8
+    if [ ! -f "$VM_PKGDIR/.complete" ]; then
+        _t=$(mktemp -d "$VM_CACHE/fetch.XXXXXX")
+        if ! (cd "$_t" && apt-get download -q "$1=$_ver") > "$_t/log" 2>&1 ||
+            ! dpkg-deb -x "$_t"/*.deb "$_t/tree"; then
+            diag < "$_t/log" >&2
+            rm -rf "$_t"
+            skip_all "apt-get download $1 failed (no package archive?)"
+        fi
+        rm -rf "$VM_PKGDIR"
+        mv "$_t/tree" "$VM_PKGDIR"
+        rm -rf "$_t"
+        touch "$VM_PKGDIR/.complete"
+    fi
+    exec 8>&-
+}
+
 # vm_initramfs OUT INIT MODULE...: a gzip'd newc archive with busybox, INIT as /init and the named
 # modules of the fetched kernel as /mod/NAME.ko (loaded by INIT in the order given to it)
 vm_initramfs() {

@@ -11,37 +11,22 @@ busybox --install -s /bin 2> /dev/null
 . "$srcdir/tests/lib/common.sh"
 # libc-bin's C.utf8 locale is not among the unpacked packages
 export LC_ALL=C
-mark() { echo "$1 $(cut -d' ' -f1 /proc/uptime)" >> /vmres/times; }
+. "$srcdir/tests/vm/guest-lib.sh"
 mark init
-finish() { sync; busybox poweroff -f; }
 trap 'cleanup_work; finish' EXIT
 
 # --- the machine ------------------------------------------------------------------------------------
-for d in /run /var/lib/libvirt /var/cache/libvirt /var/log/libvirt /etc/libvirt/qemu /tmp; do
-    mkdir -p "$d" && mount -t tmpfs tmpfs "$d"
-done
+vm_machine /tmp
 # base-files is not among the unpacked packages: its /var/run link neither (libvirt's sockets are there)
 [ -e /var/run ] || ln -s /run /var/run
-mkdir -p /dev/pts && mount -t devpts devpts /dev/pts
-WORK=$(mktemp -d); export PCIPASS_JOURNAL="$WORK/journal"
-mkdir -p "/lib/modules/$kver" && mount --bind "$kdir/lib/modules/$kver" "/lib/modules/$kver"
-mkdir -p /run/libvirt /var/log/libvirt/qemu /var/lib/libvirt/qemu /var/cache/libvirt/qemu
 # no base-passwd among the unpacked packages; libvirtd resolves its build's default user
 echo 'root:x:0:0:root:/root:/bin/sh' > /etc/passwd
 echo 'libvirt-qemu:x:64055:64055:Libvirt Qemu:/var/lib/libvirt:/usr/sbin/nologin' >> /etc/passwd
 printf 'root:x:0:\nkvm:x:101:\nlibvirt-qemu:x:64055:\nlibvirt:x:102:\n' > /etc/group
-cat > /etc/libvirt/qemu.conf <<'CONF'
-user = "root"
-group = "root"
-namespaces = [ ]
-cgroup_controllers = [ ]
-security_driver = "none"
-remember_owner = 0
-stdio_handler = "file"
-CONF
+vm_qemu_conf
 # qemu-system-misc brings a dozen emulators; libvirtd probes each one it finds (minutes under TCG)
 for q in /usr/bin/qemu-system-*; do [ "$q" = /usr/bin/qemu-system-s390x ] || rm -f "$q"; done
-for a in /sys/bus/pci/devices/*/modalias; do modprobe -qb "$(cat "$a")"; done
+vm_coldplug
 modprobe virtio_pci
 # the CPU model under TCG has no PRNG: the virtio-rng-ccw feeds the kernel's random pool
 modprobe virtio_rng
@@ -49,8 +34,6 @@ NET=$(lspci -D -n -d 1af4:1000 | awk '{ print $1 }'); [ -n "$NET" ] || NET=$(lsp
 RNG=$(lspci -D -n -d 1af4:1005 | awk '{ print $1 }'); [ -n "$RNG" ] || RNG=$(lspci -D -n -d 1af4:1044 | awk '{ print $1 }')
 echo "functions: virtio-net $NET virtio-rng $RNG; kernel $(uname -r)" >&2
 lspci -D -nn -k >&2
-drv() { _l=$(readlink "/sys/bus/pci/devices/$1/driver") && echo "${_l##*/}"; }
-grp() { _l=$(readlink "/sys/bus/pci/devices/$1/iommu_group") && echo "${_l##*/}"; }
 zattr() { cat "/sys/bus/pci/devices/$1/$2"; }
 mark modules
 
@@ -65,7 +48,6 @@ modprobe vfio-pci > "$WORK/vfio.out" 2>&1
 vrc=$?
 cat "$WORK/vfio.out" >&2
 [ $vrc -ne 0 ] && grep -q "Module vfio-pci not found in directory /lib/modules/$kver" "$WORK/vfio.out"
-ok_or() { _s=$1; ok "$1" "$2"; [ "$_s" -eq 0 ] || diag < "$3"; }
 ok_or $? "modprobe vfio-pci: this kernel has no such module (the first step it cannot do)" "$WORK/vfio.out"
 grep -qx '# CONFIG_VFIO is not set' "$kdir/boot/config-$kver"
 ok $? "its build configuration says why: # CONFIG_VFIO is not set"
@@ -103,8 +85,6 @@ mark libvirtd
 touch "$WORK/answered"
 virsh -q -c $URI version > "$WORK/version" 2>&1
 ok_or $? "Debian's s390x libvirtd answers on $URI ($(tr '\n' ' ' < "$WORK/version"))" "$WORK/version" || exit 1
-ppc() { _n=$1; shift; run_cmd "$_n" -c $URI "$@"; }
-vx() { virsh -q -c $URI "$@"; }
 virsh -c $URI domcapabilities --arch s390x --machine s390-ccw-virtio --virttype qemu > "$WORK/domcaps" 2>&1
 grep -q "<enum name='pciBackend'>" "$WORK/domcaps" || true
 # a hostdev of guest $1 with source $2, the whole element on one line ('' when none)

@@ -7,40 +7,21 @@ exec > /vmres/tap 2> /vmres/log
 export PATH=/usr/sbin:/usr/bin:/sbin:/bin
 . /vmres/env
 . "$srcdir/tests/lib/common.sh"
-# the kernel's uptime: the guest's clock under TCG is its own
-mark() { echo "$1 $(cut -d' ' -f1 /proc/uptime)" >> /vmres/times; }
+. "$srcdir/tests/vm/guest-lib.sh"
 now_s() { cut -d' ' -f1 /proc/uptime; }
 secs_since() { awk -v a="$1" -v b="$(now_s)" 'BEGIN { printf "%.1f", b - a }'; }
 mark init
-finish() { sync; busybox poweroff -f; }
 trap 'cleanup_work; finish' EXIT
 
-# --- the machine: fresh state directories over the host's, the fetched kernel's modules -------------
-# (not /tmp: the tree under test may live there, as a fresh clone often does; the overlay already
-# keeps the VM's writes in its own tmpfs)
-for d in /run /var/lib/libvirt /var/cache/libvirt /var/log/libvirt /etc/libvirt/qemu; do
-    mkdir -p "$d" && mount -t tmpfs tmpfs "$d"
-done
-mkdir -p /dev/pts && mount -t devpts devpts /dev/pts
-WORK=$(mktemp -d); export PCIPASS_JOURNAL="$WORK/journal"
-mkdir -p "/lib/modules/$kver" && mount --bind "$kdir/lib/modules/$kver" "/lib/modules/$kver"
-mkdir -p /run/libvirt /var/log/libvirt/qemu /var/lib/libvirt/qemu /var/cache/libvirt/qemu
+# --- the machine -----------------------------------------------------------------------------------
+vm_machine
 ip link set lo up 2> /dev/null
 # libvirtd resolves its build's default user before it reads qemu.conf
 grep -q '^libvirt-qemu:' /etc/group || echo 'libvirt-qemu:x:64055:' >> /etc/group
 grep -q '^libvirt-qemu:' /etc/passwd ||
     echo 'libvirt-qemu:x:64055:64055:Libvirt Qemu:/var/lib/libvirt:/usr/sbin/nologin' >> /etc/passwd
-cat > /etc/libvirt/qemu.conf <<'CONF'
-user = "root"
-group = "root"
-namespaces = [ ]
-cgroup_controllers = [ ]
-security_driver = "none"
-remember_owner = 0
-stdio_handler = "file"
-CONF
-# no udev here: the drivers of the functions present, as udev's coldplug would load them
-for a in /sys/bus/pci/devices/*/modalias; do modprobe -qb "$(cat "$a")"; done
+vm_qemu_conf
+vm_coldplug
 modprobe vfio-pci
 fn_of() { lspci -D -n -d "$1" | awk '{ print $1 }' | sed -n "${2:-1}p"; }
 E1000E=$(fn_of 8086:10d3)
@@ -54,8 +35,6 @@ echo 2 > "/sys/bus/pci/devices/$NVME/sriov_numvfs"
 VF0=$(readlink "/sys/bus/pci/devices/$NVME/virtfn0"); VF0=${VF0##*/}
 VF1=$(readlink "/sys/bus/pci/devices/$NVME/virtfn1"); VF1=${VF1##*/}
 echo "functions: e1000e $E1000E nvme $NVME vfs $VF0 $VF1 behind the bridge $BR0 $BR1" >&2
-drv() { _l=$(readlink "/sys/bus/pci/devices/$1/driver") && echo "${_l##*/}"; }
-grp() { _l=$(readlink "/sys/bus/pci/devices/$1/iommu_group") && echo "${_l##*/}"; }
 mark modules
 
 # the daemon also listens on TCP (inside the VM only, no authentication): the host reaches it
@@ -82,9 +61,6 @@ done
 mark libvirtd
 virsh -q -c $URI version > /dev/null 2>&1
 ok $? "root libvirtd answers on $URI" || exit 1
-ok_or() { _s=$1; ok "$1" "$2"; [ "$_s" -eq 0 ] || diag < "$3"; }
-ppc() { _n=$1; shift; run_cmd "$_n" -c $URI "$@"; }
-vx() { virsh -q -c $URI "$@"; }
 # live XML of guest $1 holds a hostdev with source $2 (DDDD:BB:SS.F)
 holds() { # GUEST ADDRESS [--inactive]
     _a=$2
@@ -443,6 +419,10 @@ ok_or $? "not even with --force while a running guest holds a VF, and nothing is
 ppc pfck check --json "$NVME"
 [ "$(jq -r '[.[] | select(.check == "device") | .status] | index("pass")' "$WORK/pfck.out")" = null ]
 ok_or $? "check no longer calls the PF ready to assign" "$WORK/pfck.out"
+ppc svbusy setup vfs "$NVME" 1
+[ "$(rc svbusy)" -eq 1 ] && grep -qF "$VF0 (guest g1[L])" "$WORK/svbusy.err" &&
+    [ -L "/sys/bus/pci/devices/$NVME/virtfn1" ]
+ok_or $? "setup vfs $NVME 1 while g1 holds its VFs live: refused, naming $VF0 and g1; both VFs stay" "$WORK/svbusy.err"
 
 # --- several functions live: a conventional two-function device into a bridge slot of g1 -----------
 vx destroy g3 > /dev/null 2>&1
@@ -521,6 +501,41 @@ unset LOG
 cp "$LXLOG" /vmres/lx.serial 2> /dev/null; cp "$LXNLOG" /vmres/lxn.serial 2> /dev/null
 vx destroy lxn > /dev/null 2>&1
 mark linux
+
+# --- setup on a real kernel: the NVMe's VFs, vfio-pci at every boot, a binding by driverctl (fetched
+# for this VM), each read back from the kernel and undone -------------------------------------------
+ppc svfs setup vfs "$NVME" 1 --json
+[ "$(rc svfs)" -eq 0 ] && [ "$(jq -r '.[0].state' "$WORK/svfs.out")" = done ] &&
+    [ -L "/sys/bus/pci/devices/$NVME/virtfn0" ] && [ ! -e "/sys/bus/pci/devices/$NVME/virtfn1" ] &&
+    grep -qF "KERNEL==\"$NVME\", ATTR{sriov_numvfs}=\"1\"" /etc/udev/rules.d/70-pcipass-sriov.rules
+ok_or $? "setup vfs $NVME 1: done, the kernel's virtfn links show one VF, a udev rule keeps it" "$WORK/svfs.err"
+[ "$(jq -r '.[0].commands | length' "$WORK/svfs.out")" = 0 ] && jq -r '.[0].note' "$WORK/svfs.out" | grep -q "udev is not running"
+ok_or $? "no udev in this VM: no udevadm run, and setup says when the rule is read" "$WORK/svfs.out"
+ppc svfsu undo
+[ "$(rc svfsu)" -eq 0 ] && [ -L "/sys/bus/pci/devices/$NVME/virtfn1" ] && [ ! -e /etc/udev/rules.d/70-pcipass-sriov.rules ]
+ok_or $? "undo: two VFs again (virtfn1 back), the rule gone" "$WORK/svfsu.err"
+modprobe -r vfio_pci 2> /dev/null
+[ ! -d /sys/module/vfio_pci ]; ok $? "vfio-pci unloaded (no function on it)"
+ppc svfio setup vfio --json
+[ "$(rc svfio)" -eq 0 ] && [ "$(jq -r '.[0].state' "$WORK/svfio.out")" = done ] && [ -d /sys/module/vfio_pci ] &&
+    grep -qx vfio-pci /etc/modules-load.d/pcipass.conf &&
+    [ "$(jq -r '.[0].commands[0] | "\(.command) \(.run)"' "$WORK/svfio.out")" = "modprobe vfio-pci true" ]
+ok_or $? "setup vfio: modprobe ran, the kernel shows vfio_pci loaded, modules-load.d lists it" "$WORK/svfio.err"
+ppc svfiou undo
+[ "$(rc svfiou)" -eq 0 ] && [ ! -e /etc/modules-load.d/pcipass.conf ] && [ -d /sys/module/vfio_pci ]
+ok_or $? "undo: the modules-load.d file gone, the module stays loaded" "$WORK/svfiou.err"
+install -m 755 "$driverctl" /usr/sbin/driverctl
+ppc sbind setup bind "$E1000E2" --json
+[ "$(rc sbind)" -eq 0 ] && [ "$(jq -r '.[0].state' "$WORK/sbind.out")" = done ] &&
+    [ "$(drv "$E1000E2")" = vfio-pci ] && [ "$(cat "/etc/driverctl.d/pci-$E1000E2")" = vfio-pci ]
+ok_or $? "setup bind $E1000E2 with driverctl: done, the kernel shows it on vfio-pci, driverctl keeps it" "$WORK/sbind.err"
+ppc sbindc check --json "$E1000E2"
+[ "$(jq -r '.[] | select(.check == "device") | .status' "$WORK/sbindc.out")" = pass ]
+ok_or $? "check $E1000E2: ready" "$WORK/sbindc.out"
+ppc sbindu undo
+[ "$(rc sbindu)" -eq 0 ] && [ "$(drv "$E1000E2")" = e1000e ] && [ ! -e "/etc/driverctl.d/pci-$E1000E2" ]
+ok_or $? "undo: driverctl's override off, $E1000E2 back on e1000e" "$WORK/sbindu.err"
+mark setup
 
 # --- this VM as a remote host: the host lists it and attaches over libvirt's TCP transport -----------
 guest_xml g4 4 > "$WORK/g4.xml" && vx define "$WORK/g4.xml" > /dev/null && vx start g4 > /dev/null

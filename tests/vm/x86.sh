@@ -11,6 +11,7 @@ vm_require qemu-system-x86_64
 [ -x "$PCIPASS" ] || skip_all "pcipass is not built"
 t0=$(now)
 vm_fetch amd64
+vm_fetch_pkg driverctl
 vm_initramfs "$WORK/initrd.gz" "$top_srcdir/tests/vm/init-x86.sh" virtio_ring virtio virtio_pci_modern_dev \
     virtio_pci_legacy_dev virtio_pci netfs fscache 9pnet 9pnet_virtio 9p overlay ||
     skip_all "cannot build the initramfs"
@@ -23,6 +24,7 @@ srcdir='$top_srcdir'
 top_builddir='$top_builddir'
 kdir='$VM_KDIR'
 kver='$VM_KVER'
+driverctl='$VM_PKGDIR/usr/sbin/driverctl'
 ENV
 truncate -s 16M "$WORK/nvme.img"
 # the VM's libvirtd on TCP, forwarded to this machine's loopback only

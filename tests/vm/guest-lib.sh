@@ -1,0 +1,44 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+# Sourced (after tests/lib/common.sh) by the scenarios that run as init inside the lane's VMs
+# (x86-guest.sh, s390x-libvirt-guest.sh): what a root libvirtd needs over the VM's read-only root
+# and its tmpfs overlay, and the helpers both scenarios use. The kernel's uptime is the clock: a
+# guest's own under TCG.
+mark() { echo "$1 $(cut -d' ' -f1 /proc/uptime)" >> /vmres/times; }
+finish() { sync; busybox poweroff -f; }
+ok_or() { _s=$1; ok "$1" "$2"; [ "$_s" -eq 0 ] || diag < "$3"; }
+ppc() { _n=$1; shift; run_cmd "$_n" -c $URI "$@"; }
+vx() { virsh -q -c $URI "$@"; }
+drv() { _l=$(readlink "/sys/bus/pci/devices/$1/driver") && echo "${_l##*/}"; }
+grp() { _l=$(readlink "/sys/bus/pci/devices/$1/iommu_group") && echo "${_l##*/}"; }
+
+# vm_machine [DIR...]: fresh state directories (libvirt's, /run, DIR...) over the host's, devpts,
+# the fetched kernel's modules at /lib/modules, $WORK and the journal in it. Not /tmp for the
+# x86 VM: the tree under test may live there, as a fresh clone often does.
+vm_machine() {
+    for _d in /run /var/lib/libvirt /var/cache/libvirt /var/log/libvirt /etc/libvirt/qemu "$@"; do
+        mkdir -p "$_d" && mount -t tmpfs tmpfs "$_d"
+    done
+    mkdir -p /dev/pts && mount -t devpts devpts /dev/pts
+    WORK=$(mktemp -d); export PCIPASS_JOURNAL="$WORK/journal"
+    mkdir -p "/lib/modules/$kver" && mount --bind "$kdir/lib/modules/$kver" "/lib/modules/$kver"
+    mkdir -p /run/libvirt /var/log/libvirt/qemu /var/lib/libvirt/qemu /var/cache/libvirt/qemu
+}
+
+# vm_qemu_conf: the QEMU driver as root without what the VM lacks (namespaces, cgroups, a
+# security driver)
+vm_qemu_conf() {
+    cat > /etc/libvirt/qemu.conf <<'CONF'
+user = "root"
+group = "root"
+namespaces = [ ]
+cgroup_controllers = [ ]
+security_driver = "none"
+remember_owner = 0
+stdio_handler = "file"
+CONF
+}
+
+# vm_coldplug: no udev here: the drivers of the functions present, as udev's coldplug would load them
+vm_coldplug() {
+    for _a in /sys/bus/pci/devices/*/modalias; do modprobe -qb "$(cat "$_a")"; done
+}
