@@ -48,7 +48,7 @@ screen | grep -q "0000:b5:0"; [ $? -ne 0 ]; ok $? "not what is known to be taken
 keys Escape; wait_for "fleet: 3 hosts"
 
 keys Home Enter; wait_for "Host PCI functions"
-screen | grep -q "host: test+unix://$WORK/hostb.xml"; ok $? "Enter opens host B's console, named in its header"
+wait_for "host: test+unix://$WORK/hostb.xml"; ok $? "Enter opens host B's console, named in its header"
 screen | grep -q "^0003:c1:00.0 "; ok $? "its functions are host B's node devices"
 screen | grep -q "Host-critical: unknown on this host (libvirt's node devices do not say)"
 ok $? "the detail pane marks what could not be checked on host B"

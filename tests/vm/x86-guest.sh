@@ -420,7 +420,7 @@ ppc pfck check --json "$NVME"
 [ "$(jq -r '[.[] | select(.check == "device") | .status] | index("pass")' "$WORK/pfck.out")" = null ]
 ok_or $? "check no longer calls the PF ready to assign" "$WORK/pfck.out"
 ppc svbusy setup vfs "$NVME" 1
-[ "$(rc svbusy)" -eq 1 ] && grep -qF "$VF0 (guest g1[L])" "$WORK/svbusy.err" &&
+[ "$(rc svbusy)" -eq 1 ] && grep -qF "$VF0 (guest g1[L" "$WORK/svbusy.err" &&
     [ -L "/sys/bus/pci/devices/$NVME/virtfn1" ]
 ok_or $? "setup vfs $NVME 1 while g1 holds its VFs live: refused, naming $VF0 and g1; both VFs stay" "$WORK/svbusy.err"
 
@@ -504,6 +504,10 @@ mark linux
 
 # --- setup on a real kernel: the NVMe's VFs, vfio-pci at every boot, a binding by driverctl (fetched
 # for this VM), each read back from the kernel and undone -------------------------------------------
+# the VFs free first, as setup vfs demands (it refused here, naming both): g1's configuration still
+# holds $VF0, and libvirt left $VF1 on vfio-pci after lx gave it back (it had no driver before)
+holds g1 "$VF0" --inactive && ppc sv0 detach g1 "$VF0" --config
+for v in "$VF0" "$VF1"; do [ "$(drv "$v")" != vfio-pci ] || echo "$v" > /sys/bus/pci/drivers/vfio-pci/unbind; done
 ppc svfs setup vfs "$NVME" 1 --json
 [ "$(rc svfs)" -eq 0 ] && [ "$(jq -r '.[0].state' "$WORK/svfs.out")" = done ] &&
     [ -L "/sys/bus/pci/devices/$NVME/virtfn0" ] && [ ! -e "/sys/bus/pci/devices/$NVME/virtfn1" ] &&
