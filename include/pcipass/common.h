@@ -5,6 +5,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <pthread.h>
 #include <stdarg.h>
 
 #ifdef ENABLE_NLS
@@ -74,6 +75,8 @@ void pp_error_set(const char *fmt, ...) PP_PRINTF(1, 2);
 void pp_error_prefix(const char *fmt, ...) PP_PRINTF(1, 2);
 const char *pp_error_get(void);
 void pp_error_clear(void);
+/* Whether the slot holds an error (pp_error_get() never returns ""). */
+bool pp_error_is_set(void);
 /* As libvirt's virErrorPreserveLast/virErrorRestore: *SAVED keeps the current error (NULL when
  * none) while clean-up calls that may fail too run; restore puts it back and frees it. */
 void pp_error_preserve_last(char **saved);
@@ -93,6 +96,8 @@ void pp_interrupt_note_clear(void);
 /* Holds back (ON) and then lets through the signals that end the process, for the calling thread:
  * a journal record and the note that names it become one step. */
 void pp_interrupt_defer(bool on);
+/* pthread_create with the signals above blocked in the new thread: the main thread answers them. */
+int pp_thread_create(pthread_t *t, const pthread_attr_t *attr, void *(*fn)(void *), void *arg);
 /* The words of that line, translated before any signal can come. */
 void pp_interrupt_prepare(void);
 /* Async-signal-safe: "pcipass: interrupted by signal SIG[; NOTE]" and a newline on stderr. */

@@ -128,7 +128,7 @@ bool pp_app_read(pp_app *app, bool readonly, char **guests_error)
         return false;
     /* the guests come over libvirt's socket while the sysfs scan waits on the kernel: together
      * they take about as long as the longer one */
-    threaded = pthread_create(&th, NULL, read_guests, &j) == 0;
+    threaded = pp_thread_create(&th, NULL, read_guests, &j) == 0;
     if (!app->host)
         app->host = load_host(app, threaded);
     ok = app->host != NULL;
@@ -222,7 +222,7 @@ void pp_fleet_read(pp_app *app, bool readonly)
             continue; /* read already, or left to a thread that did not finish */
         jobs[i] = (member_job){ m, w };
         m->reading = true;
-        if (pthread_create(&th, NULL, member_thread, &jobs[i]) == 0) {
+        if (pp_thread_create(&th, NULL, member_thread, &jobs[i]) == 0) {
             pthread_detach(th);
             started++;
         } else {

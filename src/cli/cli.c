@@ -482,7 +482,10 @@ static void catch_signals(void)
     pp_interrupt_prepare();
     memset(&sa, 0, sizeof(sa));
     sa.sa_handler = on_signal;
+    /* a second signal while the line is written would write it twice */
     sigemptyset(&sa.sa_mask);
+    for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+        sigaddset(&sa.sa_mask, sigs[i]);
     for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
         if (sigaction(sigs[i], NULL, &old) == 0 && old.sa_handler != SIG_IGN)
             sigaction(sigs[i], &sa, NULL);

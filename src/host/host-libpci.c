@@ -261,6 +261,7 @@ static bool fill_one(struct pci_access *pacc, pp_host *h, pp_function *f, const 
     f->subsys_device_id = dev->subsys_id;
     f->numa_node = numa ? dev->numa_node : -1;
     pci_free_dev(dev);
+    dev = NULL; /* the name lookups below may still longjmp back */
     if (!h->names_later)
         fill_names(pacc, f, prev);
     libpci_current = NULL;
@@ -286,7 +287,8 @@ static bool hex_id(const char *text, size_t digits)
 static char *ident_text(const pp_fn_dir *d, int attr, const char *devdir, const pp_function *f,
                         const char *name)
 {
-    char *path, *text;
+    char *path, *text, buf[64];
+    ssize_t r;
     int fd;
 
     if (!d) {
@@ -297,9 +299,16 @@ static char *ident_text(const pp_fn_dir *d, int attr, const char *devdir, const 
     }
     if ((fd = pp_fn_dir_open_attr(d, attr)) < 0)
         return NULL;
-    text = pp_read_fd(fd, name, NULL);
+    /* one short read: the kernel's text is "0x020000\n", and a file swapped for a device after
+     * the directory was read must not be read without end */
+    do
+        r = read(fd, buf, sizeof(buf) - 1);
+    while (r < 0 && errno == EINTR);
     close(fd);
-    return text;
+    if (r < 0)
+        return NULL;
+    buf[r] = '\0';
+    return xstrdup(buf);
 }
 
 static void check_ident(pp_host *h, pp_function *f, const pp_fn_dir *d, const char *devdir)

@@ -412,9 +412,12 @@ static void check_variant(pp_checks *c, const pp_app *app, const pp_function *fn
 static void check_pending_binding(pp_checks *c, const pp_app *app, const pp_function *fn)
 {
     char **where;
-    size_t k,
-        n = pp_host_vfio_id_rules(pp_app_conf_root(app), fn->vendor_id, fn->device_id, &where);
+    size_t k, n;
 
+    /* on vfio-pci already, whatever the VFIO rule could learn of it */
+    if (fn->driver && strcmp(fn->driver, "vfio-pci") == 0)
+        return;
+    n = pp_host_vfio_id_rules(pp_app_conf_root(app), fn->vendor_id, fn->device_id, &where);
     if (n) {
         char *fix = xasprintf(_("reboot, or 'pcipass prepare %s' to move it now"), fn->name);
         item(c, "binding", PP_CHECK_PENDING,

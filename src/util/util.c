@@ -51,6 +51,16 @@ void pp_interrupt_note_clear(void)
     interrupt_cur = -1;
 }
 
+static void interrupt_signals(sigset_t *set)
+{
+    sigemptyset(set);
+    sigaddset(set, SIGINT);
+    sigaddset(set, SIGTERM);
+    sigaddset(set, SIGHUP);
+    sigaddset(set, SIGQUIT);
+    sigaddset(set, SIGUSR1);
+}
+
 void pp_interrupt_defer(bool on)
 {
     static _Thread_local sigset_t saved;
@@ -60,13 +70,22 @@ void pp_interrupt_defer(bool on)
         pthread_sigmask(SIG_SETMASK, &saved, NULL);
         return;
     }
-    sigemptyset(&set);
-    sigaddset(&set, SIGINT);
-    sigaddset(&set, SIGTERM);
-    sigaddset(&set, SIGHUP);
-    sigaddset(&set, SIGQUIT);
-    sigaddset(&set, SIGUSR1);
+    interrupt_signals(&set);
     pthread_sigmask(SIG_BLOCK, &set, &saved);
+}
+
+int pp_thread_create(pthread_t *t, const pthread_attr_t *attr, void *(*fn)(void *), void *arg)
+{
+    sigset_t set, old;
+    int rc;
+
+    /* a thread of pcipass's own never takes these signals: held back in the thread that writes
+     * the journal (pp_interrupt_defer), they would otherwise run the handler in another */
+    interrupt_signals(&set);
+    pthread_sigmask(SIG_BLOCK, &set, &old);
+    rc = pthread_create(t, attr, fn, arg);
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    return rc;
 }
 
 void pp_interrupt_prepare(void)
@@ -245,6 +264,11 @@ const char *pp_error_get(void)
 void pp_error_clear(void)
 {
     last_error[0] = '\0';
+}
+
+bool pp_error_is_set(void)
+{
+    return last_error[0] != '\0';
 }
 
 void pp_error_preserve_last(char **saved)

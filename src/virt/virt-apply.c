@@ -153,7 +153,7 @@ bool pp_virt_detach(pp_virt *v, const pp_guest *g, const pp_pci_addr *source, un
     }
     xml = pp_domain_element_xml(cur, source);
     free(cur);
-    if (!xml && *pp_error_get()) {
+    if (!xml && pp_error_is_set()) {
         /* the parser's own reason, not a guess at what the definition holds */
         pp_error_prefix("%s", what);
         goto done;

@@ -111,7 +111,7 @@ static void init_once(void)
         pthread_attr_t attr;
         pthread_attr_init(&attr);
         pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-        if (pthread_create(&t, &attr, event_loop, NULL) != 0)
+        if (pp_thread_create(&t, &attr, event_loop, NULL) != 0)
             events = 0;
         pthread_attr_destroy(&attr);
     }

@@ -144,7 +144,7 @@ bool pp_virt_guests(pp_virt *v, pp_guests *out)
     f.err = xcalloc((size_t)n + 1, sizeof(*f.err));
     atomic_init(&f.next, 0);
     for (i = 0; i < GUEST_WORKERS && i + 1 < f.n; i++)
-        if (pthread_create(&th[nth], NULL, guest_worker, &f) == 0)
+        if (pp_thread_create(&th[nth], NULL, guest_worker, &f) == 0)
             nth++;
     guest_worker(&f);
     for (i = 0; i < nth; i++)

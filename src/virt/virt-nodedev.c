@@ -79,7 +79,7 @@ bool pp_virt_nodedevs(pp_virt *v, pp_nodedev_xml **out, size_t *n, unsigned *rou
     f.err = xcalloc(k + 1, sizeof(*f.err));
     atomic_init(&f.next, 0);
     for (i = 0; i < NODEDEV_WORKERS && i < k; i++)
-        if (pthread_create(&th[nth], NULL, fetch_worker, &f) == 0)
+        if (pp_thread_create(&th[nth], NULL, fetch_worker, &f) == 0)
             nth++;
     fetch_worker(&f); /* this thread takes its share too (and all of it if none started) */
     for (i = 0; i < nth; i++)
