@@ -42,3 +42,18 @@ CONF
 vm_coldplug() {
     for _a in /sys/bus/pci/devices/*/modalias; do modprobe -qb "$(cat "$_a")"; done
 }
+
+# vm_wake_cpus: every 2 s each vCPU wakes the next one (a task moved to it is an IPI). Under TCG on
+# a loaded host a halted vCPU can miss its one-shot timer interrupt and then sleeps for good, with
+# every timer queued on it: seen as "rcu_preempt kthread timer wakeup didn't happen ... Possible
+# timer handling issue on cpu=1" and the scenario, asleep in a `sleep` on that vCPU, silent until
+# vm_watch ended it. An IPI wakes the vCPU and its expired timers fire.
+vm_wake_cpus() {
+    command -v taskset > /dev/null || return 0
+    _n=$(nproc) _c=0
+    while [ "$_c" -lt "$_n" ] && [ "$_n" -gt 1 ]; do
+        taskset -c "$_c" sh -c "while :; do taskset -c $(((_c + 1) % _n)) true; sleep 2; done" \
+            > /dev/null 2>&1 < /dev/null &
+        _c=$((_c + 1))
+    done
+}

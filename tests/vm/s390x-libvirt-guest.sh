@@ -17,6 +17,7 @@ trap 'cleanup_work; finish' EXIT
 
 # --- the machine ------------------------------------------------------------------------------------
 vm_machine /tmp
+vm_wake_cpus
 # base-files is not among the unpacked packages: its /var/run link neither (libvirt's sockets are there)
 [ -e /var/run ] || ln -s /run /var/run
 # no base-passwd among the unpacked packages; libvirtd resolves its build's default user

@@ -15,6 +15,7 @@ trap 'cleanup_work; finish' EXIT
 
 # --- the machine -----------------------------------------------------------------------------------
 vm_machine
+vm_wake_cpus
 ip link set lo up 2> /dev/null
 # libvirtd resolves its build's default user before it reads qemu.conf
 grep -q '^libvirt-qemu:' /etc/group || echo 'libvirt-qemu:x:64055:' >> /etc/group

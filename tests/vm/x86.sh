@@ -54,7 +54,7 @@ qemu-system-x86_64 -accel tcg -m 2048 -smp 2 -machine q35 \
     > "$WORK/console.log" 2>&1 &
 qpid=$!
 # a generous overall bound and a bound on silence: a loaded machine is slow, a hang is silent
-vm_watch $qpid "${PCIPASS_VM_TIMEOUT:-1800}" "${PCIPASS_VM_STALL:-300}" "$WORK/watchdog" \
+vm_watch $qpid "${PCIPASS_VM_TIMEOUT:-3600}" "${PCIPASS_VM_STALL:-300}" "$WORK/watchdog" \
     "$WORK/console.log" "$RES/tap" "$RES/times" "$RES/log"
 
 # --- the VM as a remote host, from here: its inventory through libvirt's node devices, a live
