@@ -57,3 +57,23 @@ vm_wake_cpus() {
         _c=$((_c + 1))
     done
 }
+
+# vm_wait SECS WHAT CMD...: until CMD is true, for at most SECS s of the VM's uptime, saying in the
+# log every 30 s what it waits for: vm_watch takes a silent VM for a hung one, and on a loaded
+# machine a guest's boot alone took longer than its stall bound (a count of polls is no bound
+# there: each poll is slower too)
+vm_wait() {
+    _secs=$1 _what=$2
+    shift 2
+    _t0=$(cut -d. -f1 /proc/uptime)
+    _said=$_t0
+    until "$@"; do
+        _t=$(cut -d. -f1 /proc/uptime)
+        [ $((_t - _t0)) -lt "$_secs" ] || return 1
+        if [ $((_t - _said)) -ge 30 ]; then
+            echo "waiting for $_what: $((_t - _t0)) s" >&2
+            _said=$_t
+        fi
+        sleep 0.5
+    done
+}

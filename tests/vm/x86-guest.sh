@@ -54,11 +54,9 @@ done
 libvirtd --listen > /vmres/libvirtd.log 2>&1 &
 lvpid=$!
 URI=qemu:///system
-i=0
-until virsh -q -c $URI version > /dev/null 2>&1; do
-    i=$((i + 1)); [ $i -lt 240 ] && kill -0 $lvpid 2> /dev/null || break
-    sleep 0.5
-done
+# lv_up: libvirtd answers, or it is gone (said below)
+lv_up() { ! kill -0 $lvpid 2> /dev/null || virsh -q -c $URI version > /dev/null 2>&1; }
+vm_wait 600 libvirtd lv_up
 mark libvirtd
 virsh -q -c $URI version > /dev/null 2>&1
 ok $? "root libvirtd answers on $URI" || exit 1
@@ -447,9 +445,11 @@ vx destroy g1 > /dev/null 2>&1; vx destroy g2 > /dev/null 2>&1
 lx_lines() { wc -l < "${LOG:-$LXLOG}"; }
 lx_sees() { tail -n +"$(($2 + 1))" "${LOG:-$LXLOG}" | grep '^PPGUEST-PCI' | grep -q "=$1"; }
 lx_gone() { tail -n +"$(($2 + 1))" "${LOG:-$LXLOG}" | sed '$d' | grep '^PPGUEST-PCI' | grep -vq "=$1"; }
-# lx_wait CMD ARGS... : CMD true within 60 s (the guest prints a line a second)
-lx_wait() { _i=0; until "$@"; do _i=$((_i + 1)); [ $_i -lt 120 ] || return 1; sleep 0.5; done; }
-i=0; until grep -q '^PPGUEST-PCI' "$LXLOG" 2> /dev/null; do i=$((i + 1)); [ $i -lt 240 ] || break; sleep 1; done
+# lx_wait CMD ARGS... : CMD true within 120 s (the guest prints a line a second)
+lx_wait() { vm_wait 120 "the guest's listing" "$@"; }
+# lx_up LOG: the guest's init has listed its functions
+lx_up() { grep -q '^PPGUEST-PCI' "$1" 2> /dev/null; }
+vm_wait 900 "lx's init" lx_up "$LXLOG"
 grep -q '^PPGUEST-PCI' "$LXLOG"
 ok $? "lx's init runs and lists its functions ($(sed -n 's/^PPGUEST-UP \([0-9.]*\).*/\1/p' "$LXLOG") s into its boot)" || tail -n 20 "$LXLOG" | diag
 mark linux-boot
@@ -487,7 +487,7 @@ ok_or $? "live detach of the VF: exit 0, detached, libvirt's live XML without it
 lx_wait lx_gone 0x1b36:0x0010 "$from"; ok $? "and the guest released the VF"
 vx destroy lx > /dev/null 2>&1
 # native PCIe hot-plug: the guest's pciehp waits out the attention button before it lets go
-i=0; until grep -q '^PPGUEST-PCI' "$LXNLOG" 2> /dev/null; do i=$((i + 1)); [ $i -lt 240 ] || break; sleep 1; done
+vm_wait 900 "lxn's init" lx_up "$LXNLOG"
 LOG=$LXNLOG
 from=$(lx_lines)
 ppc lxna attach lxn "$E1000E2" --live
@@ -561,7 +561,7 @@ lspci -D -vmm -n -k | awk '
     done | sort > /vmres/lspci.txt
 echo "$RFN" > /vmres/remote-fn
 touch /vmres/remote-ready
-i=0; while [ ! -f /vmres/remote-done ] && [ $i -lt 600 ]; do sleep 0.5; i=$((i + 1)); done
+vm_wait 900 "the host's remote part" test -f /vmres/remote-done
 [ -f /vmres/remote-done ]; ok $? "the host's remote part ran while this VM waited"
 mark remote
 
