@@ -532,11 +532,22 @@ void pp_json_print(json_object *o)
     json_object_put(o);
 }
 
+/* "0x%0*llx" by hand, for the same reason as pp_pci_addr_format() */
 json_object *pp_json_hex(unsigned long long v, int digits)
 {
-    char buf[32];
-    snprintf(buf, sizeof(buf), "0x%0*llx", digits, v);
-    return json_object_new_string(buf);
+    static const char hex[] = "0123456789abcdef";
+    char buf[24], *p = buf + sizeof(buf);
+    int n = 0;
+
+    *--p = '\0';
+    while (n < digits || v) {
+        *--p = hex[v & 0xf];
+        v >>= 4;
+        n++;
+    }
+    *--p = 'x';
+    *--p = '0';
+    return json_object_new_string(p);
 }
 
 json_object *pp_json_str_or_null(const char *s)

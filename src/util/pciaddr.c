@@ -89,10 +89,27 @@ bool pp_pci_addr_parse(const char *s, const char *field, pp_pci_addr *out)
     return false;
 }
 
+/* "%04x:%02x:%02x.%x" by hand: it runs for every function and owner, and snprintf was a tenth
+ * of a listing's own instructions */
 void pp_pci_addr_format(const pp_pci_addr *a, char buf[PP_PCI_ADDR_STRLEN])
 {
-    snprintf(buf, PP_PCI_ADDR_STRLEN, "%04x:%02x:%02x.%x", a->domain, a->bus & 0xff,
-             a->slot & 0x1f, a->function & 7);
+    static const char hex[] = "0123456789abcdef";
+    unsigned dom = a->domain, digits = 4;
+    char *p = buf;
+
+    while (digits < 8 && dom >> (digits * 4))
+        digits++;
+    while (digits--)
+        *p++ = hex[(dom >> (digits * 4)) & 0xf];
+    *p++ = ':';
+    *p++ = hex[(a->bus >> 4) & 0xf];
+    *p++ = hex[a->bus & 0xf];
+    *p++ = ':';
+    *p++ = hex[(a->slot >> 4) & 0x1];
+    *p++ = hex[a->slot & 0xf];
+    *p++ = '.';
+    *p++ = hex[a->function & 7];
+    *p = '\0';
 }
 
 int pp_pci_addr_cmp(const pp_pci_addr *a, const pp_pci_addr *b)

@@ -383,18 +383,36 @@ size_t pp_escape_step(const char *in, size_t n, unsigned flags, char out[PP_ESCA
 /* How many bytes at S (N there) the rule leaves as they are before the first one that it may not:
  * printable ASCII, and with PP_ESC_LAYOUT newline and tab. Such a run is copied whole; the rest
  * goes a character at a time through pp_escape_step(). */
+static bool plain_byte(unsigned char c, unsigned flags)
+{
+    return (c >= 0x20 && c < 0x7f) || ((flags & PP_ESC_LAYOUT) && (c == '\n' || c == '\t'));
+}
+
 static size_t safe_run(const char *s, size_t n, unsigned flags)
 {
+    const uint64_t ones = UINT64_MAX / 255, highs = ones * 0x80;
     const unsigned char *p = (const unsigned char *)s;
     size_t i = 0;
 
-    if (flags & PP_ESC_LAYOUT)
-        while (i < n && ((p[i] >= 0x20 && p[i] < 0x7f) || p[i] == '\n' || p[i] == '\t'))
-            i++;
-    else
-        while (i < n && p[i] >= 0x20 && p[i] < 0x7f)
-            i++;
-    return i;
+    for (;;) {
+        /* eight bytes at a time while none is below 0x20 or above 0x7e: "hasless" and "hasmore"
+         * of Bit Twiddling Hacks, exact for whether such a byte is in the word */
+        while (i + 8 <= n) {
+            uint64_t x, low, high;
+            memcpy(&x, p + i, 8);
+            low = (x - ones * 0x20) & ~x & highs;
+            high = ((x + ones) | x) & highs;
+            if (low | high)
+                break;
+            i += 8;
+        }
+        /* the word with such a byte in it (a newline, often), or the tail: a byte at a time */
+        for (size_t end = i + 8 < n ? i + 8 : n; i < end; i++)
+            if (!plain_byte(p[i], flags))
+                return i;
+        if (i == n)
+            return n;
+    }
 }
 
 char *pp_escape(const char *s, unsigned flags)
