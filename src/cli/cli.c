@@ -532,7 +532,7 @@ void pp_json_print(json_object *o)
     json_object_put(o);
 }
 
-/* "0x%0*llx" by hand, for the same reason as pp_pci_addr_format() */
+/* "0x%0*llx" by hand, for the same reason as pp_pci_addr_format(); at most 16 digits */
 json_object *pp_json_hex(unsigned long long v, int digits)
 {
     static const char hex[] = "0123456789abcdef";
@@ -540,7 +540,7 @@ json_object *pp_json_hex(unsigned long long v, int digits)
     int n = 0;
 
     *--p = '\0';
-    while (n < digits || v) {
+    while ((n < digits && n < 16) || v) {
         *--p = hex[v & 0xf];
         v >>= 4;
         n++;

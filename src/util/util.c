@@ -380,14 +380,15 @@ size_t pp_escape_step(const char *in, size_t n, unsigned flags, char out[PP_ESCA
     return (size_t)len;
 }
 
-/* How many bytes at S (N there) the rule leaves as they are before the first one that it may not:
- * printable ASCII, and with PP_ESC_LAYOUT newline and tab. Such a run is copied whole; the rest
- * goes a character at a time through pp_escape_step(). */
+/* Whether the rule leaves byte C as it is. */
 static bool plain_byte(unsigned char c, unsigned flags)
 {
     return (c >= 0x20 && c < 0x7f) || ((flags & PP_ESC_LAYOUT) && (c == '\n' || c == '\t'));
 }
 
+/* How many bytes at S (N there) the rule leaves as they are before the first one that it may not:
+ * printable ASCII, and with PP_ESC_LAYOUT newline and tab. Such a run is copied whole; the rest
+ * goes a character at a time through pp_escape_step(). */
 static size_t safe_run(const char *s, size_t n, unsigned flags)
 {
     const uint64_t ones = UINT64_MAX / 255, highs = ones * 0x80;
