@@ -222,9 +222,10 @@ static void fill_names(struct pci_access *pacc, pp_function *f, const pp_functio
                             : class_name(pacc, f->class_code >> 8);
 }
 
-/* Reads one function through libpci. False when libpci gave up on it (the entry is skipped). */
+/* Reads one function through libpci: its identity when IDENT (else F has it from its uevent), its
+ * serial number when EXT, its names. False when libpci gave up on it (the entry is skipped). */
 static bool fill_one(struct pci_access *pacc, pp_host *h, pp_function *f, const pp_function *prev,
-                     bool ext, bool numa)
+                     bool ident, bool ext, bool numa)
 {
     /* volatile: it lives across the longjmp back from libpci's error callback. */
     struct pci_dev *volatile dev = NULL;
@@ -238,14 +239,17 @@ static bool fill_one(struct pci_access *pacc, pp_host *h, pp_function *f, const 
         return false;
     }
     libpci_current = f->name;
+    if (!ident && !ext)
+        goto names;
     dev = pci_get_dev(pacc, (int)f->addr.domain, (int)f->addr.bus, (int)f->addr.slot,
                       (int)f->addr.function);
     /* The driver and IOMMU group links are read by pp_host_read_extra(), once each: libpci would
      * resolve each with realpath(), one readlink per component of the path. */
     /* the extended capabilities for the Device Serial Number: the one id that tells two cards
      * of the same model apart, for the audit */
-    pci_fill_info(dev, PCI_FILL_IDENT | PCI_FILL_CLASS | PCI_FILL_CLASS_EXT | PCI_FILL_SUBSYS |
-                           (numa ? PCI_FILL_NUMA_NODE : 0) |
+    pci_fill_info(dev, (ident ? PCI_FILL_IDENT | PCI_FILL_CLASS | PCI_FILL_CLASS_EXT |
+                                    PCI_FILL_SUBSYS | (numa ? PCI_FILL_NUMA_NODE : 0)
+                              : 0) |
                            (ext ? PCI_FILL_CAPS | PCI_FILL_EXT_CAPS : 0));
     struct pci_cap *dsn = ext ? pci_find_cap(dev, PCI_EXT_CAP_ID_DSN, PCI_CAP_EXTENDED) : NULL;
     if (dsn) {
@@ -253,15 +257,18 @@ static bool fill_one(struct pci_access *pacc, pp_host *h, pp_function *f, const 
         f->serial = ((uint64_t)pci_read_long(dev, dsn->addr + 8) << 32) |
                     pci_read_long(dev, dsn->addr + 4);
     }
-    f->vendor_id = dev->vendor_id;
-    f->device_id = dev->device_id;
-    f->class_code = ((uint32_t)dev->device_class << 8) | dev->prog_if;
-    f->revision = dev->rev_id;
-    f->subsys_vendor_id = dev->subsys_vendor_id;
-    f->subsys_device_id = dev->subsys_id;
-    f->numa_node = numa ? dev->numa_node : -1;
+    if (ident) {
+        f->vendor_id = dev->vendor_id;
+        f->device_id = dev->device_id;
+        f->class_code = ((uint32_t)dev->device_class << 8) | dev->prog_if;
+        f->revision = dev->rev_id;
+        f->subsys_vendor_id = dev->subsys_vendor_id;
+        f->subsys_device_id = dev->subsys_id;
+        f->numa_node = numa ? dev->numa_node : -1;
+    }
     pci_free_dev(dev);
     dev = NULL; /* the name lookups below may still longjmp back */
+names:
     if (!h->names_later)
         fill_names(pacc, f, prev);
     libpci_current = NULL;
@@ -390,8 +397,9 @@ static bool libpci_load(pp_host *h, const char *root)
 
     for (i = 0; i < naddrs; i++) {
         pp_function f;
+        const pp_function *prev;
         pp_fn_dir d;
-        bool numa = true, listed;
+        bool numa = true, listed, ext, ok;
 
         memset(&f, 0, sizeof(f));
         f.addr = addrs[i];
@@ -400,7 +408,8 @@ static bool libpci_load(pp_host *h, const char *root)
         listed = devfd >= 0 && pp_fn_dir_open(&d, devfd, f.name);
         if (!listed) {
             /* libpci says why (a dangling device link: its files cannot be opened either) */
-            if (fill_one(pacc, h, &f, h->nfuncs ? &h->funcs[h->nfuncs - 1] : NULL, false, true)) {
+            if (fill_one(pacc, h, &f, h->nfuncs ? &h->funcs[h->nfuncs - 1] : NULL, true, false,
+                         true)) {
                 char *path = xasprintf("%s/%s", devdir, f.name);
                 check_ident(h, &f, NULL, devdir);
                 pp_host_read_extra(h, &f, path);
@@ -409,10 +418,17 @@ static bool libpci_load(pp_host *h, const char *root)
             }
             continue;
         }
-        if (attrs_regular(h, &d, f.name, &numa) &&
-            fill_one(pacc, h, &f, h->nfuncs ? &h->funcs[h->nfuncs - 1] : NULL,
-                     ext_config_readable(&d), numa)) {
-            check_ident(h, &f, &d, devdir);
+        prev = h->nfuncs ? &h->funcs[h->nfuncs - 1] : NULL;
+        if (pp_host_read_ident_dir(h, &f, &d, &ext) == 1) {
+            ok = fill_one(pacc, h, &f, prev, false, ext, false);
+        } else {
+            /* no uevent that the kernel wrote: libpci reads the attribute files */
+            ok = attrs_regular(h, &d, f.name, &numa) &&
+                 fill_one(pacc, h, &f, prev, true, ext_config_readable(&d), numa);
+            if (ok)
+                check_ident(h, &f, &d, devdir);
+        }
+        if (ok) {
             pp_host_read_extra_dir(h, &f, &d);
             pp_host_add(h, &f);
         }

@@ -40,8 +40,8 @@ void pp_host_add(pp_host *h, const pp_function *f)
 static const char *const attr_names[PP_ATTR_COUNT] = {
     "boot_vga", "class", "config", "device", "driver", "driver_override", "function_id",
     "iommu_group", "irq", "numa_node", "pchid", "physfn", "reset", "reset_method", "resource",
-    "revision", "sriov_numvfs", "sriov_totalvfs", "subsystem_device", "subsystem_vendor", "uid",
-    "uid_is_unique", "vendor", "vfio-dev"
+    "revision", "sriov_numvfs", "sriov_totalvfs", "subsystem_device", "subsystem_vendor", "uevent",
+    "uid", "uid_is_unique", "vendor", "vfio-dev"
 };
 
 const char *pp_fn_dir_name(int attr)
@@ -190,6 +190,155 @@ static bool read_number(pp_host *h, const pp_function *f, const pp_fn_dir *d, in
         return false;
     }
     return true;
+}
+
+/* Whether S[0..N) is N hex digits; their value in *OUT. */
+static bool hex_digits(const char *s, size_t n, unsigned long *out)
+{
+    unsigned long v = 0;
+
+    for (size_t i = 0; i < n; i++) {
+        int c = (unsigned char)s[i];
+        if (!isxdigit(c))
+            return false;
+        v = v * 16 + (unsigned long)(isdigit(c) ? c - '0' : (c | 0x20) - 'a' + 10);
+    }
+    *out = v;
+    return true;
+}
+
+/* "VVVV:DDDD", as the kernel prints two ids */
+static bool id_pair(const char *s, size_t n, unsigned *a, unsigned *b)
+{
+    unsigned long x, y;
+
+    if (n != 9 || s[4] != ':' || !hex_digits(s, 4, &x) || !hex_digits(s + 5, 4, &y))
+        return false;
+    *a = (unsigned)x;
+    *b = (unsigned)y;
+    return true;
+}
+
+const char *pp_host_parse_uevent(const char *text, pp_uevent_ident *out)
+{
+    static const char *const keys[] = { "PCI_CLASS", "PCI_ID", "PCI_SUBSYS_ID" };
+    bool seen[3] = { false, false, false };
+    const char *line = text;
+
+    while (*line) {
+        size_t len = strcspn(line, "\n");
+        const char *eq = memchr(line, '=', len);
+
+        for (size_t k = 0; eq && k < 3; k++) {
+            size_t kl = strlen(keys[k]), vl = len - kl - 1;
+            const char *v = eq + 1;
+            unsigned long cls = 0;
+            bool ok;
+
+            if ((size_t)(eq - line) != kl || memcmp(line, keys[k], kl) != 0)
+                continue;
+            /* a key twice is no text of the kernel's: which one would be true? */
+            if (seen[k])
+                return keys[k];
+            if (k == 0) {
+                /* %04X of the 24-bit class: four to six digits */
+                ok = vl >= 4 && vl <= 6 && hex_digits(v, vl, &cls);
+                out->class_code = (uint32_t)cls;
+            } else if (k == 1) {
+                ok = id_pair(v, vl, &out->vendor, &out->device);
+            } else {
+                ok = id_pair(v, vl, &out->subsys_vendor, &out->subsys_device);
+            }
+            if (!ok)
+                return keys[k];
+            seen[k] = true;
+        }
+        line += len;
+        if (*line)
+            line++;
+    }
+    for (size_t k = 0; k < 3; k++)
+        if (!seen[k])
+            return keys[k];
+    return NULL;
+}
+
+/* The function's NUMA node: -1 where the kernel knows none (or the file says nothing usable). */
+static int read_numa(pp_host *h, const pp_function *f, const pp_fn_dir *d)
+{
+    char buf[64];
+    unsigned long v;
+
+    if (read_attr(h, f, d, PP_ATTR_NUMA_NODE, buf, sizeof(buf)) != 1 || strcmp(buf, "-1") == 0)
+        return -1;
+    if (!pp_host_parse_attr_number(buf, 10, 0xffff, &v)) {
+        pp_host_warn(h, _("%s: '%s' holds '%s', not a number; ignored"), f->name, "numa_node", buf);
+        return -1;
+    }
+    return (int)v;
+}
+
+int pp_host_read_ident_dir(pp_host *h, pp_function *f, const pp_fn_dir *d, bool *ext)
+{
+    char buf[4096];
+    pp_uevent_ident id;
+    const char *bad;
+    unsigned char rev;
+    unsigned long r;
+    ssize_t n;
+    int fd;
+
+    *ext = false;
+    if ((fd = pp_fn_dir_open_attr(d, PP_ATTR_UEVENT)) < 0) {
+        if (errno == ENOENT)
+            return 0;
+        pp_host_warn(h, _("%s: cannot read '%s': %s; its identity is read from the attribute files"),
+                     f->name, "uevent", pp_open_error(errno));
+        return -1;
+    }
+    /* one read: the kernel's text is a few lines, and a file swapped for something endless after
+     * the directory was read is not read without end */
+    do
+        n = read(fd, buf, sizeof(buf) - 1);
+    while (n < 0 && errno == EINTR);
+    close(fd);
+    if (n < 0) {
+        pp_host_warn(h, _("%s: cannot read '%s': %s; its identity is read from the attribute files"),
+                     f->name, "uevent", strerror(errno));
+        return -1;
+    }
+    buf[n] = '\0';
+    if (strlen(buf) != (size_t)n) {
+        pp_host_warn(h, _("%s: 'uevent' holds a NUL byte; its identity is read from the attribute "
+                          "files"), f->name);
+        return -1;
+    }
+    if ((bad = pp_host_parse_uevent(buf, &id))) {
+        pp_host_warn(h, _("%s: 'uevent' has no %s as the kernel writes it; its identity is read "
+                          "from the attribute files"), f->name, bad);
+        return -1;
+    }
+    f->vendor_id = id.vendor;
+    f->device_id = id.device;
+    f->class_code = id.class_code;
+    f->subsys_vendor_id = id.subsys_vendor;
+    f->subsys_device_id = id.subsys_device;
+    /* the revision is config space's byte 8, one byte the kernel reads for anyone; the extended
+     * space (from 0x100) only root reads, and a conventional function has none */
+    f->revision = 0;
+    fd = pp_fn_dir_open_attr(d, PP_ATTR_CONFIG);
+    if (fd >= 0 && pread(fd, &rev, 1, 8) == 1) {
+        f->revision = rev;
+    } else if (read_number(h, f, d, PP_ATTR_REVISION, 0, 0xff, &r)) {
+        f->revision = (unsigned)r;
+    }
+    if (fd >= 0) {
+        char ec[4];
+        *ext = pread(fd, ec, sizeof(ec), 0x100) == (ssize_t)sizeof(ec);
+        close(fd);
+    }
+    f->numa_node = read_numa(h, f, d);
+    return 1;
 }
 
 static void read_sriov(pp_host *h, pp_function *f, const pp_fn_dir *d)

@@ -20,6 +20,7 @@
 #             default "(null)") vfio_dev=N (the VFIO device the kernel makes for a function on
 #             a VFIO driver from 6.1 on: DIR/vfio-dev/vfioN and ROOT/class/vfio-dev/vfioN)
 #             broken=novendor|unreadable-numa|dangling-driver|dangling-group|garbage-sriov
+#             (novendor: neither vendor nor uevent)
 #   module NAME [builtin] a loaded kernel module (ROOT/module/NAME, with holders/ as a loadable
 #                        module has it; builtin: without, as the kernel shows a built-in one)
 #   holder MODULE HOLDER MODULE is held by HOLDER: ROOT/module/MODULE/holders/HOLDER -> ../../HOLDER
@@ -175,6 +176,14 @@ fn() {
     printf '0x%s\n' "$rev" > "$dir/revision"
     printf '0x%04x\n' $(( subv )) > "$dir/subsystem_vendor"
     printf '0x%04x\n' $(( subd )) > "$dir/subsystem_device"
+    # the kernel's uevent (drivers/pci/hotplug.c after the driver core's DRIVER): the same ids
+    [ "$broken" = novendor ] || {
+        [ -z "$driver" ] || printf 'DRIVER=%s\n' "$driver"
+        printf 'PCI_CLASS=%04X\nPCI_ID=%04X:%04X\nPCI_SUBSYS_ID=%04X:%04X\nPCI_SLOT_NAME=%s\n' \
+            $(( class )) $(( vendor )) $(( device )) $(( subv )) $(( subd )) "$addr"
+        printf 'MODALIAS=pci:v%08Xd%08Xsv%08Xsd%08Xbc%02Xsc%02Xi%02x\n' $(( vendor )) $(( device )) \
+            $(( subv )) $(( subd )) $(( class >> 16 )) $(( (class >> 8) & 255 )) $(( class & 255 ))
+    } > "$dir/uevent"
     printf '0\n' > "$dir/irq"
     i=0; while [ $i -lt 7 ]; do
         echo "0x0000000000000000 0x0000000000000000 0x0000000000000000"; i=$((i + 1))
