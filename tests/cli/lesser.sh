@@ -11,6 +11,8 @@ BAD="$WORK/badid"
 cp -a "$X86" "$BAD"
 printf 'zz\n' > "$BAD/bus/pci/devices/0000:17:02.3/vendor"
 : > "$BAD/bus/pci/devices/0000:17:02.2/class"
+# without the kernel's uevent: libpci reads the identity from those files
+rm "$BAD/bus/pci/devices/0000:17:02.3/uevent" "$BAD/bus/pci/devices/0000:17:02.2/uevent"
 # hosts files: one host named twice; a line holding a NUL byte before a good one
 printf 'test:///default\n%s\ntest:///default\n%s\n' "$URI" "$URI" > "$WORK/hosts-dup"
 printf 'test:///default\ntest:///wo\000rk\n%s\n' "$URI" > "$WORK/hosts-nul"

@@ -36,6 +36,8 @@ d() { printf '%s/%s' "$B2" "$(readlink "$B2/bus/pci/devices/$1" | sed 's|^\.\./\
 rm "$(d 0000:00:14.0)/vendor"; mkdir "$(d 0000:00:14.0)/vendor"
 # class holds garbage
 printf 'zz\n' > "$(d 0000:00:17.0)/class"
+# neither has the kernel's uevent: libpci reads their identity from those files
+rm "$(d 0000:00:14.0)/uevent" "$(d 0000:00:17.0)/uevent"
 # sriov_numvfs cannot be read (a directory), sriov_totalvfs empty on the other PF
 rm "$(d 0000:17:00.0)/sriov_numvfs"; mkdir "$(d 0000:17:00.0)/sriov_numvfs"
 : > "$(d 0000:17:00.1)/sriov_totalvfs"
@@ -49,6 +51,9 @@ ln -sfn ../../../module "$(d 0000:17:02.0)/physfn"
 rm "$(d 0000:65:00.1)/config"
 # an empty file where a number should be
 : > "$(d 0000:65:00.0)/numa_node"
+# uevents that are not the kernel's: an id that is no hex pair, a key twice
+sed -i 's/^PCI_ID=.*/PCI_ID=80zz:a1a3/' "$(d 0000:00:1f.4)/uevent"
+printf 'PCI_CLASS=60100\n' >> "$(d 0000:00:1f.0)/uevent"
 run_cmd unread -c "$URI" --sysfs-root "$B2" list --json
 ok "$(rc unread)" "list on a root full of unreadable entries exits 0"
 jq -e . "$WORK/unread.out" > /dev/null; ok $? "and prints valid JSON"
@@ -65,6 +70,11 @@ err_has unread "0000:b3:00.0: 'iommu_group' points to 'notanumber', not a group 
 err_has unread "0000:17:02.0: 'physfn' points to"; ok $? "a physfn that is no PCI function warned"
 [ "$(jq -r '.[] | select(.address=="0000:17:02.0") | .physfn' "$WORK/unread.out")" = null ]; ok $? "and the VF shows no PF"
 [ "$(jq -r '.[] | select(.address=="0000:65:00.1") | .vendor_id' "$WORK/unread.out")" = 0x10de ]; ok $? "missing config: read from the attribute files"
+err_has unread "0000:00:1f.4: 'uevent' has no PCI_ID as the kernel writes it; its identity is read from the attribute files" &&
+    err_has unread "0000:00:1f.0: 'uevent' has no PCI_CLASS as the kernel writes it"
+ok $? "a uevent that is not the kernel's is named, with the key"
+[ "$(jq -r '.[] | select(.address=="0000:00:1f.4" or .address=="0000:00:1f.0") | "\(.vendor_id):\(.device_id) \(.class)"' "$WORK/unread.out" | tr '\n' ' ')" = "0x8086:0xa1c2 0x060100 0x8086:0xa1a3 0x0c0500 " ]
+ok $? "and those functions' identity is read from the attribute files"
 run_cmd unreadtxt -c "$URI" --sysfs-root "$B2" list
 ok "$(rc unreadtxt)" "the text listing of the same root exits 0"
 [ "$(grep -c . "$WORK/unread.err")" -eq "$(sort -u "$WORK/unread.err" | grep -c .)" ]; ok $? "each warning once"

@@ -54,6 +54,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     pp_function f;
     size_t i;
     unsigned long v;
+    pp_uevent_ident id;
 
     if (!dir)
         make_dir();
@@ -77,6 +78,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             (void)symlink(part, path);
         }
         /* the pure parsers on the part as it is, and as read_attr() leaves it */
+        if (!pp_host_parse_uevent(part, &id) &&
+            (id.vendor > 0xffff || id.device > 0xffff || id.subsys_vendor > 0xffff ||
+             id.subsys_device > 0xffff || id.class_code > 0xffffff))
+            abort();
         (void)pp_host_parse_attr_number(part, 0, 0xffffffffUL, &v);
         (void)pp_host_parse_attr_number(part, 10, 0xffff, &v);
         part[strcspn(part, "\n")] = '\0';
