@@ -45,6 +45,9 @@ rm -f "$(d 0000:17:02.0)/reset_method" && ln -s "$WORK/elsewhere-fifo" "$(d 0000
 rm -f "$(d 0000:65:00.1)/class" && ln -s "$WORK/elsewhere-fifo" "$(d 0000:65:00.1)/class"
 # without the kernel's uevent: libpci opens those two identity files
 rm "$(d 0000:00:1f.4)/uevent" "$(d 0000:65:00.1)/uevent"
+# a uevent that is a FIFO, and one behind a link to a FIFO: the attribute files are read instead
+rm -f "$(d 0000:02:00.0)/uevent" && mkfifo "$(d 0000:02:00.0)/uevent"
+rm -f "$(d 0000:03:00.0)/uevent" && ln -s "$WORK/elsewhere-fifo" "$(d 0000:03:00.0)/uevent"
 timeout 20 "$PCIPASS" -c "$URI" --sysfs-root "$F" list --json > "$WORK/ff.out" 2> "$WORK/ff.err"
 echo $? > "$WORK/ff.rc"
 [ "$(rc ff)" = 0 ]; ok $? "list on a root with FIFOs as attributes does not hang, exits 0 ($(rc ff))"
@@ -55,6 +58,10 @@ err_has ff "0000:b3:00.0: cannot read 'reset_method': not a regular file" &&
     err_has ff "0000:17:02.0: cannot read 'reset_method': not a regular file" &&
     err_has ff "0000:65:00.1: skipped: 'class' is not a regular file"
 ok $? "each FIFO named in one warning, those behind a link too"
+err_has ff "0000:02:00.0: cannot read 'uevent': not a regular file; its identity is read from the attribute files" &&
+    err_has ff "0000:03:00.0: cannot read 'uevent': not a regular file" &&
+    [ "$(jq -r '.[] | select(.address=="0000:02:00.0" or .address=="0000:03:00.0") | "\(.vendor_id):\(.device_id) \(.class)"' "$WORK/ff.out" | tr '\n' ' ')" = "0x1a03:0x1150 0x060400 0x1a03:0x2000 0x030000 " ]
+ok $? "a uevent that is a FIFO (or behind a link to one) is named; the identity comes from the attribute files"
 [ "$(jq length "$WORK/ff.out")" = 19 ] &&
     [ "$(jq -r '.[] | select(.address=="0000:65:00.0") | .numa_node' "$WORK/ff.out")" = null ]
 ok $? "the other 19 functions listed; the one without a readable numa_node has none"

@@ -54,6 +54,8 @@ rm "$(d 0000:65:00.1)/config"
 # uevents that are not the kernel's: an id that is no hex pair, a key twice
 sed -i 's/^PCI_ID=.*/PCI_ID=80zz:a1a3/' "$(d 0000:00:1f.4)/uevent"
 printf 'PCI_CLASS=60100\n' >> "$(d 0000:00:1f.0)/uevent"
+# a NUL byte: the text after it would be unseen by a string parse
+printf 'PCI_ID=8086:0000\000\n' >> "$(d 0000:04:00.0)/uevent"
 run_cmd unread -c "$URI" --sysfs-root "$B2" list --json
 ok "$(rc unread)" "list on a root full of unreadable entries exits 0"
 jq -e . "$WORK/unread.out" > /dev/null; ok $? "and prints valid JSON"
@@ -75,6 +77,9 @@ err_has unread "0000:00:1f.4: 'uevent' has no PCI_ID as the kernel writes it; it
 ok $? "a uevent that is not the kernel's is named, with the key"
 [ "$(jq -r '.[] | select(.address=="0000:00:1f.4" or .address=="0000:00:1f.0") | "\(.vendor_id):\(.device_id) \(.class)"' "$WORK/unread.out" | tr '\n' ' ')" = "0x8086:0xa1c2 0x060100 0x8086:0xa1a3 0x0c0500 " ]
 ok $? "and those functions' identity is read from the attribute files"
+err_has unread "0000:04:00.0: 'uevent' holds a NUL byte; its identity is read from the attribute files" &&
+    [ "$(jq -r '.[] | select(.address=="0000:04:00.0") | "\(.vendor_id):\(.device_id)"' "$WORK/unread.out")" = 0x144d:0xa808 ]
+ok $? "a uevent holding a NUL byte is named and not trusted"
 run_cmd unreadtxt -c "$URI" --sysfs-root "$B2" list
 ok "$(rc unreadtxt)" "the text listing of the same root exits 0"
 [ "$(grep -c . "$WORK/unread.err")" -eq "$(sort -u "$WORK/unread.err" | grep -c .)" ]; ok $? "each warning once"
