@@ -189,34 +189,14 @@ bench_tui
 # --- a remote host: the same functions as libvirt node devices, the same guests, served by an
 # unprivileged libvirtd over its socket (test+unix:///FILE?socket=...) ---
 remote_note="" remote_ms="" remote_calls=""
-as_daemon_user() {
-    if [ "$(id -u)" -eq 0 ]; then
-        setpriv --reuid=65534 --regid=65534 --clear-groups env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin \
-            HOME="$RD" XDG_RUNTIME_DIR="$RD/run" XDG_CONFIG_HOME="$RD/.config" \
-            XDG_CACHE_HOME="$RD/.cache" LC_ALL=C.UTF-8 "$@"
-    else
-        env HOME="$RD" XDG_RUNTIME_DIR="$RD/run" XDG_CONFIG_HOME="$RD/.config" \
-            XDG_CACHE_HOME="$RD/.cache" "$@"
-    fi
-}
+. "$here/daemon.sh"
 bench_remote() {
-    if ! command -v libvirtd > /dev/null && [ ! -x /usr/sbin/libvirtd ]; then
-        remote_note="skipped: no libvirtd"
-        return 0
-    fi
-    if [ "$(id -u)" -eq 0 ] && ! command -v setpriv > /dev/null; then
-        remote_note="skipped: no setpriv to run the daemon unprivileged"
-        return 0
-    fi
     RD="$DIR/remote"
-    rm -rf "$RD"; mkdir -p "$RD/run"; chmod 700 "$RD/run"
+    rm -rf "$RD"; mkdir -p "$RD"
     sh "$here/gen-nodedevs.sh" "$DIR/host.hw" "$DIR/guests.xml" "$RD/host.xml"
-    chmod 755 "$DIR" "$RD"; chmod 644 "$RD/host.xml"
-    [ "$(id -u)" -ne 0 ] || chown -R 65534:65534 "$RD"
-    # the first session connection starts the private daemon (it leaves 120 s after its last client)
-    as_daemon_user virsh -q -c qemu:///session version > /dev/null 2>&1 || {
-        remote_note="skipped: the private libvirtd did not start"; return 0; }
-    _ruri="test+unix://$RD/host.xml?socket=$RD/run/libvirt/libvirt-sock"
+    chmod 755 "$DIR"; chmod 644 "$RD/host.xml"
+    daemon_start "$RD" || { remote_note=$DAEMON_NOTE; return 0; }
+    _ruri=$(daemon_uri "$RD/host.xml")
     as_daemon_user env PCIPASS_STATS=1 "$PCIPASS" -c "$_ruri" list --json > "$RD/out" 2> "$RD/err"
     _n=$(grep -c '^    "address":' "$RD/out" || true)
     if [ "$_n" -ne "$nfn" ]; then
@@ -231,7 +211,7 @@ bench_remote() {
         done
         remote_ms=$(echo $_r | tr ' ' '\n' | sort -n | sed -n 3p)
     fi
-    _pid=$(cat "$RD/run/libvirt/libvirtd.pid" 2> /dev/null) && kill "$_pid" 2> /dev/null || true
+    daemon_stop
 }
 bench_remote
 

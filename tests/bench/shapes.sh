@@ -6,9 +6,12 @@
 #
 #   shapes.sh PCIPASS
 #
-# For each shape: a warm-up, then BENCH_ROUNDS rounds, each running pcipass then lspci under GNU
-# time; the medians of the rounds' ratios of wall time and of CPU time (user + system), and the
-# median peak RSS against `virsh list --all` on the same guests. The slope: pcipass's median wall
+# For each shape: a warm-up, then BENCH_ROUNDS rounds, each running under GNU time pcipass with
+# the guests in its own process (libvirt's test driver, in-process: pcipass pays the driver's parse
+# of the host file), pcipass with the same guests served by a daemon (tests/bench/daemon.sh: as on
+# a real host, where libvirtd holds the guests; the daemon's parse is in pcipass's wall time, not in
+# its CPU time), then lspci; the medians of the rounds' ratios of wall time and of CPU time (user +
+# system), and the median peak RSS against `virsh list --all` on the same guests. The slope: pcipass's median wall
 # and CPU time on the BENCH_SLOPE shape at 1024, 2048 and 4096 functions (guests 50, 100, 200),
 # as milliseconds per 1000 functions between the sizes: the same figure twice is a linear cost.
 #
@@ -58,6 +61,8 @@ now_ns() { date +%s%N; }
 run() {
     case $1 in
         pcipass) set -- "$1" "$PCIPASS" -c "test://$L/guests.xml" --sysfs-root "$L/root" list --json ;;
+        daemon) set -- "$1" "$PCIPASS" -c "$(daemon_uri "$L/guests.xml")" --inventory sysfs \
+                --sysfs-root "$L/root" list --json ;;
         lspci) set -- "$1" "$LSPCI" -D -nn -k -O "sysfs.path=$L/root/bus/pci" ;;
         virsh) set -- "$1" virsh -q -c "test://$L/guests.xml" list --all ;;
     esac
@@ -70,17 +75,20 @@ run() {
 
 median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 col() { awk -v c="$2" '{ print $c }' "$1" | median; }
-# the median of the rounds' ratios of column C: pcipass's run over lspci's run of the same round
-ratio() { paste -d' ' "$L/pcipass.t" "$L/lspci.t" | awk -v c="$1" '{ printf "%.4f\n", $c / $(c + 3) }' | median; }
+# ratio WHO C: the median of the rounds' ratios of column C: WHO's run over lspci's run of the round
+ratio() { paste -d' ' "$L/$1.t" "$L/lspci.t" | awk -v c="$2" '{ printf "%.4f\n", $c / $(c + 3) }' | median; }
 
-# check FUNCTIONS GUESTS: both listed every function, pcipass with every owner
+# check FUNCTIONS GUESTS [URI]: both listed every function, pcipass with every owner (through URI
+# too when given)
 check() {
-    "$PCIPASS" -c "test://$L/guests.xml" --sysfs-root "$L/root" list --json > "$L/check.json" 2> "$L/check.err" ||
-        { cat "$L/check.err" >&2; exit 1; }
-    _n=$(grep -c '^    "address":' "$L/check.json" || true)
-    _o=$(grep -c '"guest":' "$L/check.json" || true)
-    [ "$_n" -eq "$1" ] || { echo "bench: pcipass listed $_n of $1 functions in $L" >&2; exit 1; }
-    [ "$_o" -eq $(($2 * 3)) ] || { echo "bench: pcipass found $_o owners in $L, expected $(($2 * 3))" >&2; exit 1; }
+    for _u in "test://$L/guests.xml" ${3:+"$3"}; do
+        "$PCIPASS" -c "$_u" --inventory sysfs --sysfs-root "$L/root" list --json > "$L/check.json" 2> "$L/check.err" ||
+            { cat "$L/check.err" >&2; exit 1; }
+        _n=$(grep -c '^    "address":' "$L/check.json" || true)
+        _o=$(grep -c '"guest":' "$L/check.json" || true)
+        [ "$_n" -eq "$1" ] || { echo "bench: pcipass listed $_n of $1 functions in $L ($_u)" >&2; exit 1; }
+        [ "$_o" -eq $(($2 * 3)) ] || { echo "bench: pcipass found $_o owners in $L ($_u), expected $(($2 * 3))" >&2; exit 1; }
+    done
     _n=$("$LSPCI" -D -nn -k -O "sysfs.path=$L/root/bus/pci" 2> /dev/null | grep -c '^[0-9a-f]\{4\}:' || true)
     [ "$_n" -eq "$1" ] || { echo "bench: lspci listed $_n of $1 functions in $L" >&2; exit 1; }
 }
@@ -95,28 +103,46 @@ rounds() {
     done
 }
 
+. "$here/daemon.sh"
 missed=0
 echo "shapes (seed $SEED; BENCH_SEED=$SEED repeats them): list --json with owners against lspci -D -nn -k,"
 echo "medians of $ROUNDS interleaved rounds' ratios; load average at the start: $(cut -d' ' -f1-3 /proc/loadavg)"
-printf "%-6s %9s  %17s %6s  %17s %6s  %17s %6s\n" shape functions "wall pcipass/lspci" ratio \
+printf "%-15s %9s  %17s %6s  %17s %6s  %17s %6s\n" shape functions "wall pcipass/lspci" ratio \
     "CPU pcipass/lspci" ratio "RSS pcipass/virsh" ratio
-for shape in $SHAPES; do
-    layout "$shape" 4096 200
-    check 4096 200
-    rounds pcipass lspci
-    rm -f "$L/virsh.t"
-    _i=0; while [ "$_i" -lt "$ROUNDS" ]; do run virsh; _i=$((_i + 1)); done
-    rw=$(ratio 1) rc=$(ratio 2)
-    pw=$(col "$L/pcipass.t" 1) lw=$(col "$L/lspci.t" 1)
-    pc=$(col "$L/pcipass.t" 2) lc=$(col "$L/lspci.t" 2)
-    pr=$(col "$L/pcipass.t" 3) vr=$(col "$L/virsh.t" 3)
-    awk -v s="$shape" -v pw="$pw" -v lw="$lw" -v rw="$rw" -v pc="$pc" -v lc="$lc" -v rc="$rc" \
+# row LABEL WHO: one line of the table, WHO's runs against lspci's; missed=1 when a target is missed
+row() {
+    rw=$(ratio "$2" 1) rc=$(ratio "$2" 2)
+    pw=$(col "$L/$2.t" 1) lw=$(col "$L/lspci.t" 1)
+    pc=$(col "$L/$2.t" 2) lc=$(col "$L/lspci.t" 2)
+    pr=$(col "$L/$2.t" 3) vr=$(col "$L/virsh.t" 3)
+    awk -v s="$1" -v pw="$pw" -v lw="$lw" -v rw="$rw" -v pc="$pc" -v lc="$lc" -v rc="$rc" \
         -v pr="$pr" -v vr="$vr" -v max="$RATIO_MAX" 'BEGIN {
-        printf "%-6s %9d  %8.0f/%-8.0f %6.2f  %8.0f/%-8.0f %6.2f  %8.1f/%-8.1f %6.2f  %s\n", s, 4096,
+        printf "%-15s %9d  %8.0f/%-8.0f %6.2f  %8.0f/%-8.0f %6.2f  %8.1f/%-8.1f %6.2f  %s\n", s, 4096,
             pw / 1e6, lw / 1e6, rw, pc, lc, rc, pr / 1024, vr / 1024, pr / vr,
             (rw <= max && rc <= max && pr <= vr) ? "ok" : "MISSED (targets: " max ", " max ", 1.00)"
         exit !(rw <= max && rc <= max && pr <= vr) }' || missed=1
+}
+for shape in $SHAPES; do
+    layout "$shape" 4096 200
+    # the daemon (started again for each shape: it leaves 120 s after its last client) reads the
+    # host file as nobody
+    who="pcipass lspci" duri=""
+    chmod 755 "$DIR" "$L"; chmod 644 "$L/guests.xml"
+    if daemon_start "$DIR/daemon"; then
+        who="pcipass daemon lspci" duri=$(daemon_uri "$L/guests.xml")
+    fi
+    check 4096 200 "$duri"
+    rounds $who
+    rm -f "$L/virsh.t"
+    _i=0; while [ "$_i" -lt "$ROUNDS" ]; do run virsh; _i=$((_i + 1)); done
+    row "$shape in-process" pcipass
+    if [ -n "$duri" ]; then
+        row "$shape daemon" daemon
+    else
+        echo "$shape daemon: $DAEMON_NOTE"
+    fi
 done
+daemon_stop
 
 if [ -n "$SLOPE" ]; then
     echo
