@@ -430,15 +430,56 @@ static bool read_element(xmlNodePtr n, pp_hostdev *hd)
     return true;
 }
 
-static char *xpath_string(xmlXPathContextPtr ctx, const char *expr)
-{
-    xmlXPathObjectPtr o = xmlXPathEvalExpression(BAD_CAST expr, ctx);
-    char *s = NULL;
+/* The domain's parts are found by walking its tree: the XPath paths below (each element's
+ * comment) compiled and run a dozen times per definition cost more than the parse itself on a host
+ * of many guests. Each walk keeps XPath's meaning: a name test matches an element in no namespace,
+ * '*' any element, [@a='v'] an attribute in no namespace, and results come in document order. */
 
-    if (o && o->type == XPATH_STRING && o->stringval && *o->stringval)
-        s = xstrdup((const char *)o->stringval);
-    xmlXPathFreeObject(o);
-    return s;
+/* Whether N is the element NAME in no namespace (XPath's test "NAME"). */
+static bool el(xmlNodePtr n, const char *name)
+{
+    return n->type == XML_ELEMENT_NODE && !n->ns && xmlStrcmp(n->name, BAD_CAST name) == 0;
+}
+
+/* Whether N's attribute NAME (in no namespace) is WANT: XPath's [@NAME='WANT']. */
+static bool no_ns_attr_is(xmlNodePtr n, const char *name, const char *want)
+{
+    xmlChar *v = xmlGetNoNsProp(n, BAD_CAST name);
+    bool r = v && xmlStrcmp(v, BAD_CAST want) == 0;
+    xmlFree(v);
+    return r;
+}
+
+/* string(/domain/NAME): the text of the first such element, NULL when empty or absent. */
+static char *child_text(xmlNodePtr root, const char *name)
+{
+    for (xmlNodePtr n = root->children; n; n = n->next) {
+        if (!el(n, name))
+            continue;
+        xmlChar *v = xmlNodeGetContent(n);
+        char *s = v && *v ? xstrdup((const char *)v) : NULL;
+        xmlFree(v);
+        return s;
+    }
+    return NULL;
+}
+
+/* string(/domain/os/type/@NAME): the first such attribute in document order. */
+static char *os_type_attr(xmlNodePtr root, const char *name)
+{
+    for (xmlNodePtr os = root->children; os; os = os->next) {
+        if (!el(os, "os"))
+            continue;
+        for (xmlNodePtr t = os->children; t; t = t->next) {
+            xmlChar *v;
+            if (!el(t, "type") || !(v = xmlGetNoNsProp(t, BAD_CAST name)))
+                continue;
+            char *s = *v ? xstrdup((const char *)v) : NULL;
+            xmlFree(v);
+            return s;
+        }
+    }
+    return NULL;
 }
 
 static void push_u32(uint32_t **v, size_t *n, uint32_t x)
@@ -447,13 +488,105 @@ static void push_u32(uint32_t **v, size_t *n, uint32_t x)
     (*v)[(*n)++] = x;
 }
 
+/* /domain/devices/controller[@type='pci'] with a bus behind it: a port is free when no device
+ * sits on that bus; a pcie-to-pci-bridge has slots 1 to 31. Called once the slots are known. */
+static void read_controller(xmlNodePtr c, pp_domain_info *out)
+{
+    unsigned long long idx;
+    size_t k, used = 0;
+
+    if (!(no_ns_attr_is(c, "model", "pcie-root-port") ||
+          no_ns_attr_is(c, "model", "pcie-switch-downstream-port") ||
+          no_ns_attr_is(c, "model", "pcie-to-pci-bridge")) ||
+        !pp_xml_attr_num(c, "index", PP_PCI_BUS_MAX, &idx))
+        return;
+    for (k = 0; k < out->nslots; k++)
+        used += out->slots[k].bus == idx && out->slots[k].function == 0;
+    if (attr_is(c, "model", "pcie-to-pci-bridge")) {
+        unsigned slot;
+        out->free_bridge_slots += used < PP_PCI_SLOT_MAX ? PP_PCI_SLOT_MAX - used : 0;
+        for (slot = 1; used < PP_PCI_SLOT_MAX && !out->bridge_slot.bus && slot <= PP_PCI_SLOT_MAX;
+             slot++) {
+            for (k = 0; k < out->nslots; k++)
+                if (out->slots[k].bus == idx && out->slots[k].slot == slot)
+                    break;
+            if (k == out->nslots) {
+                out->bridge_slot.bus = (unsigned)idx;
+                out->bridge_slot.slot = slot;
+            }
+        }
+    } else if (used == 0) {
+        out->free_ports = xreallocarray(out->free_ports, out->nfree_ports + 1,
+                                        sizeof(*out->free_ports));
+        out->free_ports[out->nfree_ports++] = (unsigned)idx;
+    }
+}
+
+/* One device element (a child of /domain/devices): its hostdev, boot orders, PCI address slots
+ * and zPCI ids. */
+static void read_device(xmlNodePtr dev, pp_domain_info *out)
+{
+    unsigned long long v;
+
+    /* /domain/devices/hostdev|/domain/devices/interface */
+    if (el(dev, "hostdev") || el(dev, "interface")) {
+        pp_hostdev hd;
+        if (read_element(dev, &hd)) {
+            out->devs = xreallocarray(out->devs, out->ndevs + 1, sizeof(*out->devs));
+            out->devs[out->ndevs++] = hd;
+        }
+    }
+    for (xmlNodePtr n = dev->children; n; n = n->next) {
+        /* /domain/devices/<any>/boot: libvirt refuses a per-device boot order next to
+         * <os><boot>, and one order twice */
+        if (el(n, "boot") && pp_xml_attr_num(n, "order", 0xffffffffULL, &v))
+            push_u32(&out->boot_orders, &out->nboot_orders, (uint32_t)v);
+        if (!el(n, "address") || !no_ns_attr_is(n, "type", "pci"))
+            continue;
+        /* /domain/devices/<any>/address[@type='pci']: the slots taken */
+        pp_pci_addr a;
+        if (pp_xml_read_pci(n, &a)) {
+            out->slots = xreallocarray(out->slots, out->nslots + 1, sizeof(*out->slots));
+            out->slots[out->nslots++] = a;
+        }
+        /* .../address[@type='pci']/zpci: any device may carry a zPCI address (virtio on s390
+         * too), all of them reserve ids */
+        for (xmlNodePtr z = n->children; z; z = z->next) {
+            if (!el(z, "zpci"))
+                continue;
+            if (pp_xml_attr_num(z, "uid", 0xffffffffULL, &v))
+                push_u32(&out->uids, &out->nuids, (uint32_t)v);
+            if (pp_xml_attr_num(z, "fid", 0xffffffffULL, &v))
+                push_u32(&out->fids, &out->nfids, (uint32_t)v);
+        }
+    }
+}
+
+/* /domain/metadata/<any>[local-name()='identity' and namespace-uri()=PP_IDENTITY_NS]
+ * /<any>[local-name()='function'] */
+static void read_identities(xmlNodePtr md, pp_domain_info *out)
+{
+    for (xmlNodePtr m = md->children; m; m = m->next) {
+        if (m->type != XML_ELEMENT_NODE || xmlStrcmp(m->name, BAD_CAST "identity") != 0 ||
+            !m->ns || xmlStrcmp(m->ns->href, BAD_CAST PP_IDENTITY_NS) != 0)
+            continue;
+        for (xmlNodePtr f = m->children; f; f = f->next) {
+            pp_identity id;
+            if (f->type != XML_ELEMENT_NODE || xmlStrcmp(f->name, BAD_CAST "function") != 0)
+                continue;
+            if (read_identity(f, &id) && !pp_domain_identity(out, &id.addr)) {
+                out->ids = xreallocarray(out->ids, out->nids + 1, sizeof(*out->ids));
+                out->ids[out->nids++] = id;
+            }
+        }
+    }
+}
+
 bool pp_domain_parse(const char *xml, pp_domain_info *out)
 {
     xmlDocPtr doc;
-    xmlXPathContextPtr ctx;
-    xmlXPathObjectPtr o;
+    xmlNodePtr root, n, d;
     bool recovered = false;
-    int i;
 
     memset(out, 0, sizeof(*out));
     doc = parse_doc_ex(xml, &recovered);
@@ -461,108 +594,41 @@ bool pp_domain_parse(const char *xml, pp_domain_info *out)
         return false;
     if (recovered)
         out->damaged = xstrdup(pp_error_get());
-    ctx = xmlXPathNewContext(doc);
-    out->name = xpath_string(ctx, "string(/domain/name)");
-    out->uuid = xpath_string(ctx, "string(/domain/uuid)");
-    out->arch = xpath_string(ctx, "string(/domain/os/type/@arch)");
-    out->machine = xpath_string(ctx, "string(/domain/os/type/@machine)");
-
-    o = xmlXPathEvalExpression(BAD_CAST "/domain/devices/hostdev|/domain/devices/interface", ctx);
-    for (i = 0; o && o->nodesetval && i < o->nodesetval->nodeNr; i++) {
-        pp_hostdev hd;
-        if (read_element(o->nodesetval->nodeTab[i], &hd)) {
-            out->devs = xreallocarray(out->devs, out->ndevs + 1, sizeof(*out->devs));
-            out->devs[out->ndevs++] = hd;
+    root = xmlDocGetRootElement(doc);
+    /* /domain: a root in a namespace is no domain of libvirt's, and holds nothing known */
+    if (!el(root, "domain")) {
+        xmlFreeDoc(doc);
+        return true;
+    }
+    out->name = child_text(root, "name");
+    out->uuid = child_text(root, "uuid");
+    out->arch = os_type_attr(root, "arch");
+    out->machine = os_type_attr(root, "machine");
+    for (n = root->children; n; n = n->next) {
+        if (el(n, "os")) {
+            /* boolean(/domain/os/boot) */
+            for (d = n->children; d && !out->os_boot; d = d->next)
+                out->os_boot = el(d, "boot");
+        } else if (el(n, "devices")) {
+            for (d = n->children; d; d = d->next)
+                if (d->type == XML_ELEMENT_NODE)
+                    read_device(d, out);
+        } else if (el(n, "metadata")) {
+            read_identities(n, out);
         }
     }
-    xmlXPathFreeObject(o);
-
-    /* libvirt refuses a per-device boot order next to <os><boot>, and one order twice */
-    o = xmlXPathEvalExpression(BAD_CAST "boolean(/domain/os/boot)", ctx);
-    out->os_boot = o && o->boolval;
-    xmlXPathFreeObject(o);
-    o = xmlXPathEvalExpression(BAD_CAST "/domain/devices/*/boot", ctx);
-    for (i = 0; o && o->nodesetval && i < o->nodesetval->nodeNr; i++) {
-        unsigned long long v;
-        if (pp_xml_attr_num(o->nodesetval->nodeTab[i], "order", 0xffffffffULL, &v))
-            push_u32(&out->boot_orders, &out->nboot_orders, (uint32_t)v);
-    }
-    xmlXPathFreeObject(o);
-
-    /* any device may carry a zPCI address (virtio on s390 too): all of them reserve ids */
-    o = xmlXPathEvalExpression(BAD_CAST "/domain/devices/*/address[@type='pci']/zpci", ctx);
-    for (i = 0; o && o->nodesetval && i < o->nodesetval->nodeNr; i++) {
-        unsigned long long v;
-        if (pp_xml_attr_num(o->nodesetval->nodeTab[i], "uid", 0xffffffffULL, &v))
-            push_u32(&out->uids, &out->nuids, (uint32_t)v);
-        if (pp_xml_attr_num(o->nodesetval->nodeTab[i], "fid", 0xffffffffULL, &v))
-            push_u32(&out->fids, &out->nfids, (uint32_t)v);
-    }
-    xmlXPathFreeObject(o);
-
-    o = xmlXPathEvalExpression(BAD_CAST "/domain/devices/*/address[@type='pci']", ctx);
-    for (i = 0; o && o->nodesetval && i < o->nodesetval->nodeNr; i++) {
-        pp_pci_addr a;
-        if (pp_xml_read_pci(o->nodesetval->nodeTab[i], &a)) {
-            out->slots = xreallocarray(out->slots, out->nslots + 1, sizeof(*out->slots));
-            out->slots[out->nslots++] = a;
-        }
-    }
-    xmlXPathFreeObject(o);
-
-    /* a controller's index is the bus behind it: a port is free when no device sits on that bus;
-     * a pcie-to-pci-bridge has slots 1 to 31 */
-    o = xmlXPathEvalExpression(
-        BAD_CAST "boolean(/domain/devices/controller[@type='pci'][@model='pcie-root'])", ctx);
-    out->pcie = o && o->boolval;
-    xmlXPathFreeObject(o);
-    o = xmlXPathEvalExpression(BAD_CAST "/domain/devices/controller[@type='pci'][@model="
-                                        "'pcie-root-port' or @model='pcie-switch-downstream-port'"
-                                        " or @model='pcie-to-pci-bridge']",
-                               ctx);
-    for (i = 0; o && o->nodesetval && i < o->nodesetval->nodeNr; i++) {
-        xmlNodePtr c = o->nodesetval->nodeTab[i];
-        unsigned long long idx;
-        size_t k, used = 0;
-        if (!pp_xml_attr_num(c, "index", PP_PCI_BUS_MAX, &idx))
+    /* the controllers once every slot is known: whether a port is free depends on all of them */
+    for (n = root->children; n; n = n->next) {
+        if (!el(n, "devices"))
             continue;
-        for (k = 0; k < out->nslots; k++)
-            used += out->slots[k].bus == idx && out->slots[k].function == 0;
-        if (attr_is(c, "model", "pcie-to-pci-bridge")) {
-            unsigned slot;
-            out->free_bridge_slots += used < PP_PCI_SLOT_MAX ? PP_PCI_SLOT_MAX - used : 0;
-            for (slot = 1;
-                 used < PP_PCI_SLOT_MAX && !out->bridge_slot.bus && slot <= PP_PCI_SLOT_MAX;
-                 slot++) {
-                for (k = 0; k < out->nslots; k++)
-                    if (out->slots[k].bus == idx && out->slots[k].slot == slot)
-                        break;
-                if (k == out->nslots) {
-                    out->bridge_slot.bus = (unsigned)idx;
-                    out->bridge_slot.slot = slot;
-                }
-            }
-        } else if (used == 0) {
-            out->free_ports = xreallocarray(out->free_ports, out->nfree_ports + 1,
-                                            sizeof(*out->free_ports));
-            out->free_ports[out->nfree_ports++] = (unsigned)idx;
+        for (d = n->children; d; d = d->next) {
+            if (!el(d, "controller") || !no_ns_attr_is(d, "type", "pci"))
+                continue;
+            /* boolean(/domain/devices/controller[@type='pci'][@model='pcie-root']) */
+            out->pcie = out->pcie || no_ns_attr_is(d, "model", "pcie-root");
+            read_controller(d, out);
         }
     }
-    xmlXPathFreeObject(o);
-
-    o = xmlXPathEvalExpression(BAD_CAST "/domain/metadata/*[local-name()='identity' and "
-                                        "namespace-uri()='" PP_IDENTITY_NS "']/*[local-name()="
-                                        "'function']",
-                               ctx);
-    for (i = 0; o && o->nodesetval && i < o->nodesetval->nodeNr; i++) {
-        pp_identity id;
-        if (read_identity(o->nodesetval->nodeTab[i], &id) && !pp_domain_identity(out, &id.addr)) {
-            out->ids = xreallocarray(out->ids, out->nids + 1, sizeof(*out->ids));
-            out->ids[out->nids++] = id;
-        }
-    }
-    xmlXPathFreeObject(o);
-    xmlXPathFreeContext(ctx);
     xmlFreeDoc(doc);
     return true;
 }
