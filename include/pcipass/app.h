@@ -47,7 +47,8 @@ typedef struct pp_app {
 bool pp_uri_is_remote(const char *uri);
 /* Whether the inventory comes from libvirt's node devices: --inventory, else the URI. */
 bool pp_app_uses_nodedev(const pp_app *app);
-/* The inventory and the guests together, the guests read while the inventory is scanned. false
+/* For a listing: the inventory (without revision and serial number, which no listing shows:
+ * pp_host_load_listing) and the guests together, the guests read while it is scanned. false
  * with the error slot set when the inventory cannot be read; *GUESTS_ERROR (malloc'd) says why
  * the guests could not be read, NULL when they were. */
 bool pp_app_read(pp_app *app, bool readonly, char **guests_error);

@@ -63,7 +63,8 @@ const char *pp_app_conf_root(const pp_app *app)
     return app->sysfs_root || pp_app_uses_nodedev(app) ? NULL : "";
 }
 
-static pp_host *load_host(pp_app *app, bool names_later)
+/* LISTING: for pp_app_read(), whose callers list (pp_host_load_listing); NAMES_LATER only then */
+static pp_host *load_host(pp_app *app, bool listing, bool names_later)
 {
     pp_host *h;
     pp_virt *v;
@@ -74,7 +75,8 @@ static pp_host *load_host(pp_app *app, bool names_later)
             return NULL;
         return pp_host_load_nodedev(v);
     }
-    h = names_later ? pp_host_load_unnamed(app->sysfs_root) : pp_host_load(app->sysfs_root);
+    h = listing ? pp_host_load_listing(app->sysfs_root, names_later)
+                : pp_host_load(app->sysfs_root);
     if (h) {
         pp_host_find_critical(h, pp_app_proc_root(app));
         pp_host_find_bindings(h, pp_app_proc_root(app), pp_app_conf_root(app));
@@ -85,13 +87,13 @@ static pp_host *load_host(pp_app *app, bool names_later)
 pp_host *pp_app_host(pp_app *app)
 {
     if (!app->host)
-        app->host = load_host(app, false);
+        app->host = load_host(app, false, false);
     return app->host;
 }
 
 bool pp_app_reload_host(pp_app *app)
 {
-    pp_host *h = load_host(app, false);
+    pp_host *h = load_host(app, false, false);
 
     /* the old inventory stays when the new one cannot be read */
     if (!h)
@@ -130,7 +132,7 @@ bool pp_app_read(pp_app *app, bool readonly, char **guests_error)
      * they take about as long as the longer one */
     threaded = pp_thread_create(&th, NULL, read_guests, &j) == 0;
     if (!app->host)
-        app->host = load_host(app, threaded);
+        app->host = load_host(app, true, threaded);
     ok = app->host != NULL;
     if (threaded)
         pthread_join(th, NULL);

@@ -424,7 +424,8 @@ static bool libpci_load(pp_host *h, const char *root)
         } else {
             /* no uevent that the kernel wrote: libpci reads the attribute files */
             ok = attrs_regular(h, &d, f.name, &numa) &&
-                 fill_one(pacc, h, &f, prev, true, ext_config_readable(&d), numa);
+                 fill_one(pacc, h, &f, prev, true, !h->config_unread && ext_config_readable(&d),
+                          numa);
             if (ok)
                 check_ident(h, &f, &d, devdir);
         }

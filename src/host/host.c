@@ -326,10 +326,10 @@ int pp_host_read_ident_dir(pp_host *h, pp_function *f, const pp_fn_dir *d, bool 
     /* the revision is config space's byte 8, one byte the kernel reads for anyone; the extended
      * space (from 0x100) only root reads, and a conventional function has none */
     f->revision = 0;
-    fd = pp_fn_dir_open_attr(d, PP_ATTR_CONFIG);
+    fd = h->config_unread ? -1 : pp_fn_dir_open_attr(d, PP_ATTR_CONFIG);
     if (fd >= 0 && pread(fd, &rev, 1, 8) == 1) {
         f->revision = rev;
-    } else if (read_number(h, f, d, PP_ATTR_REVISION, 0, 0xff, &r)) {
+    } else if (!h->config_unread && read_number(h, f, d, PP_ATTR_REVISION, 0, 0xff, &r)) {
         f->revision = (unsigned)r;
     }
     if (fd >= 0) {
@@ -496,7 +496,7 @@ void pp_host_read_extra(pp_host *h, pp_function *f, const char *devdir)
     pp_fn_dir_close(&d);
 }
 
-static pp_host *load(const char *root, bool names_later)
+static pp_host *load(const char *root, bool names_later, bool config_unread)
 {
     const pp_host_source *src = &pp_host_source_libpci;
     pp_host *h = xcalloc(1, sizeof(*h));
@@ -508,6 +508,7 @@ static pp_host *load(const char *root, bool names_later)
         h->sysfs_root[--len] = '\0';
     h->source = src->name;
     h->names_later = names_later;
+    h->config_unread = config_unread;
     if (!src->load(h, h->sysfs_root, NULL)) {
         pp_host_free(h);
         return NULL;
@@ -518,12 +519,12 @@ static pp_host *load(const char *root, bool names_later)
 
 pp_host *pp_host_load(const char *root)
 {
-    return load(root, false);
+    return load(root, false, false);
 }
 
-pp_host *pp_host_load_unnamed(const char *root)
+pp_host *pp_host_load_listing(const char *root, bool names_later)
 {
-    return load(root, true);
+    return load(root, names_later, true);
 }
 
 void pp_host_free(pp_host *h)
