@@ -9,11 +9,12 @@
 # For each shape: a warm-up, then BENCH_ROUNDS rounds, each running under GNU time pcipass with
 # the guests in its own process (libvirt's test driver, in-process: pcipass pays the driver's parse
 # of the host file), pcipass with the same guests served by a daemon (tests/bench/daemon.sh: as on
-# a real host, where libvirtd holds the guests; the daemon's parse is in pcipass's wall time, not in
-# its CPU time), then lspci; the medians of the rounds' ratios of wall time and of CPU time (user +
-# system), and the median peak RSS against `virsh list --all` on the same guests. The slope: pcipass's median wall
-# and CPU time on the BENCH_SLOPE shape at 1024, 2048 and 4096 functions (guests 50, 100, 200),
-# as milliseconds per 1000 functions between the sizes: the same figure twice is a linear cost.
+# a real host, where libvirtd holds the guests; the daemon's parse is in pcipass's wall time, not
+# in its CPU time), then lspci; the medians of the rounds' ratios of wall time and of CPU time
+# (user + system), and the median peak RSS against `virsh list --all` on the same guests. The
+# slope: pcipass's median wall and CPU time on the BENCH_SLOPE shape at 1024, 2048 and 4096
+# functions (guests 50, 100, 200), as milliseconds per 1000 functions between the sizes: the same
+# figure twice is a linear cost.
 #
 # Environment: BENCH_SEED (drawn from the clock, printed), BENCH_SHAPES ("wide deep s390"),
 # BENCH_SLOPE (wide; "" for none), BENCH_ROUNDS (7), BENCH_DIR (./bench-host), BENCH_STRICT=1 to
