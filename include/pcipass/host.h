@@ -54,7 +54,7 @@ typedef struct pp_host {
     bool partial;
     unsigned round_trips; /* node devices: the libvirt calls the read took */
     bool names_later; /* the pci.ids names are left to pp_host_fill_names() */
-    bool config_unread; /* a listing's: revision and serial number not read (pp_host_load_listing) */
+    bool config_unread; /* revision and serial number not read (pp_host_load_listing) */
 } pp_host;
 
 typedef struct pp_host_source {
