@@ -441,10 +441,20 @@ static bool el(xmlNodePtr n, const char *name)
     return n->type == XML_ELEMENT_NODE && !n->ns && xmlStrcmp(n->name, BAD_CAST name) == 0;
 }
 
+/* N's attribute NAME in no namespace, as XPath's @NAME finds it: among the attributes the
+ * element has, never a default from a DTD (xmlGetNoNsProp would give one). NULL when absent. */
+static xmlChar *no_ns_attr(xmlNodePtr n, const char *name)
+{
+    for (xmlAttrPtr a = n->properties; a; a = a->next)
+        if (!a->ns && xmlStrcmp(a->name, BAD_CAST name) == 0)
+            return xmlNodeGetContent((xmlNodePtr)a);
+    return NULL;
+}
+
 /* Whether N's attribute NAME (in no namespace) is WANT: XPath's [@NAME='WANT']. */
 static bool no_ns_attr_is(xmlNodePtr n, const char *name, const char *want)
 {
-    xmlChar *v = xmlGetNoNsProp(n, BAD_CAST name);
+    xmlChar *v = no_ns_attr(n, name);
     bool r = v && xmlStrcmp(v, BAD_CAST want) == 0;
     xmlFree(v);
     return r;
@@ -472,7 +482,7 @@ static char *os_type_attr(xmlNodePtr root, const char *name)
             continue;
         for (xmlNodePtr t = os->children; t; t = t->next) {
             xmlChar *v;
-            if (!el(t, "type") || !(v = xmlGetNoNsProp(t, BAD_CAST name)))
+            if (!el(t, "type") || !(v = no_ns_attr(t, name)))
                 continue;
             char *s = *v ? xstrdup((const char *)v) : NULL;
             xmlFree(v);

@@ -112,6 +112,23 @@ int main(void)
     ok(pp_domain_parse("<domain><devices>", &d2) && d2.damaged,
        "a cut-off domain: read with recovery");
     pp_domain_info_clear(&d2);
+    /* what the tree holds, as XPath reads it: elements and attributes in a namespace are not
+     * libvirt's, and a DTD's default attribute values are not in the definition */
+    ok(pp_domain_parse("<!DOCTYPE domain [<!ATTLIST type arch CDATA 'dtdarch'>"
+                       "<!ATTLIST controller type CDATA 'pci' model CDATA 'pcie-root'>]>"
+                       "<domain xmlns:q='urn:q'><name>n</name><q:name>x</q:name>"
+                       "<os><type machine='m0'>hvm</type><type arch='s390x'/><q:boot/></os>"
+                       "<devices><controller index='0'/><disk><q:boot order='4'/><boot order='3'/>"
+                       "<address q:type='pci' domain='0' bus='0' slot='5' function='0'/>"
+                       "<address type='pci' domain='0' bus='0' slot='6' function='0'/></disk>"
+                       "</devices></domain>",
+                       &d2) &&
+           !d2.damaged && d2.name && strcmp(d2.name, "n") == 0 && d2.arch &&
+           strcmp(d2.arch, "s390x") == 0 && d2.machine && strcmp(d2.machine, "m0") == 0 &&
+           !d2.pcie && !d2.os_boot && d2.nboot_orders == 1 && d2.boot_orders[0] == 3 &&
+           d2.nslots == 1 && d2.slots[0].slot == 6,
+       "namespaced parts and a DTD's defaults are not the definition's");
+    pp_domain_info_clear(&d2);
 
     /* builder: no guest address element unless something goes in it */
     memset(&hd, 0, sizeof(hd));
