@@ -39,6 +39,9 @@ int pp_pci_addr_qcmp(const void *a, const void *b);
  * device on the host, one multifunction device in a guest. */
 bool pp_pci_same_slot(const pp_pci_addr *a, const pp_pci_addr *b);
 
+/* Reads 1..MAXDIGITS hex digits at P into *OUT (strtoul would also take signs, spaces and 0x): the
+ * first byte after them, NULL where P starts with none. */
+const char *pp_hex_field(const char *p, int maxdigits, unsigned *out);
 /* The one number reader: S as an unsigned number up to MAX, in BASE 16 (an optional 0x), 10, or 0
  * (hex with 0x, else decimal; never octal), with nothing before or after it (no blanks or signs).
  * 0 with *OUT set; -1 not such a number; 1 above MAX. Leaves the error slot alone. */

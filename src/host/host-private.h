@@ -40,7 +40,8 @@ int pp_fn_dir_open_attr(const pp_fn_dir *d, int attr);
  * revision file) and its NUMA node: two opens relative to D where libpci's attribute files are
  * seven opens by full path, each through the bus's link. 1: read, *EXT whether the extended config
  * space can be read; 0: the function has no uevent; -1: its uevent is unreadable or not the
- * kernel's text (warned). On 0 and -1 F is untouched and libpci reads the attribute files. */
+ * kernel's text (warned). On 0 and -1 F is untouched and libpci reads the attribute files. Where
+ * H->config_unread, neither the revision nor config space is read (*EXT false). */
 int pp_host_read_ident_dir(pp_host *h, pp_function *f, const pp_fn_dir *d, bool *ext);
 /* Reads the pcipass-owned attributes of F (SR-IOV, zPCI, driver, group, reset, boot_vga). */
 void pp_host_read_extra_dir(pp_host *h, pp_function *f, const pp_fn_dir *d);

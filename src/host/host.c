@@ -131,28 +131,39 @@ int pp_fn_dir_open_attr(const pp_fn_dir *d, int attr)
 }
 
 /* One attribute file, read once. 1: read; 0: absent; -1: present but unreadable (warned). */
+/* ATTR's text in BUF, NUL-terminated, from one read: sysfs gives an attribute whole, and a file
+ * swapped for something endless after the directory was read is not read without end. Its length,
+ * or -1 with errno set (ENOENT: absent). */
+static ssize_t read_text(const pp_fn_dir *d, int attr, char *buf, size_t size)
+{
+    int fd = pp_fn_dir_open_attr(d, attr), e;
+    ssize_t n;
+
+    if (fd < 0)
+        return -1;
+    do
+        n = read(fd, buf, size - 1);
+    while (n < 0 && errno == EINTR);
+    e = errno;
+    close(fd);
+    errno = e;
+    if (n >= 0)
+        buf[n] = '\0';
+    return n;
+}
+
 static int read_attr(pp_host *h, const pp_function *f, const pp_fn_dir *d, int attr, char *buf,
                      size_t size)
 {
-    int fd = pp_fn_dir_open_attr(d, attr);
-    ssize_t n;
-
-    if (fd < 0) {
+    if (read_text(d, attr, buf, size) < 0) {
         if (errno == ENOENT)
             return 0;
-        goto fail;
+        pp_host_warn(h, _("%s: cannot read '%s': %s"), f->name, attr_names[attr],
+                     pp_open_error(errno));
+        return -1;
     }
-    n = read(fd, buf, size - 1);
-    close(fd);
-    if (n < 0)
-        goto fail;
-    buf[n] = '\0';
     buf[strcspn(buf, "\n")] = '\0';
     return 1;
-fail:
-    pp_host_warn(h, _("%s: cannot read '%s': %s"), f->name, attr_names[attr],
-                 pp_open_error(errno));
-    return -1;
 }
 
 bool pp_host_parse_attr_number(const char *s, int base, unsigned long max, unsigned long *out)
@@ -192,31 +203,11 @@ static bool read_number(pp_host *h, const pp_function *f, const pp_fn_dir *d, in
     return true;
 }
 
-/* Whether S[0..N) is N hex digits; their value in *OUT. */
-static bool hex_digits(const char *s, size_t n, unsigned long *out)
-{
-    unsigned long v = 0;
-
-    for (size_t i = 0; i < n; i++) {
-        int c = (unsigned char)s[i];
-        if (!isxdigit(c))
-            return false;
-        v = v * 16 + (unsigned long)(isdigit(c) ? c - '0' : (c | 0x20) - 'a' + 10);
-    }
-    *out = v;
-    return true;
-}
-
 /* "VVVV:DDDD", as the kernel prints two ids */
 static bool id_pair(const char *s, size_t n, unsigned *a, unsigned *b)
 {
-    unsigned long x, y;
-
-    if (n != 9 || s[4] != ':' || !hex_digits(s, 4, &x) || !hex_digits(s + 5, 4, &y))
-        return false;
-    *a = (unsigned)x;
-    *b = (unsigned)y;
-    return true;
+    return n == 9 && pp_hex_field(s, 4, a) == s + 4 && s[4] == ':' &&
+           pp_hex_field(s + 5, 4, b) == s + 9;
 }
 
 const char *pp_host_parse_uevent(const char *text, pp_uevent_ident *out)
@@ -232,7 +223,7 @@ const char *pp_host_parse_uevent(const char *text, pp_uevent_ident *out)
         for (size_t k = 0; eq && k < 3; k++) {
             size_t kl = strlen(keys[k]), vl = len - kl - 1;
             const char *v = eq + 1;
-            unsigned long cls = 0;
+            unsigned cls = 0;
             bool ok;
 
             if ((size_t)(eq - line) != kl || memcmp(line, keys[k], kl) != 0)
@@ -242,8 +233,8 @@ const char *pp_host_parse_uevent(const char *text, pp_uevent_ident *out)
                 return keys[k];
             if (k == 0) {
                 /* %04X of the 24-bit class: four to six digits */
-                ok = vl >= 4 && vl <= 6 && hex_digits(v, vl, &cls);
-                out->class_code = (uint32_t)cls;
+                ok = vl >= 4 && vl <= 6 && pp_hex_field(v, 6, &cls) == v + vl;
+                out->class_code = cls;
             } else if (k == 1) {
                 ok = id_pair(v, vl, &out->vendor, &out->device);
             } else {
@@ -289,25 +280,13 @@ int pp_host_read_ident_dir(pp_host *h, pp_function *f, const pp_fn_dir *d, bool 
     int fd;
 
     *ext = false;
-    if ((fd = pp_fn_dir_open_attr(d, PP_ATTR_UEVENT)) < 0) {
+    if ((n = read_text(d, PP_ATTR_UEVENT, buf, sizeof(buf))) < 0) {
         if (errno == ENOENT)
             return 0;
         pp_host_warn(h, _("%s: cannot read '%s': %s; its identity is read from the attribute files"),
                      f->name, "uevent", pp_open_error(errno));
         return -1;
     }
-    /* one read: the kernel's text is a few lines, and a file swapped for something endless after
-     * the directory was read is not read without end */
-    do
-        n = read(fd, buf, sizeof(buf) - 1);
-    while (n < 0 && errno == EINTR);
-    close(fd);
-    if (n < 0) {
-        pp_host_warn(h, _("%s: cannot read '%s': %s; its identity is read from the attribute files"),
-                     f->name, "uevent", strerror(errno));
-        return -1;
-    }
-    buf[n] = '\0';
     if (strlen(buf) != (size_t)n) {
         pp_host_warn(h, _("%s: 'uevent' holds a NUL byte; its identity is read from the attribute "
                           "files"), f->name);

@@ -12,8 +12,7 @@
 #include "pcipass/common.h"
 #include "pcipass/pciaddr.h"
 
-/* Reads 1..MAXDIGITS hex digits; strtoul would also take signs, spaces and 0x. */
-static const char *hex_field(const char *p, int maxdigits, unsigned *out)
+const char *pp_hex_field(const char *p, int maxdigits, unsigned *out)
 {
     unsigned v = 0;
     int n = 0;
@@ -44,18 +43,18 @@ static int addr_read(const char *s, pp_pci_addr *out)
     /* Two colons: the domain is given. */
     colon2 = strchr(p, ':');
     if (colon2 && strchr(colon2 + 1, ':')) {
-        p = hex_field(p, 8, &first);
+        p = pp_hex_field(p, 8, &first);
         if (!p || *p++ != ':')
             return ADDR_FORM;
         a.domain = first;
     }
-    p = hex_field(p, 2, &a.bus);
+    p = pp_hex_field(p, 2, &a.bus);
     if (!p || *p++ != ':')
         return ADDR_FORM;
-    p = hex_field(p, 2, &a.slot);
+    p = pp_hex_field(p, 2, &a.slot);
     if (!p || *p++ != '.')
         return ADDR_FORM;
-    p = hex_field(p, 1, &a.function);
+    p = pp_hex_field(p, 1, &a.function);
     if (!p || *p != '\0')
         return ADDR_FORM;
     if (a.slot > PP_PCI_SLOT_MAX)
