@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* Every guest and its definitions, in one pass over virConnectListAllDomains. */
+/* Every guest and its definitions: the state of all of them in two calls, then each definition. */
 #include <config.h>
 
 #include <pthread.h>
@@ -37,25 +37,29 @@ static bool read_definition(virDomainPtr dom, unsigned flags, pp_domain_info *ou
     return true;
 }
 
-/* One guest's state and definitions: 1 read, 0 gone meanwhile (undefined while we list), -1
- * failed with the error slot set (G cleared). */
-static int read_guest(virDomainPtr dom, pp_guest *g)
+/* What the listing already told of a guest: its state, whether it runs, whether it has a
+ * persistent definition. */
+typedef struct guest_known {
+    int state;
+    bool active, persistent;
+} guest_known;
+
+/* G's definitions as K says it has them: 1 read, 0 gone meanwhile, -1 failed with the error slot
+ * set (G cleared). */
+static int read_known(virDomainPtr dom, const guest_known *k, pp_guest *g)
 {
     char uuid[VIR_UUID_STRING_BUFLEN];
-    int state = VIR_DOMAIN_NOSTATE, reason;
 
     memset(g, 0, sizeof(*g));
-    if (virDomainGetState(dom, &state, &reason, 0) < 0 || virDomainGetUUIDString(dom, uuid) < 0) {
-        if (pp_virt_last_error_code() == VIR_ERR_NO_DOMAIN)
-            return 0;
+    if (virDomainGetUUIDString(dom, uuid) < 0) {
         pp_virt_set_error(_("cannot read a guest's state"));
         return -1;
     }
     g->name = xstrdup(virDomainGetName(dom));
     g->uuid = xstrdup(uuid);
-    g->state = state;
-    g->active = virDomainIsActive(dom) == 1;
-    g->persistent = virDomainIsPersistent(dom) == 1;
+    g->state = k->state;
+    g->active = k->active;
+    g->persistent = k->persistent;
     if (g->active) {
         if (!read_definition(dom, 0, &g->live))
             goto fail;
@@ -69,7 +73,28 @@ static int read_guest(virDomainPtr dom, pp_guest *g)
     return 1;
 fail:
     pp_guest_clear(g);
+    if (pp_virt_last_error_code() == VIR_ERR_NO_DOMAIN)
+        return 0;
     return -1;
+}
+
+/* One guest's state and definitions, a call for each: 1 read, 0 gone meanwhile (undefined while
+ * we list), -1 failed with the error slot set (G cleared). */
+static int read_guest(virDomainPtr dom, pp_guest *g)
+{
+    guest_known k = { VIR_DOMAIN_NOSTATE, false, false };
+    int reason;
+
+    memset(g, 0, sizeof(*g));
+    if (virDomainGetState(dom, &k.state, &reason, 0) < 0) {
+        if (pp_virt_last_error_code() == VIR_ERR_NO_DOMAIN)
+            return 0;
+        pp_virt_set_error(_("cannot read a guest's state"));
+        return -1;
+    }
+    k.active = virDomainIsActive(dom) == 1;
+    k.persistent = virDomainIsPersistent(dom) == 1;
+    return read_known(dom, &k, g);
 }
 
 bool pp_virt_guest_reread(pp_virt *v, const char *uuid, pp_guest *out)
@@ -96,12 +121,13 @@ static int by_name(const void *a, const void *b)
     return strcmp(((const pp_guest *)a)->name, ((const pp_guest *)b)->name);
 }
 
-/* Guests read with several requests in flight: each costs four or five calls, and over a remote
- * link every call a round trip. */
+/* Guests read with several requests in flight: each costs two or three calls (five where the
+ * driver has no domain stats), and over a remote link every call a round trip. */
 enum { GUEST_WORKERS = 5 };
 
 typedef struct guest_fetch {
     virDomainPtr *doms;
+    guest_known *known; /* NULL: each guest's state asked for */
     size_t n;
     pp_guest *v;
     int *r;
@@ -115,11 +141,52 @@ static void *guest_worker(void *arg)
     size_t i;
 
     while ((i = atomic_fetch_add(&f->next, 1)) < f->n) {
-        f->r[i] = read_guest(f->doms[i], &f->v[i]);
+        f->r[i] = f->known ? read_known(f->doms[i], &f->known[i], &f->v[i])
+                           : read_guest(f->doms[i], &f->v[i]);
         if (f->r[i] < 0)
             f->err[i] = xstrdup(pp_error_get());
     }
     return NULL;
+}
+
+/* Every guest with its state in two calls: the domain stats' state, and the list of transient
+ * guests (the rest have a persistent definition); running is an id other than -1, as virsh list
+ * shows it. -1 on failure, with libvirt's error; -2 where the driver has no domain stats. */
+static int list_known(virConnectPtr c, virDomainPtr **doms, guest_known **known)
+{
+    virDomainStatsRecordPtr *recs = NULL;
+    virDomainPtr *tr = NULL;
+    int n, nt, i, j;
+
+    n = virConnectGetAllDomainStats(c, VIR_DOMAIN_STATS_STATE, &recs, 0);
+    if (n < 0)
+        return pp_virt_last_error_code() == VIR_ERR_NO_SUPPORT ? -2 : -1;
+    nt = virConnectListAllDomains(c, &tr, VIR_CONNECT_LIST_DOMAINS_TRANSIENT);
+    if (nt < 0) {
+        virDomainStatsRecordListFree(recs);
+        return -1;
+    }
+    *doms = xcalloc((size_t)n + 1, sizeof(**doms));
+    *known = xcalloc((size_t)n + 1, sizeof(**known));
+    for (i = 0; i < n; i++) {
+        unsigned char u[VIR_UUID_BUFLEN], ut[VIR_UUID_BUFLEN];
+        guest_known *k = &(*known)[i];
+
+        (*doms)[i] = recs[i]->dom;
+        virDomainRef(recs[i]->dom);
+        k->state = VIR_DOMAIN_NOSTATE;
+        virTypedParamsGetInt(recs[i]->params, recs[i]->nparams, "state.state", &k->state);
+        k->active = virDomainGetID(recs[i]->dom) != (unsigned)-1;
+        k->persistent = virDomainGetUUID(recs[i]->dom, u) == 0;
+        for (j = 0; j < nt && k->persistent; j++)
+            if (virDomainGetUUID(tr[j], ut) == 0 && memcmp(u, ut, sizeof(u)) == 0)
+                k->persistent = false;
+    }
+    for (j = 0; j < nt; j++)
+        virDomainFree(tr[j]);
+    free(tr);
+    virDomainStatsRecordListFree(recs);
+    return n;
 }
 
 bool pp_virt_guests(pp_virt *v, pp_guests *out)
@@ -132,7 +199,11 @@ bool pp_virt_guests(pp_virt *v, pp_guests *out)
     bool ok = true;
 
     memset(out, 0, sizeof(*out));
-    n = virConnectListAllDomains(v->conn, &doms, 0);
+    n = list_known(v->conn, &doms, &f.known);
+    if (n == -2) {
+        virResetLastError();
+        n = virConnectListAllDomains(v->conn, &doms, 0);
+    }
     if (n < 0) {
         pp_virt_set_error(_("cannot list guests"));
         return false;
@@ -164,6 +235,7 @@ bool pp_virt_guests(pp_virt *v, pp_guests *out)
     free(f.v);
     free(f.r);
     free(f.err);
+    free(f.known);
     free(doms);
     if (!ok) {
         pp_error_prefix(_("reading guests"));

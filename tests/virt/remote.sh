@@ -161,6 +161,34 @@ ok $? "a guest on no host is refused"
 pp f11 -c "$B" -c "$L" history
 [ "$(rc f11)" -eq 2 ]; ok $? "a command for one host asks for one -c in a fleet"
 
+# ---- guests of every kind through the daemon, their state and persistence from the listing's
+# domain stats and its transient list: libvirt's shared default test host, held open by a
+# listener so that a guest created on it outlives the connection that made it ----
+D="test+unix:///default?socket=$SOCK"
+as_session_bg virsh -q -c "$D" event --all --loop > /dev/null 2>&1
+held=$!
+for g in tr1:06 sd1:07; do
+    cat > "$WORK/${g%:*}.xml" <<EOF
+<domain type='test'><name>${g%:*}</name><memory>8192</memory><os><type arch='x86_64'>hvm</type></os>
+<devices><hostdev mode='subsystem' type='pci' managed='yes'>
+<source><address domain='0x0000' bus='0x${g#*:}' slot='0x00' function='0x0'/></source>
+</hostdev></devices></domain>
+EOF
+    chmod 644 "$WORK/${g%:*}.xml"
+done
+# until the listener holds the host: before that, a created guest is gone with its connection
+_i=0
+until as_session virsh -q -c "$D" list --name --transient 2> /dev/null | grep -qx tr1 || [ $_i -ge 50 ]; do
+    as_session virsh -q -c "$D" create "$WORK/tr1.xml" > /dev/null 2>&1
+    sleep 0.1; _i=$((_i + 1))
+done
+as_session virsh -q -c "$D" define "$WORK/sd1.xml" > /dev/null
+pp k1 -c "$D" guests --json
+[ "$(jq -r '[.[] | "\(.name)/\(.state)/\(.persistent)/\(.hostdevs | join(","))"] | join(" ")' "$WORK/k1.out")" = \
+  "sd1/shut off/true/0000:07:00.0 test/running/true/ tr1/running/false/0000:06:00.0" ]
+ok $? "a shut-off guest, a running one and a transient one: state, persistence and devices"
+kill "$held" 2> /dev/null
+
 # local find --free on a fake host whose owners are known
 X86=$(fake_root x86-server); chmod -R a+rX "$WORK/roots"
 run_cmd g1 -c "test://$top_srcdir/data/demo/guests.xml" --sysfs-root "$X86" find --free --json
