@@ -36,20 +36,21 @@ typedef enum {
     PP_VFIO_WHY_NAME_UNKNOWN,  /* unknown: node devices, a name that does not tell */
 } pp_vfio_why;
 
+/* Its strings belong to the host's pool (pp_host_keep()): shared, never freed one by one. */
 typedef struct pp_function {
     pp_pci_addr addr;
     char name[PP_PCI_ADDR_STRLEN]; /* DDDD:BB:SS.F */
     uint32_t class_code;           /* base, sub, prog-if: 0x020000 */
-    char *class_name;
+    const char *class_name;
     unsigned vendor_id, device_id;
     const char *ident_unknown; /* "vendor", "device" or "class": a sysfs file of the identity
                                   that holds no hex id (libpci reads it as 0); NULL: known */
     unsigned subsys_vendor_id, subsys_device_id;
     unsigned revision;
-    char *vendor_name, *device_name;
-    char *driver; /* NULL: no driver bound */
-    char *driver_module; /* the module of the driver (its `module` link); NULL: none or unread */
-    char *vfio_dev;      /* "vfio3" from the device's vfio-dev/; NULL: none */
+    const char *vendor_name, *device_name;
+    const char *driver; /* NULL: no driver bound */
+    const char *driver_module; /* its driver's module (the `module` link); NULL: none or unread */
+    const char *vfio_dev;      /* "vfio3" from the device's vfio-dev/; NULL: none */
     pp_vfio_state vfio;  /* whether DRIVER is a VFIO driver, and why */
     pp_vfio_why vfio_why;
     int iommu_group; /* -1: none */
@@ -65,10 +66,10 @@ typedef struct pp_function {
     bool has_serial; /* the PCIe Device Serial Number capability (unreadable to non-root: the
                         kernel shows others only the first 64 bytes of config space) */
     uint64_t serial;
-    char *driver_override; /* the sysfs attribute; NULL: absent or "(null)" (none set) */
+    const char *driver_override; /* the sysfs attribute; NULL: absent or "(null)" (none set) */
     /* The kernel's reset_method attribute as written ("flr bus"); NULL: absent (a kernel before
      * 5.15, or one that offers no reset and hides it), "": emptied, no method left. */
-    char *reset_method;
+    const char *reset_method;
     bool no_reset; /* the kernel offers no reset at all: reset_method empty, or neither
                       reset_method nor reset present */
     bool resettable; /* it offers one; neither flag: unknown (an unreadable attribute) */

@@ -12,6 +12,7 @@
 #include "pcipass/common.h"
 #include "pcipass/function.h"
 #include "pcipass/pciaddr.h"
+#include "pcipass/strpool.h"
 
 /* Why a function is on its driver, most specific first. */
 typedef enum {
@@ -43,6 +44,7 @@ typedef struct pp_host {
     char *sysfs_root;
     const char *source; /* name of the source that filled it */
     pp_function *funcs; /* sorted by address */
+    pp_strpool *strings; /* every string of the functions: pp_host_keep() */
     size_t nfuncs;
     char **warnings; /* one per skipped or partly read entry, for the face to show */
     size_t nwarnings;

@@ -187,15 +187,11 @@ static bool attrs_regular(pp_host *h, const pp_fn_dir *d, const char *name, bool
     return true;
 }
 
-static char *dup_or_null(const char *s)
-{
-    return s ? xstrdup(s) : NULL;
-}
-
 /* pci.ids' names of F; what PREV (the function read before it, NULL for none) has in common with
- * F is copied from it: SR-IOV hosts hold thousands of VFs of one model, and each lookup walks
+ * F is taken from it: SR-IOV hosts hold thousands of VFs of one model, and each lookup walks
  * libpci's hash. */
-static void fill_names(struct pci_access *pacc, pp_function *f, const pp_function *prev)
+static void fill_names(struct pci_access *pacc, pp_host *h, pp_function *f,
+                       const pp_function *prev)
 {
     int flags = PCI_LOOKUP_NO_NUMBERS | PCI_LOOKUP_NO_HWDB;
     const char *u = f->ident_unknown;
@@ -209,17 +205,18 @@ static void fill_names(struct pci_access *pacc, pp_function *f, const pp_functio
         prev = NULL;
     vendor = prev && prev->vendor_id == f->vendor_id;
     if (!f->vendor_name && !no_vendor)
-        f->vendor_name = vendor ? dup_or_null(prev->vendor_name)
-                                : lookup(pacc, PCI_LOOKUP_VENDOR | flags, (int)f->vendor_id);
+        f->vendor_name =
+            vendor ? prev->vendor_name
+                   : pp_host_keep(h, lookup(pacc, PCI_LOOKUP_VENDOR | flags, (int)f->vendor_id));
     if (!f->device_name && !no_device)
         f->device_name = vendor && prev->device_id == f->device_id
-                             ? dup_or_null(prev->device_name)
-                             : lookup(pacc, PCI_LOOKUP_DEVICE | flags, (int)f->vendor_id,
-                                      (int)f->device_id);
+                             ? prev->device_name
+                             : pp_host_keep(h, lookup(pacc, PCI_LOOKUP_DEVICE | flags,
+                                                      (int)f->vendor_id, (int)f->device_id));
     if (!f->class_name && !no_class)
         f->class_name = prev && prev->class_code >> 8 == f->class_code >> 8
-                            ? dup_or_null(prev->class_name)
-                            : class_name(pacc, f->class_code >> 8);
+                            ? prev->class_name
+                            : pp_host_keep(h, class_name(pacc, f->class_code >> 8));
 }
 
 /* Reads one function through libpci: its identity when IDENT (else F has it from its uevent), its
@@ -270,7 +267,7 @@ static bool fill_one(struct pci_access *pacc, pp_host *h, pp_function *f, const 
     dev = NULL; /* the name lookups below may still longjmp back */
 names:
     if (!h->names_later)
-        fill_names(pacc, f, prev);
+        fill_names(pacc, h, f, prev);
     libpci_current = NULL;
     return true;
 }
@@ -336,12 +333,9 @@ static void check_ident(pp_host *h, pp_function *f, const pp_fn_dir *d, const ch
         }
         f->ident_unknown = files[i];
         /* pci.ids' names of an id that is not there would be a guess */
-        free(i == 2 ? f->class_name : f->device_name);
         *(i == 2 ? &f->class_name : &f->device_name) = NULL;
-        if (i == 0) {
-            free(f->vendor_name);
+        if (i == 0)
             f->vendor_name = NULL;
-        }
         if (text && *text && text[strlen(text) - 1] == '\n')
             text[strlen(text) - 1] = '\0';
         if (text && *text)
@@ -485,7 +479,7 @@ void pp_host_fill_names(pp_host *h)
     }
     for (i = 0; i < h->nfuncs; i++)
         /* node devices may carry names of their own: the one before is no model there */
-        fill_names(pacc, &h->funcs[i], i && !h->partial ? &h->funcs[i - 1] : NULL);
+        fill_names(pacc, h, &h->funcs[i], i && !h->partial ? &h->funcs[i - 1] : NULL);
     h->names_later = false;
 out:
     libpci_jmp_armed = false;

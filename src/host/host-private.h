@@ -7,6 +7,8 @@
 #include "pcipass/host.h"
 
 void pp_host_warn(pp_host *h, const char *fmt, ...) PP_PRINTF(2, 3);
+/* S (malloc'd, freed here) as H's pool keeps it: what a function's string fields hold. */
+const char *pp_host_keep(pp_host *h, char *s);
 void pp_host_add(pp_host *h, const pp_function *f);
 /* The entries of a function's directory that pcipass or libpci read, in strcmp order (the names in
  * host.c are searched by halves). */

@@ -64,7 +64,7 @@ static bool held(const core_holders *c, const char *module)
 
 /* The module of driver NAME: the basename of SYSFS/bus/pci/drivers/NAME/module. 1 read, 0 none
  * (a driver built into the kernel), -1 unreadable. */
-static int driver_module(const pp_host *h, const char *name, char **out)
+static int driver_module(pp_host *h, const char *name, const char **out)
 {
     char *path = xasprintf("%s/bus/pci/drivers/%s/module", h->sysfs_root, name), link[4096];
     ssize_t n = readlink(path, link, sizeof(link) - 1);
@@ -76,7 +76,7 @@ static int driver_module(const pp_host *h, const char *name, char **out)
     if (n < 0)
         return e == ENOENT ? 0 : -1;
     link[n] = '\0';
-    *out = xstrdup(pp_host_link_base(link));
+    *out = pp_host_keep(h, xstrdup(pp_host_link_base(link)));
     return 1;
 }
 
@@ -130,7 +130,7 @@ void pp_host_judge_vfio(pp_host *h)
             if (strcmp(seen[k].name, f->driver) == 0)
                 break;
         if (f->driver && k < nseen) {
-            f->driver_module = seen[k].module ? xstrdup(seen[k].module) : NULL;
+            f->driver_module = seen[k].module;
             mod = seen[k].mod;
         } else if (f->driver) {
             mod = driver_module(h, f->driver, &f->driver_module);

@@ -29,6 +29,14 @@ void pp_host_warn(pp_host *h, const char *fmt, ...)
     free(w);
 }
 
+const char *pp_host_keep(pp_host *h, char *s)
+{
+    /* made on first use: a host is also put together by hand (the unit checks) */
+    if (!h->strings)
+        h->strings = pp_strpool_new();
+    return pp_strpool_take(h->strings, s);
+}
+
 void pp_host_add(pp_host *h, const pp_function *f)
 {
     /* Grows by doubling: the sources add thousands of functions on SR-IOV hosts. */
@@ -424,11 +432,11 @@ static void read_reset(pp_host *h, pp_function *f, const pp_fn_dir *d)
 
     if (read_attr(h, f, d, PP_ATTR_DRIVER_OVERRIDE, ov, sizeof(ov)) == 1 && *ov &&
         strcmp(ov, "(null)") != 0)
-        f->driver_override = tamed(ov);
+        f->driver_override = pp_host_keep(h, tamed(ov));
     /* the kernel hides both reset and reset_method where it has no reset for the function */
     switch (read_attr(h, f, d, PP_ATTR_RESET_METHOD, rm, sizeof(rm))) {
     case 1:
-        f->reset_method = tamed(rm);
+        f->reset_method = pp_host_keep(h, tamed(rm));
         f->no_reset = !*rm;
         f->resettable = *rm;
         break;
@@ -448,9 +456,9 @@ void pp_host_read_extra_dir(pp_host *h, pp_function *f, const pp_fn_dir *d)
 
     f->bridge = class_is_bridge(f->class_code);
     f->iommu_group = -1; /* never group 0 by accident */
-    f->driver = read_link_base(h, f, d, PP_ATTR_DRIVER);
+    f->driver = pp_host_keep(h, read_link_base(h, f, d, PP_ATTR_DRIVER));
     if (f->driver && d->type[PP_ATTR_VFIO_DEV] >= 0)
-        f->vfio_dev = pp_host_read_vfio_dev(d->fd);
+        f->vfio_dev = pp_host_keep(h, pp_host_read_vfio_dev(d->fd));
     read_group(h, f, d);
     read_sriov(h, f, d);
     read_zpci(h, f, d);
@@ -481,6 +489,7 @@ static pp_host *load(const char *root, bool names_later, bool config_unread)
     pp_host *h = xcalloc(1, sizeof(*h));
     size_t len;
 
+    h->strings = pp_strpool_new();
     h->sysfs_root = xstrdup(root && *root ? root : "/sys");
     len = strlen(h->sysfs_root);
     while (len > 1 && h->sysfs_root[len - 1] == '/')
@@ -513,14 +522,6 @@ void pp_host_free(pp_host *h)
     if (!h)
         return;
     for (i = 0; i < h->nfuncs; i++) {
-        free(h->funcs[i].class_name);
-        free(h->funcs[i].vendor_name);
-        free(h->funcs[i].device_name);
-        free(h->funcs[i].driver);
-        free(h->funcs[i].driver_module);
-        free(h->funcs[i].vfio_dev);
-        free(h->funcs[i].driver_override);
-        free(h->funcs[i].reset_method);
         if (h->funcs[i].binding)
             free(h->funcs[i].binding->detail);
         free(h->funcs[i].binding);
@@ -532,6 +533,7 @@ void pp_host_free(pp_host *h)
     free(h->critical);
     free(h->warnings);
     free(h->funcs);
+    pp_strpool_free(h->strings);
     free(h->sysfs_root);
     free(h);
 }

@@ -88,7 +88,7 @@ static bool class_is_bridge(uint32_t class_code)
     return cls == 0x0600 || cls == 0x0604 || cls == 0x0607 || cls == 0x0609;
 }
 
-bool pp_nodedev_parse(const char *xml, pp_function *f)
+bool pp_nodedev_parse(const char *xml, pp_function *f, pp_strpool *pool)
 {
     xmlDocPtr doc;
     xmlNodePtr root, pci, n;
@@ -126,15 +126,15 @@ bool pp_nodedev_parse(const char *xml, pp_function *f)
     if ((n = child(pci, "vendor"))) {
         if (attr_number(n, "id", 0xffff, &v))
             f->vendor_id = (unsigned)v;
-        f->vendor_name = text_of(n);
+        f->vendor_name = pp_strpool_take(pool, text_of(n));
     }
     if ((n = child(pci, "product"))) {
         if (attr_number(n, "id", 0xffff, &v))
             f->device_id = (unsigned)v;
-        f->device_name = text_of(n);
+        f->device_name = pp_strpool_take(pool, text_of(n));
     }
     if ((n = child(child(root, "driver"), "name")))
-        f->driver = text_of(n);
+        f->driver = pp_strpool_take(pool, text_of(n));
     if (attr_number(child(pci, "iommuGroup"), "number", 0x7fffffff, &v))
         f->iommu_group = (int)v;
     if (attr_number(child(pci, "numa"), "node", 0x7fffffff, &v))

@@ -101,7 +101,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     pp_host_read_extra(&h, &f, dir);
     if (f.is_pf && f.sriov_total > 0xffff)
         abort();
-    free(f.driver);
+    pp_strpool_free(h.strings); /* every string pp_host_read_extra() kept */
     for (i = 0; i < h.nwarnings; i++)
         free(h.warnings[i]);
     free(h.warnings);

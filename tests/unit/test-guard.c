@@ -192,7 +192,7 @@ static pp_host *make_host(void)
         f.bridge = s->bridge;
         f.iommu_group = s->group;
         f.numa_node = -1;
-        f.driver = s->driver ? xstrdup(s->driver) : NULL;
+        f.driver = s->driver; /* the host's pool keeps a read host's strings; these are static */
         if (s->physfn) {
             f.is_vf = true;
             f.physfn = addr_of(s->physfn);
