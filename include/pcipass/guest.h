@@ -23,6 +23,7 @@ typedef struct pp_guest {
 typedef struct pp_guests {
     pp_guest *v; /* sorted by name */
     size_t n;
+    unsigned round_trips; /* the libvirt calls their read took */
 } pp_guests;
 
 void pp_guests_clear(pp_guests *g);

@@ -271,8 +271,11 @@ int pp_cmd_list(pp_app *app, int argc, char **argv)
     pp_app_print_host_warnings(app);
     /* for the benchmark: what the remote inventory cost */
     if (getenv("PCIPASS_STATS") && h->partial)
-        fprintf(stderr, _("%s: stats: %zu node devices in %u libvirt calls, %zu guests\n"),
-                pp_progname(), h->nfuncs, h->round_trips, app->guests.n);
+        fprintf(stderr,
+                _("%s: stats: %zu node devices in %u libvirt calls, %zu guests in %u; %u in "
+                  "all\n"),
+                pp_progname(), h->nfuncs, h->round_trips, app->guests.n, app->guests.round_trips,
+                h->round_trips + app->guests.round_trips);
     /* The inventory stands on its own: without libvirt it is listed, with a warning, unowned. */
     if (gerr)
         fprintf(stderr, _("%s: warning: owners not shown: %s\n"), pp_progname(), gerr);

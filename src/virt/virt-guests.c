@@ -45,8 +45,8 @@ typedef struct guest_known {
 } guest_known;
 
 /* G's definitions as K says it has them: 1 read, 0 gone meanwhile, -1 failed with the error slot
- * set (G cleared). */
-static int read_known(virDomainPtr dom, const guest_known *k, pp_guest *g)
+ * set (G cleared). CALLS counts the libvirt calls made. */
+static int read_known(virDomainPtr dom, const guest_known *k, pp_guest *g, unsigned *calls)
 {
     char uuid[VIR_UUID_STRING_BUFLEN];
 
@@ -61,11 +61,13 @@ static int read_known(virDomainPtr dom, const guest_known *k, pp_guest *g)
     g->active = k->active;
     g->persistent = k->persistent;
     if (g->active) {
+        ++*calls;
         if (!read_definition(dom, 0, &g->live))
             goto fail;
         g->has_live = true;
     }
     if (g->persistent) {
+        ++*calls;
         if (!read_definition(dom, VIR_DOMAIN_XML_INACTIVE, &g->config))
             goto fail;
         g->has_config = true;
@@ -80,12 +82,13 @@ fail:
 
 /* One guest's state and definitions, a call for each: 1 read, 0 gone meanwhile (undefined while
  * we list), -1 failed with the error slot set (G cleared). */
-static int read_guest(virDomainPtr dom, pp_guest *g)
+static int read_guest(virDomainPtr dom, pp_guest *g, unsigned *calls)
 {
     guest_known k = { VIR_DOMAIN_NOSTATE, false, false };
     int reason;
 
     memset(g, 0, sizeof(*g));
+    *calls += 3;
     if (virDomainGetState(dom, &k.state, &reason, 0) < 0) {
         if (pp_virt_last_error_code() == VIR_ERR_NO_DOMAIN)
             return 0;
@@ -94,12 +97,13 @@ static int read_guest(virDomainPtr dom, pp_guest *g)
     }
     k.active = virDomainIsActive(dom) == 1;
     k.persistent = virDomainIsPersistent(dom) == 1;
-    return read_known(dom, &k, g);
+    return read_known(dom, &k, g, calls);
 }
 
 bool pp_virt_guest_reread(pp_virt *v, const char *uuid, pp_guest *out)
 {
     virDomainPtr dom = virDomainLookupByUUIDString(v->conn, uuid);
+    unsigned calls = 0;
     int r;
 
     memset(out, 0, sizeof(*out));
@@ -107,7 +111,7 @@ bool pp_virt_guest_reread(pp_virt *v, const char *uuid, pp_guest *out)
         pp_virt_set_error(_("reading the guest back"));
         return false;
     }
-    r = read_guest(dom, out);
+    r = read_guest(dom, out, &calls);
     virDomainFree(dom);
     if (r == 0)
         pp_error_set(_("reading the guest back: it is no longer defined"));
@@ -121,8 +125,8 @@ static int by_name(const void *a, const void *b)
     return strcmp(((const pp_guest *)a)->name, ((const pp_guest *)b)->name);
 }
 
-/* Guests read with several requests in flight: each costs two or three calls (five where the
- * driver has no domain stats), and over a remote link every call a round trip. */
+/* Guests read with several requests in flight: each costs a call per definition (three more
+ * where the driver has no domain stats), and over a remote link every call a round trip. */
 enum { GUEST_WORKERS = 5 };
 
 typedef struct guest_fetch {
@@ -133,19 +137,22 @@ typedef struct guest_fetch {
     int *r;
     char **err;
     atomic_size_t next;
+    atomic_uint calls;
 } guest_fetch;
 
 static void *guest_worker(void *arg)
 {
     guest_fetch *f = arg;
     size_t i;
+    unsigned calls = 0;
 
     while ((i = atomic_fetch_add(&f->next, 1)) < f->n) {
-        f->r[i] = f->known ? read_known(f->doms[i], &f->known[i], &f->v[i])
-                           : read_guest(f->doms[i], &f->v[i]);
+        f->r[i] = f->known ? read_known(f->doms[i], &f->known[i], &f->v[i], &calls)
+                           : read_guest(f->doms[i], &f->v[i], &calls);
         if (f->r[i] < 0)
             f->err[i] = xstrdup(pp_error_get());
     }
+    atomic_fetch_add(&f->calls, calls);
     return NULL;
 }
 
@@ -204,6 +211,7 @@ bool pp_virt_guests(pp_virt *v, pp_guests *out)
         virResetLastError();
         n = virConnectListAllDomains(v->conn, &doms, 0);
     }
+    out->round_trips = 2; /* the stats and the transient list, or the refused stats and a list */
     if (n < 0) {
         pp_virt_set_error(_("cannot list guests"));
         return false;
@@ -214,6 +222,7 @@ bool pp_virt_guests(pp_virt *v, pp_guests *out)
     f.r = xcalloc((size_t)n + 1, sizeof(*f.r));
     f.err = xcalloc((size_t)n + 1, sizeof(*f.err));
     atomic_init(&f.next, 0);
+    atomic_init(&f.calls, 0);
     for (i = 0; i < GUEST_WORKERS && i + 1 < f.n; i++)
         if (pp_thread_create(&th[nth], NULL, guest_worker, &f) == 0)
             nth++;
@@ -242,6 +251,7 @@ bool pp_virt_guests(pp_virt *v, pp_guests *out)
         pp_guests_clear(out);
         return false;
     }
+    out->round_trips += atomic_load(&f.calls);
     qsort(out->v, out->n, sizeof(*out->v), by_name);
     return true;
 }

@@ -202,7 +202,8 @@ bench_remote() {
     if [ "$_n" -ne "$nfn" ]; then
         remote_note="failed: listed $_n of $nfn functions: $(head -c 300 "$RD/err")"
     else
-        remote_calls=$(sed -n 's/.* in \([0-9]*\) libvirt calls.*/\1/p' "$RD/err")
+        _re='.* in \([0-9]*\) libvirt calls, [0-9]* guests in \([0-9]*\); \([0-9]*\) in all$'
+        remote_calls=$(sed -n "s/$_re/\3 (node devices \1, guests \2)/p" "$RD/err")
         _r=""
         for _i in 1 2 3 4 5; do
             _t0=$(now_ns)
