@@ -8,13 +8,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <libvirt/libvirt.h>
 #include <libvirt/virterror.h>
 
 #include "pcipass/common.h"
+#include "pcipass/evloop.h"
 #include "virt-private.h"
 
 /* libvirt prints every error to stderr unless a handler is set; pcipass reports them itself. */
@@ -76,45 +76,24 @@ bool pp_virt_answer_lost(pp_virt *v)
     return v && v->conn && virConnectIsAlive(v->conn) != 1;
 }
 
-static void *event_loop(void *arg)
-{
-    sigset_t set;
-
-    (void)arg;
-    /* signals are for the threads that know what to do with them (the console restores the
-     * terminal); SIGALRM too (the CLI's clock on the open) */
-    sigfillset(&set);
-    sigdelset(&set, SIGSEGV);
-    sigdelset(&set, SIGBUS);
-    sigdelset(&set, SIGFPE);
-    sigdelset(&set, SIGILL);
-    pthread_sigmask(SIG_BLOCK, &set, NULL);
-    for (;;)
-        if (virEventRunDefaultImpl() < 0) {
-            struct timespec d = { 0, 100 * 1000 * 1000 };
-            nanosleep(&d, NULL);
-        }
-    return NULL;
-}
+_Static_assert((int)PP_EV_READABLE == (int)VIR_EVENT_HANDLE_READABLE &&
+                   (int)PP_EV_WRITABLE == (int)VIR_EVENT_HANDLE_WRITABLE &&
+                   (int)PP_EV_ERROR == (int)VIR_EVENT_HANDLE_ERROR &&
+                   (int)PP_EV_HANGUP == (int)VIR_EVENT_HANDLE_HANGUP,
+               "pcipass's event flags are libvirt's");
 
 static int events = -1;
 
 static void init_once(void)
 {
     virSetErrorFunc(NULL, quiet_errors);
-    /* before the first connection, so that it can deliver events (a guest's device release) */
-    events = virEventRegisterDefaultImpl() == 0;
-    /* the loop runs all the time in a thread of its own: keepalive needs it to notice a daemon
+    /* before the first connection, so that it can deliver events (a guest's device release);
+     * the loop runs all the time in a thread of its own: keepalive needs it to notice a daemon
      * that stopped answering while a call waits on it */
-    if (events > 0) {
-        pthread_t t;
-        pthread_attr_t attr;
-        pthread_attr_init(&attr);
-        pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-        if (pp_thread_create(&t, &attr, event_loop, NULL) != 0)
-            events = 0;
-        pthread_attr_destroy(&attr);
-    }
+    events = pp_ev_start();
+    if (events > 0)
+        virEventRegisterImpl(pp_ev_add_handle, pp_ev_update_handle, pp_ev_remove_handle,
+                             pp_ev_add_timeout, pp_ev_update_timeout, pp_ev_remove_timeout);
     pp_xml_init();
 }
 

@@ -10,7 +10,7 @@
 struct pp_virt {
     virConnectPtr conn;
     char *uri;
-    bool events; /* libvirt's default event loop is registered: events can be waited for */
+    bool events; /* pcipass's event loop is registered with libvirt: events can be waited for */
     bool no_live_devices; /* the driver has no live device attach or detach (libvirt's test
                              driver), known from its name before anything is sent */
 };
