@@ -35,7 +35,7 @@ static bool nodedev_load(pp_host *h, const char *root, void *conn)
             char *why = pp_escape_ctl(v[i].error);
             pp_host_warn(h, _("node device %s: cannot read its XML: %s"), name, why);
             free(why);
-        } else if (!pp_nodedev_parse(v[i].xml, &f, h->strings)) {
+        } else if (!pp_nodedev_parse(v[i].xml, &f, pp_host_strings(h))) {
             pp_host_warn(h, _("node device %s: %s; skipped"), name, pp_error_get());
             pp_error_clear();
         } else {
@@ -71,7 +71,6 @@ pp_host *pp_host_load_nodedev(void *conn)
     pp_host *h = xcalloc(1, sizeof(*h));
 
     h->sysfs_root = xstrdup("");
-    h->strings = pp_strpool_new();
     h->source = pp_host_source_nodedev.name;
     h->partial = true;
     if (!pp_host_source_nodedev.load(h, NULL, conn)) {

@@ -7,8 +7,12 @@
 #include "pcipass/host.h"
 
 void pp_host_warn(pp_host *h, const char *fmt, ...) PP_PRINTF(2, 3);
-/* S (malloc'd, freed here) as H's pool keeps it: what a function's string fields hold. */
+/* H's pool of strings: what a function's string fields point into. */
+pp_strpool *pp_host_strings(pp_host *h);
+/* S (malloc'd, freed here) as H's pool keeps it. */
 const char *pp_host_keep(pp_host *h, char *s);
+/* The same for a string the caller keeps (a buffer on its stack). */
+const char *pp_host_keep_copy(pp_host *h, const char *s);
 void pp_host_add(pp_host *h, const pp_function *f);
 /* The entries of a function's directory that pcipass or libpci read, in strcmp order (the names in
  * host.c are searched by halves). */

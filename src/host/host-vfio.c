@@ -76,7 +76,7 @@ static int driver_module(pp_host *h, const char *name, const char **out)
     if (n < 0)
         return e == ENOENT ? 0 : -1;
     link[n] = '\0';
-    *out = pp_host_keep(h, xstrdup(pp_host_link_base(link)));
+    *out = pp_host_keep_copy(h, pp_host_link_base(link));
     return 1;
 }
 

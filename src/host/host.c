@@ -6,6 +6,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,12 +30,22 @@ void pp_host_warn(pp_host *h, const char *fmt, ...)
     free(w);
 }
 
-const char *pp_host_keep(pp_host *h, char *s)
+pp_strpool *pp_host_strings(pp_host *h)
 {
-    /* made on first use: a host is also put together by hand (the unit checks) */
+    /* made on first use, here alone: a host is also put together by hand (the unit checks) */
     if (!h->strings)
         h->strings = pp_strpool_new();
-    return pp_strpool_take(h->strings, s);
+    return h->strings;
+}
+
+const char *pp_host_keep(pp_host *h, char *s)
+{
+    return pp_strpool_take(pp_host_strings(h), s);
+}
+
+const char *pp_host_keep_copy(pp_host *h, const char *s)
+{
+    return pp_strpool_add(pp_host_strings(h), s);
 }
 
 void pp_host_add(pp_host *h, const pp_function *f)
@@ -370,18 +381,19 @@ static void read_zpci(pp_host *h, pp_function *f, const pp_fn_dir *d)
         f->zpci.pchid = (uint32_t)pchid;
 }
 
-/* The basename of the target of link ATTR, as libpci would give it after realpath(): none when the
- * link is absent or dangling (warned). One readlinkat and one faccessat instead of realpath()'s
- * walk over every component of the path: on 4096 functions that walk is most of the scan. */
-static char *read_link_base(pp_host *h, const pp_function *f, const pp_fn_dir *d, int attr)
+/* The basename of the target of link ATTR, as libpci would give it after realpath(), within LINK
+ * (PATH_MAX bytes): none when the link is absent or dangling (warned). One readlinkat and one
+ * faccessat instead of realpath()'s walk over every component of the path: on 4096 functions
+ * that walk is most of the scan. */
+static const char *read_link_base(pp_host *h, const pp_function *f, const pp_fn_dir *d,
+                                  int attr, char *link)
 {
-    char link[4096];
     const char *name = attr_names[attr], *base;
     ssize_t n;
 
     if (d->type[attr] < 0)
         return NULL;
-    n = readlinkat(d->fd, name, link, sizeof(link) - 1);
+    n = readlinkat(d->fd, name, link, PATH_MAX - 1);
     if (n < 0) {
         if (errno != ENOENT && errno != EINVAL)
             pp_host_warn(h, _("%s: cannot read '%s': %s"), f->name, name, strerror(errno));
@@ -393,7 +405,7 @@ static char *read_link_base(pp_host *h, const pp_function *f, const pp_fn_dir *d
         return NULL;
     }
     base = pp_host_link_base(link);
-    return *base ? xstrdup(base) : NULL;
+    return *base ? base : NULL;
 }
 
 static bool class_is_bridge(uint32_t class_code)
@@ -403,19 +415,19 @@ static bool class_is_bridge(uint32_t class_code)
     return cls == 0x0600 || cls == 0x0604 || cls == 0x0607 || cls == 0x0609;
 }
 
-/* A copy of an attribute's text with control bytes made visible: sysfs roots can be anything. */
-static char *tamed(const char *s)
+/* An attribute's text with control bytes made visible, in place: sysfs roots can be anything. */
+static char *tamed(char *s)
 {
-    char *c = xstrdup(s), *p;
-    for (p = c; *p; p++)
+    for (char *p = s; *p; p++)
         if ((unsigned char)*p < 0x20 || *p == 0x7f)
             *p = '?';
-    return c;
+    return s;
 }
 
 static void read_group(pp_host *h, pp_function *f, const pp_fn_dir *d)
 {
-    char *g = read_link_base(h, f, d, PP_ATTR_IOMMU_GROUP);
+    char link[PATH_MAX];
+    const char *g = read_link_base(h, f, d, PP_ATTR_IOMMU_GROUP, link);
     unsigned long v;
 
     if (g && pp_host_parse_attr_number(g, 10, 0x7fffffff, &v))
@@ -423,7 +435,6 @@ static void read_group(pp_host *h, pp_function *f, const pp_fn_dir *d)
     else if (g)
         pp_host_warn(h, _("%s: 'iommu_group' points to '%s', not a group number; ignored"),
                      f->name, g);
-    free(g);
 }
 
 static void read_reset(pp_host *h, pp_function *f, const pp_fn_dir *d)
@@ -432,11 +443,11 @@ static void read_reset(pp_host *h, pp_function *f, const pp_fn_dir *d)
 
     if (read_attr(h, f, d, PP_ATTR_DRIVER_OVERRIDE, ov, sizeof(ov)) == 1 && *ov &&
         strcmp(ov, "(null)") != 0)
-        f->driver_override = pp_host_keep(h, tamed(ov));
+        f->driver_override = pp_host_keep_copy(h, tamed(ov));
     /* the kernel hides both reset and reset_method where it has no reset for the function */
     switch (read_attr(h, f, d, PP_ATTR_RESET_METHOD, rm, sizeof(rm))) {
     case 1:
-        f->reset_method = pp_host_keep(h, tamed(rm));
+        f->reset_method = pp_host_keep_copy(h, tamed(rm));
         f->no_reset = !*rm;
         f->resettable = *rm;
         break;
@@ -452,11 +463,11 @@ static void read_reset(pp_host *h, pp_function *f, const pp_fn_dir *d)
 
 void pp_host_read_extra_dir(pp_host *h, pp_function *f, const pp_fn_dir *d)
 {
-    char buf[16];
+    char buf[16], link[PATH_MAX];
 
     f->bridge = class_is_bridge(f->class_code);
     f->iommu_group = -1; /* never group 0 by accident */
-    f->driver = pp_host_keep(h, read_link_base(h, f, d, PP_ATTR_DRIVER));
+    f->driver = pp_host_keep_copy(h, read_link_base(h, f, d, PP_ATTR_DRIVER, link));
     if (f->driver && d->type[PP_ATTR_VFIO_DEV] >= 0)
         f->vfio_dev = pp_host_keep(h, pp_host_read_vfio_dev(d->fd));
     read_group(h, f, d);
@@ -489,7 +500,6 @@ static pp_host *load(const char *root, bool names_later, bool config_unread)
     pp_host *h = xcalloc(1, sizeof(*h));
     size_t len;
 
-    h->strings = pp_strpool_new();
     h->sysfs_root = xstrdup(root && *root ? root : "/sys");
     len = strlen(h->sysfs_root);
     while (len > 1 && h->sysfs_root[len - 1] == '/')
