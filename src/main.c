@@ -275,7 +275,7 @@ int main(int argc, char **argv)
         { NULL, 0, NULL, 0 },
     };
     pp_app app = { 0 };
-    bool demo = false;
+    bool demo = false, quick = false;
     const char *demo_which = NULL, *hosts = NULL;
     char **uris = NULL;
     size_t nuris = 0, i;
@@ -457,6 +457,7 @@ int main(int argc, char **argv)
             fprintf(stderr, _("%s: cannot write the output: %s\n"), pp_progname(), strerror(errno));
             rc = PP_EXIT_FAIL;
         }
+        quick = true;
     } else
         rc = pp_tui_main(&app);
 
@@ -465,5 +466,8 @@ out:
     for (i = 0; i < nuris; i++)
         free(uris[i]);
     free(uris);
+    /* a command's output is out: nothing is left for the libraries' destructors to do */
+    if (quick)
+        pp_exit_quick(rc);
     return rc;
 }

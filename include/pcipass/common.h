@@ -67,6 +67,9 @@ void pp_output_guard(bool out, bool err);
 /* Flushes and closes stdout: false with errno set when any of what was written did not get
  * out (a full disk, /dev/full, a closed pipe with SIGPIPE ignored). Once, at the end. */
 bool pp_output_finish(void);
+/* Ends the process with status RC once the output is out, without the libraries' destructors
+ * (a plain exit() in a sanitizer build, whose leak check runs at exit). */
+PP_NORETURN void pp_exit_quick(int rc);
 
 /* One error slot, in the spirit of virGetLastError(): a failing call sets it, the face prints
  * it. */

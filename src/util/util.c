@@ -595,6 +595,21 @@ static FILE *guard_open(FILE *orig, int mode, size_t which)
     return f;
 }
 
+/* Why: the destructors of libvirt and the sixty libraries it brings fault in about 0.8 MiB of
+ * their code at exit, the run's peak RSS, and release nothing that the kernel does not. */
+void pp_exit_quick(int rc)
+{
+#if defined(__SANITIZE_ADDRESS__)
+    exit(rc);
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+    exit(rc);
+#endif
+#endif
+    guard_atexit();
+    _exit(rc);
+}
+
 bool pp_output_finish(void)
 {
     int e = 0;
