@@ -57,6 +57,8 @@ typedef struct pp_host {
     unsigned round_trips; /* node devices: the libvirt calls the read took */
     bool names_later; /* the pci.ids names are left to pp_host_fill_names() */
     bool config_unread; /* revision and serial number not read (pp_host_load_listing) */
+    /* s390: uid_is_unique, once read (one value for the LPAR behind every function's file) */
+    bool zpci_uniq_read, zpci_uniq;
 } pp_host;
 
 typedef struct pp_host_source {

@@ -375,8 +375,13 @@ static void read_zpci(pp_host *h, pp_function *f, const pp_fn_dir *d)
     f->zpci.fid = (uint32_t)fid;
     if (read_number(h, f, d, PP_ATTR_UID, 0, 0xffff, &uid))
         f->zpci.uid = (uint32_t)uid;
-    if (read_number(h, f, d, PP_ATTR_UID_IS_UNIQUE, 0, 1, &uniq))
-        f->zpci.uid_is_unique = uniq == 1;
+    /* the kernel shows one variable (zpci_unique_uid, the LPAR's UID checking) in every
+     * function's file: read from the first function that has it, 3 system calls fewer each */
+    if (!h->zpci_uniq_read && read_number(h, f, d, PP_ATTR_UID_IS_UNIQUE, 0, 1, &uniq)) {
+        h->zpci_uniq_read = true;
+        h->zpci_uniq = uniq == 1;
+    }
+    f->zpci.uid_is_unique = h->zpci_uniq;
     if (read_number(h, f, d, PP_ATTR_PCHID, 0, 0xffff, &pchid))
         f->zpci.pchid = (uint32_t)pchid;
 }

@@ -55,7 +55,16 @@ J="$WORK/s390.out"
 is 'length' 6 "s390: six functions, one per PCI domain"
 is '.[] | select(.address=="0002:00:00.0") | .zpci | [.fid,.uid,.uid_is_unique,.pchid] | join(" ")' \
    "0x00000302 0x0302 true 0x0100" "s390: zPCI fid, uid, uid_is_unique, pchid"
-is '.[] | select(.address=="0003:00:00.0") | .zpci.uid_is_unique' false "s390: uid_is_unique false read"
+is '[.[].zpci.uid_is_unique] | unique | join(" ")' true "s390: UID checking on: every function's uid is unique"
+# uid_is_unique is the LPAR's: with UID checking off the kernel shows 0 in every function's file
+Z0="$WORK/s390-uid-checking-off"
+cp -a "$S390" "$Z0"
+for u in "$Z0"/bus/pci/devices/*/uid_is_unique; do echo 0 > "$u"; done
+rm "$Z0/bus/pci/devices/0000:00:00.0/uid_is_unique"
+run_cmd z0 -c test:///default --sysfs-root "$Z0" list --json
+[ "$(jq -r '[.[].zpci.uid_is_unique] | unique | join(" ")' "$WORK/z0.out")" = false ] &&
+    [ "$(jq length "$WORK/z0.out")" = 6 ]
+ok $? "s390: UID checking off: no function's uid is unique, the first's read from the others' files"
 is '[.[] | select(.numa_node != null)] | length' 0 "s390: no NUMA nodes"
 
 run_cmd broken -c test:///default --sysfs-root "$BROKEN" list --json
