@@ -386,19 +386,19 @@ static void read_zpci(pp_host *h, pp_function *f, const pp_fn_dir *d)
         f->zpci.pchid = (uint32_t)pchid;
 }
 
-/* The basename of the target of link ATTR, as libpci would give it after realpath(), within LINK
- * (PATH_MAX bytes): none when the link is absent or dangling (warned). One readlinkat and one
- * faccessat instead of realpath()'s walk over every component of the path: on 4096 functions
- * that walk is most of the scan. */
+/* The basename of the target of link ATTR, as libpci would give it after realpath(), within the
+ * caller's LINK of SIZE bytes: none when the link is absent or dangling (warned). One readlinkat
+ * and one faccessat instead of realpath()'s walk over every component of the path: on 4096
+ * functions that walk is most of the scan. */
 static const char *read_link_base(pp_host *h, const pp_function *f, const pp_fn_dir *d,
-                                  int attr, char *link)
+                                  int attr, char *link, size_t size)
 {
     const char *name = attr_names[attr], *base;
     ssize_t n;
 
     if (d->type[attr] < 0)
         return NULL;
-    n = readlinkat(d->fd, name, link, PATH_MAX - 1);
+    n = readlinkat(d->fd, name, link, size - 1);
     if (n < 0) {
         if (errno != ENOENT && errno != EINVAL)
             pp_host_warn(h, _("%s: cannot read '%s': %s"), f->name, name, strerror(errno));
@@ -432,7 +432,7 @@ static char *tamed(char *s)
 static void read_group(pp_host *h, pp_function *f, const pp_fn_dir *d)
 {
     char link[PATH_MAX];
-    const char *g = read_link_base(h, f, d, PP_ATTR_IOMMU_GROUP, link);
+    const char *g = read_link_base(h, f, d, PP_ATTR_IOMMU_GROUP, link, sizeof(link));
     unsigned long v;
 
     if (g && pp_host_parse_attr_number(g, 10, 0x7fffffff, &v))
@@ -472,7 +472,7 @@ void pp_host_read_extra_dir(pp_host *h, pp_function *f, const pp_fn_dir *d)
 
     f->bridge = class_is_bridge(f->class_code);
     f->iommu_group = -1; /* never group 0 by accident */
-    f->driver = pp_host_keep_copy(h, read_link_base(h, f, d, PP_ATTR_DRIVER, link));
+    f->driver = pp_host_keep_copy(h, read_link_base(h, f, d, PP_ATTR_DRIVER, link, sizeof(link)));
     if (f->driver && d->type[PP_ATTR_VFIO_DEV] >= 0)
         f->vfio_dev = pp_host_keep(h, pp_host_read_vfio_dev(d->fd));
     read_group(h, f, d);
