@@ -13,12 +13,19 @@
 #include "pcipass/hostdev.h"
 #include "fuzz.h"
 
-/* A character XML 1.0 does not allow in text: C0 but tab, newline, carriage return. */
+/* A character XML 1.0 does not allow in text (its Char production), in valid UTF-8: C0 but tab,
+ * newline, carriage return, and the non-characters U+FFFE and U+FFFF (EF BF BE, EF BF BF);
+ * surrogates are not valid UTF-8. */
 static bool has_bad_char(const char *s)
 {
-    for (; *s; s++)
-        if ((unsigned char)*s < 0x20 && *s != '\t' && *s != '\n' && *s != '\r')
+    const unsigned char *p = (const unsigned char *)s;
+
+    for (; *p; p++) {
+        if (*p < 0x20 && *p != '\t' && *p != '\n' && *p != '\r')
             return true;
+        if (p[0] == 0xef && p[1] == 0xbf && (p[2] == 0xbe || p[2] == 0xbf))
+            return true;
+    }
     return false;
 }
 
