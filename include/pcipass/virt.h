@@ -110,17 +110,15 @@ const char *pp_affect_choice(unsigned affect);
  * AFFECT (virDomainSetMetadata); XML NULL removes it. false with the error slot set. */
 bool pp_virt_set_identity(pp_virt *v, const pp_guest *g, unsigned affect, const char *xml);
 
-/* The XML of every PCI node device of the connection's host (a remote host's inventory), one
- * entry per device: XML NULL and ERROR libvirt's reason when that device could not be read. */
-typedef struct pp_nodedev_xml {
-    char *name; /* pci_DDDD_BB_SS_F */
-    char *xml;
-    char *error;
-} pp_nodedev_xml;
-/* One list call, then the XML with several requests in flight. *ROUND_TRIPS (may be NULL): the
- * calls made. false with the error slot set when the devices cannot be listed at all. */
-bool pp_virt_nodedevs(pp_virt *v, pp_nodedev_xml **out, size_t *n, unsigned *round_trips);
-void pp_nodedev_xmls_free(pp_nodedev_xml *v, size_t n);
+/* The XML of every PCI node device of the connection's host (a remote host's inventory), handed
+ * to EACH one device at a time on the calling thread, in the list's order, as soon as it is in:
+ * NAME (pci_DDDD_BB_SS_F), XML (EACH owns it) or NULL and ERROR libvirt's reason when that device
+ * could not be read. */
+typedef void pp_nodedev_each(void *ctx, const char *name, char *xml, const char *error);
+/* One list call, then the XML with several requests in flight while EACH reads what is in.
+ * *ROUND_TRIPS (may be NULL): the calls made. false with the error slot set when the devices
+ * cannot be listed at all. */
+bool pp_virt_nodedevs(pp_virt *v, pp_nodedev_each *each, void *ctx, unsigned *round_trips);
 
 /* Binds ADDR to vfio-pci, or to the VFIO variant DRIVER (non-NULL; libvirt 10.0), through libvirt
  * (virNodeDeviceDetachFlags) or gives it back to its host

@@ -18,33 +18,36 @@ static int func_cmp(const void *a, const void *b)
     return pp_pci_addr_cmp(&((const pp_function *)a)->addr, &((const pp_function *)b)->addr);
 }
 
+/* One node device's XML, parsed while the next are fetched. */
+static void nodedev_one(void *ctx, const char *dev, char *xml, const char *error)
+{
+    pp_host *h = ctx;
+    pp_function f;
+    char *name = pp_escape_ctl(dev);
+
+    memset(&f, 0, sizeof(f));
+    if (!xml) {
+        char *why = pp_escape_ctl(error);
+        pp_host_warn(h, _("node device %s: cannot read its XML: %s"), name, why);
+        free(why);
+    } else if (!pp_nodedev_parse(xml, &f, pp_host_strings(h))) {
+        pp_host_warn(h, _("node device %s: %s; skipped"), name, pp_error_get());
+        pp_error_clear();
+    } else {
+        pp_host_judge_vfio_name(&f);
+        pp_host_add(h, &f);
+    }
+    free(name);
+    free(xml);
+}
+
 static bool nodedev_load(pp_host *h, const char *root, void *conn)
 {
-    pp_nodedev_xml *v;
-    size_t i, n;
+    size_t i;
 
     (void)root;
-    if (!pp_virt_nodedevs(conn, &v, &n, &h->round_trips))
+    if (!pp_virt_nodedevs(conn, nodedev_one, h, &h->round_trips))
         return false;
-    for (i = 0; i < n; i++) {
-        pp_function f;
-        char *name = pp_escape_ctl(v[i].name);
-
-        memset(&f, 0, sizeof(f));
-        if (!v[i].xml) {
-            char *why = pp_escape_ctl(v[i].error);
-            pp_host_warn(h, _("node device %s: cannot read its XML: %s"), name, why);
-            free(why);
-        } else if (!pp_nodedev_parse(v[i].xml, &f, pp_host_strings(h))) {
-            pp_host_warn(h, _("node device %s: %s; skipped"), name, pp_error_get());
-            pp_error_clear();
-        } else {
-            pp_host_judge_vfio_name(&f);
-            pp_host_add(h, &f);
-        }
-        free(name);
-    }
-    pp_nodedev_xmls_free(v, n);
     /* libvirt's names where it sent them (a real libvirtd does), pci.ids' for the rest and the
      * class, which node devices never name */
     pp_host_fill_names(h);

@@ -64,6 +64,30 @@ pp r5 -c "$B" attach db1 0000:d8:00.0 --live
 [ "$(rc r5)" -eq 1 ] && err_has r5 "--live: this connection's driver (libvirt's test driver) cannot change the devices of a running guest such as 'db1'"
 ok $? "through a daemon: a live change to the test driver refused in words before it is sent"
 
+# ---- one node device pcipass cannot read: said by name, the others listed (the reading of each
+# device overlaps the fetching of the next; a skipped one must not stop or shift the rest) ----
+# slot 40 is no PCI slot (0-31); libvirt's test driver stores it as given
+cat > "$WORK/bad-device.xml" << 'EOF'
+  <device>
+    <name>pci_0000_b5_28_0</name>
+    <parent>computer</parent>
+    <capability type='pci'>
+      <class>0x020000</class>
+      <domain>0</domain><bus>181</bus><slot>40</slot><function>0</function>
+      <product id='0x1572'/><vendor id='0x8086'/>
+    </capability>
+  </device>
+EOF
+awk -v bad="$WORK/bad-device.xml" '/^  <device>$/ && !done { while ((getline l < bad) > 0) print l; done = 1 } { print }' \
+    "$WORK/hostb.xml" > "$WORK/hostbad.xml"
+chmod 644 "$WORK/hostbad.xml"
+pp n1 -c "test+unix://$WORK/hostbad.xml?socket=$SOCK" list --json
+[ "$(rc n1)" -eq 0 ] && [ "$(jq -r '[.[].address] | join(" ")' "$WORK/n1.out")" = "0000:b5:00.0 0000:b5:02.0 0000:d8:00.0 0003:c1:00.0" ] &&
+    [ "$(jq -r '.[] | select(.address == "0000:b5:02.0") | .owners[0].guest' "$WORK/n1.out")" = db1 ]
+ok $? "a node device with slot 40 (libvirt takes it): the four others listed, owners as before"
+err_has n1 "warning: node device pci_0000_b5_28_0: the node device has no valid domain, bus, slot and function; skipped"
+ok $? "and the one left out is named, with the reason"
+
 # ---- source selection ----
 pp s1 -c "$B" --sysfs-root /sys list
 [ "$(rc s1)" -eq 2 ] && err_has s1 "--inventory sysfs"; ok $? "a remote URI with --sysfs-root is refused"
