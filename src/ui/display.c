@@ -20,6 +20,9 @@
 #include "pcipass/table.h"
 #include "ui-private.h"
 
+/* How long a key is waited for before the caller gets UI_KEY_NONE (and may redraw a clock). */
+enum { KEY_WAIT_MS = 200 };
+
 static bool active;
 static bool use_color;
 static volatile sig_atomic_t pending_signal;
@@ -245,7 +248,7 @@ void ui_display_init(bool color)
     nonl();
     keypad(stdscr, TRUE);
     set_escdelay(25);
-    timeout(200);
+    timeout(KEY_WAIT_MS);
     curs_set(0);
     setup_roles();
 }
@@ -278,6 +281,16 @@ static bool terminal_gone(void)
     /* readable and still no key, three times running: read() gives 0, end of file */
     eof_count = (p.revents & POLLIN) ? eof_count + 1 : 0;
     return eof_count >= 3;
+}
+
+int ui_getkey_within(int ms)
+{
+    int ch;
+
+    timeout(ms);
+    ch = ui_getkey();
+    timeout(KEY_WAIT_MS);
+    return ch;
 }
 
 int ui_getkey(void)

@@ -13,14 +13,16 @@
 
 /* A read of every guest, by the worker: nothing of the app is touched there, so the console can
  * stop waiting at any time and keep what it showed. */
-typedef struct guest_read {
+struct guest_read {
     char *uri;
     pp_virt *virt; /* taken from the app, or opened here */
     bool rw, reused;
     pp_guests guests;
     bool ok;
     char *error;
-} guest_read;
+    ui_job *job; /* the read's, until it is waited for or given up */
+};
+typedef struct guest_read guest_read;
 
 static void guest_read_run(void *arg)
 {
@@ -59,24 +61,36 @@ static void guest_read_free(void *arg)
     free(r);
 }
 
-/* Reads the guests in the worker; false with the error slot set (or *CANCELLED) otherwise. */
-bool ui_read_guests(bool *cancelled)
+ui_guest_read *ui_read_guests_start(void)
 {
     pp_app *app = ui->app;
     guest_read *r = xcalloc(1, sizeof(*r));
-    char *what;
-    bool ok;
 
-    *cancelled = false;
     r->uri = app->uri ? xstrdup(app->uri) : NULL;
     r->virt = app->virt;
     r->rw = app->virt_rw;
     r->reused = r->virt != NULL;
     app->virt = NULL; /* the worker's now; given back when it is done */
     app->virt_rw = false;
+    r->job = ui_job_start(guest_read_run, guest_read_free, r);
+    return r;
+}
+
+void ui_read_guests_abandon(ui_guest_read *r)
+{
+    ui_job_abandon(r->job);
+}
+
+bool ui_read_guests_finish(ui_guest_read *r, bool *cancelled)
+{
+    pp_app *app = ui->app;
+    char *what;
+    bool ok;
+
+    *cancelled = false;
     /* TRANSLATORS: what the console waits for: "reading guests from URI" */
     what = xasprintf(_("reading guests from %s"), app->uri ? app->uri : _("libvirt"));
-    if (ui_wait(what, guest_read_run, guest_read_free, r) == UI_WAIT_CANCELLED) {
+    if (ui_job_wait(r->job, what) == UI_WAIT_CANCELLED) {
         pp_error_set(_("stopped waiting for libvirt (%s)"), what);
         free(what);
         *cancelled = true;
@@ -91,6 +105,12 @@ bool ui_read_guests(bool *cancelled)
     r->virt = NULL;
     guest_read_free(r);
     return ok;
+}
+
+/* Reads the guests in the worker; false with the error slot set (or *CANCELLED) otherwise. */
+bool ui_read_guests(bool *cancelled)
+{
+    return ui_read_guests_finish(ui_read_guests_start(), cancelled);
 }
 
 /* The guests whose definitions are not well-formed, on the status line (the views show what

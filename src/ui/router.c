@@ -69,6 +69,7 @@ int pp_tui_main(pp_app *app)
 {
     ui_ctx ctx = { .app = app, .exit_status = PP_EXIT_OK };
     pp_checks c = { 0 };
+    ui_guest_read *early;
     bool guests_ok, own_display, cancelled;
     char *gerr, why[512];
     pp_host *h;
@@ -80,20 +81,26 @@ int pp_tui_main(pp_app *app)
     }
     if (app->nmembers > 1)
         return ui_fleet_main(app);
-    /* read everything before the screen changes, so errors print plainly */
+    ui = &ctx;
+    /* the guests come over libvirt while the host's sysfs is scanned, as a listing reads them
+     * (a host read through node devices needs the connection first: its guests after it) */
+    early = pp_app_uses_nodedev(app) ? NULL : ui_read_guests_start();
+    /* the host before the screen changes, so that its error prints plainly */
     h = pp_app_host(app);
     if (!h) {
+        if (early)
+            ui_read_guests_abandon(early);
+        ui = NULL;
         fprintf(stderr, "%s: %s\n", pp_progname(), pp_error_get());
         return PP_EXIT_FAIL;
     }
-    ui = &ctx;
     /* a fleet's host list opened this host's console: the terminal is in curses mode already */
     own_display = !ui_display_active();
     if (own_display)
         ui_display_init(!app->no_color);
     ui_push(ui_functions_view());
     /* guests first: the checklist and the list both use them */
-    guests_ok = ui_read_guests(&cancelled);
+    guests_ok = ui_read_guests_finish(early ? early : ui_read_guests_start(), &cancelled);
     gerr = guests_ok ? NULL : xstrdup(pp_error_get()); /* the checks reuse the error slot */
     /* the checklist first when something fails: a first-time setup is where an operator most
      * needs to hear that the IOMMU or vfio-pci is missing; the checks ask libvirt too: not after

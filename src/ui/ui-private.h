@@ -76,6 +76,8 @@ bool ui_too_small(void);
 /* The next key, or UI_KEY_NONE after a short wait; a pending SIGINT/SIGTERM ends the process here
  * with the terminal restored. */
 int ui_getkey(void);
+/* The same, waiting at most MS milliseconds for the key. */
+int ui_getkey_within(int ms);
 void ui_clear(void);
 void ui_flush(void);
 /* Text at Y,X cut (by display columns, UTF-8 aware) and padded to WIDTH; returns columns used. */
@@ -124,6 +126,12 @@ enum ui_wait_result { UI_WAIT_DONE, UI_WAIT_CANCELLED };
  * signals end it as always, the terminal restored. */
 enum ui_wait_result ui_wait(const char *what, void (*fn)(void *), void (*abandon)(void *),
                             void *arg);
+/* ui_wait in two steps: FN starts now, and the console waits for it later (ui_job_wait), doing
+ * something else meanwhile (the host's scan at start); ui_job_abandon gives it up unwaited. */
+typedef struct ui_job ui_job;
+ui_job *ui_job_start(void (*fn)(void *), void (*abandon)(void *), void *arg);
+enum ui_wait_result ui_job_wait(ui_job *j, const char *what);
+void ui_job_abandon(ui_job *j);
 
 /* ---- key bindings (keys.c; the table itself is in ui.h) ---- */
 enum ui_action ui_action_for(enum ui_screen screen, int key);
@@ -235,6 +243,12 @@ bool ui_refresh_guests(void);
 /* Reads the guests in the worker (ui_wait); false with the error slot set, or *CANCELLED when the
  * operator stopped waiting. */
 bool ui_read_guests(bool *cancelled);
+/* The same in two steps (ui_job_start): the read starts now, ui_read_guests_finish waits for it
+ * and takes what it read; ui_read_guests_abandon gives it up. */
+typedef struct guest_read ui_guest_read;
+ui_guest_read *ui_read_guests_start(void);
+bool ui_read_guests_finish(ui_guest_read *r, bool *cancelled);
+void ui_read_guests_abandon(ui_guest_read *r);
 /* The guests whose definitions are not well-formed, on the status line. */
 void ui_say_unknown_owners(void);
 /* r: the host's functions (drivers, bindings), the guests and owners, and the setup checks. */

@@ -14,13 +14,19 @@
 #include "pcipass/common.h"
 #include "ui-private.h"
 
-typedef struct ui_job {
+/* How soon a finished call is noticed in the first second of a wait. */
+enum { WAIT_POLL_MS = 5 };
+
+struct ui_job {
     void (*fn)(void *);
     void (*abandon)(void *);
     void *arg;
+    double start; /* pp_monotonic() */
     pthread_mutex_t lock;
     bool done, abandoned;
-} ui_job;
+};
+
+static void job_free(ui_job *j);
 
 static void *run(void *p)
 {
@@ -46,36 +52,56 @@ static void *run(void *p)
     if (abandoned) {
         if (j->abandon)
             j->abandon(j->arg);
-        pthread_mutex_destroy(&j->lock);
-        free(j);
+        job_free(j);
     }
     return NULL;
 }
 
-enum ui_wait_result ui_wait(const char *what, void (*fn)(void *), void (*abandon)(void *),
-                            void *arg)
+ui_job *ui_job_start(void (*fn)(void *), void (*abandon)(void *), void *arg)
 {
     ui_job *j = xcalloc(1, sizeof(*j));
     pthread_attr_t attr;
     pthread_t t;
-    double start = pp_monotonic();
-    enum ui_wait_result r = UI_WAIT_DONE;
 
     j->fn = fn;
     j->abandon = abandon;
     j->arg = arg;
+    j->start = pp_monotonic();
     pthread_mutex_init(&j->lock, NULL);
     pthread_attr_init(&attr);
     pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
     if (pthread_create(&t, &attr, run, j) != 0) {
         /* no thread: the call in this one, as before */
-        pthread_attr_destroy(&attr);
-        pthread_mutex_destroy(&j->lock);
-        free(j);
         fn(arg);
-        return UI_WAIT_DONE;
+        j->done = true;
     }
     pthread_attr_destroy(&attr);
+    return j;
+}
+
+static void job_free(ui_job *j)
+{
+    pthread_mutex_destroy(&j->lock);
+    free(j);
+}
+
+void ui_job_abandon(ui_job *j)
+{
+    bool done;
+
+    pthread_mutex_lock(&j->lock);
+    done = j->done;
+    j->abandoned = !done;
+    pthread_mutex_unlock(&j->lock);
+    if (done) {
+        if (j->abandon)
+            j->abandon(j->arg);
+        job_free(j);
+    }
+}
+
+enum ui_wait_result ui_job_wait(ui_job *j, const char *what)
+{
     for (;;) {
         int key;
         bool done;
@@ -87,8 +113,11 @@ enum ui_wait_result ui_wait(const char *what, void (*fn)(void *), void (*abandon
             break;
         /* TRANSLATORS: %s says what the console waits for, e.g. "reading guests from URI" */
         ui_status(UI_NORMAL, _("Waiting for libvirt: %s (%.0f s). Esc: stop waiting, q: quit"),
-                  what, pp_monotonic() - start);
-        key = ui_getkey(); /* a short wait; a signal ends the process in there */
+                  what, pp_monotonic() - j->start);
+        /* a short wait; a signal ends the process in there. Shorter in the first second: the
+         * usual call is over within it, and the screen should follow at once, not at the next
+         * key timeout */
+        key = ui_getkey_within(pp_monotonic() - j->start < 1.0 ? WAIT_POLL_MS : 200);
         if (key == UI_KEY_ESC || key == 'q' || key == 'Q') {
             pthread_mutex_lock(&j->lock);
             done = j->done;
@@ -105,11 +134,15 @@ enum ui_wait_result ui_wait(const char *what, void (*fn)(void *), void (*abandon
                 fflush(stderr);
                 _exit(PP_EXIT_FAIL);
             }
-            r = UI_WAIT_CANCELLED;
-            return r;
+            return UI_WAIT_CANCELLED;
         }
     }
-    pthread_mutex_destroy(&j->lock);
-    free(j);
-    return r;
+    job_free(j);
+    return UI_WAIT_DONE;
+}
+
+enum ui_wait_result ui_wait(const char *what, void (*fn)(void *), void (*abandon)(void *),
+                            void *arg)
+{
+    return ui_job_wait(ui_job_start(fn, abandon, arg), what);
 }

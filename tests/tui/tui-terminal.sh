@@ -50,7 +50,7 @@ rm -f "$TMUX_SOCK"
 refused() { # NAME ENV-ASSIGNMENTS...: the console started under those, in a pane; its output kept
     _n=$1; shift
     cat > "$WORK/$_n.sh" <<SH
-exec env $* LC_ALL=C.UTF-8 "$PCIPASS" --dev-root "$X86-dev" --sysfs-root "$X86" -c "$URI" \
+exec env $* LC_ALL=C.UTF-8 "$PCIPASS" --dev-root "$X86-dev" --sysfs-root "${REFUSED_ROOT:-$X86}" -c "$URI" \
     2> "$WORK/$_n.err"
 SH
     rm -f "$WORK/$_n.rc"
@@ -76,6 +76,14 @@ refused huge TERM=tmux-256color LINES=100000 COLUMNS=100000
 [ "$(rc huge)" = 1 ] && err_has huge "LINES=100000 is not a screen size (1 to 1000)" &&
     err_has huge "unset LINES" && [ ! -s "$WORK/huge.out" ]
 ok $? "LINES=100000: refused with the fix, exit 1, no gigabytes taken"
+# a host that cannot be read: said plainly before the screen changes, while the guests' read,
+# started alongside the host's scan, is given up
+REFUSED_ROOT="$WORK/no-such-root"
+refused noroot TERM=tmux-256color
+REFUSED_ROOT=""
+[ "$(rc noroot)" = 1 ] && err_has noroot "sysfs root '$WORK/no-such-root': No such file or directory" &&
+    [ ! -s "$WORK/noroot.out" ]
+ok $? "a sysfs root that is not there: the console says so, exit 1, nothing drawn"
 refused cols TERM=tmux-256color COLUMNS=abc
 [ "$(rc cols)" = 1 ] && err_has cols "COLUMNS=abc is not a screen size"
 ok $? "COLUMNS=abc: refused"
