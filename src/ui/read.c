@@ -24,24 +24,32 @@ struct guest_read {
 };
 typedef struct guest_read guest_read;
 
+/* Writable where libvirt allows it, read-only where it does not: the setup check asks for a
+ * writable connection and a change needs one, and each more connection is one more open (a parse
+ * of the whole host file for the test driver, a login over ssh). */
+static void open_conn(guest_read *r)
+{
+    r->virt = pp_virt_open(r->uri, false);
+    r->rw = r->virt != NULL;
+    if (!r->virt)
+        r->virt = pp_virt_open(r->uri, true);
+}
+
 static void guest_read_run(void *arg)
 {
     guest_read *r = arg;
 
     time_t start = time(NULL);
 
-    if (!r->virt) {
-        r->virt = pp_virt_open(r->uri, true);
-        r->rw = false; /* a new connection is read-only: a change opens its own */
-    }
+    if (!r->virt)
+        open_conn(r);
     r->ok = r->virt && pp_virt_guests(r->virt, &r->guests);
     /* the daemon may have gone and come back (the old connection fails at once): a new
      * connection, once; not after keepalive gave up on a daemon that stopped answering, which a
      * new connection would wait on again */
     if (!r->ok && r->reused && time(NULL) - start < pp_virt_timeout() / 2) {
         pp_virt_close(r->virt);
-        r->rw = false;
-        r->virt = pp_virt_open(r->uri, true);
+        open_conn(r);
         r->ok = r->virt && pp_virt_guests(r->virt, &r->guests);
     }
     if (!r->ok) {
