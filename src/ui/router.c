@@ -92,6 +92,7 @@ int pp_tui_main(pp_app *app)
             ui_read_guests_abandon(early);
         ui = NULL;
         fprintf(stderr, "%s: %s\n", pp_progname(), pp_error_get());
+        ui_exit_if_abandoned(PP_EXIT_FAIL);
         return PP_EXIT_FAIL;
     }
     /* a fleet's host list opened this host's console: the terminal is in curses mode already */
@@ -120,8 +121,10 @@ int pp_tui_main(pp_app *app)
     free(gerr);
     ui_loop();
     ui_close_all();
-    if (own_display)
+    if (own_display) {
         ui_display_restore();
+        ui_exit_if_abandoned(ctx.exit_status);
+    }
     ui = NULL;
     return ctx.exit_status;
 }

@@ -132,6 +132,9 @@ typedef struct ui_job ui_job;
 ui_job *ui_job_start(void (*fn)(void *), void (*abandon)(void *), void *arg);
 enum ui_wait_result ui_job_wait(ui_job *j, const char *what);
 void ui_job_abandon(ui_job *j);
+/* Ends the process with RC at once when a call given up may still be running in libvirt (the
+ * terminal restored already); returns otherwise. */
+void ui_exit_if_abandoned(int rc);
 
 /* ---- key bindings (keys.c; the table itself is in ui.h) ---- */
 enum ui_action ui_action_for(enum ui_screen screen, int key);

@@ -4,6 +4,7 @@
 #include <config.h>
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,6 +14,9 @@
 
 #include "pcipass/common.h"
 #include "ui-private.h"
+
+/* Calls given up and still running: libvirt may sit in one of them when the console ends. */
+static atomic_int abandoned_running;
 
 /* How soon a finished call is noticed in the first second of a wait. */
 enum { WAIT_POLL_MS = 5 };
@@ -53,6 +57,7 @@ static void *run(void *p)
         if (j->abandon)
             j->abandon(j->arg);
         job_free(j);
+        atomic_fetch_sub(&abandoned_running, 1);
     }
     return NULL;
 }
@@ -92,6 +97,8 @@ void ui_job_abandon(ui_job *j)
     pthread_mutex_lock(&j->lock);
     done = j->done;
     j->abandoned = !done;
+    if (!done)
+        atomic_fetch_add(&abandoned_running, 1);
     pthread_mutex_unlock(&j->lock);
     if (done) {
         if (j->abandon)
@@ -121,8 +128,10 @@ enum ui_wait_result ui_job_wait(ui_job *j, const char *what)
         if (key == UI_KEY_ESC || key == 'q' || key == 'Q') {
             pthread_mutex_lock(&j->lock);
             done = j->done;
-            if (!done)
+            if (!done) {
                 j->abandoned = true;
+                atomic_fetch_add(&abandoned_running, 1);
+            }
             pthread_mutex_unlock(&j->lock);
             if (done)
                 break;
@@ -145,4 +154,14 @@ enum ui_wait_result ui_wait(const char *what, void (*fn)(void *), void (*abandon
                             void *arg)
 {
     return ui_job_wait(ui_job_start(fn, abandon, arg), what);
+}
+
+void ui_exit_if_abandoned(int rc)
+{
+    if (atomic_load(&abandoned_running) == 0)
+        return;
+    /* exit() would run libxml2's and gnutls's destructors under a thread that may be using them */
+    fflush(stdout);
+    fflush(stderr);
+    _exit(rc);
 }
