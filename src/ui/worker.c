@@ -30,7 +30,27 @@ struct ui_job {
     bool done, abandoned;
 };
 
-static void job_free(ui_job *j);
+static void job_free(ui_job *j)
+{
+    pthread_mutex_destroy(&j->lock);
+    free(j);
+}
+
+/* Marks J given up unless it is done already (then its results are the caller's): whether it
+ * was done. */
+static bool give_up(ui_job *j)
+{
+    bool done;
+
+    pthread_mutex_lock(&j->lock);
+    done = j->done;
+    if (!done) {
+        j->abandoned = true;
+        atomic_fetch_add(&abandoned_running, 1);
+    }
+    pthread_mutex_unlock(&j->lock);
+    return done;
+}
 
 static void *run(void *p)
 {
@@ -84,23 +104,9 @@ ui_job *ui_job_start(void (*fn)(void *), void (*abandon)(void *), void *arg)
     return j;
 }
 
-static void job_free(ui_job *j)
-{
-    pthread_mutex_destroy(&j->lock);
-    free(j);
-}
-
 void ui_job_abandon(ui_job *j)
 {
-    bool done;
-
-    pthread_mutex_lock(&j->lock);
-    done = j->done;
-    j->abandoned = !done;
-    if (!done)
-        atomic_fetch_add(&abandoned_running, 1);
-    pthread_mutex_unlock(&j->lock);
-    if (done) {
+    if (give_up(j)) {
         if (j->abandon)
             j->abandon(j->arg);
         job_free(j);
@@ -124,16 +130,9 @@ enum ui_wait_result ui_job_wait(ui_job *j, const char *what)
         /* a short wait; a signal ends the process in there. Shorter in the first second: the
          * usual call is over within it, and the screen should follow at once, not at the next
          * key timeout */
-        key = ui_getkey_within(pp_monotonic() - j->start < 1.0 ? WAIT_POLL_MS : 200);
+        key = pp_monotonic() - j->start < 1.0 ? ui_getkey_within(WAIT_POLL_MS) : ui_getkey();
         if (key == UI_KEY_ESC || key == 'q' || key == 'Q') {
-            pthread_mutex_lock(&j->lock);
-            done = j->done;
-            if (!done) {
-                j->abandoned = true;
-                atomic_fetch_add(&abandoned_running, 1);
-            }
-            pthread_mutex_unlock(&j->lock);
-            if (done)
+            if (give_up(j))
                 break;
             if (key != UI_KEY_ESC) {
                 /* the thread may sit in libvirt for good: leave without waiting for it */
