@@ -179,5 +179,7 @@ int ui_fleet_main(pp_app *app)
     }
     free(status);
     ui_display_restore();
+    /* a host's console may have stopped waiting on a call that still runs */
+    ui_exit_if_abandoned(rc);
     return rc;
 }
