@@ -31,17 +31,19 @@ typedef struct fetch {
     char **err; /* libvirt's message for a device whose XML could not be read */
     atomic_bool *done;
     atomic_size_t next;
-    /* the reader sleeps until devices CUR and WANT are in (WAITING) */
+    /* the reader sleeps (WAITING) until device CUR and the batch's last after it are in */
     pthread_mutex_t lock;
     pthread_cond_t cond;
     atomic_bool waiting;
-    atomic_size_t cur, want;
+    atomic_size_t cur;
 } fetch;
 
 static bool reader_can_go(fetch *f)
 {
-    return atomic_load(&f->done[atomic_load(&f->cur)]) &&
-           atomic_load(&f->done[atomic_load(&f->want)]);
+    size_t cur = atomic_load(&f->cur);
+    size_t last = cur + NODEDEV_BATCH < f->n ? cur + NODEDEV_BATCH : f->n - 1;
+
+    return atomic_load(&f->done[cur]) && atomic_load(&f->done[last]);
 }
 
 static void *fetch_worker(void *arg)
@@ -74,7 +76,6 @@ static void wait_for(fetch *f, size_t i)
         return;
     pthread_mutex_lock(&f->lock);
     atomic_store(&f->cur, i);
-    atomic_store(&f->want, i + NODEDEV_BATCH < f->n ? i + NODEDEV_BATCH : f->n - 1);
     atomic_store(&f->waiting, true);
     while (!reader_can_go(f))
         pthread_cond_wait(&f->cond, &f->lock);
@@ -120,7 +121,6 @@ bool pp_virt_nodedevs(pp_virt *v, pp_nodedev_each *each, void *ctx, unsigned *ro
     atomic_init(&f.next, 0);
     atomic_init(&f.waiting, false);
     atomic_init(&f.cur, 0);
-    atomic_init(&f.want, 0);
     pthread_mutex_init(&f.lock, NULL);
     pthread_cond_init(&f.cond, NULL);
     for (i = 0; i < NODEDEV_WORKERS && i < k; i++)
